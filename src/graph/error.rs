@@ -1,0 +1,238 @@
+//! The one error type of the service and the Graph error envelope it becomes on the wire.
+//!
+//! Handlers and extractors return [`GraphError`]; the response middleware renders every error,
+//! including the ones actix produces by itself, with [`GraphError::render`], so that no framework
+//! text or HTML ever reaches a client and every envelope carries the request's ids.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use chrono::Utc;
+use serde::Serialize;
+use std::fmt;
+
+use crate::graph::request_ids::RequestIds;
+use crate::store::StoreError;
+
+/// Seconds a client should wait before retrying when the database is out of reach.
+const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// One invalid field of a request body: Graph's `details` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorDetail {
+    pub code: &'static str,
+    pub message: String,
+    pub target: String,
+}
+
+impl ErrorDetail {
+    pub fn invalid(target: &str, message: String) -> Self {
+        ErrorDetail {
+            code: "BadRequest",
+            message,
+            target: target.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Vec<ErrorDetail>,
+}
+
+impl GraphError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        GraphError {
+            status,
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+
+    /// A 400 for field errors: the message repeats the first, `details` lists them all.
+    pub fn invalid_fields(details: Vec<ErrorDetail>) -> Self {
+        let message = match details.as_slice() {
+            [only] => only.message.clone(),
+            [first, rest @ ..] => {
+                format!("{} (and {} more; see details)", first.message, rest.len())
+            }
+            [] => "The request body is invalid.".to_owned(),
+        };
+        GraphError {
+            details,
+            ..Self::bad_request(message)
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFound", message)
+    }
+
+    pub fn device_not_found(id: &str) -> Self {
+        Self::not_found(format!(
+            "The windowsAutopilotDeviceIdentity with id '{id}' does not exist."
+        ))
+    }
+
+    pub fn duplicate_serial() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "ZtdDeviceAlreadyAssigned: a windowsAutopilotDeviceIdentity with this serialNumber \
+             already exists in the tenant (serial numbers are compared case-insensitively).",
+        )
+    }
+
+    pub fn unsupported_media_type(received: Option<&str>) -> Self {
+        let received = match received {
+            Some(value) => format!("'{value}'"),
+            None => "no Content-Type".to_owned(),
+        };
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            format!("The request body must be sent as 'application/json'; received {received}."),
+        )
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
+    }
+
+    pub fn service_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            "The service is temporarily unable to reach its database. Retry after the time given in Retry-After.",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "The service failed to process the request. The request-id identifies it in the service's log.",
+        )
+    }
+
+    /// An error that did not come from this service's own code (actix extractors, router, payload
+    /// reading), described by its status alone so that no framework wording leaks.
+    pub fn from_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => Self::not_found("The requested resource does not exist."),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::payload_too_large(crate::app::MAX_BODY_BYTES),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::unsupported_media_type(None),
+            StatusCode::SERVICE_UNAVAILABLE => Self::service_unavailable(),
+            status if status.is_client_error() => Self::new(
+                status,
+                "BadRequest",
+                format!(
+                    "The request could not be processed ({}).",
+                    status.canonical_reason().unwrap_or("client error")
+                ),
+            ),
+            _ => Self::internal(),
+        }
+    }
+
+    /// The envelope of spec section 5, with the ids of the request it answers.
+    pub fn render(&self, ids: &RequestIds) -> HttpResponse {
+        #[derive(Serialize)]
+        struct Envelope<'a> {
+            error: MainError<'a>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct MainError<'a> {
+            code: &'a str,
+            message: &'a str,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            details: &'a [ErrorDetail],
+            inner_error: InnerError<'a>,
+        }
+        #[derive(Serialize)]
+        struct InnerError<'a> {
+            date: String,
+            #[serde(rename = "request-id")]
+            request_id: &'a str,
+            #[serde(rename = "client-request-id")]
+            client_request_id: &'a str,
+        }
+
+        let body = Envelope {
+            error: MainError {
+                code: self.code,
+                message: &self.message,
+                details: &self.details,
+                inner_error: InnerError {
+                    date: Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    request_id: &ids.request_id,
+                    client_request_id: &ids.client_request_id,
+                },
+            },
+        };
+        let mut response = HttpResponse::build(self.status);
+        response.content_type("application/json");
+        if matches!(
+            self.status,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+        ) {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS)));
+        }
+        response.json(body)
+    }
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for GraphError {}
+
+impl ResponseError for GraphError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response middleware renders errors again with the request's own ids; this rendering only
+    /// stands where it cannot (an error raised outside the routed service).
+    fn error_response(&self) -> HttpResponse {
+        self.render(&RequestIds::fresh())
+    }
+}
+
+impl From<StoreError> for GraphError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::DuplicateSerial => GraphError::duplicate_serial(),
+            StoreError::Unavailable(cause) => {
+                log::warn!("database unavailable: {cause}");
+                GraphError::service_unavailable()
+            }
+            StoreError::Failed(cause) => {
+                log::error!("database error: {cause}");
+                GraphError::internal()
+            }
+        }
+    }
+}

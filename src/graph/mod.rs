@@ -1,0 +1,10 @@
+//! The Microsoft Graph wire contract: entity JSON, errors, URL grammar and links. Nothing here knows SQL.
+
+pub mod entity;
+pub mod error;
+pub mod links;
+pub mod paths;
+pub mod request_ids;
+
+/// The content type Graph answers JSON with. SDKs choose their parser by the part before `;`.
+pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";

@@ -1,0 +1,317 @@
+//! Graph's URL grammar for this resource. Graph matches segments case-insensitively, accepts the
+//! OData key form `windowsAutopilotDeviceIdentities('{id}')` and namespace-qualified actions; the
+//! middleware rewrites all of those to one canonical path before actix routes the request, and the
+//! same parse explains a path that no route serves, in Graph's words.
+
+use crate::device::ApiVersion;
+use crate::graph::error::GraphError;
+
+pub const DEVICE_MANAGEMENT: &str = "deviceManagement";
+pub const DEVICE_IDENTITIES: &str = "windowsAutopilotDeviceIdentities";
+const COUNT: &str = "$count";
+const ACTION_NAMESPACE: &str = "microsoft.graph.";
+
+/// A bound action of windowsAutopilotDeviceIdentity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceAction {
+    AssignUserToDevice,
+    UnassignUserFromDevice,
+    UpdateDeviceProperties,
+    AllowNextEnrollment,
+    AssignResourceAccountToDevice,
+    UnassignResourceAccountFromDevice,
+}
+
+impl DeviceAction {
+    pub const ALL: [DeviceAction; 6] = [
+        DeviceAction::AssignUserToDevice,
+        DeviceAction::UnassignUserFromDevice,
+        DeviceAction::UpdateDeviceProperties,
+        DeviceAction::AllowNextEnrollment,
+        DeviceAction::AssignResourceAccountToDevice,
+        DeviceAction::UnassignResourceAccountFromDevice,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceAction::AssignUserToDevice => "assignUserToDevice",
+            DeviceAction::UnassignUserFromDevice => "unassignUserFromDevice",
+            DeviceAction::UpdateDeviceProperties => "updateDeviceProperties",
+            DeviceAction::AllowNextEnrollment => "allowNextEnrollment",
+            DeviceAction::AssignResourceAccountToDevice => "assignResourceAccountToDevice",
+            DeviceAction::UnassignResourceAccountFromDevice => "unassignResourceAccountFromDevice",
+        }
+    }
+
+    pub fn exists_in(self, version: ApiVersion) -> bool {
+        version == ApiVersion::Beta
+            || matches!(
+                self,
+                DeviceAction::AssignUserToDevice
+                    | DeviceAction::UnassignUserFromDevice
+                    | DeviceAction::UpdateDeviceProperties
+            )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Collection,
+    Count,
+    Item(String),
+    Action(String, DeviceAction),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphPath {
+    pub version: ApiVersion,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathError {
+    UnknownVersion(String),
+    UnknownSegment(String),
+}
+
+impl GraphPath {
+    /// The path the route table is written for.
+    pub fn canonical(&self) -> String {
+        let collection = format!(
+            "/{}/{DEVICE_MANAGEMENT}/{DEVICE_IDENTITIES}",
+            self.version.segment()
+        );
+        match &self.target {
+            Target::Collection => collection,
+            Target::Count => format!("{collection}/{COUNT}"),
+            Target::Item(id) => format!("{collection}/{id}"),
+            Target::Action(id, action) => format!("{collection}/{id}/{}", action.name()),
+        }
+    }
+
+    /// The OData route template Graph names when a verb does not fit the path.
+    fn template(&self) -> &'static str {
+        match self.target {
+            Target::Collection => "~/singleton/navigation",
+            Target::Count => "~/singleton/navigation/$count",
+            Target::Item(_) => "~/singleton/navigation/key",
+            Target::Action(..) => "~/singleton/navigation/key/action",
+        }
+    }
+}
+
+/// Parses a request path (as sent, percent-encoded) against the grammar.
+pub fn parse(path: &str) -> Result<GraphPath, PathError> {
+    let trimmed = path.strip_prefix('/').unwrap_or(path);
+    let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    let mut segments = trimmed.split('/').flat_map(split_key);
+    let unknown = |segment: &str| PathError::UnknownSegment(decode(segment));
+
+    let version_segment = segments.next().unwrap_or_default();
+    let version = match decode(version_segment).to_ascii_lowercase().as_str() {
+        "v1.0" => ApiVersion::V1,
+        "beta" => ApiVersion::Beta,
+        _ => return Err(PathError::UnknownVersion(decode(version_segment))),
+    };
+    // A path that stops short names the last segment it has: nothing is served there.
+    let mut last = version_segment;
+    for expected in [DEVICE_MANAGEMENT, DEVICE_IDENTITIES] {
+        match segments.next() {
+            Some(segment) if decode(segment).eq_ignore_ascii_case(expected) => last = segment,
+            Some(segment) => return Err(unknown(segment)),
+            None => return Err(unknown(last)),
+        }
+    }
+    let target = match segments.next() {
+        None => Target::Collection,
+        Some(segment) if decode(segment).eq_ignore_ascii_case(COUNT) => Target::Count,
+        Some("") => return Err(unknown("")),
+        Some(id) => match segments.next() {
+            None => Target::Item(id.to_owned()),
+            Some(segment) => {
+                let name = decode(segment);
+                let name = strip_prefix_ignore_case(&name, ACTION_NAMESPACE).unwrap_or(&name);
+                let action = DeviceAction::ALL
+                    .into_iter()
+                    .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(name))
+                    .ok_or_else(|| unknown(segment))?;
+                Target::Action(id.to_owned(), action)
+            }
+        },
+    };
+    match segments.next() {
+        Some(extra) => Err(unknown(extra)),
+        None => Ok(GraphPath { version, target }),
+    }
+}
+
+/// The Graph error for a request no route took: an unknown version root, an unknown segment, or a
+/// known path asked with a verb it does not support.
+pub fn unrouted(method: &str, path: &str) -> GraphError {
+    match parse(path) {
+        Err(PathError::UnknownVersion(segment)) => {
+            GraphError::not_found(format!("Invalid version: {segment}"))
+        }
+        Err(PathError::UnknownSegment(segment)) => {
+            GraphError::bad_request(format!("Resource not found for the segment '{segment}'."))
+        }
+        Ok(known) => GraphError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "No method match route template",
+            format!(
+                "No OData route exists that match template {} with http verb {method} for request {path}.",
+                known.template()
+            ),
+        ),
+    }
+}
+
+/// `windowsAutopilotDeviceIdentities('id')` is the same as `windowsAutopilotDeviceIdentities/id`.
+fn split_key(segment: &str) -> impl Iterator<Item = &str> {
+    let key = segment
+        .strip_suffix(')')
+        .and_then(|s| s.split_once('('))
+        .filter(|(name, _)| !name.is_empty())
+        .map(|(name, key)| {
+            let key = key
+                .strip_prefix('\'')
+                .and_then(|k| k.strip_suffix('\''))
+                .unwrap_or(key);
+            (name, key)
+        });
+    match key {
+        Some((name, key)) => [Some(name), Some(key)].into_iter().flatten(),
+        None => [Some(segment), None].into_iter().flatten(),
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// Percent-decodes a segment for comparison (`%24count` is `$count`); undecodable bytes stay as sent.
+fn decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLLECTION: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities";
+
+    fn canonical(path: &str) -> String {
+        parse(path).unwrap().canonical()
+    }
+
+    #[test]
+    fn segments_match_case_insensitively() {
+        assert_eq!(
+            canonical("/V1.0/DEVICEMANAGEMENT/windowsautopilotdeviceidentities"),
+            COLLECTION
+        );
+        assert_eq!(canonical(&format!("{COLLECTION}/")), COLLECTION);
+        assert_eq!(
+            canonical(&format!("{COLLECTION}/%24COUNT")),
+            format!("{COLLECTION}/$count")
+        );
+    }
+
+    #[test]
+    fn the_odata_key_form_is_the_segment_form() {
+        for key in ["('abc')", "(abc)"] {
+            assert_eq!(
+                canonical(&format!(
+                    "/beta/deviceManagement/windowsAutopilotDeviceIdentities{key}"
+                )),
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/abc"
+            );
+        }
+        assert_eq!(
+            canonical(&format!(
+                "{COLLECTION}('abc')/microsoft.graph.UpdateDeviceProperties"
+            )),
+            format!("{COLLECTION}/abc/updateDeviceProperties")
+        );
+    }
+
+    #[test]
+    fn beta_only_actions_are_unknown_segments_on_v1() {
+        assert_eq!(
+            parse(&format!("{COLLECTION}/abc/allowNextEnrollment")),
+            Err(PathError::UnknownSegment("allowNextEnrollment".into()))
+        );
+        assert!(
+            parse(
+                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/abc/allowNextEnrollment"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn errors_name_the_version_or_the_segment() {
+        let error = unrouted("GET", "/v2/deviceManagement");
+        assert_eq!(
+            (error.status.as_u16(), error.code),
+            (404, "ResourceNotFound")
+        );
+        assert_eq!(error.message, "Invalid version: v2");
+        let error = unrouted("GET", "/deviceManagement/windowsAutopilotDeviceIdentities");
+        assert_eq!(error.message, "Invalid version: deviceManagement");
+        let error = unrouted("GET", "/v1.0/deviceManagement/fooBars");
+        assert_eq!((error.status.as_u16(), error.code), (400, "BadRequest"));
+        assert_eq!(
+            error.message,
+            "Resource not found for the segment 'fooBars'."
+        );
+        let error = unrouted("GET", "/v1.0/deviceManagement");
+        assert_eq!(
+            error.message,
+            "Resource not found for the segment 'deviceManagement'."
+        );
+        let error = unrouted("GET", &format!("{COLLECTION}/abc/def/ghi"));
+        assert_eq!(error.message, "Resource not found for the segment 'def'.");
+    }
+
+    #[test]
+    fn a_known_path_with_another_verb_gets_graphs_route_template_error() {
+        let error = unrouted("PUT", COLLECTION);
+        assert_eq!(
+            (error.status.as_u16(), error.code),
+            (400, "No method match route template")
+        );
+        assert_eq!(
+            error.message,
+            format!(
+                "No OData route exists that match template ~/singleton/navigation with http verb PUT for request {COLLECTION}."
+            )
+        );
+        assert!(
+            unrouted("GET", &format!("{COLLECTION}/x/assignUserToDevice"))
+                .message
+                .contains("~/singleton/navigation/key/action")
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! autopilot-registry: a self-hosted, PostgreSQL-backed stand-in for the Microsoft Graph API that
+//! manages Windows Autopilot device identities.
+//!
+//! A request travels one way: `app` (HTTP and middleware) → `routes` (handlers) → `graph` (the wire
+//! contract) and `store` (PostgreSQL), sharing the property table of `device`.
+
+pub mod app;
+pub mod config;
+pub mod device;
+pub mod graph;
+pub mod routes;
+pub mod store;
+
+use actix_web::HttpServer;
+use actix_web::dev::{Server, ServerHandle};
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use crate::config::ServeArgs;
+use crate::graph::links::PublicUrl;
+use crate::store::Store;
+
+pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long in-flight requests may take to finish once a stop is asked for.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// The longest pause between two attempts to reach the database at start.
+const MAX_STARTUP_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The service, bound and migrated, not yet serving.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database (waiting for it with backoff while it is unreachable), applies the
+    /// migrations and binds the listener; port 0 picks a free port.
+    pub async fn build(args: &ServeArgs) -> Result<Application, StartupError> {
+        let store = Store::connect_lazy(
+            &args.database.database_url,
+            args.database.max_db_connections,
+        )?;
+        migrate_when_reachable(&store).await?;
+
+        let listener = TcpListener::bind(args.bind)?;
+        let address = listener.local_addr()?;
+        let public_url = args
+            .public_url
+            .as_deref()
+            .map(|url| PublicUrl(url.trim_end_matches('/').to_owned()));
+        let server = HttpServer::new(move || app::graph_app(store.clone(), public_url.clone()))
+            .listen(listener)?
+            .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+            .run();
+        Ok(Application { address, server })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Stops the server: `stop(true)` lets in-flight requests finish.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT or SIGTERM (or a stop through the handle), finishing in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Applies migrations, retrying with backoff while the database cannot be reached; any other
+/// failure (bad credentials, a broken migration) ends the start at once.
+pub async fn migrate_when_reachable(store: &Store) -> Result<(), StartupError> {
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        match store.migrate().await {
+            Ok(()) => return Ok(()),
+            Err(sqlx::migrate::MigrateError::Execute(error)) if store::is_unreachable(&error) => {
+                log::warn!("database not reachable yet ({error}); retrying in {backoff:?}");
+            }
+            Err(error) => return Err(error.into()),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_STARTUP_BACKOFF);
+    }
+}

@@ -1,0 +1,45 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+use autopilot_registry::config::{Cli, Command};
+use autopilot_registry::store::Store;
+use autopilot_registry::{Application, StartupError, migrate_when_reachable};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("warn,autopilot_registry=info"),
+    )
+    .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::Serve(args)) => serve(args).await,
+        None => serve(cli.serve).await,
+        Some(Command::Migrate(args)) => migrate(args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("autopilot-registry: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: autopilot_registry::config::ServeArgs) -> Result<(), StartupError> {
+    let application = Application::build(&args).await?;
+    // The one line on stdout: scripts and test harnesses wait for it and read the port from it.
+    println!(
+        "autopilot-registry listening on http://{}",
+        application.address()
+    );
+    application.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn migrate(args: autopilot_registry::config::DatabaseArgs) -> Result<(), StartupError> {
+    let store = Store::connect_lazy(&args.database_url, 1)?;
+    migrate_when_reachable(&store).await?;
+    log::info!("migrations applied");
+    Ok(())
+}
