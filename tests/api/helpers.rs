@@ -1,0 +1,258 @@
+//! One PostgreSQL container for the whole test binary, a fresh database per test, and the service
+//! spawned on port 0 against it.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use actix_web::dev::ServerHandle;
+use autopilot_registry::Application;
+use autopilot_registry::config::{DatabaseArgs, ServeArgs};
+use reqwest::{Response, StatusCode};
+use serde_json::Value as Json;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use testcontainers_modules::postgres::Postgres;
+use testcontainers_modules::testcontainers::ImageExt;
+use testcontainers_modules::testcontainers::runners::AsyncRunner;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::AbortHandle;
+use uuid::Uuid;
+
+pub const COLLECTION: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
+
+/// `name:tag` of the PostgreSQL image; scripts/test points it at a local stand-in when no registry
+/// can be reached.
+const IMAGE_VARIABLE: &str = "AUTOPILOT_TEST_PG_IMAGE";
+const DEFAULT_IMAGE: &str = "postgres:16-alpine";
+
+struct SharedPostgres {
+    /// Connection URL of the server's `postgres` database, for creating test databases.
+    admin_url: String,
+    container_id: String,
+}
+
+static POSTGRES: OnceLock<SharedPostgres> = OnceLock::new();
+
+/// Starts the container once. It lives on a thread of its own (tests each have their own runtime)
+/// and is removed when the test process exits.
+fn shared_postgres() -> &'static SharedPostgres {
+    POSTGRES.get_or_init(|| {
+        let image = std::env::var(IMAGE_VARIABLE).unwrap_or_else(|_| DEFAULT_IMAGE.to_owned());
+        let (name, tag) = image.rsplit_once(':').unwrap_or((&image, "latest"));
+        let (name, tag) = (name.to_owned(), tag.to_owned());
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime for the container");
+            runtime.block_on(async move {
+                let container = Postgres::default()
+                    .with_name(name)
+                    .with_tag(tag)
+                    .start()
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("cannot start PostgreSQL ({image}); scripts/test prepares Docker and the image: {e}")
+                    });
+                let port = container.get_host_port_ipv4(5432).await.expect("mapped port");
+                sender
+                    .send(SharedPostgres {
+                        admin_url: format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres"),
+                        container_id: container.id().to_owned(),
+                    })
+                    .expect("the test thread waits for the container");
+                // Keep the container (and the runtime that owns it) for the life of the process.
+                std::future::pending::<()>().await;
+            });
+        });
+        let shared = receiver.recv().expect("the PostgreSQL container started");
+        unsafe { libc::atexit(remove_container) };
+        shared
+    })
+}
+
+extern "C" fn remove_container() {
+    if let Some(shared) = POSTGRES.get() {
+        let _ = std::process::Command::new("docker")
+            .args(["rm", "--force", "--volumes", &shared.container_id])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+/// A new, empty database on the shared server; returns its URL.
+pub async fn fresh_database() -> String {
+    let shared = shared_postgres();
+    let name = format!("test_{}", Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&shared.admin_url)
+        .await
+        .expect("connect to the test server");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+        .await
+        .expect("create a test database");
+    let (base, _) = shared.admin_url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub database_url: String,
+    pub client: reqwest::Client,
+    handle: ServerHandle,
+}
+
+/// The service on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(&fresh_database().await).await
+}
+
+/// The service on a given database (to restart it on the same data, or to reach it through a proxy).
+pub async fn spawn_app_on(database_url: &str) -> TestApp {
+    spawn_app_with(database_url, None).await
+}
+
+pub async fn spawn_app_with(database_url: &str, public_url: Option<&str>) -> TestApp {
+    let args = ServeArgs {
+        database: DatabaseArgs {
+            database_url: database_url.to_owned(),
+            max_db_connections: 8,
+        },
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: public_url.map(str::to_owned),
+    };
+    let application = Application::build(&args).await.expect("the service starts");
+    let address = application.address();
+    let handle = application.handle();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        database_url: database_url.to_owned(),
+        client: reqwest::Client::new(),
+        handle,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/{}", self.address, path.trim_start_matches('/'))
+    }
+
+    /// `<base>/<version>/deviceManagement/windowsAutopilotDeviceIdentities`
+    pub fn collection_url(&self, version: &str) -> String {
+        self.url(&format!("{version}/{COLLECTION}"))
+    }
+
+    pub async fn create(&self, version: &str, body: &Json) -> Response {
+        self.client
+            .post(self.collection_url(version))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates a device that must succeed and returns its body.
+    pub async fn create_ok(&self, version: &str, body: &Json) -> Json {
+        let response = self.create(version, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn db(&self) -> PgPool {
+        PgPool::connect(&self.database_url).await.unwrap()
+    }
+
+    pub async fn device_rows(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM device_identities")
+            .fetch_one(&self.db().await)
+            .await
+            .unwrap()
+    }
+
+    /// Stops the service, letting in-flight requests finish.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Reads a Graph error envelope, checking the parts every one of them has.
+pub async fn error_of(response: Response, status: StatusCode, code: &str) -> Json {
+    assert_eq!(response.status(), status);
+    let request_id = response.headers()["request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let body: Json = response.json().await.expect("a JSON envelope");
+    let error = &body["error"];
+    assert_eq!(error["code"], code, "{body}");
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(error["innerError"]["request-id"], request_id.as_str());
+    let date = error["innerError"]["date"].as_str().unwrap();
+    chrono::NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S").expect("a valid date");
+    body
+}
+
+/// A TCP relay to PostgreSQL that can be cut, to make the database unreachable from the service.
+pub struct DbProxy {
+    pub database_url: String,
+    cut: Arc<AtomicBool>,
+    relays: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl DbProxy {
+    pub async fn start(database_url: &str) -> DbProxy {
+        let upstream = upstream_of(database_url);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let local = listener.local_addr().unwrap();
+        let cut = Arc::new(AtomicBool::new(false));
+        let relays = Arc::new(Mutex::new(Vec::new()));
+        let (cut_flag, relay_list) = (cut.clone(), relays.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if cut_flag.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused at once
+                }
+                let upstream = upstream.clone();
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                relay_list.lock().unwrap().push(relay.abort_handle());
+            }
+        });
+        DbProxy {
+            database_url: database_url.replacen(&upstream_of(database_url), &local.to_string(), 1),
+            cut,
+            relays,
+        }
+    }
+
+    /// Drops every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for relay in self.relays.lock().unwrap().drain(..) {
+            relay.abort();
+        }
+    }
+}
+
+/// The `host:port` of a `postgres://user:password@host:port/db` URL.
+fn upstream_of(database_url: &str) -> String {
+    let after_at = database_url.split_once('@').unwrap().1;
+    after_at.split_once('/').unwrap().0.to_owned()
+}
