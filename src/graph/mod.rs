@@ -3,6 +3,7 @@
 pub mod entity;
 pub mod error;
 pub mod links;
+pub mod odata;
 pub mod paths;
 pub mod request_ids;
 
