@@ -1,5 +1,7 @@
 //! PostgreSQL: the pool, the embedded migrations and the device queries. Nothing here knows HTTP.
 
+pub mod filter;
+
 use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the column names of `PROPERTIES` only; values

@@ -1,0 +1,267 @@
+//! A parsed `$filter` as a parameterised SQL condition on `device_identities`.
+//!
+//! Column names come from [`Property::column`](crate::device::Property) only, and every literal is
+//! bound, never spliced: the SQL text depends on the shape of the filter, not on the user's values.
+//!
+//! Semantics are two-valued, as OData's comparison operators are: a comparison with a NULL column is
+//! false (never SQL's unknown), so `not (displayName eq 'x')` and `displayName ne 'x'` both hold for
+//! a device without a displayName.
+
+use crate::device::{Kind, Value};
+use crate::graph::odata::filter::{CompareOp, Filter, MatchFunction};
+
+/// Compiles `filter` into a boolean SQL expression, appending the values it compares with to
+/// `binds`.
+///
+/// `binds` is (the tail of) the statement's parameter list: the value at `binds[i]` is placeholder
+/// `$(bound_before + i + 1)`. `bound_before` counts the parameters the caller binds ahead of the
+/// vector; for example, with `$1` = tenant bound by `.bind(tenant.0)`:
+///
+/// ```ignore
+/// let mut binds = Vec::new();
+/// let condition = filter_sql(&filter, &mut binds, 1); // placeholders $2, $3, ...
+/// let sql = format!("SELECT ... FROM device_identities WHERE tenant_id = $1 AND {condition}");
+/// // bind tenant.0, then every value of `binds` in order (Text as &str, DateTime, Guid)
+/// ```
+///
+/// Pass 0 when every parameter lives in `binds`. Values already in `binds` keep their numbers, and
+/// values pushed after this call follow on. The result is parenthesised wherever it combines
+/// conditions, so it can be `AND`ed into a larger `WHERE` as is. The filter's values are only ever
+/// [`Value::Text`], [`Value::DateTime`] or [`Value::Guid`]; `null` comparisons become `IS NULL`.
+pub fn filter_sql(filter: &Filter, binds: &mut Vec<Value>, bound_before: usize) -> String {
+    let mut placeholders = Placeholders {
+        binds,
+        bound_before,
+    };
+    condition(filter, &mut placeholders)
+}
+
+struct Placeholders<'a> {
+    binds: &'a mut Vec<Value>,
+    bound_before: usize,
+}
+
+impl Placeholders<'_> {
+    /// Binds `value` and returns its placeholder.
+    fn bind(&mut self, value: Value) -> String {
+        self.binds.push(value);
+        format!("${}", self.bound_before + self.binds.len())
+    }
+}
+
+/// The recursion follows the tree, whose depth the parser bounds (nesting and condition limits).
+fn condition(filter: &Filter, placeholders: &mut Placeholders<'_>) -> String {
+    match filter {
+        Filter::And(a, b) => format!(
+            "({} AND {})",
+            condition(a, placeholders),
+            condition(b, placeholders)
+        ),
+        Filter::Or(a, b) => format!(
+            "({} OR {})",
+            condition(a, placeholders),
+            condition(b, placeholders)
+        ),
+        // COALESCE: a comparison with a NULL column is false in OData, so its negation is true.
+        Filter::Not(a) => format!("(NOT COALESCE({}, FALSE))", condition(a, placeholders)),
+        Filter::Compare {
+            property,
+            op,
+            value,
+        } => {
+            let column = property.column;
+            match (property.kind, value, op) {
+                (_, Value::Null, CompareOp::Eq) => format!("{column} IS NULL"),
+                (_, Value::Null, CompareOp::Ne) => format!("{column} IS NOT NULL"),
+                // Nothing is greater or less than null.
+                (_, Value::Null, _) => "FALSE".to_owned(),
+                // Graph compares strings case-insensitively; lower() on both sides can use an
+                // index on lower(column), such as the one on serial numbers.
+                (Kind::String, value, CompareOp::Eq) => {
+                    let p = placeholders.bind(value.clone());
+                    format!("lower({column}) = lower({p})")
+                }
+                (Kind::String, value, CompareOp::Ne) => {
+                    let p = placeholders.bind(value.clone());
+                    format!("({column} IS NULL OR lower({column}) <> lower({p}))")
+                }
+                // Enums (exact camelCase members), the id and datetimes.
+                (_, value, op) => {
+                    let p = placeholders.bind(value.clone());
+                    format!("{column} {} {p}", sql_operator(*op))
+                }
+            }
+        }
+        Filter::Match {
+            function,
+            property,
+            value,
+        } => {
+            let escaped = escape_like(value);
+            let pattern = match function {
+                MatchFunction::Contains => format!("%{escaped}%"),
+                MatchFunction::StartsWith => format!("{escaped}%"),
+                MatchFunction::EndsWith => format!("%{escaped}"),
+            };
+            // A plain `column ILIKE $n` (not lower(...) LIKE) so that a trigram index can serve it.
+            let p = placeholders.bind(Value::Text(pattern));
+            format!("{} ILIKE {p}", property.column)
+        }
+    }
+}
+
+fn sql_operator(op: CompareOp) -> &'static str {
+    match op {
+        CompareOp::Eq => "=",
+        CompareOp::Ne => "<>",
+        CompareOp::Gt => ">",
+        CompareOp::Ge => ">=",
+        CompareOp::Lt => "<",
+        CompareOp::Le => "<=",
+    }
+}
+
+/// `text` as a LIKE pattern that matches it literally: `%`, `_` and the escape character itself
+/// (backslash, LIKE's default) are escaped.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::ApiVersion;
+    use crate::graph::odata::filter::parse_filter;
+    use uuid::Uuid;
+
+    fn text(value: &str) -> Value {
+        Value::Text(value.to_owned())
+    }
+
+    fn time(value: &str) -> Value {
+        Value::DateTime(value.parse().unwrap())
+    }
+
+    #[test]
+    fn filters_compile_to_parameterised_sql() {
+        let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        #[rustfmt::skip]
+        let cases: Vec<(ApiVersion, String, &str, Vec<Value>)> = vec![
+            (ApiVersion::V1, "contains(serialNumber,'0046')".into(),
+             "serial_number ILIKE $2", vec![text("%0046%")]),
+            (ApiVersion::V1, "startswith(displayName,'Kiosk')".into(),
+             "display_name ILIKE $2", vec![text("Kiosk%")]),
+            (ApiVersion::V1, "endswith(groupTag,'-EU')".into(),
+             "group_tag ILIKE $2", vec![text("%-EU")]),
+            // LIKE's metacharacters and its escape character match literally.
+            (ApiVersion::V1, r"contains(displayName,'O''Brien 100%_\')".into(),
+             "display_name ILIKE $2", vec![text(r"%O'Brien 100\%\_\\%")]),
+            (ApiVersion::V1, r"startswith(model,'\%')".into(),
+             "model ILIKE $2", vec![text(r"\\\%%")]),
+            (ApiVersion::V1, "contains(model,'')".into(),
+             "model ILIKE $2", vec![text("%%")]),
+            // SQL in a literal stays a bound value.
+            (ApiVersion::V1, "serialNumber eq '''; DROP TABLE device_identities; --'".into(),
+             "lower(serial_number) = lower($2)", vec![text("'; DROP TABLE device_identities; --")]),
+            (ApiVersion::V1, "'A' eq serialNumber".into(),
+             "lower(serial_number) = lower($2)", vec![text("A")]),
+            (ApiVersion::V1, "displayName ne 'x'".into(),
+             "(display_name IS NULL OR lower(display_name) <> lower($2))", vec![text("x")]),
+            (ApiVersion::V1, "groupTag eq null".into(), "group_tag IS NULL", vec![]),
+            (ApiVersion::V1, "groupTag ne null".into(), "group_tag IS NOT NULL", vec![]),
+            (ApiVersion::V1, "enrollmentState eq 'enrolled'".into(),
+             "enrollment_state = $2", vec![text("enrolled")]),
+            (ApiVersion::V1, "enrollmentState ne microsoft.graph.enrollmentState'failed'".into(),
+             "enrollment_state <> $2", vec![text("failed")]),
+            (ApiVersion::Beta, "userlessEnrollmentStatus eq 'allowed'".into(),
+             "userless_enrollment_status = $2", vec![text("allowed")]),
+            (ApiVersion::V1, format!("id eq {id}"),
+             "id = $2", vec![Value::Guid(Uuid::parse_str(id).unwrap())]),
+            (ApiVersion::V1, format!("id ne '{id}'"),
+             "id <> $2", vec![Value::Guid(Uuid::parse_str(id).unwrap())]),
+            (ApiVersion::V1, "lastContactedDateTime gt 2024-01-02T03:04:05+02:00".into(),
+             "last_contacted_date_time > $2", vec![time("2024-01-02T01:04:05Z")]),
+            (ApiVersion::V1, "lastContactedDateTime ge '2024-01-02T03:04:05Z'".into(),
+             "last_contacted_date_time >= $2", vec![time("2024-01-02T03:04:05Z")]),
+            (ApiVersion::V1, "2024-01-02T03:04:05Z gt lastContactedDateTime".into(),
+             "last_contacted_date_time < $2", vec![time("2024-01-02T03:04:05Z")]),
+            (ApiVersion::V1, "lastContactedDateTime le 2024-01-02T03:04:05.5Z".into(),
+             "last_contacted_date_time <= $2", vec![time("2024-01-02T03:04:05.5Z")]),
+            (ApiVersion::V1, "lastContactedDateTime eq 0001-01-01T00:00:00Z".into(),
+             "last_contacted_date_time = $2", vec![time("0001-01-01T00:00:00Z")]),
+            (ApiVersion::V1, "lastContactedDateTime ne 0001-01-01T00:00:00Z".into(),
+             "last_contacted_date_time <> $2", vec![time("0001-01-01T00:00:00Z")]),
+            // Precedence is explicit; placeholders follow the text from left to right.
+            (ApiVersion::V1, "serialNumber eq 'a' or serialNumber eq 'b' and groupTag eq null".into(),
+             "(lower(serial_number) = lower($2) OR (lower(serial_number) = lower($3) AND group_tag IS NULL))",
+             vec![text("a"), text("b")]),
+            (ApiVersion::V1, "(contains(serialNumber,'a') or contains(serialNumber,'b')) and enrollmentState eq 'enrolled'".into(),
+             "((serial_number ILIKE $2 OR serial_number ILIKE $3) AND enrollment_state = $4)",
+             vec![text("%a%"), text("%b%"), text("enrolled")]),
+            (ApiVersion::V1, "not groupTag eq 'x'".into(),
+             "(NOT COALESCE(lower(group_tag) = lower($2), FALSE))", vec![text("x")]),
+            (ApiVersion::V1, "not (contains(displayName,'a') and not groupTag eq null)".into(),
+             "(NOT COALESCE((display_name ILIKE $2 AND (NOT COALESCE(group_tag IS NULL, FALSE))), FALSE))",
+             vec![text("%a%")]),
+        ];
+        for (version, filter, expected_sql, expected_binds) in cases {
+            let parsed = parse_filter(&filter, version).unwrap_or_else(|e| panic!("{filter}: {e}"));
+            let mut binds = Vec::new();
+            assert_eq!(filter_sql(&parsed, &mut binds, 1), expected_sql, "{filter}");
+            assert_eq!(binds, expected_binds, "{filter}");
+        }
+    }
+
+    #[test]
+    fn placeholders_follow_the_binds_already_there() {
+        let parsed = parse_filter(
+            "serialNumber eq 'a' and enrollmentState eq 'enrolled'",
+            ApiVersion::V1,
+        )
+        .unwrap();
+        // Every parameter in the vector: $1 is the tenant already in it.
+        let tenant = Value::Guid(Uuid::nil());
+        let mut binds = vec![tenant.clone()];
+        let sql = filter_sql(&parsed, &mut binds, 0);
+        assert_eq!(
+            sql,
+            "(lower(serial_number) = lower($2) AND enrollment_state = $3)"
+        );
+        assert_eq!(binds, vec![tenant, text("a"), text("enrolled")]);
+
+        // Two parameters bound ahead of an empty vector.
+        let mut binds = Vec::new();
+        let sql = filter_sql(&parsed, &mut binds, 2);
+        assert_eq!(
+            sql,
+            "(lower(serial_number) = lower($3) AND enrollment_state = $4)"
+        );
+        assert_eq!(binds, vec![text("a"), text("enrolled")]);
+    }
+
+    #[test]
+    fn the_sql_text_never_contains_a_value() {
+        let hostile = r"x'); DELETE FROM device_identities; SELECT ('$1 \ % _";
+        let quoted = hostile.replace('\'', "''");
+        let filters = [
+            format!("serialNumber eq '{quoted}'"),
+            format!("displayName ne '{quoted}'"),
+            format!("contains(model,'{quoted}')"),
+            format!("startswith(model,'{quoted}') or endswith(model,'{quoted}')"),
+        ];
+        for filter in filters {
+            let parsed = parse_filter(&filter, ApiVersion::V1).unwrap();
+            let mut binds = Vec::new();
+            let sql = filter_sql(&parsed, &mut binds, 1);
+            assert!(!sql.contains("DELETE") && !sql.contains('\''), "{sql}");
+            assert!(!binds.is_empty());
+        }
+    }
+}
