@@ -7,10 +7,24 @@ use std::net::SocketAddr;
 #[command(name = "autopilot-registry", version, about)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
-    /// Options of `serve`, the command run when none is named.
-    #[command(flatten)]
-    pub serve: ServeArgs,
+    pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line; with no subcommand, `serve` is meant (`autopilot-registry --bind ...`).
+    pub fn parse_with_default<I>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = std::ffi::OsString>,
+    {
+        let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+        let first = args.get(1).and_then(|a| a.to_str()).unwrap_or_default();
+        let names_a_command = matches!(first, "serve" | "migrate" | "help")
+            || matches!(first, "-h" | "--help" | "-V" | "--version");
+        if !names_a_command {
+            args.insert(1.min(args.len()), "serve".into());
+        }
+        Cli::try_parse_from(args)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,4 +56,43 @@ pub struct ServeArgs {
     /// When unset, it is derived from each request's scheme and Host (honouring Forwarded and X-Forwarded-*).
     #[arg(long, env = "AUTOPILOT_PUBLIC_URL")]
     pub public_url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::parse_with_default(
+            std::iter::once("autopilot-registry")
+                .chain(args.iter().copied())
+                .map(Into::into),
+        )
+    }
+
+    #[test]
+    fn no_subcommand_means_serve() {
+        let cli = parse(&["--database-url", "postgres://x", "--bind", "0.0.0.0:9000"]).unwrap();
+        assert!(matches!(cli.command, Command::Serve(ref a) if a.bind.port() == 9000));
+        assert!(
+            matches!(parse(&[]), Err(e) if e.kind() == clap::error::ErrorKind::MissingRequiredArgument)
+        );
+    }
+
+    #[test]
+    fn subcommands_take_their_own_options() {
+        let cli = parse(&["migrate", "--database-url", "postgres://x"]).unwrap();
+        assert!(matches!(cli.command, Command::Migrate(ref a) if a.database_url == "postgres://x"));
+        let cli = parse(&[
+            "serve",
+            "--database-url",
+            "postgres://x",
+            "--public-url",
+            "https://g",
+        ])
+        .unwrap();
+        assert!(
+            matches!(cli.command, Command::Serve(ref a) if a.public_url.as_deref() == Some("https://g"))
+        );
+    }
 }

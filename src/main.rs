@@ -1,4 +1,3 @@
-use clap::Parser;
 use std::process::ExitCode;
 
 use autopilot_registry::config::{Cli, Command};
@@ -11,11 +10,10 @@ async fn main() -> ExitCode {
         env_logger::Env::default().default_filter_or("warn,autopilot_registry=info"),
     )
     .init();
-    let cli = Cli::parse();
+    let cli = Cli::parse_with_default(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let outcome = match cli.command {
-        Some(Command::Serve(args)) => serve(args).await,
-        None => serve(cli.serve).await,
-        Some(Command::Migrate(args)) => migrate(args).await,
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => migrate(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
