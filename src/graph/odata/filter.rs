@@ -27,7 +27,7 @@ use crate::graph::entity::{ENTITY_TYPE, GraphDateTime};
 use crate::graph::error::GraphError;
 
 /// The longest `$filter` text accepted, in bytes (after percent-decoding).
-pub const MAX_FILTER_BYTES: usize = 64 * 1024;
+pub const MAX_FILTER_BYTES: usize = 16 * 1024;
 /// How deeply parentheses and `not` may nest.
 pub const MAX_DEPTH: usize = 64;
 /// How many conditions (comparisons and function calls) one filter may hold.
@@ -143,7 +143,7 @@ impl MatchFunction {
 pub fn parse_filter(text: &str, version: ApiVersion) -> Result<Filter, GraphError> {
     if text.len() > MAX_FILTER_BYTES {
         return Err(invalid(format!(
-            "the expression is {} bytes long; at most {MAX_FILTER_BYTES} bytes (64 KiB) are accepted.",
+            "the expression is {} bytes long; at most {MAX_FILTER_BYTES} bytes (16 KiB) are accepted.",
             text.len()
         )));
     }
@@ -1025,14 +1025,14 @@ mod tests {
             assert!(error.message.len() < 400, "{}", error.message);
         };
         // 100 KB: refused by length before any parsing.
-        over("(".repeat(100 * 1024), "at most 65536 bytes");
+        over("(".repeat(100 * 1024), "at most 16384 bytes");
         over(
             "serialNumber eq 'x' and ".repeat(100 * 1024 / 24),
-            "at most 65536 bytes",
+            "at most 16384 bytes",
         );
         over(
             format!("contains(serialNumber,'{}')", "a".repeat(100_000)),
-            "at most 65536 bytes",
+            "at most 16384 bytes",
         );
         // Under the length limit, depth and condition limits stop the recursion early.
         over(
