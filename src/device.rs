@@ -263,6 +263,15 @@ impl Device {
         }
     }
 
+    /// The value of one property of the table.
+    pub fn get(&self, property: &Property) -> &Value {
+        let index = PROPERTIES
+            .iter()
+            .position(|p| std::ptr::eq(p, property))
+            .expect("properties come from PROPERTIES");
+        &self.values[index]
+    }
+
     /// The properties this device shows on `version`, paired with their values.
     pub fn visible(
         &self,

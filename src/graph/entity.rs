@@ -415,11 +415,12 @@ fn camel_case(snake: &str) -> String {
     out
 }
 
-/// A device as a response body writes it: the properties of `version`, never a secret one, led by
-/// `@odata.context` when it stands alone.
+/// A device as a response body writes it: the properties of `version` (only the `$select`ed ones
+/// when given), never a secret one, led by `@odata.context` when it stands alone.
 pub struct DeviceView<'a> {
     pub device: &'a Device,
     pub version: ApiVersion,
+    pub select: Option<&'a [&'static Property]>,
     pub context: Option<&'a str>,
 }
 
@@ -430,10 +431,27 @@ impl Serialize for DeviceView<'_> {
             map.serialize_entry("@odata.context", context)?;
         }
         for (property, value) in self.device.visible(self.version) {
-            map.serialize_entry(property.name, &WireValue(value))?;
+            if self
+                .select
+                .is_none_or(|selected| selected.contains(&property))
+            {
+                map.serialize_entry(property.name, &WireValue(value))?;
+            }
         }
         map.end()
     }
+}
+
+/// A page of a collection: `{"@odata.context", "@odata.count"?, "value", "@odata.nextLink"?}`.
+#[derive(Serialize)]
+pub struct CollectionPage<'a> {
+    #[serde(rename = "@odata.context")]
+    pub context: String,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    pub value: Vec<DeviceView<'a>>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 
 struct WireValue<'a>(&'a Value);

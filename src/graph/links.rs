@@ -34,18 +34,25 @@ impl ServiceRoot {
         format!("{}/{}", self.base, self.version.segment())
     }
 
-    pub fn entity_context(&self) -> String {
+    /// `...$metadata#deviceManagement/windowsAutopilotDeviceIdentities`, with `select` (`(a,b)` or
+    /// empty) naming the selected properties.
+    pub fn collection_context(&self, select: &str) -> String {
         format!(
-            "{}/$metadata#{DEVICE_MANAGEMENT}/{DEVICE_IDENTITIES}/$entity",
+            "{}/$metadata#{DEVICE_MANAGEMENT}/{DEVICE_IDENTITIES}{select}",
             self.root()
         )
     }
 
+    pub fn entity_context(&self, select: &str) -> String {
+        format!("{}/$entity", self.collection_context(select))
+    }
+
+    pub fn collection_url(&self) -> String {
+        format!("{}/{DEVICE_MANAGEMENT}/{DEVICE_IDENTITIES}", self.root())
+    }
+
     pub fn device_url(&self, id: Uuid) -> String {
-        format!(
-            "{}/{DEVICE_MANAGEMENT}/{DEVICE_IDENTITIES}/{id}",
-            self.root()
-        )
+        format!("{}/{id}", self.collection_url())
     }
 }
 
@@ -79,8 +86,12 @@ mod tests {
     fn links_hang_off_the_public_base_and_version() {
         let root = ServiceRoot::new("https://graph.example/", ApiVersion::Beta);
         assert_eq!(
-            root.entity_context(),
+            root.entity_context(""),
             "https://graph.example/beta/$metadata#deviceManagement/windowsAutopilotDeviceIdentities/$entity"
+        );
+        assert_eq!(
+            root.collection_context("(id,model)"),
+            "https://graph.example/beta/$metadata#deviceManagement/windowsAutopilotDeviceIdentities(id,model)"
         );
         assert_eq!(
             root.device_url(Uuid::nil()),

@@ -1,5 +1,6 @@
 //! The Microsoft Graph wire contract: entity JSON, errors, URL grammar and links. Nothing here knows SQL.
 
+pub mod actions;
 pub mod entity;
 pub mod error;
 pub mod links;

@@ -1,7 +1,5 @@
 //! PostgreSQL: the pool, the embedded migrations and the device queries. Nothing here knows HTTP.
 
-pub mod filter;
-
 use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the column names of `PROPERTIES` only; values
@@ -12,8 +10,12 @@ use std::sync::LazyLock;
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::device::{Device, Kind, PROPERTIES, Tenant, Value};
+use crate::device::{Device, Kind, PROPERTIES, Property, Tenant, Value};
 use crate::graph::entity::Assignment;
+use crate::graph::odata::filter::Filter;
+use crate::graph::odata::options::{Direction, OrderKey};
+
+mod filter;
 
 /// How long a request waits for a connection before it is answered 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -121,9 +123,105 @@ impl Store {
             "INSERT INTO device_identities ({columns}) VALUES ({placeholders}) RETURNING {}",
             *DEVICE_COLUMNS
         );
-        let query = bind_all(sqlx::query(AssertSqlSafe(sql)).bind(tenant.0), assignments);
-        let row = query.fetch_one(&self.pool).await?;
+        let tenant = Value::Guid(tenant.0);
+        let values = std::iter::once(&tenant).chain(assignments.iter().map(|a| &a.value));
+        let row = bind_values(sqlx::query(AssertSqlSafe(sql)), values)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(device_from_row(&row)?)
+    }
+
+    /// Sets the given properties of a device; false when the tenant has no such device.
+    pub async fn update_device(
+        &self,
+        tenant: Tenant,
+        id: Uuid,
+        assignments: &[Assignment],
+    ) -> Result<bool, StoreError> {
+        let mut sql = String::from("UPDATE device_identities SET updated_at = now()");
+        for (i, assignment) in assignments.iter().enumerate() {
+            sql.push_str(&format!(", {} = ${}", assignment.property.column, i + 3));
+        }
+        sql.push_str(" WHERE tenant_id = $1 AND id = $2");
+        let key = [Value::Guid(tenant.0), Value::Guid(id)];
+        let values = key.iter().chain(assignments.iter().map(|a| &a.value));
+        let done = bind_values(sqlx::query(AssertSqlSafe(sql)), values)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes a device; false when the tenant has no such device.
+    pub async fn delete_device(&self, tenant: Tenant, id: Uuid) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM device_identities WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// One page of the tenant's devices that match `page.filter`, in `page.order_by` order, after
+    /// the cursor: keyset paging, so a deep page costs what the first one does.
+    pub async fn list_devices(
+        &self,
+        tenant: Tenant,
+        page: &Page<'_>,
+    ) -> Result<Vec<Device>, StoreError> {
+        let mut binds = vec![Value::Guid(tenant.0)];
+        let mut sql = format!(
+            "SELECT {} FROM device_identities WHERE tenant_id = $1",
+            *DEVICE_COLUMNS
+        );
+        if let Some(filter) = page.filter {
+            sql.push_str(" AND ");
+            sql.push_str(&filter::filter_sql(filter, &mut binds, 0));
+        }
+        if let Some(after) = page.after {
+            sql.push_str(" AND ");
+            sql.push_str(&keyset_condition(page.order_by, after, &mut binds));
+        }
+        let order: Vec<String> = page
+            .order_by
+            .iter()
+            .map(|key| {
+                format!(
+                    "{} {}",
+                    sort_expression(key.property),
+                    sql_direction(key.direction)
+                )
+            })
+            .collect();
+        // Integers, not user text: safe to write into the statement.
+        sql.push_str(&format!(
+            " ORDER BY {} LIMIT {} OFFSET {}",
+            order.join(", "),
+            page.limit,
+            page.skip
+        ));
+        let rows = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(device_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// How many of the tenant's devices match the filter.
+    pub async fn count_devices(
+        &self,
+        tenant: Tenant,
+        filter: Option<&Filter>,
+    ) -> Result<i64, StoreError> {
+        let mut binds = vec![Value::Guid(tenant.0)];
+        let mut sql = String::from("SELECT count(*) FROM device_identities WHERE tenant_id = $1");
+        if let Some(filter) = filter {
+            sql.push_str(" AND ");
+            sql.push_str(&filter::filter_sql(filter, &mut binds, 0));
+        }
+        let count = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(count)
     }
 
     pub async fn device(&self, tenant: Tenant, id: Uuid) -> Result<Option<Device>, StoreError> {
@@ -142,12 +240,97 @@ impl Store {
     }
 }
 
-fn bind_all<'q>(
+/// What a list asks for: the rows after `after` (the sort-key values of the previous page's last
+/// row) or, on a first page, after skipping `skip` rows.
+pub struct Page<'a> {
+    pub filter: Option<&'a Filter>,
+    pub order_by: &'a [OrderKey],
+    pub after: Option<&'a [Value]>,
+    pub skip: u64,
+    pub limit: u32,
+}
+
+/// Sorting on a nullable text column sorts its NULLs as '' (first in ascending order, as Graph's
+/// SQL Server does), so that every key compares and the cursor condition needs no NULL cases.
+fn sort_expression(property: &Property) -> String {
+    if property.nullable {
+        format!("COALESCE({}, '')", property.column)
+    } else {
+        property.column.to_owned()
+    }
+}
+
+fn sql_direction(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Asc => "ASC",
+        Direction::Desc => "DESC",
+    }
+}
+
+/// Binds `value` as the next parameter and returns its placeholder.
+fn push_bind(binds: &mut Vec<Value>, value: Value) -> String {
+    binds.push(value);
+    format!("${}", binds.len())
+}
+
+/// "The row comes after the cursor" in the sort order. One direction throughout is a row-value
+/// comparison an index can serve; mixed directions expand to the lexicographic OR.
+fn keyset_condition(order_by: &[OrderKey], after: &[Value], binds: &mut Vec<Value>) -> String {
+    let cursor: Vec<(String, String, Direction)> = order_by
+        .iter()
+        .zip(after)
+        .map(|(key, value)| {
+            let value = match value {
+                Value::Null => Value::Text(String::new()),
+                other => other.clone(),
+            };
+            (
+                sort_expression(key.property),
+                push_bind(binds, value),
+                key.direction,
+            )
+        })
+        .collect();
+    let beyond = |direction| {
+        if direction == Direction::Asc {
+            ">"
+        } else {
+            "<"
+        }
+    };
+    let first = order_by[0].direction;
+    if order_by.iter().all(|key| key.direction == first) {
+        let (columns, placeholders): (Vec<&str>, Vec<&str>) = cursor
+            .iter()
+            .map(|(column, placeholder, _)| (column.as_str(), placeholder.as_str()))
+            .unzip();
+        return format!(
+            "({}) {} ({})",
+            columns.join(", "),
+            beyond(first),
+            placeholders.join(", ")
+        );
+    }
+    let alternatives: Vec<String> = (0..cursor.len())
+        .map(|i| {
+            let mut terms: Vec<String> = cursor[..i]
+                .iter()
+                .map(|(column, placeholder, _)| format!("{column} = {placeholder}"))
+                .collect();
+            let (column, placeholder, direction) = &cursor[i];
+            terms.push(format!("{column} {} {placeholder}", beyond(*direction)));
+            format!("({})", terms.join(" AND "))
+        })
+        .collect();
+    format!("({})", alternatives.join(" OR "))
+}
+
+fn bind_values<'q>(
     mut query: Query<'q, Postgres, PgArguments>,
-    assignments: &'q [Assignment],
+    values: impl IntoIterator<Item = &'q Value>,
 ) -> Query<'q, Postgres, PgArguments> {
-    for assignment in assignments {
-        query = match &assignment.value {
+    for value in values {
+        query = match value {
             Value::Null => query.bind(None::<String>),
             Value::Guid(id) => query.bind(id),
             Value::Text(text) => query.bind(text.as_str()),

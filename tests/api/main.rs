@@ -2,5 +2,8 @@
 
 mod create;
 mod errors;
+mod filter;
 mod get;
 mod helpers;
+mod list;
+mod update;
