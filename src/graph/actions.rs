@@ -5,7 +5,7 @@ use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
 use crate::device::{ApiVersion, Value, property};
-use crate::graph::entity::{Assignment, MAX_STRING_CHARS};
+use crate::graph::entity::{Assignment, MAX_STRING_CHARS, nul_problem};
 use crate::graph::error::{ErrorDetail, GraphError};
 use crate::graph::paths::DeviceAction;
 
@@ -153,7 +153,10 @@ impl DeviceAction {
                         format!("The parameter '{key}' is longer than the limit of {MAX_STRING_CHARS} characters."),
                     ))
                 }
-                Ok(Some(text)) => values.push((parameter.property, Value::Text(text))),
+                Ok(Some(text)) => match nul_problem(key, &text) {
+                    Some(problem) => problems.push(problem),
+                    None => values.push((parameter.property, Value::Text(text))),
+                },
                 Ok(None) => values.push((parameter.property, Value::Null)),
                 Err(_) => problems.push(ErrorDetail::invalid(
                     key,
@@ -288,6 +291,8 @@ mod tests {
         .unwrap_err();
         assert!(error.message.contains("not a valid parameter"));
         assert!(effect(DeviceAction::UpdateDeviceProperties, "[1]", ApiVersion::V1).is_err());
+        let nul = r#"{"groupTag":"a\u0000"}"#;
+        assert!(effect(DeviceAction::UpdateDeviceProperties, nul, ApiVersion::V1).is_err());
     }
 
     #[test]

@@ -234,6 +234,12 @@ impl DeviceIdentityWrite {
         let mut problems = Vec::new();
         for (name, field) in self.fields() {
             let property = property(name).expect("every writable field is in the property table");
+            if let Field::Value(Value::Text(text)) = &field
+                && let Some(problem) = nul_problem(name, text)
+            {
+                problems.push(problem);
+                continue;
+            }
             let value = match field {
                 Field::Absent => continue,
                 Field::Null if !property.nullable => {
@@ -272,6 +278,19 @@ impl DeviceIdentityWrite {
             Err(problems)
         }
     }
+}
+
+/// PostgreSQL text cannot hold U+0000, so a string carrying it is refused as invalid input rather
+/// than failing in the database.
+pub fn nul_problem(name: &str, text: &str) -> Option<ErrorDetail> {
+    text.contains('\0').then(|| {
+        ErrorDetail::invalid(
+            name,
+            format!(
+                "The value of '{name}' contains a NUL character (U+0000), which is not allowed."
+            ),
+        )
+    })
 }
 
 /// A create body: every property is optional but `serialNumber`.
@@ -572,6 +591,18 @@ mod tests {
         );
         let set = parse(r#"{"displayName":null}"#, ApiVersion::V1).unwrap();
         assert_eq!(set[0].value, Value::Null);
+    }
+
+    #[test]
+    fn nul_characters_are_refused_and_other_control_characters_kept() {
+        let error = parse(
+            r#"{"serialNumber":"A\u0000B","model":"x\u0000"}"#,
+            ApiVersion::V1,
+        )
+        .unwrap_err();
+        assert_eq!(targets(&error), ["model", "serialNumber"]);
+        let set = parse(r#"{"serialNumber":"tab\tbell\u0007"}"#, ApiVersion::V1).unwrap();
+        assert_eq!(set[0].value, Value::Text("tab\tbell\u{7}".to_owned()));
     }
 
     #[test]

@@ -15,6 +15,16 @@ async fn invalid_bodies_are_400_envelopes_that_name_the_problem() {
         ("{\"serialNumber\":".into(), None, "not valid JSON"),
         ("[]".into(), None, "JSON object"),
         (
+            r#"{"serialNumber":"A\u0000B"}"#.into(),
+            Some("serialNumber"),
+            "NUL character",
+        ),
+        (
+            "{\"serialNumber\":\"raw \u{1} control\"}".into(),
+            None,
+            "not valid JSON",
+        ),
+        (
             r#"{"serialNumber":1}"#.into(),
             Some("serialNumber"),
             "expected a string",
@@ -101,6 +111,27 @@ async fn invalid_bodies_are_400_envelopes_that_name_the_problem() {
             }
         }
     }
+    assert_eq!(app.device_rows().await, 0);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_400() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.collection_url("v1.0"))
+        .header("content-type", "application/json")
+        .body(b"{\"serialNumber\":\"\xff\xfe\"}".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let body = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
     assert_eq!(app.device_rows().await, 0);
 }
 

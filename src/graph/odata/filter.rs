@@ -147,6 +147,12 @@ pub fn parse_filter(text: &str, version: ApiVersion) -> Result<Filter, GraphErro
             text.len()
         )));
     }
+    if let Some(at) = text.find('\0') {
+        return Err(invalid(format!(
+            "a NUL character at position {} can match no property: strings never contain it.",
+            position(text, at)
+        )));
+    }
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Err(invalid(
@@ -1008,6 +1014,16 @@ mod tests {
                 error.message
             );
         }
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_before_it_reaches_sql() {
+        let error = parse_filter("serialNumber eq 'a\0b'", ApiVersion::V1).unwrap_err();
+        assert!(
+            error.message.contains("NUL character at position 18"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
