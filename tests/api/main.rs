@@ -6,4 +6,5 @@ mod filter;
 mod get;
 mod helpers;
 mod list;
+mod python_sdk;
 mod update;
