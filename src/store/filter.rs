@@ -7,63 +7,26 @@
 //! false (never SQL's unknown), so `not (displayName eq 'x')` and `displayName ne 'x'` both hold for
 //! a device without a displayName.
 
+use super::push_bind;
 use crate::device::{Kind, Value};
 use crate::graph::odata::filter::{CompareOp, Filter, MatchFunction};
 
 /// Compiles `filter` into a boolean SQL expression, appending the values it compares with to
-/// `binds`.
-///
-/// `binds` is (the tail of) the statement's parameter list: the value at `binds[i]` is placeholder
-/// `$(bound_before + i + 1)`. `bound_before` counts the parameters the caller binds ahead of the
-/// vector; for example, with `$1` = tenant bound by `.bind(tenant.0)`:
-///
-/// ```ignore
-/// let mut binds = Vec::new();
-/// let condition = filter_sql(&filter, &mut binds, 1); // placeholders $2, $3, ...
-/// let sql = format!("SELECT ... FROM device_identities WHERE tenant_id = $1 AND {condition}");
-/// // bind tenant.0, then every value of `binds` in order (Text as &str, DateTime, Guid)
-/// ```
-///
-/// Pass 0 when every parameter lives in `binds`. Values already in `binds` keep their numbers, and
-/// values pushed after this call follow on. The result is parenthesised wherever it combines
-/// conditions, so it can be `AND`ed into a larger `WHERE` as is. The filter's values are only ever
-/// [`Value::Text`], [`Value::DateTime`] or [`Value::Guid`]; `null` comparisons become `IS NULL`.
-pub fn filter_sql(filter: &Filter, binds: &mut Vec<Value>, bound_before: usize) -> String {
-    let mut placeholders = Placeholders {
-        binds,
-        bound_before,
-    };
-    condition(filter, &mut placeholders)
-}
-
-struct Placeholders<'a> {
-    binds: &'a mut Vec<Value>,
-    bound_before: usize,
-}
-
-impl Placeholders<'_> {
-    /// Binds `value` and returns its placeholder.
-    fn bind(&mut self, value: Value) -> String {
-        self.binds.push(value);
-        format!("${}", self.bound_before + self.binds.len())
-    }
+/// `binds`, the statement's whole parameter list (`$n` is `binds[n - 1]`; the tenant is usually
+/// `$1`). The result is parenthesised wherever it combines conditions, so it can be `AND`ed into a
+/// larger `WHERE` as is. The filter's values are only ever [`Value::Text`], [`Value::DateTime`] or
+/// [`Value::Guid`]; `null` comparisons become `IS NULL`.
+pub fn filter_sql(filter: &Filter, binds: &mut Vec<Value>) -> String {
+    condition(filter, binds)
 }
 
 /// The recursion follows the tree, whose depth the parser bounds (nesting and condition limits).
-fn condition(filter: &Filter, placeholders: &mut Placeholders<'_>) -> String {
+fn condition(filter: &Filter, binds: &mut Vec<Value>) -> String {
     match filter {
-        Filter::And(a, b) => format!(
-            "({} AND {})",
-            condition(a, placeholders),
-            condition(b, placeholders)
-        ),
-        Filter::Or(a, b) => format!(
-            "({} OR {})",
-            condition(a, placeholders),
-            condition(b, placeholders)
-        ),
+        Filter::And(a, b) => format!("({} AND {})", condition(a, binds), condition(b, binds)),
+        Filter::Or(a, b) => format!("({} OR {})", condition(a, binds), condition(b, binds)),
         // COALESCE: a comparison with a NULL column is false in OData, so its negation is true.
-        Filter::Not(a) => format!("(NOT COALESCE({}, FALSE))", condition(a, placeholders)),
+        Filter::Not(a) => format!("(NOT COALESCE({}, FALSE))", condition(a, binds)),
         Filter::Compare {
             property,
             op,
@@ -78,16 +41,16 @@ fn condition(filter: &Filter, placeholders: &mut Placeholders<'_>) -> String {
                 // Graph compares strings case-insensitively; lower() on both sides can use an
                 // index on lower(column), such as the one on serial numbers.
                 (Kind::String, value, CompareOp::Eq) => {
-                    let p = placeholders.bind(value.clone());
+                    let p = push_bind(binds, value.clone());
                     format!("lower({column}) = lower({p})")
                 }
                 (Kind::String, value, CompareOp::Ne) => {
-                    let p = placeholders.bind(value.clone());
+                    let p = push_bind(binds, value.clone());
                     format!("({column} IS NULL OR lower({column}) <> lower({p}))")
                 }
                 // Enums (exact camelCase members), the id and datetimes.
                 (_, value, op) => {
-                    let p = placeholders.bind(value.clone());
+                    let p = push_bind(binds, value.clone());
                     format!("{column} {} {p}", sql_operator(*op))
                 }
             }
@@ -104,7 +67,7 @@ fn condition(filter: &Filter, placeholders: &mut Placeholders<'_>) -> String {
                 MatchFunction::EndsWith => format!("%{escaped}"),
             };
             // A plain `column ILIKE $n` (not lower(...) LIKE) so that a trigram index can serve it.
-            let p = placeholders.bind(Value::Text(pattern));
+            let p = push_bind(binds, Value::Text(pattern));
             format!("{} ILIKE {p}", property.column)
         }
     }
@@ -213,9 +176,9 @@ mod tests {
         ];
         for (version, filter, expected_sql, expected_binds) in cases {
             let parsed = parse_filter(&filter, version).unwrap_or_else(|e| panic!("{filter}: {e}"));
-            let mut binds = Vec::new();
-            assert_eq!(filter_sql(&parsed, &mut binds, 1), expected_sql, "{filter}");
-            assert_eq!(binds, expected_binds, "{filter}");
+            let mut binds = vec![Value::Guid(Uuid::nil())];
+            assert_eq!(filter_sql(&parsed, &mut binds), expected_sql, "{filter}");
+            assert_eq!(binds[1..], expected_binds, "{filter}");
         }
     }
 
@@ -226,24 +189,15 @@ mod tests {
             ApiVersion::V1,
         )
         .unwrap();
-        // Every parameter in the vector: $1 is the tenant already in it.
+        // $1 is the tenant already in the list.
         let tenant = Value::Guid(Uuid::nil());
         let mut binds = vec![tenant.clone()];
-        let sql = filter_sql(&parsed, &mut binds, 0);
+        let sql = filter_sql(&parsed, &mut binds);
         assert_eq!(
             sql,
             "(lower(serial_number) = lower($2) AND enrollment_state = $3)"
         );
         assert_eq!(binds, vec![tenant, text("a"), text("enrolled")]);
-
-        // Two parameters bound ahead of an empty vector.
-        let mut binds = Vec::new();
-        let sql = filter_sql(&parsed, &mut binds, 2);
-        assert_eq!(
-            sql,
-            "(lower(serial_number) = lower($3) AND enrollment_state = $4)"
-        );
-        assert_eq!(binds, vec![text("a"), text("enrolled")]);
     }
 
     #[test]
@@ -259,7 +213,7 @@ mod tests {
         for filter in filters {
             let parsed = parse_filter(&filter, ApiVersion::V1).unwrap();
             let mut binds = Vec::new();
-            let sql = filter_sql(&parsed, &mut binds, 1);
+            let sql = filter_sql(&parsed, &mut binds);
             assert!(!sql.contains("DELETE") && !sql.contains('\''), "{sql}");
             assert!(!binds.is_empty());
         }

@@ -175,7 +175,7 @@ impl Store {
         );
         if let Some(filter) = page.filter {
             sql.push_str(" AND ");
-            sql.push_str(&filter::filter_sql(filter, &mut binds, 0));
+            sql.push_str(&filter::filter_sql(filter, &mut binds));
         }
         if let Some(after) = page.after {
             sql.push_str(" AND ");
@@ -215,7 +215,7 @@ impl Store {
         let mut sql = String::from("SELECT count(*) FROM device_identities WHERE tenant_id = $1");
         if let Some(filter) = filter {
             sql.push_str(" AND ");
-            sql.push_str(&filter::filter_sql(filter, &mut binds, 0));
+            sql.push_str(&filter::filter_sql(filter, &mut binds));
         }
         let count = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
             .fetch_one(&self.pool)
