@@ -6,8 +6,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{StatusCode, Uri};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpRequest, web};
+use utoipa_actix_web::AppExt;
 
-use crate::device::ApiVersion;
 use crate::graph::error::GraphError;
 use crate::graph::links::PublicUrl;
 use crate::graph::paths;
@@ -22,6 +22,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn graph_app(
     store: Store,
     public_url: Option<PublicUrl>,
+    document: web::Data<String>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -37,8 +38,11 @@ pub fn graph_app(
     if let Some(public_url) = public_url {
         app = app.app_data(public_url);
     }
-    app.service(routes::graph_root(ApiVersion::V1))
-        .service(routes::graph_root(ApiVersion::Beta))
+    let (app, _) = app
+        .into_utoipa_app()
+        .configure(routes::graph_roots)
+        .split_for_parts();
+    app.configure(|config| routes::docs::configure(config, document))
         .default_service(web::to(|req: HttpRequest| async move {
             Err::<actix_web::HttpResponse, _>(paths::unrouted(req.method().as_str(), req.path()))
         }))

@@ -18,7 +18,7 @@ impl Cli {
     {
         let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
         let first = args.get(1).and_then(|a| a.to_str()).unwrap_or_default();
-        let names_a_command = matches!(first, "serve" | "migrate" | "help")
+        let names_a_command = matches!(first, "serve" | "migrate" | "openapi" | "help")
             || matches!(first, "-h" | "--help" | "-V" | "--version");
         if !names_a_command {
             args.insert(1.min(args.len()), "serve".into());
@@ -33,6 +33,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Print the OpenAPI document (the one served at /openapi.json).
+    Openapi,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -49,10 +49,13 @@ impl Application {
             .public_url
             .as_deref()
             .map(|url| PublicUrl(url.trim_end_matches('/').to_owned()));
-        let server = HttpServer::new(move || app::graph_app(store.clone(), public_url.clone()))
-            .listen(listener)?
-            .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-            .run();
+        let document = actix_web::web::Data::new(routes::docs::document_json());
+        let server = HttpServer::new(move || {
+            app::graph_app(store.clone(), public_url.clone(), document.clone())
+        })
+        .listen(listener)?
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .run();
         Ok(Application { address, server })
     }
 

@@ -65,6 +65,17 @@ impl DeviceAction {
         !self.parameters().is_empty()
     }
 
+    /// The parameters the action takes on `version`, each with whether it is required.
+    pub fn parameter_names(
+        self,
+        version: ApiVersion,
+    ) -> impl Iterator<Item = (&'static str, bool)> {
+        self.parameters()
+            .iter()
+            .filter(move |p| version == ApiVersion::Beta || !p.beta_only)
+            .map(|p| (p.name, p.required))
+    }
+
     fn parameters(self) -> &'static [Parameter] {
         match self {
             DeviceAction::AssignUserToDevice => ASSIGN_USER,

@@ -10,6 +10,9 @@ use actix_web::{HttpResponse, ResponseError};
 use chrono::Utc;
 use serde::Serialize;
 use std::fmt;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa::{ToResponse, ToSchema};
 
 use crate::graph::request_ids::RequestIds;
 use crate::store::StoreError;
@@ -18,7 +21,8 @@ use crate::store::StoreError;
 const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// One invalid field of a request body: Graph's `details` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = microsoft::graph::ODataErrors::ErrorDetails)]
 pub struct ErrorDetail {
     pub code: &'static str,
     pub message: String,
@@ -149,29 +153,7 @@ impl GraphError {
 
     /// The envelope of spec section 5, with the ids of the request it answers.
     pub fn render(&self, ids: &RequestIds) -> HttpResponse {
-        #[derive(Serialize)]
-        struct Envelope<'a> {
-            error: MainError<'a>,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct MainError<'a> {
-            code: &'a str,
-            message: &'a str,
-            #[serde(skip_serializing_if = "<[_]>::is_empty")]
-            details: &'a [ErrorDetail],
-            inner_error: InnerError<'a>,
-        }
-        #[derive(Serialize)]
-        struct InnerError<'a> {
-            date: String,
-            #[serde(rename = "request-id")]
-            request_id: &'a str,
-            #[serde(rename = "client-request-id")]
-            client_request_id: &'a str,
-        }
-
-        let body = Envelope {
+        let body = ODataError {
             error: MainError {
                 code: self.code,
                 message: &self.message,
@@ -184,7 +166,6 @@ impl GraphError {
             },
         };
         let mut response = HttpResponse::build(self.status);
-        response.content_type("application/json");
         if matches!(
             self.status,
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
@@ -192,6 +173,53 @@ impl GraphError {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS)));
         }
         response.json(body)
+    }
+}
+
+/// The error envelope on the wire.
+#[derive(Serialize, ToSchema)]
+#[schema(as = microsoft::graph::ODataErrors::ODataError)]
+pub struct ODataError<'a> {
+    error: MainError<'a>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = microsoft::graph::ODataErrors::MainError)]
+#[serde(rename_all = "camelCase")]
+struct MainError<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    details: &'a [ErrorDetail],
+    inner_error: InnerError<'a>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = microsoft::graph::ODataErrors::InnerError)]
+struct InnerError<'a> {
+    /// UTC, with no offset and no fraction.
+    date: String,
+    #[serde(rename = "request-id")]
+    request_id: &'a str,
+    #[serde(rename = "client-request-id")]
+    client_request_id: &'a str,
+}
+
+/// The shared `error` response every operation refers to for 4XX and 5XX.
+pub struct ErrorResponse;
+
+impl<'r> ToResponse<'r> for ErrorResponse {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = ResponseBuilder::new()
+            .description("error")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(ODataError::name())))
+                    .build(),
+            )
+            .build();
+        ("error", response.into())
     }
 }
 

@@ -7,6 +7,7 @@ pub mod links;
 pub mod odata;
 pub mod paths;
 pub mod request_ids;
+pub mod schema;
 
 /// The content type Graph answers JSON with. SDKs choose their parser by the part before `;`.
 pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";

@@ -9,6 +9,8 @@ use crate::graph::error::GraphError;
 pub const DEVICE_MANAGEMENT: &str = "deviceManagement";
 pub const DEVICE_IDENTITIES: &str = "windowsAutopilotDeviceIdentities";
 const COUNT: &str = "$count";
+/// The route parameter holding a device's key, named as in Microsoft's OpenAPI document.
+pub const KEY_PARAMETER: &str = "windowsAutopilotDeviceIdentity-id";
 const ACTION_NAMESPACE: &str = "microsoft.graph.";
 
 /// A bound action of windowsAutopilotDeviceIdentity.

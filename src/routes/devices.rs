@@ -13,11 +13,20 @@ use crate::graph::error::GraphError;
 use crate::graph::links::ServiceRoot;
 use crate::graph::odata::options::{Endpoint, QueryOptions};
 use crate::graph::paths::DeviceAction;
+use crate::graph::schema::key_parameter;
 use crate::routes::body::JsonBody;
 use crate::store::{Page, Store};
 
 /// The item key from the path. A key that is not a GUID names no device: 404 like any other.
 pub struct DeviceKey(Uuid);
+
+impl utoipa::IntoParams for DeviceKey {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        vec![key_parameter()]
+    }
+}
 
 impl FromRequest for DeviceKey {
     type Error = GraphError;
@@ -30,19 +39,6 @@ impl FromRequest for DeviceKey {
                 .map(DeviceKey)
                 .map_err(|_| GraphError::device_not_found(raw)),
         )
-    }
-}
-
-/// Each action's route registers which action it is.
-impl FromRequest for DeviceAction {
-    type Error = GraphError;
-    type Future = Ready<Result<Self, GraphError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(req.app_data::<DeviceAction>().copied().ok_or_else(|| {
-            log::error!("no DeviceAction registered for {}", req.path());
-            GraphError::internal()
-        }))
     }
 }
 
@@ -205,10 +201,10 @@ pub async fn delete(store: web::Data<Store>, key: DeviceKey) -> Result<HttpRespo
 
 /// POST `.../{id}/<action>`: parameters (when the action takes any) become property changes.
 pub async fn run_action(
+    action: DeviceAction,
     store: web::Data<Store>,
     root: ServiceRoot,
     key: DeviceKey,
-    action: DeviceAction,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, GraphError> {

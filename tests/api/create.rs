@@ -6,7 +6,8 @@ use crate::helpers::{COLLECTION, error_of, spawn_app, spawn_app_on};
 
 fn seed(name: &str) -> Json {
     let text = match name {
-        "request" => include_str!("fixtures/seed-create-request.json"),
+        // The seed's request is also the OpenAPI document's example.
+        "request" => include_str!("../../openapi/examples/create-request.json"),
         _ => include_str!("fixtures/seed-create-response.json"),
     };
     serde_json::from_str(text).unwrap()

@@ -1,6 +1,7 @@
 //! The API test suite: one binary, one PostgreSQL container, a database per test.
 
 mod create;
+mod docs;
 mod errors;
 mod filter;
 mod get;

@@ -84,7 +84,10 @@ struct Run {
 
 /// Runs `command` to its end or until `timeout`, when it is killed; collects all it printed.
 fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<Run> {
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
     // Drained on threads of their own, so a chatty child never blocks on a full pipe.
     let stdout = drain(child.stdout.take().expect("piped stdout"));
     let stderr = drain(child.stderr.take().expect("piped stderr"));

@@ -1,0 +1,469 @@
+//! OpenAPI schemas of the Graph types. The entity and action schemas are built from the same
+//! property and parameter tables that validation reads, so the document states exactly what the
+//! service enforces (maxLength, enum members, date-time, the required serialNumber).
+//!
+//! One document describes both roots; beta's schemas differ (more properties, more enum members),
+//! so they carry a `beta.` prefix: `beta.microsoft.graph.windowsAutopilotDeviceIdentity`.
+
+use std::borrow::Cow;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{
+    AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use crate::device::{ApiVersion, EnumType, Kind, PROPERTIES, Property};
+use crate::graph::entity::{ENTITY_TYPE, MAX_STRING_CHARS};
+use crate::graph::odata::options::MAX_PAGE;
+use crate::graph::paths::{DeviceAction, KEY_PARAMETER};
+
+/// Microsoft's tag for these operations.
+pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
+
+/// Strings never hold U+0000 (PostgreSQL text cannot).
+const NO_NUL: &str = "^[^\\u0000]*$";
+/// What `GraphDateTime::parse` accepts: an explicit offset and at most seven fractional digits.
+const DATE_TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,7})?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
+
+/// The component name of a Graph type on a root.
+fn component(version: ApiVersion, name: &str) -> String {
+    match version {
+        ApiVersion::V1 => name.to_owned(),
+        ApiVersion::Beta => format!("beta.{name}"),
+    }
+}
+
+fn reference(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+fn enum_schema(enum_type: &EnumType, version: ApiVersion) -> Schema {
+    let beta_members = match version {
+        ApiVersion::V1 => &[][..],
+        ApiVersion::Beta => enum_type.beta_members,
+    };
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .title(Some(enum_type.name.trim_start_matches("microsoft.graph.")))
+        .enum_values(Some(enum_type.members.iter().chain(beta_members).copied()))
+        .into()
+}
+
+/// A string value as validation takes it: at most [`MAX_STRING_CHARS`], no NUL.
+fn string_schema(nullable: bool) -> ObjectBuilder {
+    let schema_type = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(schema_type)
+        .max_length(Some(MAX_STRING_CHARS as usize))
+        .pattern(Some(NO_NUL))
+}
+
+fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
+    match property.kind {
+        Kind::Enum(enum_type) => reference(&component(version, enum_type.name)),
+        Kind::DateTime => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .pattern(Some(DATE_TIME))
+            .into(),
+        Kind::Guid => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .read_only(true)
+            .into(),
+        Kind::String => {
+            let mut schema = string_schema(property.nullable);
+            if property.name == "serialNumber" {
+                schema = schema.min_length(Some(1));
+            }
+            if property.secret {
+                schema = schema.write_only(true);
+            }
+            schema.into()
+        }
+    }
+}
+
+/// `microsoft.graph.windowsAutopilotDeviceIdentity` of a root: `microsoft.graph.entity` (the key)
+/// and every other property of that root.
+fn entity_schema(version: ApiVersion) -> Schema {
+    let mut own = ObjectBuilder::new()
+        .title(Some("windowsAutopilotDeviceIdentity"))
+        .description(Some(
+            "The windowsAutopilotDeviceIdentity resource represents a Windows Autopilot Device.",
+        ))
+        .required("serialNumber");
+    for property in PROPERTIES.iter().skip(1).filter(|p| p.exists_in(version)) {
+        own = own.property(property.name, property_schema(property, version));
+    }
+    AllOfBuilder::new()
+        .item(reference("microsoft.graph.entity"))
+        .item(own)
+        .into()
+}
+
+/// The enum components an entity schema of `version` refers to.
+fn enum_components(version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
+    let mut components: Vec<(String, RefOr<Schema>)> = Vec::new();
+    for property in PROPERTIES.iter().filter(|p| p.exists_in(version)) {
+        if let Kind::Enum(enum_type) = property.kind {
+            let name = component(version, enum_type.name);
+            if components.iter().all(|(known, _)| *known != name) {
+                components.push((name, enum_schema(enum_type, version).into()));
+            }
+        }
+    }
+    components
+}
+
+fn entity_base() -> (String, RefOr<Schema>) {
+    let id = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+        .read_only(true)
+        .description(Some("The unique identifier for an entity. Read-only."));
+    let schema = ObjectBuilder::new()
+        .title(Some("entity"))
+        .property("id", id)
+        .into();
+    ("microsoft.graph.entity".to_owned(), schema)
+}
+
+fn collection_schema(version: ApiVersion) -> Schema {
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    ObjectBuilder::new()
+        .title(Some("Collection of windowsAutopilotDeviceIdentity"))
+        .property("@odata.context", string())
+        .property(
+            "@odata.count",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        )
+        .property(
+            "value",
+            ArrayBuilder::new().items(reference(&component(version, ENTITY_TYPE))),
+        )
+        .property("@odata.nextLink", string())
+        .required("value")
+        .into()
+}
+
+/// The body of an action with parameters.
+fn parameters_schema(action: DeviceAction, version: ApiVersion) -> Schema {
+    let mut object = ObjectBuilder::new();
+    for (name, required) in action.parameter_names(version) {
+        let mut schema = string_schema(!required);
+        if required {
+            schema = schema.min_length(Some(1));
+            object = object.required(name);
+        }
+        object = object.property(name, schema);
+    }
+    object.into()
+}
+
+/// A schema component that stands for a Graph type on one root.
+macro_rules! graph_schema {
+    ($(#[$doc:meta])* $marker:ident, $name:expr, $schema:expr, $dependencies:expr) => {
+        $(#[$doc])*
+        pub struct $marker;
+
+        impl PartialSchema for $marker {
+            fn schema() -> RefOr<Schema> {
+                $schema.into()
+            }
+        }
+
+        impl ToSchema for $marker {
+            fn name() -> Cow<'static, str> {
+                Cow::Owned($name)
+            }
+
+            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+                schemas.extend($dependencies);
+            }
+        }
+    };
+}
+
+fn entity_dependencies(version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
+    let mut schemas = vec![entity_base()];
+    schemas.extend(enum_components(version));
+    schemas
+}
+
+fn collection_dependencies(version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
+    let mut schemas = vec![(
+        component(version, ENTITY_TYPE),
+        entity_schema(version).into(),
+    )];
+    schemas.extend(entity_dependencies(version));
+    schemas
+}
+
+graph_schema!(
+    /// `microsoft.graph.windowsAutopilotDeviceIdentity` (v1.0).
+    DeviceIdentityV1,
+    component(ApiVersion::V1, ENTITY_TYPE),
+    entity_schema(ApiVersion::V1),
+    entity_dependencies(ApiVersion::V1)
+);
+graph_schema!(
+    /// `beta.microsoft.graph.windowsAutopilotDeviceIdentity`.
+    DeviceIdentityBeta,
+    component(ApiVersion::Beta, ENTITY_TYPE),
+    entity_schema(ApiVersion::Beta),
+    entity_dependencies(ApiVersion::Beta)
+);
+graph_schema!(
+    /// `microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse` (v1.0).
+    DeviceIdentityPageV1,
+    component(ApiVersion::V1, "microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse"),
+    collection_schema(ApiVersion::V1),
+    collection_dependencies(ApiVersion::V1)
+);
+graph_schema!(
+    /// `beta.microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse`.
+    DeviceIdentityPageBeta,
+    component(ApiVersion::Beta, "microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse"),
+    collection_schema(ApiVersion::Beta),
+    collection_dependencies(ApiVersion::Beta)
+);
+graph_schema!(
+    /// The parameters of `assignUserToDevice`.
+    AssignUserToDeviceBody,
+    "assignUserToDeviceRequestBody".to_owned(),
+    parameters_schema(DeviceAction::AssignUserToDevice, ApiVersion::V1),
+    []
+);
+graph_schema!(
+    /// The parameters of `updateDeviceProperties` (v1.0).
+    UpdateDevicePropertiesBodyV1,
+    "updateDevicePropertiesRequestBody".to_owned(),
+    parameters_schema(DeviceAction::UpdateDeviceProperties, ApiVersion::V1),
+    []
+);
+graph_schema!(
+    /// The parameters of `updateDeviceProperties` (beta).
+    UpdateDevicePropertiesBodyBeta,
+    component(ApiVersion::Beta, "updateDevicePropertiesRequestBody"),
+    parameters_schema(DeviceAction::UpdateDeviceProperties, ApiVersion::Beta),
+    []
+);
+graph_schema!(
+    /// The parameters of `assignResourceAccountToDevice` (beta).
+    AssignResourceAccountToDeviceBody,
+    component(ApiVersion::Beta, "assignResourceAccountToDeviceRequestBody"),
+    parameters_schema(DeviceAction::AssignResourceAccountToDevice, ApiVersion::Beta),
+    []
+);
+
+/// The seed's example request, as Swagger UI offers it for "Try it out".
+pub fn create_request_example() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../openapi/examples/create-request.json"))
+        .expect("the example is JSON")
+}
+
+/// What the service answers to the example request.
+pub fn create_response_example() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../openapi/examples/create-response.json"))
+        .expect("the example is JSON")
+}
+
+fn query(name: &str, schema: impl Into<RefOr<Schema>>, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+fn text() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn filter_parameter() -> Parameter {
+    query(
+        "$filter",
+        text(),
+        "Filter items by property values: contains/startswith/endswith (case-insensitive), eq, ne, \
+         gt, ge, lt, le, and, or, not, parentheses; e.g. contains(serialNumber,'0046').",
+    )
+}
+
+/// The path parameter that names a device.
+pub fn key_parameter() -> Parameter {
+    ParameterBuilder::new()
+        .name(KEY_PARAMETER)
+        .parameter_in(ParameterIn::Path)
+        .required(utoipa::openapi::Required::True)
+        .description(Some(
+            "The unique identifier of windowsAutopilotDeviceIdentity",
+        ))
+        .schema(Some(text()))
+        .build()
+}
+
+/// The query options of a list.
+pub struct ListParameters;
+
+impl IntoParams for ListParameters {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query(
+                "$top",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(MAX_PAGE)),
+                "Show only the first n items (at most 1000, the default page)",
+            ),
+            query(
+                "$skip",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0)),
+                "Skip the first n items",
+            ),
+            query(
+                "$skiptoken",
+                text(),
+                "The cursor of the next page; follow @odata.nextLink rather than writing it",
+            ),
+            query(
+                "$count",
+                ObjectBuilder::new().schema_type(Type::Boolean),
+                "Include the count of matching items (@odata.count)",
+            ),
+            filter_parameter(),
+            query(
+                "$select",
+                text(),
+                "Select properties to be returned, comma separated",
+            ),
+            query(
+                "$orderby",
+                text(),
+                "Order items by property values, e.g. displayName desc,serialNumber",
+            ),
+        ]
+    }
+}
+
+/// The query option of `$count`.
+pub struct CountParameters;
+
+impl IntoParams for CountParameters {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![filter_parameter()]
+    }
+}
+
+/// The key and the query option of a single device.
+pub struct ItemParameters;
+
+impl IntoParams for ItemParameters {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            key_parameter(),
+            query(
+                "$select",
+                text(),
+                "Select properties to be returned, comma separated",
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(schema: impl Into<RefOr<Schema>>) -> serde_json::Value {
+        serde_json::to_value(schema.into()).unwrap()
+    }
+
+    #[test]
+    fn the_entity_schema_repeats_the_validation_rules() {
+        let schema = json(entity_schema(ApiVersion::V1));
+        let own = &schema["allOf"][1];
+        assert_eq!(
+            schema["allOf"][0]["$ref"],
+            "#/components/schemas/microsoft.graph.entity"
+        );
+        assert_eq!(own["required"], serde_json::json!(["serialNumber"]));
+        assert_eq!(own["properties"]["serialNumber"]["maxLength"], 1024);
+        assert_eq!(own["properties"]["serialNumber"]["minLength"], 1);
+        assert_eq!(
+            own["properties"]["displayName"]["type"],
+            serde_json::json!(["string", "null"])
+        );
+        assert_eq!(
+            own["properties"]["lastContactedDateTime"]["format"],
+            "date-time"
+        );
+        assert_eq!(
+            own["properties"]["enrollmentState"]["$ref"],
+            "#/components/schemas/microsoft.graph.enrollmentState"
+        );
+        assert!(own["properties"].get("deviceFriendlyName").is_none());
+        assert_eq!(own["properties"].as_object().unwrap().len(), 16);
+    }
+
+    #[test]
+    fn beta_has_its_own_names_members_and_a_write_only_secret() {
+        let own = &json(entity_schema(ApiVersion::Beta))["allOf"][1];
+        assert_eq!(
+            own["properties"]["enrollmentState"]["$ref"],
+            "#/components/schemas/beta.microsoft.graph.enrollmentState"
+        );
+        assert_eq!(
+            own["properties"]["deviceAccountPassword"]["writeOnly"],
+            true
+        );
+        let enums = enum_components(ApiVersion::Beta);
+        let enrollment = enums
+            .iter()
+            .find(|(n, _)| n == "beta.microsoft.graph.enrollmentState")
+            .unwrap();
+        assert!(
+            json(enrollment.1.clone())["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&"blocked".into())
+        );
+        let v1 = enum_components(ApiVersion::V1);
+        assert!(
+            !json(v1[0].1.clone())["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&"blocked".into())
+        );
+    }
+
+    #[test]
+    fn action_bodies_list_their_parameters() {
+        let body = json(parameters_schema(
+            DeviceAction::AssignUserToDevice,
+            ApiVersion::V1,
+        ));
+        assert_eq!(body["required"], serde_json::json!(["userPrincipalName"]));
+        let v1 = json(parameters_schema(
+            DeviceAction::UpdateDeviceProperties,
+            ApiVersion::V1,
+        ));
+        assert_eq!(v1["properties"].as_object().unwrap().len(), 4);
+        let beta = json(parameters_schema(
+            DeviceAction::UpdateDeviceProperties,
+            ApiVersion::Beta,
+        ));
+        assert_eq!(beta["properties"].as_object().unwrap().len(), 7);
+    }
+}

@@ -1,0 +1,86 @@
+//! The OpenAPI document, generated from the route table, and Swagger UI to explore it.
+
+use actix_web::http::header;
+use actix_web::{App, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::graph::error::{ErrorResponse, ODataError};
+use crate::graph::schema::TAG;
+
+pub const DOCUMENT_PATH: &str = "/openapi.json";
+const SWAGGER_UI: &str = "/swagger-ui/";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "autopilot-registry",
+        description = "A self-hosted stand-in for the Microsoft Graph API that manages Windows Autopilot \
+                       device identities. Every operation exists under /v1.0 and /beta; beta's have \
+                       operationIds and schemas prefixed with `beta.`."
+    ),
+    components(responses(ErrorResponse), schemas(ODataError)),
+    tags((name = TAG, description = "Windows Autopilot device identities"))
+)]
+struct Base;
+
+/// The document, from the same route table the service registers.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, document) = App::new()
+        .into_utoipa_app()
+        .openapi(Base::openapi())
+        .configure(super::graph_roots)
+        .split_for_parts();
+    document
+}
+
+/// The document as it is served and committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}
+
+/// `/openapi.json`, `/swagger-ui/` (vendored assets, no network) and the redirect to it.
+pub fn configure(config: &mut web::ServiceConfig, document: web::Data<String>) {
+    config
+        .app_data(document)
+        .route(
+            DOCUMENT_PATH,
+            web::get().to(|document: web::Data<String>| async move {
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(document.get_ref().clone())
+            }),
+        )
+        .route(
+            "/swagger-ui",
+            web::get().to(|| async {
+                HttpResponse::MovedPermanently()
+                    .insert_header((header::LOCATION, SWAGGER_UI))
+                    .finish()
+            }),
+        )
+        .service(
+            SwaggerUi::new(format!("{SWAGGER_UI}{{_:.*}}")).config(Config::new([DOCUMENT_PATH])),
+        );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_document_is_the_generated_one() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == document_json(),
+            "openapi/openapi.json is out of date; regenerate it with\n    \
+             cargo run -- openapi > openapi/openapi.json"
+        );
+    }
+}
