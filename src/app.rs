@@ -8,6 +8,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt;
 
+use crate::auth::Authenticator;
 use crate::graph::error::GraphError;
 use crate::graph::links::PublicUrl;
 use crate::graph::paths;
@@ -23,6 +24,7 @@ pub fn graph_app(
     store: Store,
     public_url: Option<PublicUrl>,
     document: web::Data<String>,
+    authenticator: web::Data<Authenticator>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -34,6 +36,7 @@ pub fn graph_app(
 > {
     let mut app = App::new()
         .app_data(web::Data::new(store))
+        .app_data(authenticator)
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES));
     if let Some(public_url) = public_url {
         app = app.app_data(public_url);

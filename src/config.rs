@@ -2,6 +2,10 @@
 
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
+use std::time::Duration;
+use uuid::Uuid;
+
+use crate::auth::AuthMode;
 
 #[derive(Debug, Parser)]
 #[command(name = "autopilot-registry", version, about)]
@@ -18,7 +22,7 @@ impl Cli {
     {
         let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
         let first = args.get(1).and_then(|a| a.to_str()).unwrap_or_default();
-        let names_a_command = matches!(first, "serve" | "migrate" | "openapi" | "help")
+        let names_a_command = matches!(first, "serve" | "migrate" | "openapi" | "token" | "help")
             || matches!(first, "-h" | "--help" | "-V" | "--version");
         if !names_a_command {
             args.insert(1.min(args.len()), "serve".into());
@@ -35,6 +39,8 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document (the one served at /openapi.json).
     Openapi,
+    /// Mint an HS256 token with AUTOPILOT_JWT_SECRET, for local use and tests.
+    Token(TokenArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -54,10 +60,86 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "AUTOPILOT_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// External base URL for @odata.context, Location and nextLink (e.g. https://graph.example.com).
     /// When unset, it is derived from each request's scheme and Host (honouring Forwarded and X-Forwarded-*).
     #[arg(long, env = "AUTOPILOT_PUBLIC_URL")]
     pub public_url: Option<String>,
+}
+
+/// The audiences Graph tokens carry: Graph's URL and its application id.
+pub const GRAPH_AUDIENCES: [&str; 2] = [
+    "https://graph.microsoft.com",
+    "00000003-0000-0000-c000-000000000000",
+];
+
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// How callers are authenticated. When unset: `none` on a loopback address (with a warning);
+    /// elsewhere the service refuses to start until a mode is chosen.
+    #[arg(long, env = "AUTOPILOT_AUTH", value_enum)]
+    pub auth: Option<AuthMode>,
+    /// The tenant every request belongs to under `--auth none`.
+    #[arg(long, env = "AUTOPILOT_DEFAULT_TENANT", default_value_t = Uuid::nil())]
+    pub default_tenant: Uuid,
+    /// HS256 secret that signs accepted tokens (and `token` mints with).
+    #[arg(long, env = "AUTOPILOT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// JWKS with the RS256/ES256 keys of accepted tokens: a file path or an http(s) URL, read again
+    /// when a token names an unknown key.
+    #[arg(long, env = "AUTOPILOT_JWKS")]
+    pub jwks: Option<String>,
+    /// Accepted `aud` values, comma separated.
+    #[arg(long, env = "AUTOPILOT_AUDIENCES", value_delimiter = ',', default_values = GRAPH_AUDIENCES)]
+    pub audiences: Vec<String>,
+    /// Accepted `iss` values, comma separated; any issuer when empty.
+    #[arg(long, env = "AUTOPILOT_ISSUERS", value_delimiter = ',')]
+    pub issuers: Vec<String>,
+    /// Allow `--auth none` on an address other than loopback.
+    #[arg(long, env = "AUTOPILOT_ALLOW_ANONYMOUS_REMOTE")]
+    pub allow_anonymous_remote: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The tenant (`tid`).
+    #[arg(long)]
+    pub tenant: Uuid,
+    /// Application permissions (`roles`), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub roles: Vec<String>,
+    /// Delegated permissions (`scp`), space separated.
+    #[arg(long)]
+    pub scp: Option<String>,
+    /// Lifetime, e.g. 30m, 1h, 7d.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub ttl: Duration,
+    #[arg(long, env = "AUTOPILOT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: String,
+    #[arg(long, default_value = GRAPH_AUDIENCES[0])]
+    pub audience: String,
+    #[arg(long)]
+    pub issuer: Option<String>,
+}
+
+/// `90s`, `30m`, `1h`, `7d`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration such as 1h"))?;
+    let seconds = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("'{unit}' is not a unit: use s, m, h or d")),
+    };
+    Ok(Duration::from_secs(number * seconds))
 }
 
 #[cfg(test)]
@@ -78,6 +160,31 @@ mod tests {
         assert!(matches!(cli.command, Command::Serve(ref a) if a.bind.port() == 9000));
         assert!(
             matches!(parse(&[]), Err(e) if e.kind() == clap::error::ErrorKind::MissingRequiredArgument)
+        );
+    }
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert!(parse_duration("1y").is_err() && parse_duration("h").is_err());
+    }
+
+    #[test]
+    fn token_takes_roles_and_the_default_audience() {
+        let cli = parse(&[
+            "token",
+            "--tenant",
+            "00000000-0000-0000-0000-000000000001",
+            "--roles",
+            "A,B",
+            "--jwt-secret",
+            "s",
+        ])
+        .unwrap();
+        assert!(
+            matches!(cli.command, Command::Token(ref t) if t.roles == ["A", "B"] && t.audience == "https://graph.microsoft.com" && t.ttl == Duration::from_secs(3600))
         );
     }
 

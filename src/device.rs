@@ -284,13 +284,9 @@ impl Device {
     }
 }
 
-/// The tenant that owns devices. Until tokens carry a `tid`, every request belongs to the default one.
+/// The tenant that owns devices: a token's `tid`, or the default tenant without authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tenant(pub Uuid);
-
-impl Tenant {
-    pub const DEFAULT: Tenant = Tenant(Uuid::nil());
-}
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 //! contract) and `store` (PostgreSQL), sharing the property table of `device`.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod device;
 pub mod graph;
@@ -16,7 +17,9 @@ use actix_web::dev::{Server, ServerHandle};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
+use crate::auth::{AuthMode, AuthSettings, Authenticator, JwksSource};
 use crate::config::ServeArgs;
+use crate::device::Tenant;
 use crate::graph::links::PublicUrl;
 use crate::store::Store;
 
@@ -37,6 +40,7 @@ impl Application {
     /// Connects to the database (waiting for it with backoff while it is unreachable), applies the
     /// migrations and binds the listener; port 0 picks a free port.
     pub async fn build(args: &ServeArgs) -> Result<Application, StartupError> {
+        let authenticator = actix_web::web::Data::new(Authenticator::new(auth_settings(args)?));
         let store = Store::connect_lazy(
             &args.database.database_url,
             args.database.max_db_connections,
@@ -51,7 +55,12 @@ impl Application {
             .map(|url| PublicUrl(url.trim_end_matches('/').to_owned()));
         let document = actix_web::web::Data::new(routes::docs::document_json());
         let server = HttpServer::new(move || {
-            app::graph_app(store.clone(), public_url.clone(), document.clone())
+            app::graph_app(
+                store.clone(),
+                public_url.clone(),
+                document.clone(),
+                authenticator.clone(),
+            )
         })
         .listen(listener)?
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
@@ -72,6 +81,42 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The token check `serve` runs with: `none` by default on loopback (with a warning), and a refusal
+/// to serve anonymously anywhere else unless asked to in so many words.
+pub fn auth_settings(args: &ServeArgs) -> Result<AuthSettings, StartupError> {
+    let auth = &args.auth;
+    let mode = auth.auth.unwrap_or(AuthMode::None);
+    let loopback = args.bind.ip().is_loopback();
+    if mode == AuthMode::None {
+        if !loopback && !auth.allow_anonymous_remote {
+            return Err(format!(
+                "refusing to serve without authentication on {}, which is not a loopback address: \
+                 anyone who reaches it could read and change every device. Choose --auth jwt or \
+                 --auth unverified (AUTOPILOT_AUTH), or pass --allow-anonymous-remote for a throwaway \
+                 instance.",
+                args.bind
+            )
+            .into());
+        }
+        log::warn!(
+            "authentication is off (--auth none): every request acts for tenant {}",
+            auth.default_tenant
+        );
+    }
+    let secret = auth.jwt_secret.clone().filter(|s| !s.is_empty());
+    if mode == AuthMode::Jwt && secret.is_none() && auth.jwks.is_none() {
+        return Err("--auth jwt needs AUTOPILOT_JWT_SECRET (HS256) or AUTOPILOT_JWKS (RS256/ES256) to verify tokens with".into());
+    }
+    Ok(AuthSettings {
+        mode,
+        default_tenant: Tenant(auth.default_tenant),
+        secret,
+        jwks: auth.jwks.as_deref().map(JwksSource::parse),
+        audiences: auth.audiences.clone(),
+        issuers: auth.issuers.clone(),
+    })
 }
 
 /// Applies migrations, retrying with backoff while the database cannot be reached; any other

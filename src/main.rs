@@ -14,6 +14,21 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => migrate(args).await,
+        Command::Token(args) => {
+            println!(
+                "{}",
+                autopilot_registry::auth::mint_token(
+                    &args.jwt_secret,
+                    &args.audience,
+                    args.issuer.as_deref(),
+                    args.tenant,
+                    &args.roles,
+                    args.scp.as_deref(),
+                    args.ttl,
+                )
+            );
+            Ok(())
+        }
         Command::Openapi => {
             print!("{}", autopilot_registry::routes::docs::document_json());
             Ok(())

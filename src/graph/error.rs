@@ -172,6 +172,10 @@ impl GraphError {
         ) {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS)));
         }
+        if self.status == StatusCode::UNAUTHORIZED {
+            // A plain challenge: clients must not be told to fetch new claims (no `claims=`).
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
         response.json(body)
     }
 }

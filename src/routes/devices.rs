@@ -51,6 +51,7 @@ fn found(found: bool, key: &DeviceKey) -> Result<HttpResponse, GraphError> {
 }
 
 pub async fn list(
+    tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
     req: HttpRequest,
@@ -72,14 +73,14 @@ pub async fn list(
     let count = async {
         match options.count {
             true => store
-                .count_devices(Tenant::DEFAULT, options.filter.as_ref())
+                .count_devices(tenant, options.filter.as_ref())
                 .await
                 .map(Some),
             false => Ok(None),
         }
     };
     let (mut devices, count) =
-        futures_util::future::try_join(store.list_devices(Tenant::DEFAULT, &page), count).await?;
+        futures_util::future::try_join(store.list_devices(tenant, &page), count).await?;
 
     let next_link = (devices.len() > page_size).then(|| {
         devices.truncate(page_size);
@@ -113,26 +114,26 @@ pub async fn list(
 }
 
 pub async fn count(
+    tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
     req: HttpRequest,
 ) -> Result<HttpResponse, GraphError> {
     let options = QueryOptions::parse(req.query_string(), root.version, Endpoint::Count)?;
-    let count = store
-        .count_devices(Tenant::DEFAULT, options.filter.as_ref())
-        .await?;
+    let count = store.count_devices(tenant, options.filter.as_ref()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain;charset=utf-8")
         .body(count.to_string()))
 }
 
 pub async fn create(
+    tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
     body: JsonBody,
 ) -> Result<HttpResponse, GraphError> {
     let assignments = parse_new_device(&body.0, root.version)?;
-    let device = store.create_device(Tenant::DEFAULT, &assignments).await?;
+    let device = store.create_device(tenant, &assignments).await?;
     Ok(entity_response(
         HttpResponse::Created().insert_header((header::LOCATION, root.device_url(device.id()))),
         &root,
@@ -142,6 +143,7 @@ pub async fn create(
 }
 
 pub async fn get(
+    tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
     key: DeviceKey,
@@ -149,7 +151,7 @@ pub async fn get(
 ) -> Result<HttpResponse, GraphError> {
     let options = QueryOptions::parse(req.query_string(), root.version, Endpoint::Item)?;
     let device = store
-        .device(Tenant::DEFAULT, key.0)
+        .device(tenant, key.0)
         .await?
         .ok_or_else(|| GraphError::device_not_found(&key.0.to_string()))?;
     Ok(entity_response(
@@ -179,6 +181,7 @@ fn entity_response(
 
 /// PATCH: the properties sent change, with the create rules; `id` cannot change.
 pub async fn update(
+    tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
     key: DeviceKey,
@@ -188,19 +191,22 @@ pub async fn update(
         .assignments(root.version)
         .map_err(GraphError::invalid_fields)?;
     found(
-        store
-            .update_device(Tenant::DEFAULT, key.0, &assignments)
-            .await?,
+        store.update_device(tenant, key.0, &assignments).await?,
         &key,
     )
 }
 
-pub async fn delete(store: web::Data<Store>, key: DeviceKey) -> Result<HttpResponse, GraphError> {
-    found(store.delete_device(Tenant::DEFAULT, key.0).await?, &key)
+pub async fn delete(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    key: DeviceKey,
+) -> Result<HttpResponse, GraphError> {
+    found(store.delete_device(tenant, key.0).await?, &key)
 }
 
 /// POST `.../{id}/<action>`: parameters (when the action takes any) become property changes.
 pub async fn run_action(
+    tenant: Tenant,
     action: DeviceAction,
     store: web::Data<Store>,
     root: ServiceRoot,
@@ -215,9 +221,7 @@ pub async fn run_action(
     };
     let assignments = action.assignments(body.as_ref().map(|b| b.0.as_ref()), root.version)?;
     found(
-        store
-            .update_device(Tenant::DEFAULT, key.0, &assignments)
-            .await?,
+        store.update_device(tenant, key.0, &assignments).await?,
         &key,
     )
 }

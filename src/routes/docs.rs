@@ -2,7 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::{App, HttpResponse, web};
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -21,9 +22,30 @@ const SWAGGER_UI: &str = "/swagger-ui/";
                        operationIds and schemas prefixed with `beta.`."
     ),
     components(responses(ErrorResponse), schemas(ODataError)),
+    modifiers(&BearerScheme),
     tags((name = TAG, description = "Windows Autopilot device identities"))
 )]
 struct Base;
+
+/// Graph's operations take `Authorization: Bearer <token>` (see `--auth`).
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, document: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some(
+                "An access token for Microsoft Graph, or one minted by `autopilot-registry token`. \
+                 Not needed when the service runs with --auth none.",
+            ))
+            .build();
+        document
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The document, from the same route table the service registers.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -11,6 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::{ReadAccess, WriteAccess};
 use crate::device::ApiVersion;
 use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
@@ -73,6 +74,7 @@ macro_rules! root_operations {
                 get,
                 path = "/deviceManagement/windowsAutopilotDeviceIdentities",
                 tag = TAG,
+                security(("bearer" = [])),
                 operation_id = concat!($prefix, "deviceManagement.ListWindowsAutopilotDeviceIdentities"),
                 summary = "List windowsAutopilotDeviceIdentities",
                 params(ListParameters),
@@ -83,14 +85,15 @@ macro_rules! root_operations {
                 )
             )]
             #[get("/deviceManagement/windowsAutopilotDeviceIdentities")]
-            pub async fn list(store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
-                devices::list(store, root, req).await
+            pub async fn list(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
+                devices::list(access.0, store, root, req).await
             }
 
             #[utoipa::path(
                 post,
                 path = "/deviceManagement/windowsAutopilotDeviceIdentities",
                 tag = TAG,
+                security(("bearer" = [])),
                 operation_id = concat!($prefix, "deviceManagement.CreateWindowsAutopilotDeviceIdentities"),
                 summary = "Create windowsAutopilotDeviceIdentity",
                 request_body(content = $entity, content_type = "application/json", example = create_request_example),
@@ -103,14 +106,15 @@ macro_rules! root_operations {
                 )
             )]
             #[post("/deviceManagement/windowsAutopilotDeviceIdentities")]
-            pub async fn create(store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
-                devices::create(store, root, body).await
+            pub async fn create(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
+                devices::create(access.0, store, root, body).await
             }
 
             #[utoipa::path(
                 get,
                 path = "/deviceManagement/windowsAutopilotDeviceIdentities/$count",
                 tag = TAG,
+                security(("bearer" = [])),
                 operation_id = concat!($prefix, "deviceManagement.windowsAutopilotDeviceIdentities.GetCount-0841"),
                 summary = "Get the number of the resource",
                 params(CountParameters),
@@ -121,14 +125,15 @@ macro_rules! root_operations {
                 )
             )]
             #[get("/deviceManagement/windowsAutopilotDeviceIdentities/$count")]
-            pub async fn count(store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
-                devices::count(store, root, req).await
+            pub async fn count(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
+                devices::count(access.0, store, root, req).await
             }
 
             #[utoipa::path(
                 get,
                 path = "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
                 tag = TAG,
+                security(("bearer" = [])),
                 operation_id = concat!($prefix, "deviceManagement.GetWindowsAutopilotDeviceIdentities"),
                 summary = "Get windowsAutopilotDeviceIdentity",
                 params(ItemParameters),
@@ -139,14 +144,15 @@ macro_rules! root_operations {
                 )
             )]
             #[get("/deviceManagement/windowsAutopilotDeviceIdentities/{id}")]
-            pub async fn get(store: web::Data<Store>, root: ServiceRoot, key: DeviceKey, req: HttpRequest) -> Handled {
-                devices::get(store, root, key, req).await
+            pub async fn get(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: DeviceKey, req: HttpRequest) -> Handled {
+                devices::get(access.0, store, root, key, req).await
             }
 
             #[utoipa::path(
                 patch,
                 path = "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
                 tag = TAG,
+                security(("bearer" = [])),
                 operation_id = concat!($prefix, "deviceManagement.UpdateWindowsAutopilotDeviceIdentities"),
                 summary = "Update windowsAutopilotDeviceIdentity",
                 params(DeviceKey),
@@ -158,14 +164,15 @@ macro_rules! root_operations {
                 )
             )]
             #[patch("/deviceManagement/windowsAutopilotDeviceIdentities/{id}")]
-            pub async fn update(store: web::Data<Store>, root: ServiceRoot, key: DeviceKey, body: JsonBody) -> Handled {
-                devices::update(store, root, key, body).await
+            pub async fn update(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, key: DeviceKey, body: JsonBody) -> Handled {
+                devices::update(access.0, store, root, key, body).await
             }
 
             #[utoipa::path(
                 delete,
                 path = "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
                 tag = TAG,
+                security(("bearer" = [])),
                 operation_id = concat!($prefix, "deviceManagement.DeleteWindowsAutopilotDeviceIdentities"),
                 summary = "Delete windowsAutopilotDeviceIdentity",
                 params(DeviceKey),
@@ -176,8 +183,8 @@ macro_rules! root_operations {
                 )
             )]
             #[delete("/deviceManagement/windowsAutopilotDeviceIdentities/{id}")]
-            pub async fn delete(store: web::Data<Store>, key: DeviceKey) -> Handled {
-                devices::delete(store, key).await
+            pub async fn delete(access: WriteAccess, store: web::Data<Store>, key: DeviceKey) -> Handled {
+                devices::delete(access.0, store, key).await
             }
 
             action!($prefix, assign_user_to_device, "assignUserToDevice", "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/assignUserToDevice", AssignUserToDevice, body = AssignUserToDeviceBody);
@@ -196,6 +203,7 @@ macro_rules! action {
             post,
             path = concat!("/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}/", $name),
             tag = TAG,
+            security(("bearer" = [])),
             operation_id = concat!($prefix, "deviceManagement.windowsAutopilotDeviceIdentities.windowsAutopilotDeviceIdentity.", $name),
             summary = concat!("Invoke action ", $name),
             params(DeviceKey),
@@ -208,13 +216,14 @@ macro_rules! action {
         )]
         #[post($route)]
         pub async fn $handler(
+            access: WriteAccess,
             store: web::Data<Store>,
             root: ServiceRoot,
             key: DeviceKey,
             req: HttpRequest,
             payload: web::Payload,
         ) -> Handled {
-            devices::run_action(DeviceAction::$action, store, root, key, req, payload).await
+            devices::run_action(access.0, DeviceAction::$action, store, root, key, req, payload).await
         }
     };
 }

@@ -108,7 +108,7 @@ async fn links_use_the_forwarded_host_or_the_configured_public_url() {
 
     let configured = spawn_app_with(
         &fresh_database().await,
-        Some("https://staging.example.org/graph/"),
+        &["--public-url", "https://staging.example.org/graph/"],
     )
     .await;
     let body = configured

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use actix_web::dev::ServerHandle;
 use autopilot_registry::Application;
-use autopilot_registry::config::{DatabaseArgs, ServeArgs};
+use autopilot_registry::config::{Cli, Command, ServeArgs};
 use reqwest::{Response, StatusCode};
 use serde_json::Value as Json;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
@@ -108,18 +108,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// The service on a given database (to restart it on the same data, or to reach it through a proxy).
 pub async fn spawn_app_on(database_url: &str) -> TestApp {
-    spawn_app_with(database_url, None).await
+    spawn_app_with(database_url, &[]).await
 }
 
-pub async fn spawn_app_with(database_url: &str, public_url: Option<&str>) -> TestApp {
-    let args = ServeArgs {
-        database: DatabaseArgs {
-            database_url: database_url.to_owned(),
-            max_db_connections: 8,
-        },
-        bind: "127.0.0.1:0".parse().unwrap(),
-        public_url: public_url.map(str::to_owned),
-    };
+/// The service with extra `serve` options, as a user would pass them.
+pub async fn spawn_app_with(database_url: &str, options: &[&str]) -> TestApp {
+    // reqwest is built without a TLS provider of its own (the service brings ring for JWKS URLs).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let args = serve_args(database_url, options);
     let application = Application::build(&args).await.expect("the service starts");
     let address = application.address();
     let handle = application.handle();
@@ -129,6 +125,34 @@ pub async fn spawn_app_with(database_url: &str, public_url: Option<&str>) -> Tes
         database_url: database_url.to_owned(),
         client: reqwest::Client::new(),
         handle,
+    }
+}
+
+/// `serve` options for a test: this database, port 0 on loopback unless `options` bind elsewhere,
+/// and `options`.
+pub fn serve_args(database_url: &str, options: &[&str]) -> ServeArgs {
+    let base = [
+        "autopilot-registry",
+        "serve",
+        "--database-url",
+        database_url,
+    ];
+    let bind: &[&str] = if options.contains(&"--bind") {
+        &[]
+    } else {
+        &["--bind", "127.0.0.1:0"]
+    };
+    let args = base
+        .iter()
+        .chain(bind)
+        .chain(options)
+        .map(std::ffi::OsString::from);
+    match Cli::parse_with_default(args)
+        .expect("valid serve options")
+        .command
+    {
+        Command::Serve(args) => args,
+        other => panic!("not serve: {other:?}"),
     }
 }
 

@@ -1,5 +1,8 @@
 //! The API test suite: one binary, one PostgreSQL container, a database per test.
 
+mod auth;
+mod browser;
+mod child;
 mod create;
 mod docs;
 mod errors;

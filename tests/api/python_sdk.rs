@@ -5,12 +5,11 @@
 //! Needs the SDK's virtualenv: `AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)`. Without it the
 //! test is skipped, unless `AUTOPILOT_REQUIRE_E2E=1` (as in CI), which makes the missing venv a failure.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread::JoinHandle;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::child::run_with_timeout;
 use crate::helpers::spawn_app;
 
 const PYTHON_VARIABLE: &str = "AUTOPILOT_E2E_PYTHON";
@@ -52,16 +51,13 @@ async fn the_official_python_sdk_works_against_the_service() {
 
     println!(
         "{python} {SCRIPT} {base_url}: {} after {:.1}s\n--- stdout ---\n{}--- stderr ---\n{}",
-        match run.status {
-            Some(status) => status.to_string(),
-            None => "killed on timeout".to_owned(),
-        },
+        run.outcome(),
         started.elapsed().as_secs_f64(),
         run.stdout,
         run.stderr,
     );
     assert!(
-        run.status.is_some_and(|status| status.success()),
+        run.succeeded(),
         "the Python SDK end-to-end run failed (its output is above)"
     );
 }
@@ -72,52 +68,5 @@ fn loopback_no_proxy(variable: &str) -> String {
     match std::env::var(variable) {
         Ok(list) if !list.is_empty() => format!("{list},127.0.0.1,localhost"),
         _ => "127.0.0.1,localhost".to_owned(),
-    }
-}
-
-struct Run {
-    /// `None` when the child was killed on timeout.
-    status: Option<ExitStatus>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `command` to its end or until `timeout`, when it is killed; collects all it printed.
-fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<Run> {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    // Drained on threads of their own, so a chatty child never blocks on a full pipe.
-    let stdout = drain(child.stdout.take().expect("piped stdout"));
-    let stderr = drain(child.stderr.take().expect("piped stderr"));
-    let status = wait_until(&mut child, Instant::now() + timeout)?;
-    Ok(Run {
-        status,
-        stdout: stdout.join().expect("the stdout reader"),
-        stderr: stderr.join().expect("the stderr reader"),
-    })
-}
-
-fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// The child's exit status, or `None` once it was killed at `deadline`.
-fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitStatus>> {
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(Some(status));
-        }
-        if Instant::now() >= deadline {
-            child.kill()?;
-            child.wait()?;
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
