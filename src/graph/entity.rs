@@ -1,7 +1,7 @@
 //! `microsoft.graph.windowsAutopilotDeviceIdentity` as it travels: the request body a client writes,
 //! its validation against spec section 2, and the JSON the service answers with.
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, SubsecRound, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, SubsecRound, Timelike, Utc};
 use serde::de::{self, Deserializer};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use validator::{Validate, ValidateLength, ValidationErrors};
 
-use crate::device::{ApiVersion, Device, Kind, Property, Value, property};
+use crate::device::{ApiVersion, Device, EnumType, Kind, Property, Value, property};
 use crate::graph::error::{ErrorDetail, GraphError};
 
 pub const ENTITY_TYPE: &str = "microsoft.graph.windowsAutopilotDeviceIdentity";
@@ -63,10 +63,16 @@ impl ValidateLength<u64> for Field<String> {
 }
 
 /// An `Edm.DateTimeOffset` as Graph accepts it: ISO-8601 with an explicit offset and at most seven
-/// fractional digits (.NET's tick precision). Kept to the microsecond, as PostgreSQL stores it, so
-/// that what a create answers is what a later read returns.
+/// fractional digits (.NET's tick precision), naming an instant within .NET's range: years 0001 to
+/// 9999 in UTC. Kept to the microsecond, as PostgreSQL stores it, so that what a create answers is
+/// what a later read returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GraphDateTime(pub DateTime<Utc>);
+
+/// The years of `DateTimeOffset.MinValue` and `MaxValue`, in UTC. Outside them the output would be
+/// no ISO-8601 date-time (`-0001-12-31T23:00:00Z`, `+10000-01-01T00:00:00Z`) and .NET clients could
+/// not read it back.
+const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
 impl GraphDateTime {
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -82,9 +88,17 @@ impl GraphDateTime {
         if fraction_digits > 7 || !text.contains(['T', 't']) {
             return Err(problem());
         }
-        DateTime::<FixedOffset>::parse_from_rfc3339(text)
-            .map(|t| GraphDateTime(t.with_timezone(&Utc).trunc_subsecs(6)))
-            .map_err(|_| problem())
+        let utc = DateTime::<FixedOffset>::parse_from_rfc3339(text)
+            .map_err(|_| problem())?
+            .with_timezone(&Utc)
+            .trunc_subsecs(6);
+        if !YEARS.contains(&utc.year()) {
+            return Err(format!(
+                "'{text}' is outside the range of Edm.DateTimeOffset: in UTC it must fall between \
+                 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.9999999Z"
+            ));
+        }
+        Ok(GraphDateTime(utc))
     }
 }
 
@@ -454,11 +468,31 @@ impl Serialize for DeviceView<'_> {
                 .select
                 .is_none_or(|selected| selected.contains(&property))
             {
-                map.serialize_entry(property.name, &WireValue(value))?;
+                match (property.kind, value) {
+                    (Kind::Enum(enum_type), Value::Text(member)) => map.serialize_entry(
+                        property.name,
+                        enum_member_on(enum_type, self.version, member),
+                    )?,
+                    _ => map.serialize_entry(property.name, &WireValue(value))?,
+                }
             }
         }
         map.end()
     }
+}
+
+/// How a stored enum member is written on `version`. A member only beta knows (a device `blocked`
+/// through beta) is written on v1.0, whose enum has no such member, as the enum's catch-all:
+/// `unknownFutureValue` where the enum has it (Graph's rule for evolvable enums), else `unknown`.
+/// v1.0 clients, and the v1.0 schema, know only v1.0's members.
+fn enum_member_on<'a>(enum_type: &'a EnumType, version: ApiVersion, member: &'a str) -> &'a str {
+    if enum_type.accepts(version, member) {
+        return member;
+    }
+    ["unknownFutureValue", "unknown"]
+        .into_iter()
+        .find(|catch_all| enum_type.members.contains(catch_all))
+        .unwrap_or(enum_type.members[0])
 }
 
 /// A page of a collection: `{"@odata.context", "@odata.count"?, "value", "@odata.nextLink"?}`.
@@ -684,6 +718,85 @@ mod tests {
         }
         let error = parse(r#"{"lastContactedDateTime":"2024-01-02"}"#, ApiVersion::V1).unwrap_err();
         assert_eq!(targets(&error), ["lastContactedDateTime"]);
+    }
+
+    /// Found while setting up schema fuzzing (tests/fuzz, whose boundary values reproduce it): year
+    /// 0 or 10000 once in UTC was stored and written back as `-0001-12-31T23:00:00Z` or
+    /// `+10000-01-01T00:00:59Z`, no date-time the document allows.
+    #[test]
+    fn datetimes_stay_within_years_1_to_9999_in_utc() {
+        for edge in [
+            "0001-01-01T00:00:00Z",
+            "0001-01-01T00:59:00+00:59",
+            "9999-12-31T23:59:59.9999999Z",
+            "9999-12-31T22:00:00-01:00",
+        ] {
+            let time = GraphDateTime::parse(edge).unwrap_or_else(|e| panic!("{edge}: {e}"));
+            let written = format_datetime(&time.0);
+            let (year, _) = written.split_once('-').unwrap();
+            assert!(
+                year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()),
+                "{edge} is written as {written}"
+            );
+        }
+        for bad in [
+            "0000-01-01T00:00:00+01:00",
+            "0000-12-31T23:59:59Z",
+            "0001-01-01T00:00:00+00:01",
+            "9999-12-31T23:59:59-00:01",
+        ] {
+            let error = GraphDateTime::parse(bad).unwrap_err();
+            assert!(error.contains("outside the range"), "{bad}: {error}");
+        }
+        let error = parse(
+            r#"{"lastContactedDateTime":"0000-01-01T00:00:00+01:00"}"#,
+            ApiVersion::V1,
+        )
+        .unwrap_err();
+        assert_eq!(targets(&error), ["lastContactedDateTime"]);
+    }
+
+    /// Found by schema fuzzing (tests/fuzz): a device made `blocked` through beta was listed on v1.0
+    /// as `"enrollmentState":"blocked"`, which v1.0's enrollmentState does not have.
+    #[test]
+    fn a_beta_only_enum_member_is_unknown_on_v1() {
+        let mut values: Vec<Value> = PROPERTIES
+            .iter()
+            .map(|p| match p.kind {
+                Kind::Guid => Value::Guid(uuid::Uuid::nil()),
+                Kind::DateTime => Value::DateTime(DateTime::<Utc>::MIN_UTC),
+                Kind::Enum(e) => Value::Text(e.members[0].to_owned()),
+                Kind::String => Value::Null,
+            })
+            .collect();
+        let state = PROPERTIES
+            .iter()
+            .position(|p| p.name == "enrollmentState")
+            .unwrap();
+        values[state] = Value::Text("blocked".to_owned());
+        let device = Device { values };
+        let written = |version| {
+            let view = DeviceView {
+                device: &device,
+                version,
+                select: None,
+                context: None,
+            };
+            serde_json::to_value(view).unwrap()["enrollmentState"].clone()
+        };
+        assert_eq!(written(ApiVersion::Beta), "blocked");
+        assert_eq!(written(ApiVersion::V1), "unknown");
+        // Every enum's fallback is one of its own v1.0 members.
+        for property in PROPERTIES.iter() {
+            if let Kind::Enum(enum_type) = property.kind {
+                let fallback = enum_member_on(enum_type, ApiVersion::V1, "no such member");
+                assert!(
+                    enum_type.accepts(ApiVersion::V1, fallback),
+                    "{}",
+                    enum_type.name
+                );
+            }
+        }
     }
 
     #[test]

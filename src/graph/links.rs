@@ -70,7 +70,14 @@ impl FromRequest for ServiceRoot {
             Some(PublicUrl(base)) => ServiceRoot::new(base, version),
             None => {
                 let connection = req.connection_info();
-                let base = format!("{}://{}", connection.scheme(), connection.host());
+                // Host and Forwarded headers are the caller's text: only a real host makes a link.
+                let host = connection.host();
+                if host.parse::<actix_web::http::uri::Authority>().is_err() {
+                    return ready(Err(GraphError::bad_request(
+                        "The Host (or Forwarded / X-Forwarded-Host) header is not a valid host.",
+                    )));
+                }
+                let base = format!("{}://{}", connection.scheme(), host);
                 ServiceRoot::new(&base, version)
             }
         };

@@ -1,6 +1,8 @@
 //! OpenAPI schemas of the Graph types. The entity and action schemas are built from the same
-//! property and parameter tables that validation reads, so the document states exactly what the
-//! service enforces (maxLength, enum members, date-time, the required serialNumber).
+//! property and parameter tables that validation reads, so the document states what the service
+//! enforces (maxLength, enum members, date-time, a non-empty serialNumber, the `$top` and `$skip`
+//! limits). Only the need for a serialNumber on create is left to its description: the entity
+//! schema also describes PATCH bodies and `$select`ed responses, which may lack it.
 //!
 //! One document describes both roots; beta's schemas differ (more properties, more enum members),
 //! so they carry a `beta.` prefix: `beta.microsoft.graph.windowsAutopilotDeviceIdentity`.
@@ -15,7 +17,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::device::{ApiVersion, EnumType, Kind, PROPERTIES, Property};
 use crate::graph::entity::{ENTITY_TYPE, MAX_STRING_CHARS};
-use crate::graph::odata::options::MAX_PAGE;
+use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
 use crate::graph::paths::{DeviceAction, KEY_PARAMETER};
 
 /// Microsoft's tag for these operations.
@@ -79,7 +81,7 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
         Kind::String => {
             let mut schema = string_schema(property.nullable);
             if property.name == "serialNumber" {
-                schema = schema.min_length(Some(1));
+                schema = schema.min_length(Some(1)).description(Some(SERIAL_NUMBER));
             }
             if property.secret {
                 schema = schema.write_only(true);
@@ -89,15 +91,21 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
     }
 }
 
+const SERIAL_NUMBER: &str = "The hardware serial number. Required, and not empty, to create a \
+    device; unique in the tenant, compared case-insensitively.";
+
 /// `microsoft.graph.windowsAutopilotDeviceIdentity` of a root: `microsoft.graph.entity` (the key)
 /// and every other property of that root.
+///
+/// No property is `required`, as in Microsoft's document: the schema describes PATCH bodies (any
+/// subset) and `$select`ed responses (only the selected properties) too. That a create needs
+/// `serialNumber` is said in that property's description.
 fn entity_schema(version: ApiVersion) -> Schema {
     let mut own = ObjectBuilder::new()
         .title(Some("windowsAutopilotDeviceIdentity"))
         .description(Some(
             "The windowsAutopilotDeviceIdentity resource represents a Windows Autopilot Device.",
-        ))
-        .required("serialNumber");
+        ));
     for property in PROPERTIES.iter().skip(1).filter(|p| p.exists_in(version)) {
         own = own.property(property.name, property_schema(property, version));
     }
@@ -329,7 +337,8 @@ impl IntoParams for ListParameters {
                 "$skip",
                 ObjectBuilder::new()
                     .schema_type(Type::Integer)
-                    .minimum(Some(0)),
+                    .minimum(Some(0))
+                    .maximum(Some(MAX_SKIP)),
                 "Skip the first n items",
             ),
             query(
@@ -398,7 +407,7 @@ mod tests {
             schema["allOf"][0]["$ref"],
             "#/components/schemas/microsoft.graph.entity"
         );
-        assert_eq!(own["required"], serde_json::json!(["serialNumber"]));
+        assert!(own.get("required").is_none());
         assert_eq!(own["properties"]["serialNumber"]["maxLength"], 1024);
         assert_eq!(own["properties"]["serialNumber"]["minLength"], 1);
         assert_eq!(
@@ -415,6 +424,30 @@ mod tests {
         );
         assert!(own["properties"].get("deviceFriendlyName").is_none());
         assert_eq!(own["properties"].as_object().unwrap().len(), 16);
+    }
+
+    /// Found by schema fuzzing (tests/fuzz): `GET ...?$select=displayName` answers without
+    /// `serialNumber`, which the entity schema required (and so PATCH bodies had to carry it).
+    #[test]
+    fn no_property_is_required_and_the_serial_number_says_when_it_is_needed() {
+        for version in [ApiVersion::V1, ApiVersion::Beta] {
+            let own = &json(entity_schema(version))["allOf"][1];
+            assert!(own.get("required").is_none());
+            let serial = &own["properties"]["serialNumber"];
+            assert!(serial["description"].as_str().unwrap().contains("Required"));
+            assert_eq!(serial["minLength"], 1);
+        }
+    }
+
+    /// A `$skip` above PostgreSQL's bigint was answered 500 (see options.rs); the document now
+    /// states the limit the service enforces, so Schemathesis' coverage phase tries both sides.
+    #[test]
+    fn skip_states_its_limit() {
+        let parameters = ListParameters::into_params(|| None);
+        let skip = parameters.iter().find(|p| p.name == "$skip").unwrap();
+        let schema = serde_json::to_value(skip.schema.as_ref().unwrap()).unwrap();
+        assert_eq!(schema["maximum"], serde_json::json!(i64::MAX));
+        assert_eq!(schema["minimum"], 0);
     }
 
     #[test]

@@ -8,22 +8,20 @@
 //! `$CARGO_TARGET_DIR/test-artifacts/swagger-ui.png` (`target/` when CARGO_TARGET_DIR is unset).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use crate::child::run_with_timeout;
+use crate::child::{run_to_success, tool_or_skip};
 use autopilot_registry::auth::mint_token;
 use autopilot_registry::config::GRAPH_AUDIENCES;
 
 use crate::helpers::{COLLECTION, fresh_database, spawn_app_with};
 
 const BROWSER_DIR_VARIABLE: &str = "AUTOPILOT_BROWSER_DIR";
-const REQUIRE_VARIABLE: &str = "AUTOPILOT_REQUIRE_E2E";
-const SKIPPED: &str = "skipped: set AUTOPILOT_BROWSER_DIR (scripts/browser-env prints it)";
 const SCRIPT: &str = "swagger_ui.mjs";
 /// The script bounds each of its waits by 30 s; this only catches a hung browser or node.
 const TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -32,16 +30,10 @@ const CREATED_PREFIX: &str = "swagger-ui: 201 ";
 
 #[tokio::test]
 async fn swagger_ui_try_it_out_creates_a_device_in_a_real_browser() {
-    let browser_dir = match std::env::var(BROWSER_DIR_VARIABLE) {
-        Ok(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ if std::env::var(REQUIRE_VARIABLE).as_deref() == Ok("1") => {
-            panic!("{SKIPPED} ({REQUIRE_VARIABLE}=1 makes this test required)")
-        }
-        _ => {
-            println!("{SKIPPED}");
-            return;
-        }
+    let Some(browser_dir) = tool_or_skip(BROWSER_DIR_VARIABLE, "scripts/browser-env") else {
+        return;
     };
+    let browser_dir = PathBuf::from(browser_dir);
     assert!(
         browser_dir.join(SCRIPT).is_file() && browser_dir.join("node_modules").is_dir(),
         "{BROWSER_DIR_VARIABLE}={} has no {SCRIPT} and node_modules; run scripts/browser-env",
@@ -73,29 +65,8 @@ async fn swagger_ui_try_it_out_creates_a_device_in_a_real_browser() {
         .arg(&base_url)
         .arg(&screenshot)
         .current_dir(&browser_dir)
-        .env("SWAGGER_UI_TOKEN", &token)
-        .stdin(Stdio::null());
-    let started = Instant::now();
-    // The service runs on this test's runtime: wait for the child on a blocking thread.
-    let run = tokio::task::spawn_blocking(move || run_with_timeout(command, TIMEOUT))
-        .await
-        .expect("the thread that runs the script");
-    let run = run
-        .unwrap_or_else(|e| panic!("cannot run node {SCRIPT} in {}: {e}", browser_dir.display()));
-
-    println!(
-        "node {SCRIPT} {base_url} {}: {} after {:.1}s\n--- stdout ---\n{}--- stderr ---\n{}",
-        screenshot.display(),
-        run.outcome(),
-        started.elapsed().as_secs_f64(),
-        run.stdout,
-        run.stderr,
-    );
-    assert!(
-        run.succeeded(),
-        "the Swagger UI browser run failed (its output is above; screenshot: {})",
-        screenshot.display()
-    );
+        .env("SWAGGER_UI_TOKEN", &token);
+    let run = run_to_success(command, TIMEOUT).await;
     let png = std::fs::read(&screenshot)
         .unwrap_or_else(|e| panic!("no screenshot at {}: {e}", screenshot.display()));
     assert!(

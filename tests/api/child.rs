@@ -2,6 +2,7 @@
 //! printed collected: for the end-to-end tests that drive the service through real clients.
 
 use std::io::Read;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -32,7 +33,7 @@ impl Run {
 
 /// Runs `command` to its end or until `timeout`, when it is killed; collects all it printed.
 /// Blocks: from async code, call it on `tokio::task::spawn_blocking`.
-pub fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<Run> {
+fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<Run> {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -84,4 +85,62 @@ fn wait_for(child: &mut Child, deadline: Instant) -> std::io::Result<Option<Exit
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Set by the test command: the companion tools are then required, not optional.
+const REQUIRE_VARIABLE: &str = "AUTOPILOT_REQUIRE_E2E";
+
+/// The value of `variable` (a companion tool's path, which `prepared_by` prints), or `None` after
+/// saying the test is skipped; with `AUTOPILOT_REQUIRE_E2E=1` a missing value fails the test.
+pub fn tool_or_skip(variable: &str, prepared_by: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(value) if !value.is_empty() => Some(value),
+        _ => {
+            let skipped = format!("skipped: set {variable} ({prepared_by} prints it)");
+            assert!(
+                std::env::var(REQUIRE_VARIABLE).as_deref() != Ok("1"),
+                "{skipped} ({REQUIRE_VARIABLE}=1 makes this test required)"
+            );
+            println!("{skipped}");
+            None
+        }
+    }
+}
+
+/// `python script args...` for a script of this repository: unbuffered (so the lines printed
+/// before a kill on timeout are kept), and never through a proxy for the service on loopback.
+pub fn python(python: &str, script: &str) -> Command {
+    let mut command = Command::new(python);
+    command
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(script))
+        .env("PYTHONUNBUFFERED", "1");
+    for variable in ["NO_PROXY", "no_proxy"] {
+        let list = match std::env::var(variable) {
+            Ok(list) if !list.is_empty() => format!("{list},127.0.0.1,localhost"),
+            _ => "127.0.0.1,localhost".to_owned(),
+        };
+        command.env(variable, list);
+    }
+    command
+}
+
+/// Runs `command` to its end (at most `timeout`) on a blocking thread, since the service runs on
+/// the test's own runtime; prints all it printed and fails the test unless it succeeded.
+pub async fn run_to_success(mut command: Command, timeout: Duration) -> Run {
+    command.stdin(Stdio::null());
+    let shown = format!("{command:?}");
+    let started = Instant::now();
+    let run = tokio::task::spawn_blocking(move || run_with_timeout(command, timeout))
+        .await
+        .expect("the thread that runs the child")
+        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+    println!(
+        "{shown}: {} after {:.1}s\n--- stdout ---\n{}--- stderr ---\n{}",
+        run.outcome(),
+        started.elapsed().as_secs_f64(),
+        run.stdout,
+        run.stderr,
+    );
+    assert!(run.succeeded(), "{shown} failed (its output is above)");
+    run
 }

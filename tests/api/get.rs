@@ -106,6 +106,16 @@ async fn links_use_the_forwarded_host_or_the_configured_public_url() {
         "https://graph.example.net/v1.0/$metadata#deviceManagement/windowsAutopilotDeviceIdentities/$entity"
     );
 
+    let forged = app
+        .client
+        .post(app.collection_url("v1.0"))
+        .header("forwarded", r#"host="a b\"c""#)
+        .json(&json!({"serialNumber": "SN-FORGED"}))
+        .send()
+        .await
+        .unwrap();
+    error_of(forged, reqwest::StatusCode::BAD_REQUEST, "BadRequest").await;
+
     let configured = spawn_app_with(
         &fresh_database().await,
         &["--public-url", "https://staging.example.org/graph/"],

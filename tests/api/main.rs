@@ -7,6 +7,7 @@ mod create;
 mod docs;
 mod errors;
 mod filter;
+mod fuzz;
 mod get;
 mod helpers;
 mod list;

@@ -11,6 +11,9 @@ use crate::graph::odata::filter::{Filter, parse_filter};
 /// The largest and default page, as on Intune.
 pub const MAX_PAGE: u32 = 1000;
 
+/// The largest `$skip`: PostgreSQL's OFFSET is a bigint.
+pub const MAX_SKIP: u64 = i64::MAX as u64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     Asc,
@@ -151,7 +154,7 @@ impl QueryOptions {
                 Name::Select => options.select = Some(parse_select(&value, version)?),
                 Name::OrderBy => options.order_by = parse_order_by(&value, version)?,
                 Name::Top => options.top = Some(parse_top(&value)?),
-                Name::Skip => options.skip = Some(parse_number(&value, "$skip")?),
+                Name::Skip => options.skip = Some(parse_skip(&value)?),
                 Name::SkipToken => token = Some(value.into_owned()),
                 Name::Count => options.count = parse_bool(&value, "$count")?,
                 Name::Search | Name::Expand => unreachable!("refused above"),
@@ -270,6 +273,17 @@ fn parse_top(value: &str) -> Result<u32, GraphError> {
     }
 }
 
+fn parse_skip(value: &str) -> Result<u64, GraphError> {
+    let skip = parse_number(value, "$skip")?;
+    if skip <= MAX_SKIP {
+        Ok(skip)
+    } else {
+        Err(GraphError::bad_request(format!(
+            "Invalid $skip: {skip} is larger than the limit of {MAX_SKIP}."
+        )))
+    }
+}
+
 fn parse_number(value: &str, option: &str) -> Result<u64, GraphError> {
     value.trim().parse().map_err(|_| {
         GraphError::bad_request(format!(
@@ -348,7 +362,10 @@ fn decode_skip_token(token: &str, order_by: &[OrderKey]) -> Result<Vec<Value>, G
             (Kind::DateTime, Json::String(s)) => GraphDateTime::parse(s)
                 .map(|t| Value::DateTime(t.0))
                 .map_err(|_| invalid()),
-            (Kind::String | Kind::Enum(_), Json::String(s)) => Ok(Value::Text(s.clone())),
+            // PostgreSQL text cannot hold NUL: no stored value has one, so no cursor does.
+            (Kind::String | Kind::Enum(_), Json::String(s)) if !s.contains('\0') => {
+                Ok(Value::Text(s.clone()))
+            }
             _ => Err(invalid()),
         })
         .collect()
@@ -483,5 +500,45 @@ mod tests {
         assert!(parse(&format!("$skiptoken={token}")).is_err());
         assert!(parse("$skiptoken=zz").is_err());
         assert!(parse("$skiptoken=7b7d").is_err());
+    }
+
+    /// Found while setting up schema fuzzing (tests/fuzz, whose boundary values reproduce it):
+    /// `$skip=9223372036854775808` reached PostgreSQL, whose OFFSET is a bigint: a 500.
+    #[test]
+    fn skip_is_limited_to_what_postgresql_takes() {
+        assert_eq!(
+            parse("$skip=9223372036854775807").unwrap().skip,
+            Some(i64::MAX as u64)
+        );
+        for bad in ["$skip=9223372036854775808", "$skip=18446744073709551615"] {
+            let error = parse(bad).unwrap_err();
+            assert_eq!(error.status.as_u16(), 400, "{bad}");
+            assert!(
+                error.message.starts_with("Invalid $skip"),
+                "{bad}: {}",
+                error.message
+            );
+        }
+    }
+
+    /// Found while setting up schema fuzzing: a hand-made `$skiptoken` whose value holds a NUL reached PostgreSQL
+    /// (which cannot store it in text) and was answered 500.
+    #[test]
+    fn a_skip_token_with_a_nul_is_invalid() {
+        let hex = |json: &str| -> String { json.bytes().map(|b| format!("{b:02x}")).collect() };
+        let nil = uuid::Uuid::nil();
+        let good = hex(&format!(
+            r#"{{"o":"displayName Asc,id Asc","v":["a","{nil}"]}}"#
+        ));
+        assert!(parse(&format!("$orderby=displayName&$skiptoken={good}")).is_ok());
+        let nul = hex(&format!(
+            r#"{{"o":"displayName Asc,id Asc","v":["a\u0000b","{nil}"]}}"#
+        ));
+        let error = parse(&format!("$orderby=displayName&$skiptoken={nul}")).unwrap_err();
+        assert!(
+            error.message.starts_with("Invalid $skiptoken"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -1,0 +1,28 @@
+//! Schema fuzzing: Schemathesis (pinned in tests/fuzz/requirements.txt) generates thousands of
+//! requests, valid and invalid, for every operation of the OpenAPI document the service serves, and
+//! checks every answer against that document: never a 5xx, and only the status codes, content types
+//! and bodies it describes. tests/fuzz/run.py first validates the document with
+//! openapi-spec-validator.
+//!
+//! Needs the fuzz virtualenv: `AUTOPILOT_FUZZ_PYTHON=$(scripts/python-env fuzz | tail -n 1)`. Without
+//! it the test is skipped, unless `AUTOPILOT_REQUIRE_E2E=1` (as in CI), which makes the missing venv
+//! a failure.
+
+use std::time::Duration;
+
+use crate::child::{python, run_to_success, tool_or_skip};
+use crate::helpers::spawn_app;
+
+/// The runner stops Schemathesis itself after 270 s; this only catches a runner that hangs.
+const TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+#[tokio::test]
+async fn the_service_conforms_to_its_openapi_document_under_schema_fuzzing() {
+    let Some(venv_python) = tool_or_skip("AUTOPILOT_FUZZ_PYTHON", "scripts/python-env fuzz") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let mut command = python(&venv_python, "tests/fuzz/run.py");
+    command.arg(format!("http://{}", app.address));
+    run_to_success(command, TIMEOUT).await;
+}
