@@ -431,75 +431,50 @@ async fn one_tenant_never_sees_or_touches_anothers_devices() {
     }
 }
 
+/// A service whose JWKS first publishes only k1 (RS256) accepts k1 and refuses k2 (ES256); once
+/// `publish_both` adds k2, a token naming it is accepted after the refresh interval.
+async fn check_key_rotation(app: &TestApp, publish_both: impl FnOnce()) {
+    let tenant = Uuid::new_v4();
+    let list = format!("v1.0/{COLLECTION}");
+    let status = |token: String| {
+        let list = list.clone();
+        async move { send(app, reqwest::Method::GET, &list, Some(&token), None).await }
+    };
+    let rsa = || signed(&claims(tenant, &[READ]), Algorithm::RS256, "k1");
+    let ec = || signed(&claims(tenant, &[READ]), Algorithm::ES256, "k2");
+
+    assert_eq!(status(rsa()).await.status(), StatusCode::OK);
+    unauthorized(status(ec()).await, "kid 'k2'").await;
+    // No HS256 secret is configured.
+    unauthorized(status(hs256(&claims(tenant, &[READ]))).await, "HS256").await;
+    // A token that names k1 but is signed by another key fails.
+    let impostor = signed(&claims(tenant, &[READ]), Algorithm::ES256, "k1");
+    unauthorized(status(impostor).await, "Signature verification failed").await;
+
+    publish_both();
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(status(ec()).await.status(), StatusCode::OK);
+    assert_eq!(status(rsa()).await.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn rs256_and_es256_keys_come_from_a_jwks_file_that_may_rotate() {
     let directory = std::env::temp_dir().join(format!("jwks-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&directory).unwrap();
     let path = directory.join("jwks.json");
     std::fs::write(&path, jwks(&[RSA_JWK])).unwrap();
-    let app = spawn_app_with(
-        &fresh_database().await,
-        &["--auth", "jwt", "--jwks", path.to_str().unwrap()],
-    )
+    let options = ["--auth", "jwt", "--jwks", path.to_str().unwrap()];
+    let app = spawn_app_with(&fresh_database().await, &options).await;
+    check_key_rotation(&app, || {
+        std::fs::write(&path, jwks(&[RSA_JWK, EC_JWK])).unwrap()
+    })
     .await;
-    let tenant = Uuid::new_v4();
-    let list = format!("v1.0/{COLLECTION}");
-    let rsa = signed(&claims(tenant, &[READ]), Algorithm::RS256, "k1");
-    let ec = signed(&claims(tenant, &[READ]), Algorithm::ES256, "k2");
-
-    assert_eq!(
-        send(&app, reqwest::Method::GET, &list, Some(&rsa), None)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    unauthorized(
-        send(&app, reqwest::Method::GET, &list, Some(&ec), None).await,
-        "kid 'k2'",
-    )
-    .await;
-    // No HS256 secret is configured here.
-    unauthorized(
-        send(
-            &app,
-            reqwest::Method::GET,
-            &list,
-            Some(&hs256(&claims(tenant, &[READ]))),
-            None,
-        )
-        .await,
-        "HS256",
-    )
-    .await;
-    // A token that names k1 but is signed by another key fails.
-    let impostor = signed(&claims(tenant, &[READ]), Algorithm::ES256, "k1");
-    unauthorized(
-        send(&app, reqwest::Method::GET, &list, Some(&impostor), None).await,
-        "Signature verification failed",
-    )
-    .await;
-
-    // The second key is published: after the refresh interval, a token naming it is accepted.
-    std::fs::write(&path, jwks(&[RSA_JWK, EC_JWK])).unwrap();
-    tokio::time::sleep(Duration::from_millis(2_100)).await;
-    assert_eq!(
-        send(&app, reqwest::Method::GET, &list, Some(&ec), None)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        send(&app, reqwest::Method::GET, &list, Some(&rsa), None)
-            .await
-            .status(),
-        StatusCode::OK
-    );
     std::fs::remove_dir_all(directory).unwrap();
 }
 
 #[tokio::test]
 async fn keys_also_come_from_a_jwks_url() {
-    let published = web::Data::new(Mutex::new(jwks(&[EC_JWK])));
+    let published = web::Data::new(Mutex::new(jwks(&[RSA_JWK])));
     let served = published.clone();
     let server = HttpServer::new(move || {
         App::new().app_data(served.clone()).route(
@@ -517,30 +492,10 @@ async fn keys_also_come_from_a_jwks_url() {
     tokio::spawn(server.run());
 
     let app = spawn_app_with(&fresh_database().await, &["--auth", "jwt", "--jwks", &url]).await;
-    let tenant = Uuid::new_v4();
-    let list = format!("v1.0/{COLLECTION}");
-    let ec = signed(&claims(tenant, &[READ]), Algorithm::ES256, "k2");
-    let rsa = signed(&claims(tenant, &[READ]), Algorithm::RS256, "k1");
-    assert_eq!(
-        send(&app, reqwest::Method::GET, &list, Some(&ec), None)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    unauthorized(
-        send(&app, reqwest::Method::GET, &list, Some(&rsa), None).await,
-        "kid 'k1'",
-    )
+    check_key_rotation(&app, || {
+        *published.lock().unwrap() = jwks(&[RSA_JWK, EC_JWK])
+    })
     .await;
-
-    *published.lock().unwrap() = jwks(&[RSA_JWK, EC_JWK]);
-    tokio::time::sleep(Duration::from_millis(2_100)).await;
-    assert_eq!(
-        send(&app, reqwest::Method::GET, &list, Some(&rsa), None)
-            .await
-            .status(),
-        StatusCode::OK
-    );
 }
 
 #[tokio::test]
