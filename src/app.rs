@@ -43,7 +43,7 @@ pub fn graph_app(
     }
     let (app, _) = app
         .into_utoipa_app()
-        .configure(routes::graph_roots)
+        .configure(routes::register)
         .split_for_parts();
     app.configure(|config| routes::docs::configure(config, document))
         .default_service(web::to(|req: HttpRequest| async move {

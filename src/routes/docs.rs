@@ -52,7 +52,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let (_, document) = App::new()
         .into_utoipa_app()
         .openapi(Base::openapi())
-        .configure(super::graph_roots)
+        .configure(super::register)
         .split_for_parts();
     document
 }

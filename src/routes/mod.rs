@@ -6,6 +6,7 @@
 mod body;
 mod devices;
 pub mod docs;
+mod health;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::scope;
@@ -26,9 +27,11 @@ use crate::routes::body::JsonBody;
 use crate::routes::devices::DeviceKey;
 use crate::store::Store;
 
-/// Registers both Graph roots.
-pub fn graph_roots(config: &mut ServiceConfig) {
+/// Registers both Graph roots, and the health endpoints beside them.
+pub fn register(config: &mut ServiceConfig) {
     config
+        .service(health::healthz)
+        .service(health::readyz)
         .service(
             scope::scope("/v1.0")
                 .app_data(ApiVersion::V1)

@@ -17,6 +17,8 @@ use crate::graph::odata::options::{Direction, OrderKey};
 
 mod filter;
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
 /// How long a request waits for a connection before it is answered 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -103,7 +105,17 @@ impl Store {
 
     /// Applies the migrations embedded in the binary.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        sqlx::migrate!().run(&self.pool).await
+        MIGRATOR.run(&self.pool).await
+    }
+
+    /// Whether the database answers and holds every migration this binary embeds.
+    pub async fn is_ready(&self) -> Result<bool, StoreError> {
+        let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or_default();
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(applied.is_some_and(|version| version >= latest))
     }
 
     /// Inserts a device in one round trip: the unique index, not a prior read, refuses a duplicate serial.

@@ -9,6 +9,7 @@ mod errors;
 mod filter;
 mod fuzz;
 mod get;
+mod health;
 mod helpers;
 mod list;
 mod python_sdk;

@@ -1,0 +1,40 @@
+//! Liveness and readiness for orchestrators, outside the Graph roots and tag.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::graph::error::{ErrorResponse, GraphError};
+use crate::store::Store;
+
+const TAG: &str = "health";
+
+#[derive(Serialize, ToSchema)]
+pub struct Status {
+    /// `ok` (alive) or `ready` (serving).
+    status: &'static str,
+}
+
+/// The process is alive; the database is not consulted.
+#[utoipa::path(get, path = "/healthz", tag = TAG, operation_id = "healthz",
+    responses((status = 200, description = "Alive", body = Status)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Status { status: "ok" })
+}
+
+/// The database answers and every migration is applied; 503 otherwise.
+#[utoipa::path(get, path = "/readyz", tag = TAG, operation_id = "readyz",
+    responses(
+        (status = 200, description = "Ready", body = Status),
+        (status = "5XX", response = ErrorResponse),
+    ))]
+#[get("/readyz")]
+pub async fn readyz(store: web::Data<Store>) -> Result<HttpResponse, GraphError> {
+    if store.is_ready().await? {
+        Ok(HttpResponse::Ok().json(Status { status: "ready" }))
+    } else {
+        log::warn!("not ready: migrations are not all applied");
+        Err(GraphError::service_unavailable())
+    }
+}
