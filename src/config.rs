@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -45,9 +46,17 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// PostgreSQL connection URL.
+    /// PostgreSQL connection URL. When unset, a private PostgreSQL runs from the machine's
+    /// installed server binaries with its data in --data-dir.
     #[arg(long, env = "DATABASE_URL")]
-    pub database_url: String,
+    pub database_url: Option<String>,
+    /// Where the private PostgreSQL keeps its data (and its socket) when DATABASE_URL is unset.
+    #[arg(long, env = "AUTOPILOT_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// The directory of the PostgreSQL server binaries (initdb, postgres) for the private server;
+    /// else pg_config --bindir, PATH, then the newest /usr/lib/postgresql/*/bin.
+    #[arg(long, env = "AUTOPILOT_PG_BIN")]
+    pub pg_bin: Option<PathBuf>,
     /// Most connections the service opens to PostgreSQL.
     #[arg(long, env = "AUTOPILOT_MAX_DB_CONNECTIONS", default_value_t = 16)]
     pub max_db_connections: u32,
@@ -158,8 +167,10 @@ mod tests {
     fn no_subcommand_means_serve() {
         let cli = parse(&["--database-url", "postgres://x", "--bind", "0.0.0.0:9000"]).unwrap();
         assert!(matches!(cli.command, Command::Serve(ref a) if a.bind.port() == 9000));
+        // Nothing at all is the embedded default: serve with a private PostgreSQL in ./data.
+        let bare = parse(&[]).unwrap();
         assert!(
-            matches!(parse(&[]), Err(e) if e.kind() == clap::error::ErrorKind::MissingRequiredArgument)
+            matches!(bare.command, Command::Serve(ref a) if a.database.data_dir.ends_with("data"))
         );
     }
 
@@ -191,7 +202,9 @@ mod tests {
     #[test]
     fn subcommands_take_their_own_options() {
         let cli = parse(&["migrate", "--database-url", "postgres://x"]).unwrap();
-        assert!(matches!(cli.command, Command::Migrate(ref a) if a.database_url == "postgres://x"));
+        assert!(
+            matches!(cli.command, Command::Migrate(ref a) if a.database_url.as_deref() == Some("postgres://x"))
+        );
         let cli = parse(&[
             "serve",
             "--database-url",

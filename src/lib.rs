@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod device;
+pub mod embedded;
 pub mod graph;
 pub mod routes;
 pub mod store;
@@ -18,8 +19,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use crate::auth::{AuthMode, AuthSettings, Authenticator, JwksSource};
-use crate::config::ServeArgs;
+use crate::config::{DatabaseArgs, ServeArgs};
 use crate::device::Tenant;
+use crate::embedded::EmbeddedPostgres;
 use crate::graph::links::PublicUrl;
 use crate::store::Store;
 
@@ -34,6 +36,8 @@ const MAX_STARTUP_BACKOFF: Duration = Duration::from_secs(5);
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    /// The private PostgreSQL, when no DATABASE_URL was given; stopped after the server.
+    database: Option<EmbeddedPostgres>,
 }
 
 impl Application {
@@ -41,11 +45,7 @@ impl Application {
     /// migrations and binds the listener; port 0 picks a free port.
     pub async fn build(args: &ServeArgs) -> Result<Application, StartupError> {
         let authenticator = actix_web::web::Data::new(Authenticator::new(auth_settings(args)?));
-        let store = Store::connect_lazy(
-            &args.database.database_url,
-            args.database.max_db_connections,
-        )?;
-        migrate_when_reachable(&store).await?;
+        let (store, database) = open_store(&args.database).await?;
 
         let listener = TcpListener::bind(args.bind)?;
         let address = listener.local_addr()?;
@@ -65,7 +65,11 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .run();
-        Ok(Application { address, server })
+        Ok(Application {
+            address,
+            server,
+            database,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -79,7 +83,9 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM (or a stop through the handle), finishing in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        drop(self.database);
+        served
     }
 }
 
@@ -117,6 +123,22 @@ pub fn auth_settings(args: &ServeArgs) -> Result<AuthSettings, StartupError> {
         audiences: auth.audiences.clone(),
         issuers: auth.issuers.clone(),
     })
+}
+
+/// The database: the one at DATABASE_URL, or a private one started in --data-dir; migrated.
+pub async fn open_store(
+    args: &DatabaseArgs,
+) -> Result<(Store, Option<EmbeddedPostgres>), StartupError> {
+    let (url, database) = match &args.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let database = EmbeddedPostgres::start(&args.data_dir, args.pg_bin.as_deref()).await?;
+            (database.database_url(), Some(database))
+        }
+    };
+    let store = Store::connect_lazy(&url, args.max_db_connections)?;
+    migrate_when_reachable(&store).await?;
+    Ok((store, database))
 }
 
 /// Applies migrations, retrying with backoff while the database cannot be reached; any other

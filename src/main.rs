@@ -1,8 +1,7 @@
 use std::process::ExitCode;
 
 use autopilot_registry::config::{Cli, Command};
-use autopilot_registry::store::Store;
-use autopilot_registry::{Application, StartupError, migrate_when_reachable};
+use autopilot_registry::{Application, StartupError, open_store};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -55,8 +54,8 @@ async fn serve(args: autopilot_registry::config::ServeArgs) -> Result<(), Startu
 }
 
 async fn migrate(args: autopilot_registry::config::DatabaseArgs) -> Result<(), StartupError> {
-    let store = Store::connect_lazy(&args.database_url, 1)?;
-    migrate_when_reachable(&store).await?;
+    // Applied on opening; a private server is stopped again when it is dropped.
+    open_store(&args).await?;
     log::info!("migrations applied");
     Ok(())
 }

@@ -113,8 +113,6 @@ pub async fn spawn_app_on(database_url: &str) -> TestApp {
 
 /// The service with extra `serve` options, as a user would pass them.
 pub async fn spawn_app_with(database_url: &str, options: &[&str]) -> TestApp {
-    // reqwest is built without a TLS provider of its own (the service brings ring for JWKS URLs).
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let args = serve_args(database_url, options);
     let application = Application::build(&args).await.expect("the service starts");
     let address = application.address();
@@ -123,9 +121,16 @@ pub async fn spawn_app_with(database_url: &str, options: &[&str]) -> TestApp {
     TestApp {
         address,
         database_url: database_url.to_owned(),
-        client: reqwest::Client::new(),
+        client: http_client(),
         handle,
     }
+}
+
+/// A reqwest client. reqwest is built without a TLS provider of its own (the service brings ring
+/// for JWKS URLs), so one is installed first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 /// `serve` options for a test: this database, port 0 on loopback unless `options` bind elsewhere,

@@ -5,6 +5,7 @@ mod browser;
 mod child;
 mod create;
 mod docs;
+mod embedded;
 mod errors;
 mod filter;
 mod fuzz;
