@@ -12,6 +12,8 @@ pub mod embedded;
 pub mod graph;
 pub mod routes;
 pub mod store;
+#[cfg(feature = "testcontainers")]
+pub mod testcontainers;
 
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};

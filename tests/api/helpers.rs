@@ -25,6 +25,13 @@ pub const COLLECTION: &str = "deviceManagement/windowsAutopilotDeviceIdentities"
 const IMAGE_VARIABLE: &str = "AUTOPILOT_TEST_PG_IMAGE";
 const DEFAULT_IMAGE: &str = "postgres:16-alpine";
 
+/// The PostgreSQL image's name and tag.
+pub fn postgres_image() -> (String, String) {
+    let image = std::env::var(IMAGE_VARIABLE).unwrap_or_else(|_| DEFAULT_IMAGE.to_owned());
+    let (name, tag) = image.rsplit_once(':').unwrap_or((&image, "latest"));
+    (name.to_owned(), tag.to_owned())
+}
+
 struct SharedPostgres {
     /// Connection URL of the server's `postgres` database, for creating test databases.
     admin_url: String,
@@ -37,9 +44,8 @@ static POSTGRES: OnceLock<SharedPostgres> = OnceLock::new();
 /// and is removed when the test process exits.
 fn shared_postgres() -> &'static SharedPostgres {
     POSTGRES.get_or_init(|| {
-        let image = std::env::var(IMAGE_VARIABLE).unwrap_or_else(|_| DEFAULT_IMAGE.to_owned());
-        let (name, tag) = image.rsplit_once(':').unwrap_or((&image, "latest"));
-        let (name, tag) = (name.to_owned(), tag.to_owned());
+        let (name, tag) = postgres_image();
+        let image = format!("{name}:{tag}");
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Runtime::new().expect("a runtime for the container");

@@ -3,6 +3,8 @@
 mod auth;
 mod browser;
 mod child;
+#[cfg(feature = "testcontainers")]
+mod consumer;
 mod create;
 mod docs;
 mod embedded;
