@@ -129,18 +129,28 @@ enum Audience {
     Many(Vec<String>),
 }
 
+/// What a caller was granted.
+#[derive(Debug, Clone)]
+enum Permissions {
+    /// Without authentication every request may do everything.
+    All,
+    /// The token's `roles` and `scp`.
+    Granted(Vec<String>),
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub tenant: Tenant,
-    permissions: Vec<String>,
+    permissions: Permissions,
 }
 
 impl Caller {
     fn may(&self, any_of: &[&str]) -> bool {
-        self.permissions
-            .iter()
-            .any(|p| any_of.contains(&p.as_str()))
+        match &self.permissions {
+            Permissions::All => true,
+            Permissions::Granted(granted) => granted.iter().any(|p| any_of.contains(&p.as_str())),
+        }
     }
 }
 
@@ -164,20 +174,12 @@ impl Authenticator {
         }
     }
 
-    pub fn mode(&self) -> AuthMode {
-        self.settings.mode
-    }
-
     /// The caller behind an `Authorization` header value (or its absence).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, GraphError> {
         if self.settings.mode == AuthMode::None {
             return Ok(Caller {
                 tenant: self.settings.default_tenant,
-                permissions: WRITE_PERMISSIONS
-                    .iter()
-                    .chain(&READ_PERMISSIONS)
-                    .map(|p| p.to_string())
-                    .collect(),
+                permissions: Permissions::All,
             });
         }
         let token = authorization
@@ -229,7 +231,7 @@ impl Authenticator {
         );
         Ok(Caller {
             tenant,
-            permissions,
+            permissions: Permissions::Granted(permissions),
         })
     }
 
