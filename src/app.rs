@@ -9,15 +9,13 @@ use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt;
 
 use crate::auth::Authenticator;
+use crate::graph::MAX_BODY_BYTES;
 use crate::graph::error::GraphError;
 use crate::graph::links::PublicUrl;
 use crate::graph::paths;
 use crate::graph::request_ids::{CLIENT_REQUEST_ID, REQUEST_ID, RequestIds};
 use crate::routes;
 use crate::store::Store;
-
-/// The largest request body accepted (413 above it).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole service as an actix `App`, ready for `HttpServer::new` or `actix_web::test`.
 pub fn graph_app(

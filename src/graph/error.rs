@@ -136,7 +136,7 @@ impl GraphError {
     pub fn from_status(status: StatusCode) -> Self {
         match status {
             StatusCode::NOT_FOUND => Self::not_found("The requested resource does not exist."),
-            StatusCode::PAYLOAD_TOO_LARGE => Self::payload_too_large(crate::app::MAX_BODY_BYTES),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::payload_too_large(super::MAX_BODY_BYTES),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::unsupported_media_type(None),
             StatusCode::SERVICE_UNAVAILABLE => Self::service_unavailable(),
             status if status.is_client_error() => Self::new(

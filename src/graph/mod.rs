@@ -11,3 +11,6 @@ pub mod schema;
 
 /// The content type Graph answers JSON with. SDKs choose their parser by the part before `;`.
 pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// The largest request body accepted (413 `RequestEntityTooLarge` above it).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;

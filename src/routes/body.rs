@@ -6,7 +6,7 @@ use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use crate::app::MAX_BODY_BYTES;
+use crate::graph::MAX_BODY_BYTES;
 use crate::graph::error::GraphError;
 
 pub struct JsonBody(pub Bytes);
