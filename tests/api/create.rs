@@ -243,3 +243,21 @@ async fn a_client_request_id_is_echoed_and_annotations_and_id_are_ignored() {
     let body: Json = response.json().await.unwrap();
     assert_ne!(body["id"], "00000000-0000-0000-0000-000000000001");
 }
+
+#[tokio::test]
+async fn an_overlong_client_request_id_is_replaced_by_the_request_id() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.collection_url("v1.0"))
+        .header("client-request-id", "x".repeat(200))
+        .json(&json!({"serialNumber": "SN-LONG-ID"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(
+        response.headers()["client-request-id"],
+        response.headers()["request-id"]
+    );
+}
