@@ -34,17 +34,18 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The longest pause between two attempts to reach the database at start.
 const MAX_STARTUP_BACKOFF: Duration = Duration::from_secs(5);
 
-/// The service, bound and migrated, not yet serving.
+/// The service, bound, not yet serving; it applies the migrations once it runs.
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    store: Store,
     /// The private PostgreSQL, when no DATABASE_URL was given; stopped after the server.
     database: Option<EmbeddedPostgres>,
 }
 
 impl Application {
-    /// Connects to the database (waiting for it with backoff while it is unreachable), applies the
-    /// migrations and binds the listener; port 0 picks a free port.
+    /// Prepares the database connection (starting the private PostgreSQL when no URL is given) and
+    /// binds the listener; port 0 picks a free port. The database need not be reachable yet.
     pub async fn build(args: &ServeArgs) -> Result<Application, StartupError> {
         let authenticator = actix_web::web::Data::new(Authenticator::new(auth_settings(args)?));
         let (store, database) = open_store(&args.database).await?;
@@ -56,9 +57,10 @@ impl Application {
             .as_deref()
             .map(|url| PublicUrl(url.trim_end_matches('/').to_owned()));
         let document = actix_web::web::Data::new(routes::docs::document_json());
+        let app_store = store.clone();
         let server = HttpServer::new(move || {
             app::graph_app(
-                store.clone(),
+                app_store.clone(),
                 public_url.clone(),
                 document.clone(),
                 authenticator.clone(),
@@ -70,6 +72,7 @@ impl Application {
         Ok(Application {
             address,
             server,
+            store,
             database,
         })
     }
@@ -83,11 +86,39 @@ impl Application {
         self.server.handle()
     }
 
+    /// Resolves once the migrations are applied and the Graph routes serve (`/readyz` says so too).
+    pub fn ready(&self) -> impl Future<Output = ()> + Send + 'static {
+        let store = self.store.clone();
+        async move { store.migrated().await }
+    }
+
     /// Serves until SIGINT or SIGTERM (or a stop through the handle), finishing in-flight requests.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
-        drop(self.database);
-        served
+    /// Meanwhile it applies the migrations as soon as the database can be reached; until then the
+    /// Graph routes and `/readyz` answer 503. A migration that fails for any other reason stops the
+    /// server and is returned.
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let Application {
+            mut server,
+            store,
+            database,
+            ..
+        } = self;
+        let outcome = tokio::select! {
+            served = &mut server => served.map_err(StartupError::from),
+            migrated = migrate_when_reachable(&store) => match migrated {
+                Ok(()) => {
+                    log::info!("migrations applied: serving");
+                    server.await.map_err(StartupError::from)
+                }
+                Err(error) => {
+                    server.handle().stop(false).await;
+                    let _ = server.await;
+                    Err(error)
+                }
+            },
+        };
+        drop(database);
+        outcome
     }
 }
 
@@ -127,7 +158,7 @@ pub fn auth_settings(args: &ServeArgs) -> Result<AuthSettings, StartupError> {
     })
 }
 
-/// The database: the one at DATABASE_URL, or a private one started in --data-dir; migrated.
+/// The database: the one at DATABASE_URL, or a private one started in --data-dir; not migrated.
 pub async fn open_store(
     args: &DatabaseArgs,
 ) -> Result<(Store, Option<EmbeddedPostgres>), StartupError> {
@@ -139,7 +170,6 @@ pub async fn open_store(
         }
     };
     let store = Store::connect_lazy(&url, args.max_db_connections)?;
-    migrate_when_reachable(&store).await?;
     Ok((store, database))
 }
 

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use autopilot_registry::config::{Cli, Command};
-use autopilot_registry::{Application, StartupError, open_store};
+use autopilot_registry::{Application, StartupError, migrate_when_reachable, open_store};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -44,18 +44,24 @@ async fn main() -> ExitCode {
 
 async fn serve(args: autopilot_registry::config::ServeArgs) -> Result<(), StartupError> {
     let application = Application::build(&args).await?;
-    // The one line on stdout: scripts and test harnesses wait for it and read the port from it.
+    // The two lines on stdout: scripts and test harnesses read the port from the first and wait
+    // for the second before sending Graph requests.
     println!(
         "autopilot-registry listening on http://{}",
         application.address()
     );
-    application.run_until_stopped().await?;
-    Ok(())
+    let ready = application.ready();
+    tokio::spawn(async move {
+        ready.await;
+        println!("autopilot-registry ready");
+    });
+    application.run_until_stopped().await
 }
 
 async fn migrate(args: autopilot_registry::config::DatabaseArgs) -> Result<(), StartupError> {
-    // Applied on opening; a private server is stopped again when it is dropped.
-    open_store(&args).await?;
+    // A private server is stopped again when `_database` is dropped.
+    let (store, _database) = open_store(&args).await?;
+    migrate_when_reachable(&store).await?;
     log::info!("migrations applied");
     Ok(())
 }

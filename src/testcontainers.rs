@@ -87,11 +87,9 @@ impl Image for AutopilotRegistry {
         &self.tag
     }
 
-    /// The service prints this line once the migrations ran and it accepts connections.
+    /// The service prints this line once it accepts connections and has migrated its database.
     fn ready_conditions(&self) -> Vec<WaitFor> {
-        vec![WaitFor::message_on_stdout(
-            "autopilot-registry listening on",
-        )]
+        vec![WaitFor::message_on_stdout("autopilot-registry ready")]
     }
 
     fn env_vars(

@@ -261,6 +261,7 @@ impl From<StoreError> for GraphError {
                 log::warn!("database unavailable: {cause}");
                 GraphError::service_unavailable()
             }
+            StoreError::NotMigrated => GraphError::service_unavailable(),
             StoreError::Failed(cause) => {
                 log::error!("database error: {cause}");
                 GraphError::internal()

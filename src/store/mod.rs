@@ -6,8 +6,9 @@ use sqlx::query::Query;
 // are always bound, so AssertSqlSafe is sound.
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row};
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::device::{Device, Kind, PROPERTIES, Property, Tenant, Value};
@@ -31,6 +32,8 @@ pub enum StoreError {
     DuplicateSerial,
     /// The database cannot be reached right now; the request may be retried.
     Unavailable(sqlx::Error),
+    /// The service has not applied its migrations yet (it is still waiting for the database).
+    NotMigrated,
     Failed(sqlx::Error),
 }
 
@@ -39,6 +42,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::DuplicateSerial => f.write_str("duplicate serial number"),
             StoreError::Unavailable(e) => write!(f, "database unavailable: {e}"),
+            StoreError::NotMigrated => f.write_str("the migrations are not applied yet"),
             StoreError::Failed(e) => write!(f, "database error: {e}"),
         }
     }
@@ -91,6 +95,9 @@ static DEVICE_COLUMNS: LazyLock<String> = LazyLock::new(|| {
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
+    /// Set once this process has applied the migrations; until then no device query runs, so a
+    /// service that started before its database answers 503 rather than "no such table".
+    migrated: Arc<watch::Sender<bool>>,
 }
 
 impl Store {
@@ -100,16 +107,39 @@ impl Store {
             .max_connections(max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy(database_url)?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            migrated: Arc::new(watch::Sender::new(false)),
+        })
     }
 
     /// Applies the migrations embedded in the binary.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.pool).await
+        MIGRATOR.run(&self.pool).await?;
+        self.migrated.send_replace(true);
+        Ok(())
+    }
+
+    /// Resolves once [`Store::migrate`] has succeeded.
+    pub async fn migrated(&self) {
+        // The sender lives as long as `self`, so the wait cannot fail.
+        let _ = self.migrated.subscribe().wait_for(|done| *done).await;
+    }
+
+    /// The pool, once the migrations are applied.
+    fn pool(&self) -> Result<&PgPool, StoreError> {
+        if *self.migrated.borrow() {
+            Ok(&self.pool)
+        } else {
+            Err(StoreError::NotMigrated)
+        }
     }
 
     /// Whether the database answers and holds every migration this binary embeds.
     pub async fn is_ready(&self) -> Result<bool, StoreError> {
+        if !*self.migrated.borrow() {
+            return Ok(false);
+        }
         let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or_default();
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
@@ -138,7 +168,7 @@ impl Store {
         let tenant = Value::Guid(tenant.0);
         let values = std::iter::once(&tenant).chain(assignments.iter().map(|a| &a.value));
         let row = bind_values(sqlx::query(AssertSqlSafe(sql)), values)
-            .fetch_one(&self.pool)
+            .fetch_one(self.pool()?)
             .await?;
         Ok(device_from_row(&row)?)
     }
@@ -158,7 +188,7 @@ impl Store {
         let key = [Value::Guid(tenant.0), Value::Guid(id)];
         let values = key.iter().chain(assignments.iter().map(|a| &a.value));
         let done = bind_values(sqlx::query(AssertSqlSafe(sql)), values)
-            .execute(&self.pool)
+            .execute(self.pool()?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -168,7 +198,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM device_identities WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.0)
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.pool()?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -212,7 +242,7 @@ impl Store {
             page.skip
         ));
         let rows = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool()?)
             .await?;
         Ok(rows.iter().map(device_from_row).collect::<Result<_, _>>()?)
     }
@@ -230,7 +260,7 @@ impl Store {
             sql.push_str(&filter::filter_sql(filter, &mut binds));
         }
         let count = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
-            .fetch_one(&self.pool)
+            .fetch_one(self.pool()?)
             .await?
             .try_get(0)?;
         Ok(count)
@@ -246,7 +276,7 @@ impl Store {
         let row = sqlx::query(AssertSqlSafe(SQL.as_str()))
             .bind(tenant.0)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool()?)
             .await?;
         Ok(row.as_ref().map(device_from_row).transpose()?)
     }

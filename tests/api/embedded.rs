@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
 use std::path::Path;
 
-use crate::helpers::{COLLECTION, http_client, serve_args};
+use crate::helpers::{COLLECTION, READY_WITHIN, http_client, serve_args};
 
 /// `serve` on loopback port 0 with its data in `data_dir`, whatever DATABASE_URL says.
 async fn start(data_dir: &Path, options: &[&str]) -> Result<Application, String> {
@@ -22,11 +22,16 @@ async fn serve(
 ) -> (
     String,
     actix_web::dev::ServerHandle,
-    tokio::task::JoinHandle<std::io::Result<()>>,
+    tokio::task::JoinHandle<Result<(), autopilot_registry::StartupError>>,
 ) {
     let base = format!("http://{}/v1.0/{COLLECTION}", application.address());
     let handle = application.handle();
-    (base, handle, tokio::spawn(application.run_until_stopped()))
+    let ready = application.ready();
+    let running = tokio::spawn(application.run_until_stopped());
+    tokio::time::timeout(READY_WITHIN, ready)
+        .await
+        .expect("the service applies its migrations");
+    (base, handle, running)
 }
 
 #[tokio::test]

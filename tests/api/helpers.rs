@@ -2,7 +2,7 @@
 //! spawned on port 0 against it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use actix_web::dev::ServerHandle;
@@ -100,6 +100,9 @@ pub async fn fresh_database() -> String {
     format!("{base}/{name}")
 }
 
+/// How long a test waits for a freshly started service to have migrated its database.
+pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct TestApp {
     pub address: SocketAddr,
     pub database_url: String,
@@ -123,7 +126,11 @@ pub async fn spawn_app_with(database_url: &str, options: &[&str]) -> TestApp {
     let application = Application::build(&args).await.expect("the service starts");
     let address = application.address();
     let handle = application.handle();
+    let ready = application.ready();
     tokio::spawn(application.run_until_stopped());
+    tokio::time::timeout(READY_WITHIN, ready)
+        .await
+        .expect("the service applies its migrations");
     TestApp {
         address,
         database_url: database_url.to_owned(),
@@ -245,6 +252,8 @@ pub async fn error_of(response: Response, status: StatusCode, code: &str) -> Jso
 pub struct DbProxy {
     pub database_url: String,
     cut: Arc<AtomicBool>,
+    /// Connections dropped while cut: how often the service tried to reach the database.
+    refused: Arc<AtomicUsize>,
     relays: Arc<Mutex<Vec<AbortHandle>>>,
 }
 
@@ -254,12 +263,14 @@ impl DbProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let local = listener.local_addr().unwrap();
         let cut = Arc::new(AtomicBool::new(false));
+        let refused = Arc::new(AtomicUsize::new(0));
         let relays = Arc::new(Mutex::new(Vec::new()));
-        let (cut_flag, relay_list) = (cut.clone(), relays.clone());
+        let (cut_flag, refused_count, relay_list) = (cut.clone(), refused.clone(), relays.clone());
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 if cut_flag.load(Ordering::SeqCst) {
-                    continue; // dropped: the connection is refused at once
+                    refused_count.fetch_add(1, Ordering::SeqCst);
+                    continue; // dropped: the connection is closed at once
                 }
                 let upstream = upstream.clone();
                 let relay = tokio::spawn(async move {
@@ -273,6 +284,7 @@ impl DbProxy {
         DbProxy {
             database_url: database_url.replacen(&upstream_of(database_url), &local.to_string(), 1),
             cut,
+            refused,
             relays,
         }
     }
@@ -283,6 +295,16 @@ impl DbProxy {
         for relay in self.relays.lock().unwrap().drain(..) {
             relay.abort();
         }
+    }
+
+    /// Relays new connections again.
+    pub fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+
+    /// How many connections were dropped because the relay was cut.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::SeqCst)
     }
 }
 

@@ -15,5 +15,8 @@ mod get;
 mod health;
 mod helpers;
 mod list;
+mod load;
 mod python_sdk;
+mod resilience;
+mod shutdown;
 mod update;

@@ -1,0 +1,138 @@
+//! SIGTERM under load, to the real binary: in-flight requests complete, nothing acknowledged is lost.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use sqlx::{Connection, Executor, PgConnection};
+use uuid::Uuid;
+
+use crate::helpers::{COLLECTION, READY_WITHIN, fresh_database};
+use crate::load::{Attempt, CreateLoad, missing_devices};
+
+const LOAD_TASKS: usize = 8;
+
+/// `autopilot-registry serve` on port 0; returns the child and its base URL once it is ready.
+fn start_service(database_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_autopilot-registry"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the service binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_line = || lines.next().expect("a line on stdout").unwrap();
+    let listening = next_line();
+    let base = listening
+        .strip_prefix("autopilot-registry listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {listening}"))
+        .to_owned();
+    assert_eq!(next_line(), "autopilot-registry ready");
+    (child, base)
+}
+
+/// Waits for the child to exit, at most `within`.
+async fn exit_status(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the service did not exit within {within:?} of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_finishes_in_flight_creates_and_acknowledges_only_committed_rows() {
+    let database_url = fresh_database().await;
+    let url = database_url.clone();
+    let (mut service, base) = tokio::task::spawn_blocking(move || start_service(&url))
+        .await
+        .unwrap();
+    let load = CreateLoad::start(&format!("{base}/v1.0/{COLLECTION}"), LOAD_TASKS);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Hold every insert in flight: a lock they all wait for, until every loop is blocked in one.
+    let mut db = PgConnection::connect(&database_url).await.unwrap();
+    db.execute("BEGIN").await.unwrap();
+    db.execute("LOCK TABLE device_identities IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let mut observer = PgConnection::connect(&database_url).await.unwrap();
+    let deadline = Instant::now() + READY_WITHIN;
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut observer)
+        .await
+        .unwrap();
+        if waiting == LOAD_TASKS as i64 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{waiting} creates are waiting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let pid = libc::pid_t::try_from(service.id()).unwrap();
+    // SAFETY: a signal to our own child, which has not been reaped (its pid cannot be reused).
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let signalled = Instant::now();
+    // The listener closes at once; the creates held by the lock are still in flight.
+    let address = base.trim_start_matches("http://").to_owned();
+    while std::net::TcpStream::connect(&address).is_ok() {
+        assert!(
+            signalled.elapsed() < Duration::from_secs(5),
+            "still accepting"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    db.execute("COMMIT").await.unwrap();
+
+    let status = exit_status(&mut service, Duration::from_secs(35)).await;
+    assert!(status.success(), "the service exited with {status}");
+    let loops = load.finish().await;
+
+    let mut created: Vec<Uuid> = Vec::new();
+    for attempts in &loops {
+        for attempt in attempts {
+            match &attempt.outcome {
+                Ok((StatusCode::CREATED, _)) => created.extend(attempt.created_id()),
+                Ok((status, body)) => panic!("a create got {status}: {body}"),
+                // The loop's request after the stop: refused, never half answered.
+                Err(_) => assert!(attempt.sent > signalled),
+            }
+        }
+        // The create each loop had in flight when the signal came was answered 201.
+        let in_flight: Vec<&Attempt> = attempts
+            .iter()
+            .filter(|a| a.sent < signalled && a.answered > signalled)
+            .collect();
+        assert_eq!(in_flight.len(), 1);
+        assert!(in_flight[0].created_id().is_some());
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM device_identities")
+        .fetch_one(&mut observer)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        created.len() as i64,
+        "every committed row was acknowledged"
+    );
+    let pool = sqlx::PgPool::connect(&database_url).await.unwrap();
+    assert!(missing_devices(&pool, &created).await.is_empty());
+}
