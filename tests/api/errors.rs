@@ -179,30 +179,6 @@ async fn a_body_that_is_not_declared_json_is_415() {
 }
 
 #[tokio::test]
-async fn a_body_over_one_mebibyte_is_413() {
-    let app = spawn_app().await;
-    let huge = format!(
-        r#"{{"serialNumber":"A","model":"{}"}}"#,
-        "x".repeat(1024 * 1024)
-    );
-    let response = app
-        .client
-        .post(app.collection_url("v1.0"))
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
-    error_of(
-        response,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "RequestEntityTooLarge",
-    )
-    .await;
-    assert_eq!(app.device_rows().await, 0);
-}
-
-#[tokio::test]
 async fn paths_outside_the_grammar_get_graphs_routing_errors() {
     let app = spawn_app().await;
     let send =

@@ -10,7 +10,11 @@ async fn create_many(app: &TestApp, count: usize, make: impl Fn(usize) -> Json) 
     for chunk in bodies.chunks(50) {
         let created =
             futures_util::future::join_all(chunk.iter().map(|b| app.create("v1.0", b))).await;
-        assert!(created.iter().all(|r| r.status() == StatusCode::CREATED));
+        let statuses: Vec<StatusCode> = created.iter().map(|r| r.status()).collect();
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::CREATED),
+            "{statuses:?}"
+        );
     }
 }
 

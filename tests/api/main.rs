@@ -1,6 +1,7 @@
 //! The API test suite: one binary, one PostgreSQL container, a database per test.
 
 mod auth;
+mod bad_input;
 mod browser;
 mod child;
 #[cfg(feature = "testcontainers")]

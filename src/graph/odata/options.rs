@@ -119,8 +119,9 @@ impl QueryOptions {
         let mut seen = Vec::new();
         let mut token = None;
         for piece in query.split('&').filter(|p| !p.is_empty()) {
-            let Some((key, value)) = form_urlencoded::parse(piece.as_bytes()).next() else {
-                continue;
+            let (raw_key, raw_value) = piece.split_once('=').unwrap_or((piece, ""));
+            let Some(key) = form_decode(raw_key) else {
+                continue; // Not UTF-8: no OData option's name.
             };
             let Some(name) = Name::of(&key, version) else {
                 if key.starts_with('$') {
@@ -149,13 +150,19 @@ impl QueryOptions {
                 )));
             }
             seen.push(name);
+            let value = form_decode(raw_value).ok_or_else(|| {
+                GraphError::bad_request(format!(
+                    "Query option '{}' is not valid: its value is not UTF-8 once percent-decoded.",
+                    name.text()
+                ))
+            })?;
             match name {
                 Name::Filter => options.filter = Some(parse_filter(&value, version)?),
                 Name::Select => options.select = Some(parse_select(&value, version)?),
                 Name::OrderBy => options.order_by = parse_order_by(&value, version)?,
                 Name::Top => options.top = Some(parse_top(&value)?),
                 Name::Skip => options.skip = Some(parse_skip(&value)?),
-                Name::SkipToken => token = Some(value.into_owned()),
+                Name::SkipToken => token = Some(value),
                 Name::Count => options.count = parse_bool(&value, "$count")?,
                 Name::Search | Name::Expand => unreachable!("refused above"),
             }
@@ -211,6 +218,16 @@ pub fn queryable_property(
                 "Could not find a property named '{name}' on type '{ENTITY_TYPE}'."
             ))
         })
+}
+
+/// Decodes a query string component as HTML forms encode it (`+` is a space); `None` when the
+/// bytes are not UTF-8 once decoded, which is refused rather than replaced: a filter literal must
+/// never silently become another one.
+fn form_decode(text: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8()
+        .ok()
+        .map(|text| text.into_owned())
 }
 
 fn parse_select(value: &str, version: ApiVersion) -> Result<Vec<&'static Property>, GraphError> {
