@@ -28,7 +28,7 @@
 //! and prepares its statements, as pgbench's connection time is not counted either),
 //! `AUTOPILOT_BENCH_SEED_DEVICES` (100000).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -58,6 +58,8 @@ const TARGET_RATIO: f64 = 0.80;
 /// CPU and wait events are sampled away from the run's edges (start-up, the last answers).
 const SAMPLE_MARGIN: Duration = Duration::from_secs(1);
 const WAIT_SAMPLE_EVERY: Duration = Duration::from_millis(200);
+/// Above this much CPU used by programs outside the benchmark (% of one core), a run is disturbed.
+const DISTURBED_OTHER_CPU: f64 = 15.0;
 /// A run that is not over this long after its deadline is stuck.
 const STRAGGLER_GRACE: Duration = Duration::from_secs(60);
 
@@ -898,6 +900,9 @@ struct WaitSummary {
     samples: u32,
     /// ("active: IO/WALSync", average count), most frequent first.
     states: Vec<(String, f64)>,
+    /// The statements the backends ran (pg_stat_activity.query), to check that both sides ran the
+    /// same one.
+    statements: BTreeSet<String>,
 }
 
 #[derive(Clone)]
@@ -1060,20 +1065,26 @@ async fn sample(
     tokio::time::sleep_until(from.into()).await;
     let before = Snapshot::take(watched.service)?;
     let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut statements = BTreeSet::new();
     let mut samples = 0;
     while Instant::now() + WAIT_SAMPLE_EVERY < to {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT coalesce(state, '?') || coalesce(': ' || wait_event_type || '/' || wait_event, ''), count(*)
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT coalesce(state, '?') || coalesce(': ' || wait_event_type || '/' || wait_event, ''),
+                    coalesce(query, ''), count(*)
              FROM pg_stat_activity
              WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
                AND (application_name = 'pgbench') = $1
-             GROUP BY 1",
+             GROUP BY 1, 2",
         )
         .bind(side == Side::Pgbench)
         .fetch_all(&mut *db)
         .await?;
-        for (state, count) in rows {
+        for (state, statement, count) in rows {
             *counts.entry(state).or_default() += count as u64;
+            let statement = statement.trim().trim_end_matches(';').trim_end();
+            if !statement.is_empty() {
+                statements.insert(statement.to_owned());
+            }
         }
         samples += 1;
         tokio::time::sleep(WAIT_SAMPLE_EVERY).await;
@@ -1087,7 +1098,11 @@ async fn sample(
     states.sort_by(|a, b| b.1.total_cmp(&a.1));
     Ok((
         cpu_split(&before, &after, watched),
-        WaitSummary { samples, states },
+        WaitSummary {
+            samples,
+            states,
+            statements,
+        },
     ))
 }
 
@@ -1228,6 +1243,25 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
         }
     }
 
+    println!();
+    for (operation, pgbench, service) in results {
+        println!(
+            "{operation:<8}statement: {}",
+            same_statement(operation, pgbench, service)
+        );
+    }
+
+    let busiest_other = results
+        .iter()
+        .flat_map(|(_, pgbench, service)| [pgbench.cpu.other, service.cpu.other])
+        .fold(0.0, f64::max);
+    if busiest_other > DISTURBED_OTHER_CPU {
+        println!();
+        println!(
+            "WARNING: other programs on this machine used up to {busiest_other:.0}% of a core during a run: the figures are disturbed"
+        );
+    }
+
     let mut clean = true;
     for (operation, pgbench, service) in results {
         for (side, run) in [("pgbench", pgbench), ("service", service)] {
@@ -1245,4 +1279,38 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
         }
     }
     clean
+}
+
+/// Whether the service ran the statement pgbench did: word for word for create (pgbench numbers
+/// its variables $1, $2... in the order the service binds them); for get, the same up to the id,
+/// which pgbench computes from k and the service binds.
+fn same_statement(operation: &str, pgbench: &RunResult, service: &RunResult) -> String {
+    const ID_CONDITION: &str = " AND id = ";
+    let ours = &pgbench.waits.statements;
+    let theirs = &service.waits.statements;
+    let Some(statement) = ours.first() else {
+        return "? (no pgbench statement seen)".into();
+    };
+    let service_id_condition = format!("{ID_CONDITION}$2");
+    let same = match statement.split_once(ID_CONDITION) {
+        Some((head, _)) if operation == "get" => theirs
+            .iter()
+            .any(|t| t.strip_prefix(head) == Some(service_id_condition.as_str())),
+        _ => theirs.contains(statement),
+    };
+    if same {
+        let how = if operation == "get" {
+            "but for the id, which pgbench computes from k"
+        } else {
+            "word for word"
+        };
+        format!("the service ran pgbench's, {how}")
+    } else {
+        let mut text = format!("DIFFERENT: pgbench ran\n    {statement}\n  the service ran");
+        for t in theirs {
+            text.push_str("\n    ");
+            text.push_str(t);
+        }
+        text
+    }
 }
