@@ -14,6 +14,8 @@
 #   AUTOPILOT_BENCH_PGDATA       cached PostgreSQL data directory (default /var/cache/autopilot-registry/bench-pg)
 #   AUTOPILOT_BENCH_SERVICE_BIN  benchmark this service binary instead of building one
 #   PG_BIN                       PostgreSQL 15 programs (default /usr/lib/postgresql/15/bin)
+#   AUTOPILOT_BENCH_KEEP_LOGS    when set, keep the run's directory (logs, pgbench's files) after
+#                                a successful run too (it is kept after a failed one anyway)
 
 readonly CACHE_DIR=/var/cache/autopilot-registry
 readonly PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -88,7 +90,7 @@ bench_cleanup() {
 		as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 120 stop >/dev/null 2>&1 ||
 			warn "could not stop PostgreSQL on $PG_DATA"
 	fi
-	if [ "$status" -eq 0 ]; then
+	if [ "$status" -eq 0 ] && [ -z "${AUTOPILOT_BENCH_KEEP_LOGS:-}" ]; then
 		rm -rf "$RUN_DIR"
 	else
 		printf '%s: logs kept in %s\n' "$BENCH_NAME" "$RUN_DIR" >&2
