@@ -887,11 +887,20 @@ struct CpuSplit {
     service: f64,
     pgbench: f64,
     load_generator: f64,
-    /// Busy CPU that none of the above used (other programs on the machine).
+    /// Interrupts and softirqs (loopback TCP is processed there) and kernel threads (kworker,
+    /// jbd2 for the fsyncs): mostly work the benchmark itself causes.
+    kernel: f64,
+    /// Busy CPU of every other program on the machine: none would be best.
     other: f64,
+    /// Idle, waiting for I/O (the fsyncs of commits) or not.
     idle: f64,
+    iowait: f64,
+    /// Taken by the hypervisor for other guests: CPU this machine did not have.
+    steal: f64,
     /// The service's busiest threads (name, % of one core).
     service_threads: Vec<(String, f64)>,
+    /// The busiest kernel threads and other programs (name, % of one core).
+    others: Vec<(String, f64)>,
 }
 
 /// How many of PostgreSQL's client backends were in each state, on average over the samples.
@@ -943,8 +952,19 @@ struct Snapshot {
     at: Instant,
     processes: HashMap<u32, ProcStat>,
     service_threads: HashMap<u32, ProcStat>,
-    /// (busy, idle) ticks of all CPUs together, from /proc/stat.
-    machine: (u64, u64),
+    machine: MachineTicks,
+}
+
+/// Ticks of all CPUs together, from /proc/stat.
+#[derive(Clone, Copy)]
+struct MachineTicks {
+    /// Everything but idle, iowait and steal (irq and softirq included).
+    busy: u64,
+    idle: u64,
+    iowait: u64,
+    /// irq and softirq.
+    interrupts: u64,
+    steal: u64,
 }
 
 impl Snapshot {
@@ -975,13 +995,19 @@ impl Snapshot {
             .filter_map(|f| f.parse().ok())
             .collect();
         // user nice system idle iowait irq softirq steal (guest time is counted in user already).
-        let idle = cpu.get(3).copied().unwrap_or(0) + cpu.get(4).copied().unwrap_or(0);
-        let busy = cpu.iter().take(8).sum::<u64>() - idle;
+        let column = |i: usize| cpu.get(i).copied().unwrap_or(0);
+        let machine = MachineTicks {
+            busy: cpu.iter().take(7).sum::<u64>() - column(3) - column(4),
+            idle: column(3),
+            iowait: column(4),
+            interrupts: column(5) + column(6),
+            steal: column(7),
+        };
         Ok(Snapshot {
             at: Instant::now(),
             processes: read_dir("/proc")?,
             service_threads: read_dir(&format!("/proc/{service}/task")).unwrap_or_default(),
-            machine: (busy, idle),
+            machine,
         })
     }
 }
@@ -1002,6 +1028,7 @@ fn cpu_split(before: &Snapshot, after: &Snapshot, watched: &Watched) -> CpuSplit
     };
     let mut split = CpuSplit::default();
     let mut accounted = 0;
+    let mut kernel_threads = 0;
     for (pid, stat) in &after.processes {
         let ticks = used(pid, stat);
         let group = if *pid == watched.postmaster || stat.ppid == watched.postmaster {
@@ -1013,14 +1040,29 @@ fn cpu_split(before: &Snapshot, after: &Snapshot, watched: &Watched) -> CpuSplit
         } else if stat.ppid == watched.own && stat.comm == "pgbench" {
             &mut split.pgbench
         } else {
+            if ticks > 0 {
+                split.others.push((stat.comm.clone(), percent(ticks)));
+            }
+            // Kernel threads are kthreadd's (pid 2) children.
+            if stat.ppid == 2 {
+                kernel_threads += ticks;
+            }
             continue;
         };
         *group += percent(ticks);
         accounted += ticks;
     }
-    let busy = after.machine.0.saturating_sub(before.machine.0);
-    split.other = percent(busy.saturating_sub(accounted));
-    split.idle = percent(after.machine.1.saturating_sub(before.machine.1));
+    let machine =
+        |f: fn(&MachineTicks) -> u64| f(&after.machine).saturating_sub(f(&before.machine));
+    let interrupts = machine(|m| m.interrupts);
+    split.kernel = percent(interrupts + kernel_threads);
+    split.other =
+        percent(machine(|m| m.busy).saturating_sub(accounted + interrupts + kernel_threads));
+    split.idle = percent(machine(|m| m.idle));
+    split.iowait = percent(machine(|m| m.iowait));
+    split.steal = percent(machine(|m| m.steal));
+    split.others.sort_by(|a, b| b.1.total_cmp(&a.1));
+    split.others.truncate(4);
     let mut threads: Vec<(String, f64)> = after
         .service_threads
         .iter()
@@ -1191,21 +1233,52 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
         std::thread::available_parallelism().map_or(0, |n| n.get() * 100)
     );
     println!(
-        "{:<24}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}",
-        "", "postgres", "service", "pgbench", "load gen", "other", "idle"
+        "{:<24}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
+        "",
+        "postgres",
+        "service",
+        "pgbench",
+        "load gen",
+        "kernel",
+        "other",
+        "idle",
+        "iowait",
+        "steal"
     );
     for (operation, pgbench, service) in results {
         for (side, run) in [("pgbench", pgbench), ("service", service)] {
             let c = &run.cpu;
             println!(
-                "{:<24}{:>10.0}{:>10.0}{:>10.0}{:>10.0}{:>10.0}{:>10.0}",
+                "{:<24}{:>9.0}{:>9.0}{:>9.0}{:>9.0}{:>9.0}{:>9.0}{:>9.0}{:>9.0}{:>9.0}",
                 format!("{operation:<8}{side}"),
                 c.postgres,
                 c.service,
                 c.pgbench,
                 c.load_generator,
+                c.kernel,
                 c.other,
-                c.idle
+                c.idle,
+                c.iowait,
+                c.steal
+            );
+        }
+    }
+    println!(
+        "(kernel: interrupts, softirqs and kernel threads; other: every other program, those that \
+         ended during the run included; steal: taken by the hypervisor)"
+    );
+    for (operation, pgbench, service) in results {
+        for (side, run) in [("pgbench", pgbench), ("service", service)] {
+            let others: Vec<String> = run
+                .cpu
+                .others
+                .iter()
+                .map(|(name, p)| format!("{name} {p:.0}%"))
+                .collect();
+            println!(
+                "{:<24}busiest others: {}",
+                format!("{operation:<8}{side}"),
+                others.join(", ")
             );
         }
     }
@@ -1253,12 +1326,19 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
 
     let busiest_other = results
         .iter()
-        .flat_map(|(_, pgbench, service)| [pgbench.cpu.other, service.cpu.other])
+        .flat_map(|(_, pgbench, service)| {
+            [
+                pgbench.cpu.other,
+                service.cpu.other,
+                pgbench.cpu.steal,
+                service.cpu.steal,
+            ]
+        })
         .fold(0.0, f64::max);
     if busiest_other > DISTURBED_OTHER_CPU {
         println!();
         println!(
-            "WARNING: other programs on this machine used up to {busiest_other:.0}% of a core during a run: the figures are disturbed"
+            "WARNING: other programs or the hypervisor (steal) took up to {busiest_other:.0}% of a core during a run: the figures are disturbed"
         );
     }
 
