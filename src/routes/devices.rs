@@ -133,7 +133,7 @@ pub async fn create(
     body: JsonBody,
 ) -> Result<HttpResponse, GraphError> {
     let assignments = parse_new_device(&body.0, root.version)?;
-    let device = store.create_device(tenant, &assignments).await?;
+    let device = store.create_device(tenant, assignments).await?;
     Ok(entity_response(
         HttpResponse::Created().insert_header((header::LOCATION, root.device_url(device.id()))),
         &root,

@@ -1,10 +1,11 @@
 //! PostgreSQL: the pool, the embedded migrations and the device queries. Nothing here knows HTTP.
 
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the column names of `PROPERTIES` only; values
 // are always bound, so AssertSqlSafe is sound.
-use sqlx::{AssertSqlSafe, PgPool, Postgres, Row};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Row};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -17,6 +18,9 @@ use crate::graph::odata::filter::Filter;
 use crate::graph::odata::options::{Direction, OrderKey};
 
 mod filter;
+mod grouped;
+
+use grouped::{GroupStatement, Grouped};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
@@ -26,15 +30,16 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// The unique index that keeps serial numbers unique per tenant, whatever their case.
 const SERIAL_KEY: &str = "device_identities_tenant_serial_key";
 
-#[derive(Debug)]
+/// Why a store operation failed. Cloneable, because one failed statement can answer a whole group.
+#[derive(Debug, Clone)]
 pub enum StoreError {
     /// Another device of the tenant already has this serial number.
     DuplicateSerial,
     /// The database cannot be reached right now; the request may be retried.
-    Unavailable(sqlx::Error),
+    Unavailable(Arc<sqlx::Error>),
     /// The service has not applied its migrations yet (it is still waiting for the database).
     NotMigrated,
-    Failed(sqlx::Error),
+    Failed(Arc<sqlx::Error>),
 }
 
 impl fmt::Display for StoreError {
@@ -58,9 +63,9 @@ impl From<sqlx::Error> for StoreError {
         if duplicate_serial {
             StoreError::DuplicateSerial
         } else if is_unreachable(&error) {
-            StoreError::Unavailable(error)
+            StoreError::Unavailable(Arc::new(error))
         } else {
-            StoreError::Failed(error)
+            StoreError::Failed(Arc::new(error))
         }
     }
 }
@@ -94,21 +99,32 @@ static DEVICE_COLUMNS: LazyLock<String> = LazyLock::new(|| {
 
 #[derive(Clone)]
 pub struct Store {
+    /// Lists, counts, updates, deletes and migrations.
     pool: PgPool,
+    /// Creates and reads by id, grouped into one statement per batch of concurrent requests.
+    creates: Arc<Grouped<CreateDevices>>,
+    reads: Arc<Grouped<ReadDevices>>,
     /// Set once this process has applied the migrations; until then no device query runs, so a
     /// service that started before its database answers 503 rather than "no such table".
     migrated: Arc<watch::Sender<bool>>,
 }
 
 impl Store {
-    /// A pool that connects on demand, so the service starts (and answers 503) while the database is away.
+    /// Connections made on demand, so the service starts (and answers 503) while the database is
+    /// away. Of `max_connections`, a quarter (at most 4) serves grouped creates, as many grouped
+    /// reads, and the pool the rest (at least 1). Must be called within a Tokio runtime, which runs
+    /// the grouped statements.
     pub fn connect_lazy(database_url: &str, max_connections: u32) -> Result<Store, sqlx::Error> {
+        let options: PgConnectOptions = database_url.parse()?;
+        let grouped = (max_connections / 4).clamp(1, 4);
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
+            .max_connections(max_connections.saturating_sub(2 * grouped).max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_lazy(database_url)?;
+            .connect_lazy_with(options.clone());
         Ok(Store {
             pool,
+            creates: Arc::new(Grouped::start(CreateDevices, options.clone(), grouped)),
+            reads: Arc::new(Grouped::start(ReadDevices, options, grouped)),
             migrated: Arc::new(watch::Sender::new(false)),
         })
     }
@@ -148,29 +164,14 @@ impl Store {
         Ok(applied.is_some_and(|version| version >= latest))
     }
 
-    /// Inserts a device in one round trip: the unique index, not a prior read, refuses a duplicate serial.
+    /// Inserts a device; the unique index, not a prior read, refuses a duplicate serial.
     pub async fn create_device(
         &self,
         tenant: Tenant,
-        assignments: &[Assignment],
+        assignments: Vec<Assignment>,
     ) -> Result<Device, StoreError> {
-        let mut columns = String::from("tenant_id");
-        let mut placeholders = String::from("$1");
-        for (i, assignment) in assignments.iter().enumerate() {
-            columns.push_str(", ");
-            columns.push_str(assignment.property.column);
-            placeholders.push_str(&format!(", ${}", i + 2));
-        }
-        let sql = format!(
-            "INSERT INTO device_identities ({columns}) VALUES ({placeholders}) RETURNING {}",
-            *DEVICE_COLUMNS
-        );
-        let tenant = Value::Guid(tenant.0);
-        let values = std::iter::once(&tenant).chain(assignments.iter().map(|a| &a.value));
-        let row = bind_values(sqlx::query(AssertSqlSafe(sql)), values)
-            .fetch_one(self.pool()?)
-            .await?;
-        Ok(device_from_row(&row)?)
+        self.pool()?;
+        self.creates.submit((tenant, assignments)).await
     }
 
     /// Sets the given properties of a device; false when the tenant has no such device.
@@ -267,18 +268,106 @@ impl Store {
     }
 
     pub async fn device(&self, tenant: Tenant, id: Uuid) -> Result<Option<Device>, StoreError> {
+        self.pool()?;
+        self.reads.submit((tenant, id)).await
+    }
+}
+
+/// Creates as one multi-row INSERT. Each row gets its id here, so the returned rows can be matched
+/// to their requests; a request whose row is not returned lost to a device with its serial number
+/// (stored before, or earlier in the same group) and is a duplicate.
+struct CreateDevices;
+
+impl GroupStatement for CreateDevices {
+    type Request = (Tenant, Vec<Assignment>);
+    type Answer = Device;
+
+    async fn run(
+        &self,
+        connection: &mut PgConnection,
+        requests: &[Self::Request],
+    ) -> Result<Vec<Result<Device, StoreError>>, sqlx::Error> {
+        // Every column any request sets; a request that does not set one takes its DEFAULT.
+        let columns: Vec<&Property> = PROPERTIES
+            .iter()
+            .filter(|p| {
+                requests
+                    .iter()
+                    .any(|(_, assignments)| assignments.iter().any(|a| a.property == *p))
+            })
+            .collect();
+        let ids: Vec<Uuid> = requests.iter().map(|_| Uuid::new_v4()).collect();
+        let mut binds = Vec::with_capacity(requests.len() * (columns.len() + 2));
+        let mut rows = Vec::with_capacity(requests.len());
+        for ((tenant, assignments), id) in requests.iter().zip(&ids) {
+            let mut row = vec![
+                push_bind(&mut binds, Value::Guid(*id)),
+                push_bind(&mut binds, Value::Guid(tenant.0)),
+            ];
+            for column in &columns {
+                row.push(match assignments.iter().find(|a| a.property == *column) {
+                    Some(assignment) => push_bind(&mut binds, assignment.value.clone()),
+                    None => "DEFAULT".to_owned(),
+                });
+            }
+            rows.push(format!("({})", row.join(", ")));
+        }
+        let column_names: Vec<&str> = columns.iter().map(|p| p.column).collect();
+        let sql = format!(
+            "INSERT INTO device_identities (id, tenant_id, {}) VALUES {} \
+             ON CONFLICT (tenant_id, lower(serial_number)) DO NOTHING RETURNING {}",
+            column_names.join(", "),
+            rows.join(", "),
+            *DEVICE_COLUMNS
+        );
+        let mut created: HashMap<Uuid, Device> =
+            bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
+                .fetch_all(connection)
+                .await?
+                .iter()
+                .map(|row| device_from_row(row).map(|device| (device.id(), device)))
+                .collect::<Result<_, _>>()?;
+        Ok(ids
+            .iter()
+            .map(|id| created.remove(id).ok_or(StoreError::DuplicateSerial))
+            .collect())
+    }
+}
+
+/// Reads by id as one `id = ANY(...)` lookup on the primary key; a row of another tenant is
+/// treated as absent.
+struct ReadDevices;
+
+impl GroupStatement for ReadDevices {
+    type Request = (Tenant, Uuid);
+    type Answer = Option<Device>;
+
+    async fn run(
+        &self,
+        connection: &mut PgConnection,
+        requests: &[Self::Request],
+    ) -> Result<Vec<Result<Option<Device>, StoreError>>, sqlx::Error> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "SELECT {} FROM device_identities WHERE tenant_id = $1 AND id = $2",
+                "SELECT {}, tenant_id FROM device_identities WHERE id = ANY($1)",
                 *DEVICE_COLUMNS
             )
         });
-        let row = sqlx::query(AssertSqlSafe(SQL.as_str()))
-            .bind(tenant.0)
-            .bind(id)
-            .fetch_optional(self.pool()?)
-            .await?;
-        Ok(row.as_ref().map(device_from_row).transpose()?)
+        let ids: Vec<Uuid> = requests.iter().map(|(_, id)| *id).collect();
+        let mut found: HashMap<(Uuid, Uuid), Device> = HashMap::new();
+        for row in sqlx::query(AssertSqlSafe(SQL.as_str()))
+            .bind(&ids)
+            .fetch_all(connection)
+            .await?
+        {
+            let tenant: Uuid = row.try_get(PROPERTIES.len())?;
+            let device = device_from_row(&row)?;
+            found.insert((tenant, device.id()), device);
+        }
+        Ok(requests
+            .iter()
+            .map(|(tenant, id)| Ok(found.get(&(tenant.0, *id)).cloned()))
+            .collect())
     }
 }
 

@@ -222,6 +222,70 @@ async fn twenty_concurrent_creates_of_one_serial_give_one_device() {
     assert_eq!(app.device_rows().await, 1);
 }
 
+/// Concurrent creates share one INSERT; a row the database refuses (here through a trigger) must
+/// fail alone, and a duplicate inside the group must be a 409 while its neighbours are stored.
+#[tokio::test]
+async fn one_refused_row_does_not_fail_the_creates_grouped_with_it() {
+    let app = spawn_app().await;
+    let db = app.db().await;
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN IF NEW.serial_number = 'POISON' THEN RAISE EXCEPTION 'refused'; END IF; \
+         RETURN NEW; END $$; \
+         CREATE TRIGGER refuse_poison BEFORE INSERT ON device_identities \
+         FOR EACH ROW EXECUTE FUNCTION refuse_poison();",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    // Hold the inserts on a lock so the creates queue up and go in as groups once it is released.
+    let mut lock = db.begin().await.unwrap();
+    sqlx::query("LOCK TABLE device_identities IN EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let mut serials: Vec<String> = (0..30).map(|n| format!("GROUPED-{n}")).collect();
+    serials.insert(15, "POISON".into());
+    serials.insert(20, "grouped-3".into()); // GROUPED-3 in another case
+    let bodies: Vec<serde_json::Value> = serials
+        .iter()
+        .map(|serial| json!({"serialNumber": serial}))
+        .collect();
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        lock.commit().await.unwrap();
+    };
+    let (responses, ()) = tokio::join!(
+        futures_util::future::join_all(bodies.iter().map(|body| app.create("v1.0", body))),
+        release
+    );
+
+    let mut stored = 0;
+    for (serial, response) in serials.iter().zip(responses) {
+        match serial.as_str() {
+            "POISON" => {
+                error_of(
+                    response,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                )
+                .await;
+            }
+            "GROUPED-3" | "grouped-3" => {
+                let status = response.status();
+                assert!(status == StatusCode::CREATED || status == StatusCode::CONFLICT);
+                stored += usize::from(status == StatusCode::CREATED);
+            }
+            _ => {
+                assert_eq!(response.status(), StatusCode::CREATED, "{serial}");
+                stored += 1;
+            }
+        }
+    }
+    assert_eq!(stored, 30);
+    assert_eq!(app.device_rows().await, 30);
+}
+
 #[tokio::test]
 async fn a_client_request_id_is_echoed_and_annotations_and_id_are_ignored() {
     let app = spawn_app().await;

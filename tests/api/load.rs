@@ -2,7 +2,7 @@
 //! the database or the service away mid-load.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -33,6 +33,7 @@ impl Attempt {
 /// told to stop or a request gets no answer at all (which ends that loop).
 pub struct CreateLoad {
     stop: Arc<AtomicBool>,
+    in_flight: Arc<AtomicUsize>,
     loops: Vec<JoinHandle<Vec<Attempt>>>,
 }
 
@@ -44,13 +45,19 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 impl CreateLoad {
     pub fn start(collection_url: &str, tasks: usize) -> CreateLoad {
         let stop = Arc::new(AtomicBool::new(false));
+        let in_flight = Arc::new(AtomicUsize::new(0));
         let client = reqwest::Client::builder()
             .timeout(CLIENT_TIMEOUT)
             .build()
             .unwrap();
         let loops = (0..tasks)
             .map(|task| {
-                let (stop, client, url) = (stop.clone(), client.clone(), collection_url.to_owned());
+                let (stop, in_flight, client, url) = (
+                    stop.clone(),
+                    in_flight.clone(),
+                    client.clone(),
+                    collection_url.to_owned(),
+                );
                 tokio::spawn(async move {
                     let mut attempts = Vec::new();
                     for n in 0.. {
@@ -59,6 +66,7 @@ impl CreateLoad {
                         }
                         let body = json!({"serialNumber": format!("LOAD-{task}-{n}")});
                         let sent = Instant::now();
+                        in_flight.fetch_add(1, Ordering::SeqCst);
                         let outcome = match client.post(&url).json(&body).send().await {
                             Ok(response) => {
                                 let status = response.status();
@@ -70,6 +78,7 @@ impl CreateLoad {
                             Err(e) => Err(format!("no answer: {e:?}")),
                         };
                         let answered = Instant::now();
+                        in_flight.fetch_sub(1, Ordering::SeqCst);
                         let (unanswered, unavailable) = (
                             outcome.is_err(),
                             matches!(&outcome, Ok((StatusCode::SERVICE_UNAVAILABLE, _))),
@@ -90,7 +99,16 @@ impl CreateLoad {
                 })
             })
             .collect();
-        CreateLoad { stop, loops }
+        CreateLoad {
+            stop,
+            in_flight,
+            loops,
+        }
+    }
+
+    /// How many requests are sent and not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
     }
 
     /// Asks every loop to stop after its current request and returns each loop's attempts.

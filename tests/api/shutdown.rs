@@ -64,7 +64,8 @@ async fn sigterm_under_load_finishes_in_flight_creates_and_acknowledges_only_com
     let load = CreateLoad::start(&format!("{base}/v1.0/{COLLECTION}"), LOAD_TASKS);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    // Hold every insert in flight: a lock they all wait for, until every loop is blocked in one.
+    // Hold every create in flight: a table lock all inserts wait for, until every loop has a
+    // request out and the service's statements are waiting for the lock.
     let mut db = PgConnection::connect(&database_url).await.unwrap();
     db.execute("BEGIN").await.unwrap();
     db.execute("LOCK TABLE device_identities IN EXCLUSIVE MODE")
@@ -80,12 +81,14 @@ async fn sigterm_under_load_finishes_in_flight_creates_and_acknowledges_only_com
         .fetch_one(&mut observer)
         .await
         .unwrap();
-        if waiting == LOAD_TASKS as i64 {
+        if waiting > 0 && load.in_flight() == LOAD_TASKS {
             break;
         }
-        assert!(Instant::now() < deadline, "{waiting} creates are waiting");
+        assert!(Instant::now() < deadline, "{waiting} statements wait");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The last requests out reach the service (and queue behind the waiting statements).
+    tokio::time::sleep(Duration::from_millis(300)).await;
 
     let pid = libc::pid_t::try_from(service.id()).unwrap();
     // SAFETY: a signal to our own child, which has not been reaped (its pid cannot be reused).
