@@ -44,7 +44,10 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{BoxError, number};
 
 /// `Tenant::DEFAULT`: every request belongs to it when the service runs without authentication.
 const TENANT: &str = "00000000-0000-0000-0000-000000000000";
@@ -105,28 +108,11 @@ impl Settings {
     }
 }
 
-fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, BoxError> {
-    match env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| format!("{name}={text:?} is not a number").into()),
-        Err(_) => Ok(default),
-    }
-}
-
 // One thread: the load generator must not take the cores from what it measures.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     // `cargo bench` passes `--bench` (and any filter) to harness = false programs: nothing to read.
-    match run().await {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(2),
-        Err(error) => {
-            eprintln!("crud_throughput: error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code("crud_throughput", run().await)
 }
 
 /// Ok(false) when some request or transaction failed.
@@ -1321,7 +1307,7 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
         for (side, run) in [("pgbench", pgbench), ("service", service)] {
             println!(
                 "{operation:<8}{side:<9}ran {}",
-                statements_seen(&run.waits.statements)
+                statements_seen(&run.waits.statements, operation)
             );
         }
     }
@@ -1366,8 +1352,15 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
 /// The statements a side ran, as pg_stat_activity saw them, shortened: pgbench runs one request
 /// per statement, the service one statement per group of concurrent requests (multi-row INSERT,
 /// `id = ANY($1)`), so the two differ in shape, not in the rows they write or read.
-fn statements_seen(statements: &BTreeSet<String>) -> String {
+fn statements_seen(statements: &BTreeSet<String>, operation: &str) -> String {
     const SHOWN: usize = 150;
+    // An idle connection shows the last statement it ran, which may be another phase's.
+    let verb = if operation == "get" {
+        "SELECT"
+    } else {
+        "INSERT"
+    };
+    let statements: Vec<&String> = statements.iter().filter(|s| s.starts_with(verb)).collect();
     let Some(first) = statements.first() else {
         return "? (none seen)".into();
     };

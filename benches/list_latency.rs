@@ -28,7 +28,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{BoxError, number};
 
 /// `Tenant::DEFAULT`: every request belongs to it until tokens carry a `tid`.
 const TENANT: &str = "00000000-0000-0000-0000-000000000000";
@@ -73,27 +76,10 @@ impl Settings {
     }
 }
 
-fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, BoxError> {
-    match env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| format!("{name}={text:?} is not a number").into()),
-        Err(_) => Ok(default),
-    }
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     // `cargo bench` passes `--bench` (and any filter) to harness = false programs: nothing to read.
-    match run().await {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(2),
-        Err(error) => {
-            eprintln!("list_latency: error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code("list_latency", run().await)
 }
 
 /// Ok(false) when a target was missed and strict mode is on.

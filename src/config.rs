@@ -57,8 +57,10 @@ pub struct DatabaseArgs {
     /// else pg_config --bindir, PATH, then the newest /usr/lib/postgresql/*/bin.
     #[arg(long, env = "AUTOPILOT_PG_BIN")]
     pub pg_bin: Option<PathBuf>,
-    /// Most connections the service opens to PostgreSQL.
-    #[arg(long, env = "AUTOPILOT_MAX_DB_CONNECTIONS", default_value_t = 16)]
+    /// Most connections the service opens to PostgreSQL: a quarter (at most 4) for grouped
+    /// creates, as many for grouped reads by id, the rest for everything else.
+    #[arg(long, env = "AUTOPILOT_MAX_DB_CONNECTIONS", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(3..))]
     pub max_db_connections: u32,
 }
 

@@ -111,8 +111,8 @@ pub struct Store {
 
 impl Store {
     /// Connections made on demand, so the service starts (and answers 503) while the database is
-    /// away. Of `max_connections`, a quarter (at most 4) serves grouped creates, as many grouped
-    /// reads, and the pool the rest (at least 1). Must be called within a Tokio runtime, which runs
+    /// away. Of `max_connections` (at least 3), a quarter (at most 4) serves grouped creates, as
+    /// many grouped reads, and the pool the rest. Must be called within a Tokio runtime, which runs
     /// the grouped statements.
     pub fn connect_lazy(database_url: &str, max_connections: u32) -> Result<Store, sqlx::Error> {
         let options: PgConnectOptions = database_url.parse()?;
