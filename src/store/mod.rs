@@ -142,13 +142,19 @@ impl Store {
         let _ = self.migrated.subscribe().wait_for(|done| *done).await;
     }
 
-    /// The pool, once the migrations are applied.
-    fn pool(&self) -> Result<&PgPool, StoreError> {
+    /// Refuses device queries until the migrations are applied.
+    fn check_migrated(&self) -> Result<(), StoreError> {
         if *self.migrated.borrow() {
-            Ok(&self.pool)
+            Ok(())
         } else {
             Err(StoreError::NotMigrated)
         }
+    }
+
+    /// The pool, once the migrations are applied.
+    fn pool(&self) -> Result<&PgPool, StoreError> {
+        self.check_migrated()?;
+        Ok(&self.pool)
     }
 
     /// Whether the database answers and holds every migration this binary embeds.
@@ -170,7 +176,7 @@ impl Store {
         tenant: Tenant,
         assignments: Vec<Assignment>,
     ) -> Result<Device, StoreError> {
-        self.pool()?;
+        self.check_migrated()?;
         self.creates.submit((tenant, assignments)).await
     }
 
@@ -268,7 +274,7 @@ impl Store {
     }
 
     pub async fn device(&self, tenant: Tenant, id: Uuid) -> Result<Option<Device>, StoreError> {
-        self.pool()?;
+        self.check_migrated()?;
         self.reads.submit((tenant, id)).await
     }
 }
