@@ -1166,7 +1166,7 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
     let ms = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
     println!();
     println!(
-        "{} connections, {} s each; service pool {}",
+        "{} connections, {} s each; service --max-db-connections {}",
         settings.connections,
         settings.duration.as_secs(),
         settings.pool
