@@ -64,9 +64,7 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<Ex
     if let Some(status) = wait_for(child, deadline)? {
         return Ok(Some(status));
     }
-    let pid = libc::pid_t::try_from(child.id()).expect("a pid fits in pid_t");
-    // SAFETY: a signal to our own child, not reaped yet (so its pid cannot have been reused).
-    unsafe { libc::kill(pid, libc::SIGTERM) };
+    terminate(child);
     if wait_for(child, Instant::now() + TERM_GRACE)?.is_none() {
         child.kill()?;
     }
@@ -74,8 +72,19 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<Ex
     Ok(None)
 }
 
+/// Sends SIGTERM to a child that has not been waited for.
+pub fn terminate(child: &Child) {
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid fits in pid_t");
+    // SAFETY: a signal to our own child, not reaped yet (so its pid cannot have been reused).
+    assert_eq!(
+        unsafe { libc::kill(pid, libc::SIGTERM) },
+        0,
+        "SIGTERM to {pid}"
+    );
+}
+
 /// The child's exit status once it has ended, or `None` if it still runs at `deadline`.
-fn wait_for(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitStatus>> {
+pub fn wait_for(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitStatus>> {
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(Some(status));

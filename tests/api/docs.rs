@@ -1,6 +1,6 @@
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{http_client_builder, spawn_app};
 
 #[tokio::test]
 async fn the_served_document_is_the_committed_one() {
@@ -24,7 +24,7 @@ async fn the_served_document_is_the_committed_one() {
 #[tokio::test]
 async fn swagger_ui_is_served_offline_and_shows_the_document() {
     let app = spawn_app().await;
-    let client = reqwest::Client::builder()
+    let client = http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -142,8 +142,13 @@ pub async fn spawn_app_with(database_url: &str, options: &[&str]) -> TestApp {
 /// A reqwest client. reqwest is built without a TLS provider of its own (the service brings ring
 /// for JWKS URLs), so one is installed first.
 pub fn http_client() -> reqwest::Client {
+    http_client_builder().build().unwrap()
+}
+
+/// A reqwest client builder, for clients with settings of their own (see [`http_client`]).
+pub fn http_client_builder() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
+    reqwest::Client::builder()
 }
 
 /// `serve` options for a test: this database, port 0 on loopback unless `options` bind elsewhere,

@@ -11,6 +11,8 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+use crate::helpers::http_client_builder;
+
 /// One create and what came back.
 pub struct Attempt {
     pub sent: Instant,
@@ -46,7 +48,7 @@ impl CreateLoad {
     pub fn start(collection_url: &str, tasks: usize) -> CreateLoad {
         let stop = Arc::new(AtomicBool::new(false));
         let in_flight = Arc::new(AtomicUsize::new(0));
-        let client = reqwest::Client::builder()
+        let client = http_client_builder()
             .timeout(CLIENT_TIMEOUT)
             .build()
             .unwrap();

@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
+use crate::child::{terminate, wait_for};
 use crate::helpers::{COLLECTION, READY_WITHIN, fresh_database};
 use crate::load::{Attempt, CreateLoad, missing_devices};
 
@@ -37,21 +38,6 @@ fn start_service(database_url: &str) -> (Child, String) {
         .to_owned();
     assert_eq!(next_line(), "autopilot-registry ready");
     (child, base)
-}
-
-/// Waits for the child to exit, at most `within`.
-async fn exit_status(child: &mut Child, within: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("the service did not exit within {within:?} of SIGTERM");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,9 +76,7 @@ async fn sigterm_under_load_finishes_in_flight_creates_and_acknowledges_only_com
     // The last requests out reach the service (and queue behind the waiting statements).
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let pid = libc::pid_t::try_from(service.id()).unwrap();
-    // SAFETY: a signal to our own child, which has not been reaped (its pid cannot be reused).
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    terminate(&service);
     let signalled = Instant::now();
     // The listener closes at once; the creates held by the lock are still in flight.
     let address = base.trim_start_matches("http://").to_owned();
@@ -105,7 +89,17 @@ async fn sigterm_under_load_finishes_in_flight_creates_and_acknowledges_only_com
     }
     db.execute("COMMIT").await.unwrap();
 
-    let status = exit_status(&mut service, Duration::from_secs(35)).await;
+    let deadline = Instant::now() + Duration::from_secs(35);
+    let status = tokio::task::spawn_blocking(move || {
+        let status = wait_for(&mut service, deadline).unwrap();
+        if status.is_none() {
+            let _ = service.kill();
+        }
+        status
+    })
+    .await
+    .unwrap()
+    .expect("the service exits within 35 s of SIGTERM");
     assert!(status.success(), "the service exited with {status}");
     let loops = load.finish().await;
 
