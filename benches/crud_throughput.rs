@@ -118,14 +118,12 @@ async fn main() -> ExitCode {
 /// Ok(false) when some request or transaction failed.
 async fn run() -> Result<bool, BoxError> {
     let settings = Settings::from_env()?;
-    let mut db = PgConnection::connect(&settings.database_url)
-        .await
-        .map_err(|e| format!("cannot connect to DATABASE_URL: {e}"))?;
-    let server_version = show(&mut db, "server_version").await?;
-    let shared_buffers = show(&mut db, "shared_buffers").await?;
-    let max_connections = show(&mut db, "max_connections").await?;
-    let fsync = show(&mut db, "fsync").await?;
-    let synchronous_commit = show(&mut db, "synchronous_commit").await?;
+    let mut db = common::connect(&settings.database_url).await?;
+    let server_version = common::show(&mut db, "server_version").await?;
+    let shared_buffers = common::show(&mut db, "shared_buffers").await?;
+    let max_connections = common::show(&mut db, "max_connections").await?;
+    let fsync = common::show(&mut db, "fsync").await?;
+    let synchronous_commit = common::show(&mut db, "synchronous_commit").await?;
     let backend_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut db)
         .await?;
@@ -221,12 +219,6 @@ async fn run() -> Result<bool, BoxError> {
     );
     db.close().await?;
     Ok(report(&settings, &results))
-}
-
-async fn show(db: &mut PgConnection, setting: &str) -> Result<String, BoxError> {
-    Ok(sqlx::query_scalar(AssertSqlSafe(format!("SHOW {setting}")))
-        .fetch_one(db)
-        .await?)
 }
 
 /// The service's create statement for the example body, in pgbench's terms.
@@ -895,8 +887,7 @@ struct WaitSummary {
     samples: u32,
     /// ("active: IO/WALSync", average count), most frequent first.
     states: Vec<(String, f64)>,
-    /// The statements the backends ran (pg_stat_activity.query), to check that both sides ran the
-    /// same one.
+    /// The statements the backends ran (pg_stat_activity.query), to show what each side sent.
     statements: BTreeSet<String>,
 }
 
@@ -1255,45 +1246,28 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
     );
     for (operation, pgbench, service) in results {
         for (side, run) in [("pgbench", pgbench), ("service", service)] {
-            let others: Vec<String> = run
-                .cpu
-                .others
-                .iter()
-                .map(|(name, p)| format!("{name} {p:.0}%"))
-                .collect();
             println!(
                 "{:<24}busiest others: {}",
                 format!("{operation:<8}{side}"),
-                others.join(", ")
+                named_figures(&run.cpu.others, usize::MAX, 0, "%")
             );
         }
     }
     for (operation, _, service) in results {
-        let threads: Vec<String> = service
-            .cpu
-            .service_threads
-            .iter()
-            .take(6)
-            .map(|(name, p)| format!("{name} {p:.0}%"))
-            .collect();
-        println!("{operation:<8}service threads: {}", threads.join(", "));
+        println!(
+            "{operation:<8}service threads: {}",
+            named_figures(&service.cpu.service_threads, 6, 0, "%")
+        );
     }
 
     println!();
     println!("PostgreSQL client backends (average count per sample of pg_stat_activity):");
     for (operation, pgbench, service) in results {
         for (side, run) in [("pgbench", pgbench), ("service", service)] {
-            let states: Vec<String> = run
-                .waits
-                .states
-                .iter()
-                .take(5)
-                .map(|(state, n)| format!("{state} {n:.1}"))
-                .collect();
             println!(
                 "{:<16}{} ({} samples)",
                 format!("{operation:<8}{side}"),
-                states.join(", "),
+                named_figures(&run.waits.states, 5, 1, ""),
                 run.waits.samples
             );
         }
@@ -1347,6 +1321,17 @@ fn report(settings: &Settings, results: &[(&str, RunResult, RunResult)]) -> bool
         }
     }
     clean
+}
+
+/// "name 12%, other 3%": the first `take` (name, figure) pairs, each figure with `decimals`
+/// decimals and `unit`.
+fn named_figures(items: &[(String, f64)], take: usize, decimals: usize, unit: &str) -> String {
+    items
+        .iter()
+        .take(take)
+        .map(|(name, figure)| format!("{name} {figure:.decimals$}{unit}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The statements a side ran, as pg_stat_activity saw them, shortened: pgbench runs one request

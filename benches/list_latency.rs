@@ -85,15 +85,9 @@ async fn main() -> ExitCode {
 /// Ok(false) when a target was missed and strict mode is on.
 async fn run() -> Result<bool, BoxError> {
     let settings = Settings::from_env()?;
-    let mut db = PgConnection::connect(&settings.database_url)
-        .await
-        .map_err(|e| format!("cannot connect to DATABASE_URL: {e}"))?;
-    let server_version: String = sqlx::query_scalar("SHOW server_version")
-        .fetch_one(&mut db)
-        .await?;
-    let shared_buffers: String = sqlx::query_scalar("SHOW shared_buffers")
-        .fetch_one(&mut db)
-        .await?;
+    let mut db = common::connect(&settings.database_url).await?;
+    let server_version = common::show(&mut db, "server_version").await?;
+    let shared_buffers = common::show(&mut db, "shared_buffers").await?;
     println!("list_latency: service {}", settings.base_url);
     println!(
         "list_latency: PostgreSQL {server_version} (shared_buffers {shared_buffers}), {} CPU(s) on this machine",

@@ -1,7 +1,10 @@
-//! What the benchmark programs share: settings from the environment and the exit status.
+//! What the benchmark programs share: settings from the environment, the database connection and
+//! the exit status.
 
 use std::env;
 use std::process::ExitCode;
+
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -27,4 +30,18 @@ pub fn exit_code(name: &str, outcome: Result<bool, BoxError>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A connection to the benchmark's database (`DATABASE_URL`, set by the script).
+pub async fn connect(database_url: &str) -> Result<PgConnection, BoxError> {
+    PgConnection::connect(database_url)
+        .await
+        .map_err(|e| format!("cannot connect to DATABASE_URL: {e}").into())
+}
+
+/// The value of a PostgreSQL setting, as SHOW prints it.
+pub async fn show(db: &mut PgConnection, setting: &str) -> Result<String, BoxError> {
+    Ok(sqlx::query_scalar(AssertSqlSafe(format!("SHOW {setting}")))
+        .fetch_one(db)
+        .await?)
 }
