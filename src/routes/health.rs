@@ -34,7 +34,7 @@ pub async fn readyz(store: web::Data<Store>) -> Result<HttpResponse, GraphError>
     if store.is_ready().await? {
         Ok(HttpResponse::Ok().json(Status { status: "ready" }))
     } else {
-        log::warn!("not ready: migrations are not all applied");
+        log::warn!("not ready: this binary's migrations are not all applied (yet)");
         Err(GraphError::service_unavailable())
     }
 }
