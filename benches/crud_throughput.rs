@@ -38,7 +38,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use autopilot_registry::device::{Kind, PROPERTIES, property};
+use autopilot_registry::domain::device_identity::DEVICE_IDENTITIES;
+use autopilot_registry::domain::entity::Kind;
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -238,7 +239,8 @@ impl CreateStatement {
             if name.starts_with('@') {
                 continue; // an annotation (@odata.type), not a property
             }
-            let property = property(name)
+            let property = DEVICE_IDENTITIES
+                .property(name)
                 .ok_or_else(|| format!("the create example sets {name:?}, which is no property"))?;
             let Value::String(value) = value else {
                 return Err(format!("the create example's {name} is not a string").into());
@@ -246,7 +248,12 @@ impl CreateStatement {
             columns.push((property, value.clone()));
         }
         // The service binds the properties a body sets in its property table's order.
-        let position = |column: &str| PROPERTIES.iter().position(|p| p.column == column);
+        let position = |column: &str| {
+            DEVICE_IDENTITIES
+                .properties
+                .iter()
+                .position(|p| p.column == column)
+        };
         columns.sort_by_key(|(p, _)| position(p.column));
         Ok(CreateStatement {
             columns: columns
@@ -296,9 +303,10 @@ impl CreateStatement {
 }
 
 /// The service's RETURNING / SELECT list: every property's column in its table's order, a secret
-/// one read as NULL (as `DEVICE_COLUMNS` in src/store/mod.rs).
+/// one read as NULL (as `select_columns` in src/store/mod.rs).
 fn returning_columns() -> String {
-    PROPERTIES
+    DEVICE_IDENTITIES
+        .properties
         .iter()
         .map(|p| if p.secret { "NULL" } else { p.column })
         .collect::<Vec<_>>()

@@ -19,7 +19,7 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-use crate::device::Tenant;
+use crate::domain::Tenant;
 use crate::graph::error::GraphError;
 
 /// Clock skew tolerated on `exp` and `nbf`.

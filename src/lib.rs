@@ -1,19 +1,23 @@
 //! autopilot-registry: a self-hosted, PostgreSQL-backed stand-in for the Microsoft Graph API that
 //! manages Windows Autopilot device identities.
 //!
-//! A request travels one way: `app` (HTTP and middleware) → `routes` (handlers) → `graph` (the wire
-//! contract) and `store` (PostgreSQL), sharing the property table of `device`.
+//! A request travels one way: `routes` (actix handlers, extractors, middleware; assembled in `app`)
+//! → `graph` (the wire contract) → `domain` (entity-set tables, parsed queries) ← `store`
+//! (PostgreSQL). The routes call the store with what the wire contract parsed.
 
 pub mod app;
 pub mod auth;
 pub mod config;
-pub mod device;
+pub mod domain;
 pub mod embedded;
 pub mod graph;
 pub mod routes;
 pub mod store;
 #[cfg(feature = "testcontainers")]
 pub mod testcontainers;
+
+#[cfg(test)]
+mod filter_sql_tests;
 
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
@@ -22,7 +26,7 @@ use std::time::Duration;
 
 use crate::auth::{AuthMode, AuthSettings, Authenticator, JwksSource};
 use crate::config::{DatabaseArgs, ServeArgs};
-use crate::device::Tenant;
+use crate::domain::Tenant;
 use crate::embedded::EmbeddedPostgres;
 use crate::graph::links::PublicUrl;
 use crate::store::Store;
@@ -56,15 +60,9 @@ impl Application {
             .public_url
             .as_deref()
             .map(|url| PublicUrl(url.trim_end_matches('/').to_owned()));
-        let document = actix_web::web::Data::new(routes::docs::document_json());
         let app_store = store.clone();
         let server = HttpServer::new(move || {
-            app::graph_app(
-                app_store.clone(),
-                public_url.clone(),
-                document.clone(),
-                authenticator.clone(),
-            )
+            app::graph_app(app_store.clone(), public_url.clone(), authenticator.clone())
         })
         .listen(listener)?
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())

@@ -1,11 +1,10 @@
 //! What each bound action of windowsAutopilotDeviceIdentity does, as property assignments, and the
 //! checks on its parameters.
 
-use serde_json::value::RawValue;
-use std::collections::BTreeMap;
-
-use crate::device::{ApiVersion, Value, property};
-use crate::graph::entity::{Assignment, MAX_STRING_CHARS, nul_problem};
+use crate::domain::ApiVersion;
+use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::entity::{Assignment, Kind, Property, TEXT, Value};
+use crate::graph::entity::{checked_text, parse_object};
 use crate::graph::error::{ErrorDetail, GraphError};
 use crate::graph::paths::DeviceAction;
 
@@ -59,21 +58,29 @@ const ASSIGN_RESOURCE_ACCOUNT: &[Parameter] = &[
     parameter("resourceAccountName", "resourceName"),
 ];
 
+/// The device property an action sets, by its wire name.
+fn target(name: &str) -> &'static Property {
+    DEVICE_IDENTITIES
+        .property(name)
+        .expect("actions only set properties of the table")
+}
+
 impl DeviceAction {
     /// Whether the action reads a JSON body of parameters.
     pub fn takes_parameters(self) -> bool {
         !self.parameters().is_empty()
     }
 
-    /// The parameters the action takes on `version`, each with whether it is required.
+    /// The parameters the action takes on `version`: each with whether it is required and the
+    /// property it sets, whose limits it shares.
     pub fn parameter_names(
         self,
         version: ApiVersion,
-    ) -> impl Iterator<Item = (&'static str, bool)> {
+    ) -> impl Iterator<Item = (&'static str, bool, &'static Property)> {
         self.parameters()
             .iter()
             .filter(move |p| version == ApiVersion::Beta || !p.beta_only)
-            .map(|p| (p.name, p.required))
+            .map(|p| (p.name, p.required, target(p.property)))
     }
 
     fn parameters(self) -> &'static [Parameter] {
@@ -120,7 +127,7 @@ impl DeviceAction {
         Ok(values
             .into_iter()
             .map(|(name, value)| Assignment {
-                property: property(name).expect("actions only set properties of the table"),
+                property: target(name),
                 value,
             })
             .collect())
@@ -131,12 +138,15 @@ impl DeviceAction {
         body: &[u8],
         version: ApiVersion,
     ) -> Result<Vec<(&'static str, Value)>, GraphError> {
-        let members: BTreeMap<String, &RawValue> = serde_json::from_slice(body).map_err(|_| {
-            GraphError::bad_request(format!(
+        let mut members = parse_object(body).map_err(|error| match error.details.is_empty() {
+            // Not a JSON object at all; a parameter given twice keeps its own detail.
+            true => GraphError::bad_request(format!(
                 "The body of '{}' must be a JSON object of its parameters.",
                 self.name()
-            ))
+            )),
+            false => error,
         })?;
+        members.sort_by(|(a, _), (b, _)| a.cmp(b));
         let parameters = self.parameters();
         let mut problems = Vec::new();
         let mut values = Vec::new();
@@ -157,16 +167,14 @@ impl DeviceAction {
                 ));
                 continue;
             };
+            let limits = match target(parameter.property).kind {
+                Kind::String(limits) => limits,
+                _ => TEXT,
+            };
             match serde_json::from_str::<Option<String>>(raw.get()) {
-                Ok(Some(text)) if text.chars().count() as u64 > MAX_STRING_CHARS => {
-                    problems.push(ErrorDetail::invalid(
-                        key,
-                        format!("The parameter '{key}' is longer than the limit of {MAX_STRING_CHARS} characters."),
-                    ))
-                }
-                Ok(Some(text)) => match nul_problem(key, &text) {
-                    Some(problem) => problems.push(problem),
-                    None => values.push((parameter.property, Value::Text(text))),
+                Ok(Some(text)) => match checked_text("parameter", key, limits, text) {
+                    Ok(value) => values.push((parameter.property, value)),
+                    Err(problem) => problems.push(problem),
                 },
                 Ok(None) => values.push((parameter.property, Value::Null)),
                 Err(_) => problems.push(ErrorDetail::invalid(
@@ -177,8 +185,9 @@ impl DeviceAction {
         }
         for parameter in parameters.iter().filter(|p| p.required) {
             let given = members
-                .get(parameter.name)
-                .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+                .iter()
+                .find(|(key, _)| key == parameter.name)
+                .and_then(|(_, raw)| serde_json::from_str::<String>(raw.get()).ok())
                 .is_some_and(|text| !text.is_empty());
             if !given {
                 problems.push(ErrorDetail::invalid(
@@ -224,10 +233,14 @@ mod tests {
     fn every_parameter_sets_a_property_of_the_table() {
         for action in DeviceAction::ALL {
             for p in action.parameters() {
-                assert!(property(p.property).is_some(), "{}", p.property);
+                assert!(
+                    DEVICE_IDENTITIES.property(p.property).is_some(),
+                    "{}",
+                    p.property
+                );
             }
             for (name, _) in action.fixed_effect() {
-                assert!(property(name).is_some(), "{name}");
+                assert!(DEVICE_IDENTITIES.property(name).is_some(), "{name}");
             }
         }
     }

@@ -1,66 +1,17 @@
-//! `microsoft.graph.windowsAutopilotDeviceIdentity` as it travels: the request body a client writes,
-//! its validation against spec section 2, and the JSON the service answers with.
+//! An entity as it travels: the request body a client writes, read and validated against the
+//! entity set's table (spec section 2 for device identities), and the JSON the service answers with.
 
 use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, SubsecRound, Timelike, Utc};
-use serde::de::{self, Deserializer};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
-use validator::{Validate, ValidateLength, ValidationErrors};
 
-use crate::device::{ApiVersion, Device, EnumType, Kind, Property, Value, property};
+use crate::domain::ApiVersion;
+use crate::domain::entity::{
+    Assignment, Entity, EntitySet, Kind, Property, TextLimits, TextProblem, Value,
+};
 use crate::graph::error::{ErrorDetail, GraphError};
-
-pub const ENTITY_TYPE: &str = "microsoft.graph.windowsAutopilotDeviceIdentity";
-
-/// The longest string property accepted, in characters.
-pub const MAX_STRING_CHARS: u64 = 1024;
-
-/// A property in a request body: left out, sent as `null`, or sent with a value. Graph treats the
-/// first two differently on update, so the distinction is kept.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub enum Field<T> {
-    #[default]
-    Absent,
-    Null,
-    Value(T),
-}
-
-impl<T> Field<T> {
-    fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
-        match self {
-            Field::Absent => Field::Absent,
-            Field::Null => Field::Null,
-            Field::Value(v) => Field::Value(f(v)),
-        }
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Option::<T>::deserialize(deserializer)?.map_or(Field::Null, Field::Value))
-    }
-}
-
-/// validator reports the rejected value among an error's parameters.
-impl<T: Serialize> Serialize for Field<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Field::Value(v) => v.serialize(serializer),
-            Field::Absent | Field::Null => serializer.serialize_none(),
-        }
-    }
-}
-
-impl ValidateLength<u64> for Field<String> {
-    fn length(&self) -> Option<u64> {
-        match self {
-            Field::Value(s) => Some(s.chars().count() as u64),
-            Field::Absent | Field::Null => None,
-        }
-    }
-}
 
 /// An `Edm.DateTimeOffset` as Graph accepts it: ISO-8601 with an explicit offset and at most seven
 /// fractional digits (.NET's tick precision), naming an instant within .NET's range: years 0001 to
@@ -127,153 +78,196 @@ pub fn format_datetime(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(format, true)
 }
 
-/// The writable properties of a device, as a request body carries them. Beta-only properties are
-/// refused on v1.0 before this is read (see [`parse_device_body`]).
-#[derive(Debug, Default, Deserialize, Validate)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DeviceIdentityWrite {
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub addressable_user_name: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub azure_active_directory_device_id: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub display_name: Field<String>,
-    pub enrollment_state: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub group_tag: Field<String>,
-    pub last_contacted_date_time: Field<GraphDateTime>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub managed_device_id: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub manufacturer: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub model: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub product_key: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub purchase_order_identifier: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub resource_name: Field<String>,
-    #[validate(length(min = 1, max = MAX_STRING_CHARS))]
-    pub serial_number: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub sku_number: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub system_family: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub user_principal_name: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub azure_ad_device_id: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub device_account_upn: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub device_account_password: Field<String>,
-    #[validate(length(max = MAX_STRING_CHARS))]
-    pub device_friendly_name: Field<String>,
-    pub deployment_profile_assignment_status: Field<String>,
-    pub deployment_profile_assignment_detailed_status: Field<String>,
-    pub deployment_profile_assigned_date_time: Field<GraphDateTime>,
-    pub remediation_state: Field<String>,
-    pub remediation_state_last_modified_date_time: Field<GraphDateTime>,
-    pub userless_enrollment_status: Field<String>,
-}
+/// The members of a JSON object in the order sent, keeping duplicates (which are refused).
+struct Members(Vec<(String, Box<RawValue>)>);
 
-/// A property the request sets, already checked against its type.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
-    pub property: &'static Property,
-    pub value: Value,
-}
-
-impl DeviceIdentityWrite {
-    /// Every field with its wire name, for the checks that depend on the property table.
-    fn fields(self) -> [(&'static str, Field<Value>); 26] {
-        let text = |f: Field<String>| f.map(Value::Text);
-        let time = |f: Field<GraphDateTime>| f.map(|t| Value::DateTime(t.0));
-        [
-            ("addressableUserName", text(self.addressable_user_name)),
-            (
-                "azureActiveDirectoryDeviceId",
-                text(self.azure_active_directory_device_id),
-            ),
-            ("displayName", text(self.display_name)),
-            ("enrollmentState", text(self.enrollment_state)),
-            ("groupTag", text(self.group_tag)),
-            ("lastContactedDateTime", time(self.last_contacted_date_time)),
-            ("managedDeviceId", text(self.managed_device_id)),
-            ("manufacturer", text(self.manufacturer)),
-            ("model", text(self.model)),
-            ("productKey", text(self.product_key)),
-            (
-                "purchaseOrderIdentifier",
-                text(self.purchase_order_identifier),
-            ),
-            ("resourceName", text(self.resource_name)),
-            ("serialNumber", text(self.serial_number)),
-            ("skuNumber", text(self.sku_number)),
-            ("systemFamily", text(self.system_family)),
-            ("userPrincipalName", text(self.user_principal_name)),
-            ("azureAdDeviceId", text(self.azure_ad_device_id)),
-            ("deviceAccountUpn", text(self.device_account_upn)),
-            ("deviceAccountPassword", text(self.device_account_password)),
-            ("deviceFriendlyName", text(self.device_friendly_name)),
-            (
-                "deploymentProfileAssignmentStatus",
-                text(self.deployment_profile_assignment_status),
-            ),
-            (
-                "deploymentProfileAssignmentDetailedStatus",
-                text(self.deployment_profile_assignment_detailed_status),
-            ),
-            (
-                "deploymentProfileAssignedDateTime",
-                time(self.deployment_profile_assigned_date_time),
-            ),
-            ("remediationState", text(self.remediation_state)),
-            (
-                "remediationStateLastModifiedDateTime",
-                time(self.remediation_state_last_modified_date_time),
-            ),
-            (
-                "userlessEnrollmentStatus",
-                text(self.userless_enrollment_status),
-            ),
-        ]
-    }
-
-    /// The properties this body sets, after the checks that need the property table: enum members
-    /// (exact camelCase, per version) and `null` only where the property is nullable.
-    pub fn assignments(self, version: ApiVersion) -> Result<Vec<Assignment>, Vec<ErrorDetail>> {
-        let mut assignments = Vec::new();
-        let mut problems = Vec::new();
-        for (name, field) in self.fields() {
-            let property = property(name).expect("every writable field is in the property table");
-            if let Field::Value(Value::Text(text)) = &field
-                && let Some(problem) = nul_problem(name, text)
-            {
-                problems.push(problem);
-                continue;
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
             }
-            let value = match field {
-                Field::Absent => continue,
-                Field::Null if !property.nullable => {
-                    problems.push(ErrorDetail::invalid(
-                        name,
-                        format!("The property '{name}' cannot be null."),
-                    ));
-                    continue;
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Members, M::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
                 }
-                Field::Null => Value::Null,
-                Field::Value(value) => value,
-            };
-            if let (Kind::Enum(enum_type), Value::Text(member)) = (property.kind, &value)
-                && !enum_type.accepts(version, member)
-            {
-                let mut members = enum_type.members.to_vec();
-                if version == ApiVersion::Beta {
-                    members.extend(enum_type.beta_members);
-                }
-                problems.push(ErrorDetail::invalid(
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+/// Reads a JSON object body, every refusal a 400 that says what is wrong with it.
+pub fn parse_object(body: &[u8]) -> Result<Vec<(String, Box<RawValue>)>, GraphError> {
+    let Members(members) = serde_json::from_slice(body)
+        .map_err(|e| GraphError::bad_request(describe_json_error(&e)))?;
+    let mut problems = Vec::new();
+    for (i, (key, _)) in members.iter().enumerate() {
+        if members[..i].iter().any(|(earlier, _)| earlier == key) {
+            problems.push(ErrorDetail::invalid(
+                key,
+                format!("The property '{key}' is given more than once."),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(members)
+    } else {
+        Err(GraphError::invalid_fields(problems))
+    }
+}
+
+/// What is wrong with a string for a property or parameter (`noun`) named `name`.
+pub fn text_problem(noun: &str, name: &str, problem: TextProblem) -> String {
+    match problem {
+        TextProblem::Empty => format!("The {noun} '{name}' must not be empty."),
+        TextProblem::TooLong { max_chars } => {
+            format!("The {noun} '{name}' is longer than the limit of {max_chars} characters.")
+        }
+        TextProblem::Nul => format!(
+            "The value of '{name}' contains a NUL character (U+0000), which is not allowed."
+        ),
+    }
+}
+
+/// A string value checked against `limits`, as a property or parameter (`noun`) named `name`.
+pub fn checked_text(
+    noun: &str,
+    name: &str,
+    limits: TextLimits,
+    text: String,
+) -> Result<Value, ErrorDetail> {
+    match limits.check(&text) {
+        Ok(()) => Ok(Value::Text(text)),
+        Err(problem) => Err(ErrorDetail::invalid(
+            name,
+            text_problem(noun, name, problem),
+        )),
+    }
+}
+
+/// A create body for `set` on `version`: a body of [`parse_entity_body`] that sets every required
+/// property.
+pub fn parse_new_entity(
+    set: &'static EntitySet,
+    body: &[u8],
+    version: ApiVersion,
+) -> Result<Vec<Assignment>, GraphError> {
+    let assignments = parse_entity_body(set, body, version)?;
+    let missing: Vec<ErrorDetail> = set
+        .properties
+        .iter()
+        .filter(|p| p.required && p.exists_in(version))
+        .filter(|p| !assignments.iter().any(|a| std::ptr::eq(a.property, *p)))
+        .map(|p| ErrorDetail::invalid(p.name, format!("The property '{}' is required.", p.name)))
+        .collect();
+    if missing.is_empty() {
+        Ok(assignments)
+    } else {
+        Err(GraphError::invalid_fields(missing))
+    }
+}
+
+/// Reads a body of `set` for `version`: a JSON object whose keys are properties of that version or
+/// instance annotations, with values of each property's type and within its limits. Read-only
+/// properties (the key) are ignored, as Graph ignores them; every other problem is reported at
+/// once, one detail per property, in name order.
+pub fn parse_entity_body(
+    set: &'static EntitySet,
+    body: &[u8],
+    version: ApiVersion,
+) -> Result<Vec<Assignment>, GraphError> {
+    let mut members = parse_object(body)?;
+    members.sort_by(|(a, _), (b, _)| a.cmp(b));
+    let mut unknown = Vec::new();
+    let mut problems = Vec::new();
+    let mut assignments = Vec::new();
+    for (key, raw) in &members {
+        if key == "@odata.type" {
+            check_odata_type(set, raw)?;
+            continue;
+        }
+        if key.contains('@') {
+            // Instance and property annotations (@odata.context, displayName@odata.type...) carry
+            // no data for this type.
+            continue;
+        }
+        let Some(property) = set.property(key).filter(|p| p.exists_in(version)) else {
+            unknown.push(ErrorDetail::invalid(
+                key,
+                format!(
+                    "The property '{key}' does not exist on type '{}'. Make sure to only use \
+                     property names that are defined by the type or mark the type as open type.",
+                    set.type_name
+                ),
+            ));
+            continue;
+        };
+        if !property.writable {
+            continue;
+        }
+        match property_value(property, raw, version) {
+            Ok(value) => assignments.push(Assignment { property, value }),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    // Unknown names first: a body meant for another type or version is refused as such.
+    if !unknown.is_empty() {
+        return Err(GraphError::invalid_fields(unknown));
+    }
+    if !problems.is_empty() {
+        return Err(GraphError::invalid_fields(problems));
+    }
+    Ok(assignments)
+}
+
+/// The value of one property as sent: of the property's JSON type, `null` only where it is
+/// nullable, within its limits, an enum member of `version`.
+fn property_value(
+    property: &'static Property,
+    raw: &RawValue,
+    version: ApiVersion,
+) -> Result<Value, ErrorDetail> {
+    let name = property.name;
+    let wrong_type = |error: serde_json::Error| {
+        ErrorDetail::invalid(
+            name,
+            format!(
+                "Invalid value for property '{name}': {}.",
+                message_without_position(&error)
+            ),
+        )
+    };
+    let value = match property.kind {
+        Kind::DateTime => serde_json::from_str::<Option<GraphDateTime>>(raw.get())
+            .map_err(wrong_type)?
+            .map(|t| Value::DateTime(t.0)),
+        Kind::Guid => serde_json::from_str::<Option<uuid::Uuid>>(raw.get())
+            .map_err(wrong_type)?
+            .map(Value::Guid),
+        Kind::String(_) | Kind::Enum(_) => serde_json::from_str::<Option<String>>(raw.get())
+            .map_err(wrong_type)?
+            .map(Value::Text),
+    };
+    match (value, property.kind) {
+        (None, _) if !property.nullable => Err(ErrorDetail::invalid(
+            name,
+            format!("The property '{name}' cannot be null."),
+        )),
+        (None, _) => Ok(Value::Null),
+        (Some(Value::Text(text)), Kind::String(limits)) => {
+            checked_text("property", name, limits, text)
+        }
+        (Some(Value::Text(member)), Kind::Enum(enum_type)) => {
+            if enum_type.accepts(version, &member) {
+                Ok(Value::Text(member))
+            } else {
+                let members: Vec<&str> = enum_type.members_on(version).collect();
+                Err(ErrorDetail::invalid(
                     name,
                     format!(
                         "The value '{member}' of property '{name}' is not a member of enum type \
@@ -281,106 +275,21 @@ impl DeviceIdentityWrite {
                         enum_type.name,
                         members.join(", ")
                     ),
-                ));
-                continue;
+                ))
             }
-            assignments.push(Assignment { property, value });
         }
-        if problems.is_empty() {
-            Ok(assignments)
-        } else {
-            Err(problems)
-        }
+        (Some(value), _) => Ok(value),
     }
 }
 
-/// PostgreSQL text cannot hold U+0000, so a string carrying it is refused as invalid input rather
-/// than failing in the database.
-pub fn nul_problem(name: &str, text: &str) -> Option<ErrorDetail> {
-    text.contains('\0').then(|| {
-        ErrorDetail::invalid(
-            name,
-            format!(
-                "The value of '{name}' contains a NUL character (U+0000), which is not allowed."
-            ),
-        )
-    })
-}
-
-/// A create body: every property is optional but `serialNumber`.
-pub fn parse_new_device(body: &[u8], version: ApiVersion) -> Result<Vec<Assignment>, GraphError> {
-    let assignments = parse_device_body(body, version)?
-        .assignments(version)
-        .map_err(GraphError::invalid_fields)?;
-    if !assignments
-        .iter()
-        .any(|a| a.property.name == "serialNumber")
-    {
-        return Err(GraphError::invalid_fields(vec![ErrorDetail::invalid(
-            "serialNumber",
-            "The property 'serialNumber' is required.".to_owned(),
-        )]));
-    }
-    Ok(assignments)
-}
-
-/// Reads a device body for `version`: a JSON object whose keys are properties of that version or
-/// instance annotations, with values of the right JSON type and within the limits.
-pub fn parse_device_body(
-    body: &[u8],
-    version: ApiVersion,
-) -> Result<DeviceIdentityWrite, GraphError> {
-    // First pass: the keys alone, so that unknown properties are named the way Graph names them and
-    // all of them are reported at once.
-    let members: BTreeMap<String, &RawValue> = serde_json::from_slice(body)
-        .map_err(|e| GraphError::bad_request(describe_json_error(&e)))?;
-    let mut problems = Vec::new();
-    for (key, raw) in &members {
-        if key == "@odata.type" {
-            check_odata_type(raw)?;
-        } else if key.contains('@') {
-            // Instance and property annotations (@odata.context, displayName@odata.type...) carry
-            // no data for this type.
-        } else if key == "id" {
-            // Read-only key: the server always generates it (spec: ignored if sent).
-        } else if !property(key).is_some_and(|p| p.exists_in(version)) {
-            problems.push(ErrorDetail::invalid(
-                key,
-                format!(
-                    "The property '{key}' does not exist on type '{ENTITY_TYPE}'. Make sure to only use \
-                     property names that are defined by the type or mark the type as open type."
-                ),
-            ));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(GraphError::invalid_fields(problems));
-    }
-
-    // Second pass: the typed read, naming the property whose value has the wrong type.
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let write: DeviceIdentityWrite =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let target = e.path().to_string();
-            let message = format!(
-                "Invalid value for property '{target}': {}.",
-                message_without_position(e.inner())
-            );
-            GraphError::invalid_fields(vec![ErrorDetail::invalid(&target, message)])
-        })?;
-    write
-        .validate()
-        .map_err(|errors| GraphError::invalid_fields(describe_validation(&errors)))?;
-    Ok(write)
-}
-
-fn check_odata_type(raw: &RawValue) -> Result<(), GraphError> {
+fn check_odata_type(set: &EntitySet, raw: &RawValue) -> Result<(), GraphError> {
     let named: Result<String, _> = serde_json::from_str(raw.get());
+    let expected = set.type_name;
     match named {
-        Ok(name) if name.trim_start_matches('#') == ENTITY_TYPE => Ok(()),
+        Ok(name) if name.trim_start_matches('#') == expected => Ok(()),
         Ok(name) => Err(GraphError::bad_request(format!(
             "A resource with type '{}' was found, but it is not assignable to the expected type \
-             '{ENTITY_TYPE}'. Make sure that the type specified for the resource is compatible with \
+             '{expected}'. Make sure that the type specified for the resource is compatible with \
              the expected type.",
             name.trim_start_matches('#')
         ))),
@@ -411,67 +320,31 @@ fn message_without_position(error: &serde_json::Error) -> String {
     text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
 }
 
-fn describe_validation(errors: &ValidationErrors) -> Vec<ErrorDetail> {
-    let mut details: Vec<ErrorDetail> = errors
-        .field_errors()
-        .into_iter()
-        .flat_map(|(field, errors)| {
-            let name = camel_case(&field);
-            errors.iter().map(move |error| {
-                let empty = error.params.get("value").and_then(|v| v.as_str()) == Some("");
-                let message = if empty {
-                    format!("The property '{name}' must not be empty.")
-                } else {
-                    format!("The property '{name}' is longer than the limit of {MAX_STRING_CHARS} characters.")
-                };
-                ErrorDetail::invalid(&name, message)
-            })
-        })
-        .collect();
-    details.sort_by(|a, b| a.target.cmp(&b.target));
-    details
-}
-
-fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A device as a response body writes it: the properties of `version` (only the `$select`ed ones
+/// An entity as a response body writes it: the properties of `version` (only the `$select`ed ones
 /// when given), never a secret one, led by `@odata.context` when it stands alone.
-pub struct DeviceView<'a> {
-    pub device: &'a Device,
+pub struct EntityView<'a> {
+    pub entity: &'a Entity,
     pub version: ApiVersion,
     pub select: Option<&'a [&'static Property]>,
     pub context: Option<&'a str>,
 }
 
-impl Serialize for DeviceView<'_> {
+impl Serialize for EntityView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(context) = self.context {
             map.serialize_entry("@odata.context", context)?;
         }
-        for (property, value) in self.device.visible(self.version) {
+        for (property, value) in self.entity.visible(self.version) {
             if self
                 .select
                 .is_none_or(|selected| selected.contains(&property))
             {
                 match (property.kind, value) {
+                    // v1.0 clients, and the v1.0 schema, know only v1.0's members.
                     (Kind::Enum(enum_type), Value::Text(member)) => map.serialize_entry(
                         property.name,
-                        enum_member_on(enum_type, self.version, member),
+                        enum_type.member_on(self.version, member),
                     )?,
                     _ => map.serialize_entry(property.name, &WireValue(value))?,
                 }
@@ -481,20 +354,6 @@ impl Serialize for DeviceView<'_> {
     }
 }
 
-/// How a stored enum member is written on `version`. A member only beta knows (a device `blocked`
-/// through beta) is written on v1.0, whose enum has no such member, as the enum's catch-all:
-/// `unknownFutureValue` where the enum has it (Graph's rule for evolvable enums), else `unknown`.
-/// v1.0 clients, and the v1.0 schema, know only v1.0's members.
-fn enum_member_on<'a>(enum_type: &'a EnumType, version: ApiVersion, member: &'a str) -> &'a str {
-    if enum_type.accepts(version, member) {
-        return member;
-    }
-    ["unknownFutureValue", "unknown"]
-        .into_iter()
-        .find(|catch_all| enum_type.members.contains(catch_all))
-        .unwrap_or(enum_type.members[0])
-}
-
 /// A page of a collection: `{"@odata.context", "@odata.count"?, "value", "@odata.nextLink"?}`.
 #[derive(Serialize)]
 pub struct CollectionPage<'a> {
@@ -502,7 +361,7 @@ pub struct CollectionPage<'a> {
     pub context: String,
     #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-    pub value: Vec<DeviceView<'a>>,
+    pub value: Vec<EntityView<'a>>,
     #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
 }
@@ -523,12 +382,14 @@ impl Serialize for WireValue<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::PROPERTIES;
+    use crate::domain::device_identity::DEVICE_IDENTITIES;
 
     fn parse(body: &str, version: ApiVersion) -> Result<Vec<Assignment>, GraphError> {
-        parse_device_body(body.as_bytes(), version)?
-            .assignments(version)
-            .map_err(GraphError::invalid_fields)
+        parse_entity_body(&DEVICE_IDENTITIES, body.as_bytes(), version)
+    }
+
+    fn parse_new_device(body: &[u8], version: ApiVersion) -> Result<Vec<Assignment>, GraphError> {
+        parse_new_entity(&DEVICE_IDENTITIES, body, version)
     }
 
     fn targets(error: &GraphError) -> Vec<&str> {
@@ -536,16 +397,13 @@ mod tests {
     }
 
     #[test]
-    fn every_writable_property_has_a_field_and_the_names_agree() {
-        let names: Vec<&str> = DeviceIdentityWrite::default()
-            .fields()
+    fn a_body_can_set_every_writable_property() {
+        let writable: Vec<&Property> = DEVICE_IDENTITIES
+            .properties
             .iter()
-            .map(|(name, _)| *name)
+            .filter(|p| p.writable)
             .collect();
-        let expected: Vec<&str> = PROPERTIES.iter().skip(1).map(|p| p.name).collect();
-        assert_eq!(names, expected);
-        // The serde name of each field is its wire name: a body setting all of them sets all of them.
-        let body = serde_json::Map::from_iter(PROPERTIES.iter().skip(1).map(|p| {
+        let body = serde_json::Map::from_iter(writable.iter().map(|p| {
             let value = match p.kind {
                 Kind::DateTime => "2024-01-02T03:04:05Z".to_owned(),
                 Kind::Enum(e) => e.members[0].to_owned(),
@@ -554,7 +412,18 @@ mod tests {
             (p.name.to_owned(), serde_json::Value::String(value))
         }));
         let set = parse(&serde_json::to_string(&body).unwrap(), ApiVersion::Beta).unwrap();
-        assert_eq!(set.len(), PROPERTIES.len() - 1);
+        assert_eq!(set.len(), writable.len());
+    }
+
+    #[test]
+    fn a_property_given_twice_is_refused() {
+        let error = parse(r#"{"model":"a","model":"b"}"#, ApiVersion::V1).unwrap_err();
+        assert_eq!(targets(&error), ["model"]);
+        assert!(
+            error.message.contains("more than once"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -760,24 +629,29 @@ mod tests {
     /// as `"enrollmentState":"blocked"`, which v1.0's enrollmentState does not have.
     #[test]
     fn a_beta_only_enum_member_is_unknown_on_v1() {
-        let mut values: Vec<Value> = PROPERTIES
+        let mut values: Vec<Value> = DEVICE_IDENTITIES
+            .properties
             .iter()
             .map(|p| match p.kind {
                 Kind::Guid => Value::Guid(uuid::Uuid::nil()),
                 Kind::DateTime => Value::DateTime(DateTime::<Utc>::MIN_UTC),
                 Kind::Enum(e) => Value::Text(e.members[0].to_owned()),
-                Kind::String => Value::Null,
+                Kind::String(_) => Value::Null,
             })
             .collect();
-        let state = PROPERTIES
+        let state = DEVICE_IDENTITIES.property("enrollmentState").unwrap();
+        values[DEVICE_IDENTITIES
+            .properties
             .iter()
-            .position(|p| p.name == "enrollmentState")
-            .unwrap();
-        values[state] = Value::Text("blocked".to_owned());
-        let device = Device { values };
+            .position(|p| std::ptr::eq(p, state))
+            .unwrap()] = Value::Text("blocked".to_owned());
+        let entity = Entity {
+            set: &DEVICE_IDENTITIES,
+            values,
+        };
         let written = |version| {
-            let view = DeviceView {
-                device: &device,
+            let view = EntityView {
+                entity: &entity,
                 version,
                 select: None,
                 context: None,
@@ -786,17 +660,6 @@ mod tests {
         };
         assert_eq!(written(ApiVersion::Beta), "blocked");
         assert_eq!(written(ApiVersion::V1), "unknown");
-        // Every enum's fallback is one of its own v1.0 members.
-        for property in PROPERTIES.iter() {
-            if let Kind::Enum(enum_type) = property.kind {
-                let fallback = enum_member_on(enum_type, ApiVersion::V1, "no such member");
-                assert!(
-                    enum_type.accepts(ApiVersion::V1, fallback),
-                    "{}",
-                    enum_type.name
-                );
-            }
-        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Handlers and extractors return [`GraphError`]; the response middleware renders every error,
 //! including the ones actix produces by itself, with [`GraphError::render`], so that no framework
-//! text or HTML ever reaches a client and every envelope carries the request's ids.
+//! text or HTML ever reaches a client and every envelope carries the request's ids. A server error
+//! carries its cause, which the middleware logs once, with the request id; the client never sees it.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -10,12 +11,16 @@ use actix_web::{HttpResponse, ResponseError};
 use chrono::Utc;
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{ToResponse, ToSchema};
 
+use crate::domain::entity::EntitySet;
 use crate::graph::request_ids::RequestIds;
-use crate::store::StoreError;
+
+/// What made a request fail on the server's side, for the log.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Seconds a client should wait before retrying when the database is out of reach.
 const RETRY_AFTER_SECONDS: u32 = 5;
@@ -39,12 +44,14 @@ impl ErrorDetail {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct GraphError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
     pub details: Vec<ErrorDetail>,
+    /// Logged, never sent.
+    pub cause: Option<Cause>,
 }
 
 impl GraphError {
@@ -54,6 +61,15 @@ impl GraphError {
             code,
             message: message.into(),
             details: Vec::new(),
+            cause: None,
+        }
+    }
+
+    /// The same answer, with what caused it for the log.
+    pub fn caused_by(self, cause: Cause) -> Self {
+        GraphError {
+            cause: Some(cause),
+            ..self
         }
     }
 
@@ -80,9 +96,10 @@ impl GraphError {
         Self::new(StatusCode::NOT_FOUND, "ResourceNotFound", message)
     }
 
-    pub fn device_not_found(id: &str) -> Self {
+    pub fn entity_not_found(set: &EntitySet, id: &str) -> Self {
         Self::not_found(format!(
-            "The windowsAutopilotDeviceIdentity with id '{id}' does not exist."
+            "The {} with id '{id}' does not exist.",
+            set.short_name()
         ))
     }
 
@@ -250,22 +267,5 @@ impl ResponseError for GraphError {
     /// stands where it cannot (an error raised outside the routed service).
     fn error_response(&self) -> HttpResponse {
         self.render(&RequestIds::fresh())
-    }
-}
-
-impl From<StoreError> for GraphError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::DuplicateSerial => GraphError::duplicate_serial(),
-            StoreError::Unavailable(cause) => {
-                log::warn!("database unavailable: {cause}");
-                GraphError::service_unavailable()
-            }
-            StoreError::NotMigrated => GraphError::service_unavailable(),
-            StoreError::Failed(cause) => {
-                log::error!("database error: {cause}");
-                GraphError::internal()
-            }
-        }
     }
 }

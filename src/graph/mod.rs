@@ -1,4 +1,5 @@
-//! The Microsoft Graph wire contract: entity JSON, errors, URL grammar and links. Nothing here knows SQL.
+//! The Microsoft Graph wire contract: entity JSON, errors, URL grammar, OData options, links and
+//! the OpenAPI schemas. It reads the domain; it knows neither actix's routing nor SQL.
 
 pub mod actions;
 pub mod entity;

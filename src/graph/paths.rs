@@ -3,11 +3,10 @@
 //! middleware rewrites all of those to one canonical path before actix routes the request, and the
 //! same parse explains a path that no route serves, in Graph's words.
 
-use crate::device::ApiVersion;
+use crate::domain::ApiVersion;
+use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::graph::error::GraphError;
 
-pub const DEVICE_MANAGEMENT: &str = "deviceManagement";
-pub const DEVICE_IDENTITIES: &str = "windowsAutopilotDeviceIdentities";
 const COUNT: &str = "$count";
 /// The route parameter holding a device's key, named as in Microsoft's OpenAPI document.
 pub const KEY_PARAMETER: &str = "windowsAutopilotDeviceIdentity-id";
@@ -79,10 +78,7 @@ pub enum PathError {
 impl GraphPath {
     /// The path the route table is written for.
     pub fn canonical(&self) -> String {
-        let collection = format!(
-            "/{}/{DEVICE_MANAGEMENT}/{DEVICE_IDENTITIES}",
-            self.version.segment()
-        );
+        let collection = format!("/{}/{}", self.version.segment(), DEVICE_IDENTITIES.path);
         match &self.target {
             Target::Collection => collection,
             Target::Count => format!("{collection}/{COUNT}"),
@@ -117,7 +113,7 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
     };
     // A path that stops short names the last segment it has: nothing is served there.
     let mut last = version_segment;
-    for expected in [DEVICE_MANAGEMENT, DEVICE_IDENTITIES] {
+    for expected in DEVICE_IDENTITIES.path.split('/') {
         match segments.next() {
             Some(segment) if decode(segment).eq_ignore_ascii_case(expected) => last = segment,
             Some(segment) => return Err(unknown(segment)),

@@ -1,6 +1,5 @@
 //! `request-id` and `client-request-id`: every response carries both, and error envelopes repeat them.
 
-use actix_web::dev::ServiceRequest;
 use uuid::Uuid;
 
 pub const REQUEST_ID: &str = "request-id";
@@ -18,20 +17,14 @@ pub struct RequestIds {
 impl RequestIds {
     /// Ids for a response that answers no identified request.
     pub fn fresh() -> Self {
-        let id = Uuid::new_v4().to_string();
-        RequestIds {
-            request_id: id.clone(),
-            client_request_id: id,
-        }
+        Self::for_client_request_id(None)
     }
 
-    /// A fresh request-id; the caller's client-request-id when it sent a usable one, else the same id.
-    pub fn for_request(req: &ServiceRequest) -> Self {
+    /// A fresh request-id; the caller's `client-request-id` header when it sent a usable one, else
+    /// the same id.
+    pub fn for_client_request_id(sent: Option<&str>) -> Self {
         let request_id = Uuid::new_v4().to_string();
-        let client_request_id = req
-            .headers()
-            .get(CLIENT_REQUEST_ID)
-            .and_then(|value| value.to_str().ok())
+        let client_request_id = sent
             .map(str::trim)
             .filter(|value| !value.is_empty() && value.len() <= MAX_CLIENT_REQUEST_ID)
             .map_or_else(|| request_id.clone(), str::to_owned);

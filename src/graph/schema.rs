@@ -1,8 +1,8 @@
 //! OpenAPI schemas of the Graph types. The entity and action schemas are built from the same
-//! property and parameter tables that validation reads, so the document states what the service
+//! entity-set and parameter tables that validation reads, so the document states what the service
 //! enforces (maxLength, enum members, date-time, a non-empty serialNumber, the `$top` and `$skip`
-//! limits). Only the need for a serialNumber on create is left to its description: the entity
-//! schema also describes PATCH bodies and `$select`ed responses, which may lack it.
+//! limits). Only the need for a required property on create is left to its description: the
+//! entity schema also describes PATCH bodies and `$select`ed responses, which may lack it.
 //!
 //! One document describes both roots; beta's schemas differ (more properties, more enum members),
 //! so they carry a `beta.` prefix: `beta.microsoft.graph.windowsAutopilotDeviceIdentity`.
@@ -15,15 +15,16 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use crate::device::{ApiVersion, EnumType, Kind, PROPERTIES, Property};
-use crate::graph::entity::{ENTITY_TYPE, MAX_STRING_CHARS};
+use crate::domain::ApiVersion;
+use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::entity::{EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TextLimits};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
 use crate::graph::paths::{DeviceAction, KEY_PARAMETER};
 
 /// Microsoft's tag for these operations.
 pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
 
-/// Strings never hold U+0000 (PostgreSQL text cannot).
+/// Strings never hold [`FORBIDDEN_IN_TEXT`] (U+0000, which PostgreSQL text cannot).
 const NO_NUL: &str = "^[^\\u0000]*$";
 /// What `GraphDateTime::parse` accepts: an explicit offset and at most seven fractional digits.
 const DATE_TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,7})?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
@@ -41,27 +42,26 @@ fn reference(name: &str) -> RefOr<Schema> {
 }
 
 fn enum_schema(enum_type: &EnumType, version: ApiVersion) -> Schema {
-    let beta_members = match version {
-        ApiVersion::V1 => &[][..],
-        ApiVersion::Beta => enum_type.beta_members,
-    };
     ObjectBuilder::new()
         .schema_type(Type::String)
         .title(Some(enum_type.name.trim_start_matches("microsoft.graph.")))
-        .enum_values(Some(enum_type.members.iter().chain(beta_members).copied()))
+        .enum_values(Some(enum_type.members_on(version)))
         .into()
 }
 
-/// A string value as validation takes it: at most [`MAX_STRING_CHARS`], no NUL.
-fn string_schema(nullable: bool) -> ObjectBuilder {
+/// A string value as validation takes it: within `limits`, no NUL.
+fn string_schema(limits: TextLimits, nullable: bool) -> ObjectBuilder {
+    debug_assert_eq!(FORBIDDEN_IN_TEXT, '\0', "NO_NUL states this character");
     let schema_type = if nullable {
         SchemaType::from_iter([Type::String, Type::Null])
     } else {
         SchemaType::new(Type::String)
     };
+    let min_length = (limits.min_chars > 0).then_some(limits.min_chars as usize);
     ObjectBuilder::new()
         .schema_type(schema_type)
-        .max_length(Some(MAX_STRING_CHARS as usize))
+        .max_length(Some(limits.max_chars as usize))
+        .min_length(min_length)
         .pattern(Some(NO_NUL))
 }
 
@@ -78,10 +78,10 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
             .read_only(true)
             .into(),
-        Kind::String => {
-            let mut schema = string_schema(property.nullable);
-            if property.name == "serialNumber" {
-                schema = schema.min_length(Some(1)).description(Some(SERIAL_NUMBER));
+        Kind::String(limits) => {
+            let mut schema = string_schema(limits, property.nullable);
+            if let Some(description) = property.description {
+                schema = schema.description(Some(description));
             }
             if property.secret {
                 schema = schema.write_only(true);
@@ -91,22 +91,17 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
     }
 }
 
-const SERIAL_NUMBER: &str = "The hardware serial number. Required, and not empty, to create a \
-    device; unique in the tenant, compared case-insensitively.";
-
-/// `microsoft.graph.windowsAutopilotDeviceIdentity` of a root: `microsoft.graph.entity` (the key)
-/// and every other property of that root.
+/// The schema of `set`'s type on a root: `microsoft.graph.entity` (the key) and every other
+/// property of that root.
 ///
 /// No property is `required`, as in Microsoft's document: the schema describes PATCH bodies (any
-/// subset) and `$select`ed responses (only the selected properties) too. That a create needs
-/// `serialNumber` is said in that property's description.
-fn entity_schema(version: ApiVersion) -> Schema {
+/// subset) and `$select`ed responses (only the selected properties) too. That a create needs a
+/// property is said in its description.
+fn entity_schema(set: &EntitySet, version: ApiVersion) -> Schema {
     let mut own = ObjectBuilder::new()
-        .title(Some("windowsAutopilotDeviceIdentity"))
-        .description(Some(
-            "The windowsAutopilotDeviceIdentity resource represents a Windows Autopilot Device.",
-        ));
-    for property in PROPERTIES.iter().skip(1).filter(|p| p.exists_in(version)) {
+        .title(Some(set.short_name()))
+        .description(Some(set.description));
+    for property in set.properties[1..].iter().filter(|p| p.exists_in(version)) {
         own = own.property(property.name, property_schema(property, version));
     }
     AllOfBuilder::new()
@@ -115,10 +110,10 @@ fn entity_schema(version: ApiVersion) -> Schema {
         .into()
 }
 
-/// The enum components an entity schema of `version` refers to.
-fn enum_components(version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
+/// The enum components an entity schema of `set` on `version` refers to.
+fn enum_components(set: &EntitySet, version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
     let mut components: Vec<(String, RefOr<Schema>)> = Vec::new();
-    for property in PROPERTIES.iter().filter(|p| p.exists_in(version)) {
+    for property in set.properties.iter().filter(|p| p.exists_in(version)) {
         if let Kind::Enum(enum_type) = property.kind {
             let name = component(version, enum_type.name);
             if components.iter().all(|(known, _)| *known != name) {
@@ -142,10 +137,10 @@ fn entity_base() -> (String, RefOr<Schema>) {
     ("microsoft.graph.entity".to_owned(), schema)
 }
 
-fn collection_schema(version: ApiVersion) -> Schema {
+fn collection_schema(set: &EntitySet, version: ApiVersion) -> Schema {
     let string = || ObjectBuilder::new().schema_type(Type::String);
     ObjectBuilder::new()
-        .title(Some("Collection of windowsAutopilotDeviceIdentity"))
+        .title(Some(format!("Collection of {}", set.short_name())))
         .property("@odata.context", string())
         .property(
             "@odata.count",
@@ -155,7 +150,7 @@ fn collection_schema(version: ApiVersion) -> Schema {
         )
         .property(
             "value",
-            ArrayBuilder::new().items(reference(&component(version, ENTITY_TYPE))),
+            ArrayBuilder::new().items(reference(&component(version, set.type_name))),
         )
         .property("@odata.nextLink", string())
         .required("value")
@@ -165,8 +160,12 @@ fn collection_schema(version: ApiVersion) -> Schema {
 /// The body of an action with parameters.
 fn parameters_schema(action: DeviceAction, version: ApiVersion) -> Schema {
     let mut object = ObjectBuilder::new();
-    for (name, required) in action.parameter_names(version) {
-        let mut schema = string_schema(!required);
+    for (name, required, property) in action.parameter_names(version) {
+        let limits = match property.kind {
+            Kind::String(limits) => limits,
+            _ => unreachable!("action parameters set string properties"),
+        };
+        let mut schema = string_schema(limits, !required);
         if required {
             schema = schema.min_length(Some(1));
             object = object.required(name);
@@ -200,48 +199,48 @@ macro_rules! graph_schema {
     };
 }
 
-fn entity_dependencies(version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
+fn entity_dependencies(set: &EntitySet, version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
     let mut schemas = vec![entity_base()];
-    schemas.extend(enum_components(version));
+    schemas.extend(enum_components(set, version));
     schemas
 }
 
-fn collection_dependencies(version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
+fn collection_dependencies(set: &EntitySet, version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
     let mut schemas = vec![(
-        component(version, ENTITY_TYPE),
-        entity_schema(version).into(),
+        component(version, set.type_name),
+        entity_schema(set, version).into(),
     )];
-    schemas.extend(entity_dependencies(version));
+    schemas.extend(entity_dependencies(set, version));
     schemas
 }
 
 graph_schema!(
     /// `microsoft.graph.windowsAutopilotDeviceIdentity` (v1.0).
     DeviceIdentityV1,
-    component(ApiVersion::V1, ENTITY_TYPE),
-    entity_schema(ApiVersion::V1),
-    entity_dependencies(ApiVersion::V1)
+    component(ApiVersion::V1, DEVICE_IDENTITIES.type_name),
+    entity_schema(&DEVICE_IDENTITIES, ApiVersion::V1),
+    entity_dependencies(&DEVICE_IDENTITIES, ApiVersion::V1)
 );
 graph_schema!(
     /// `beta.microsoft.graph.windowsAutopilotDeviceIdentity`.
     DeviceIdentityBeta,
-    component(ApiVersion::Beta, ENTITY_TYPE),
-    entity_schema(ApiVersion::Beta),
-    entity_dependencies(ApiVersion::Beta)
+    component(ApiVersion::Beta, DEVICE_IDENTITIES.type_name),
+    entity_schema(&DEVICE_IDENTITIES, ApiVersion::Beta),
+    entity_dependencies(&DEVICE_IDENTITIES, ApiVersion::Beta)
 );
 graph_schema!(
     /// `microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse` (v1.0).
     DeviceIdentityPageV1,
     component(ApiVersion::V1, "microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse"),
-    collection_schema(ApiVersion::V1),
-    collection_dependencies(ApiVersion::V1)
+    collection_schema(&DEVICE_IDENTITIES, ApiVersion::V1),
+    collection_dependencies(&DEVICE_IDENTITIES, ApiVersion::V1)
 );
 graph_schema!(
     /// `beta.microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse`.
     DeviceIdentityPageBeta,
     component(ApiVersion::Beta, "microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse"),
-    collection_schema(ApiVersion::Beta),
-    collection_dependencies(ApiVersion::Beta)
+    collection_schema(&DEVICE_IDENTITIES, ApiVersion::Beta),
+    collection_dependencies(&DEVICE_IDENTITIES, ApiVersion::Beta)
 );
 graph_schema!(
     /// The parameters of `assignUserToDevice`.
@@ -401,7 +400,7 @@ mod tests {
 
     #[test]
     fn the_entity_schema_repeats_the_validation_rules() {
-        let schema = json(entity_schema(ApiVersion::V1));
+        let schema = json(entity_schema(&DEVICE_IDENTITIES, ApiVersion::V1));
         let own = &schema["allOf"][1];
         assert_eq!(
             schema["allOf"][0]["$ref"],
@@ -423,7 +422,11 @@ mod tests {
             "#/components/schemas/microsoft.graph.enrollmentState"
         );
         assert!(own["properties"].get("deviceFriendlyName").is_none());
-        assert_eq!(own["properties"].as_object().unwrap().len(), 16);
+        let v1_properties = DEVICE_IDENTITIES.properties[1..]
+            .iter()
+            .filter(|p| p.exists_in(ApiVersion::V1))
+            .count();
+        assert_eq!(own["properties"].as_object().unwrap().len(), v1_properties);
     }
 
     /// Found by schema fuzzing (tests/fuzz): `GET ...?$select=displayName` answers without
@@ -431,7 +434,7 @@ mod tests {
     #[test]
     fn no_property_is_required_and_the_serial_number_says_when_it_is_needed() {
         for version in [ApiVersion::V1, ApiVersion::Beta] {
-            let own = &json(entity_schema(version))["allOf"][1];
+            let own = &json(entity_schema(&DEVICE_IDENTITIES, version))["allOf"][1];
             assert!(own.get("required").is_none());
             let serial = &own["properties"]["serialNumber"];
             assert!(serial["description"].as_str().unwrap().contains("Required"));
@@ -452,7 +455,7 @@ mod tests {
 
     #[test]
     fn beta_has_its_own_names_members_and_a_write_only_secret() {
-        let own = &json(entity_schema(ApiVersion::Beta))["allOf"][1];
+        let own = &json(entity_schema(&DEVICE_IDENTITIES, ApiVersion::Beta))["allOf"][1];
         assert_eq!(
             own["properties"]["enrollmentState"]["$ref"],
             "#/components/schemas/beta.microsoft.graph.enrollmentState"
@@ -461,7 +464,7 @@ mod tests {
             own["properties"]["deviceAccountPassword"]["writeOnly"],
             true
         );
-        let enums = enum_components(ApiVersion::Beta);
+        let enums = enum_components(&DEVICE_IDENTITIES, ApiVersion::Beta);
         let enrollment = enums
             .iter()
             .find(|(n, _)| n == "beta.microsoft.graph.enrollmentState")
@@ -472,7 +475,7 @@ mod tests {
                 .unwrap()
                 .contains(&"blocked".into())
         );
-        let v1 = enum_components(ApiVersion::V1);
+        let v1 = enum_components(&DEVICE_IDENTITIES, ApiVersion::V1);
         assert!(
             !json(v1[0].1.clone())["enum"]
                 .as_array()
@@ -488,15 +491,17 @@ mod tests {
             ApiVersion::V1,
         ));
         assert_eq!(body["required"], serde_json::json!(["userPrincipalName"]));
-        let v1 = json(parameters_schema(
-            DeviceAction::UpdateDeviceProperties,
-            ApiVersion::V1,
-        ));
-        assert_eq!(v1["properties"].as_object().unwrap().len(), 4);
-        let beta = json(parameters_schema(
-            DeviceAction::UpdateDeviceProperties,
-            ApiVersion::Beta,
-        ));
-        assert_eq!(beta["properties"].as_object().unwrap().len(), 7);
+        let update = DeviceAction::UpdateDeviceProperties;
+        for version in [ApiVersion::V1, ApiVersion::Beta] {
+            let body = json(parameters_schema(update, version));
+            assert_eq!(
+                body["properties"].as_object().unwrap().len(),
+                update.parameter_names(version).count()
+            );
+        }
+        assert!(
+            update.parameter_names(ApiVersion::V1).count()
+                < update.parameter_names(ApiVersion::Beta).count()
+        );
     }
 }

@@ -47,29 +47,36 @@ impl Modify for BearerScheme {
     }
 }
 
-/// The document, from the same route table the service registers.
-pub fn document() -> utoipa::openapi::OpenApi {
+/// What the document says besides its operations, which registering the routes adds.
+pub fn base() -> utoipa::openapi::OpenApi {
+    Base::openapi()
+}
+
+/// The document of the routes [`super::register`] serves, without serving them (for the `openapi`
+/// command and the test that keeps the committed copy current).
+pub fn document_json() -> String {
     let (_, document) = App::new()
         .into_utoipa_app()
-        .openapi(Base::openapi())
+        .openapi(base())
         .configure(super::register)
         .split_for_parts();
-    document
+    to_json(&document)
 }
 
 /// The document as it is served and committed: pretty JSON with a final newline.
-pub fn document_json() -> String {
-    let mut json = document()
+pub fn to_json(document: &utoipa::openapi::OpenApi) -> String {
+    let mut json = document
         .to_pretty_json()
         .expect("the OpenAPI document serialises");
     json.push('\n');
     json
 }
 
-/// `/openapi.json`, `/swagger-ui/` (vendored assets, no network) and the redirect to it.
-pub fn configure(config: &mut web::ServiceConfig, document: web::Data<String>) {
+/// `/openapi.json` (the document of the routes this app registered), `/swagger-ui/` (vendored
+/// assets, no network) and the redirect to it.
+pub fn configure(config: &mut web::ServiceConfig, document: &utoipa::openapi::OpenApi) {
     config
-        .app_data(document)
+        .app_data(web::Data::new(to_json(document)))
         .route(
             DOCUMENT_PATH,
             web::get().to(|document: web::Data<String>| async move {

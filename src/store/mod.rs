@@ -1,40 +1,41 @@
-//! PostgreSQL: the pool, the embedded migrations and the device queries. Nothing here knows HTTP.
+//! PostgreSQL: the pool, the embedded migrations, and the SQL of any entity set, assembled from its
+//! table description. Nothing here knows HTTP or the wire format.
 
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::query::Query;
-// Every dynamic statement here is assembled from the column names of `PROPERTIES` only; values
-// are always bound, so AssertSqlSafe is sound.
+// Every dynamic statement here is assembled from the table and column names of entity-set
+// descriptions only; values are always bound, so AssertSqlSafe is sound.
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Row};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::device::{Device, Kind, PROPERTIES, Property, Tenant, Value};
-use crate::graph::entity::Assignment;
-use crate::graph::odata::filter::Filter;
-use crate::graph::odata::options::{Direction, OrderKey};
+use crate::domain::Tenant;
+use crate::domain::entity::{Assignment, Entity, EntitySet, Kind, Property, Value};
+use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
-mod filter;
+pub(crate) mod filter;
 mod grouped;
 
 use grouped::{GroupStatement, Grouped};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
+/// The columns every entity set's table has besides its properties: the owner, and when the row was
+/// made and last changed.
+pub const BOOKKEEPING_COLUMNS: [&str; 3] = ["tenant_id", "created_at", "updated_at"];
+
 /// How long a request waits for a connection before it is answered 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// The unique index that keeps serial numbers unique per tenant, whatever their case.
-const SERIAL_KEY: &str = "device_identities_tenant_serial_key";
 
 /// Why a store operation failed. Cloneable, because one failed statement can answer a whole group.
 #[derive(Debug, Clone)]
 pub enum StoreError {
-    /// Another device of the tenant already has this serial number.
-    DuplicateSerial,
+    /// Another entity of the tenant already has this unique key (a device's serial number).
+    Duplicate,
     /// The database cannot be reached right now; the request may be retried.
     Unavailable(Arc<sqlx::Error>),
     /// The service has not applied its migrations yet (it is still waiting for the database).
@@ -45,7 +46,7 @@ pub enum StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::DuplicateSerial => f.write_str("duplicate serial number"),
+            StoreError::Duplicate => f.write_str("duplicate unique key"),
             StoreError::Unavailable(e) => write!(f, "database unavailable: {e}"),
             StoreError::NotMigrated => f.write_str("the migrations are not applied yet"),
             StoreError::Failed(e) => write!(f, "database error: {e}"),
@@ -57,11 +58,11 @@ impl std::error::Error for StoreError {}
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        let duplicate_serial = error
+        let duplicate = error
             .as_database_error()
-            .is_some_and(|db| db.constraint() == Some(SERIAL_KEY));
-        if duplicate_serial {
-            StoreError::DuplicateSerial
+            .is_some_and(|db| db.is_unique_violation());
+        if duplicate {
+            StoreError::Duplicate
         } else if is_unreachable(&error) {
             StoreError::Unavailable(Arc::new(error))
         } else {
@@ -88,23 +89,23 @@ pub fn is_unreachable(error: &sqlx::Error) -> bool {
     }
 }
 
-/// The columns a device is read from, in [`PROPERTIES`] order; a secret column is never read back.
-static DEVICE_COLUMNS: LazyLock<String> = LazyLock::new(|| {
-    PROPERTIES
+/// The columns an entity is read from, in its set's order; a secret column is never read back.
+fn select_columns(set: &EntitySet) -> String {
+    set.properties
         .iter()
         .map(|p| if p.secret { "NULL" } else { p.column })
         .collect::<Vec<_>>()
         .join(", ")
-});
+}
 
 #[derive(Clone)]
 pub struct Store {
     /// Lists, counts, updates, deletes and migrations.
     pool: PgPool,
     /// Creates and reads by id, grouped into one statement per batch of concurrent requests.
-    creates: Arc<Grouped<CreateDevices>>,
-    reads: Arc<Grouped<ReadDevices>>,
-    /// Set once this process has applied the migrations; until then no device query runs, so a
+    creates: Arc<Grouped<CreateEntities>>,
+    reads: Arc<Grouped<ReadEntities>>,
+    /// Set once this process has applied the migrations; until then no entity query runs, so a
     /// service that started before its database answers 503 rather than "no such table".
     migrated: Arc<watch::Sender<bool>>,
 }
@@ -123,8 +124,8 @@ impl Store {
             .connect_lazy_with(options.clone());
         Ok(Store {
             pool,
-            creates: Arc::new(Grouped::start(CreateDevices, options.clone(), grouped)),
-            reads: Arc::new(Grouped::start(ReadDevices, options, grouped)),
+            creates: Arc::new(Grouped::start(CreateEntities, options.clone(), grouped)),
+            reads: Arc::new(Grouped::start(ReadEntities, options, grouped)),
             migrated: Arc::new(watch::Sender::new(false)),
         })
     }
@@ -142,7 +143,7 @@ impl Store {
         let _ = self.migrated.subscribe().wait_for(|done| *done).await;
     }
 
-    /// Refuses device queries until the migrations are applied.
+    /// Refuses entity queries until the migrations are applied.
     fn check_migrated(&self) -> Result<(), StoreError> {
         if *self.migrated.borrow() {
             Ok(())
@@ -170,24 +171,26 @@ impl Store {
         Ok(applied.is_some_and(|version| version >= latest))
     }
 
-    /// Inserts a device; the unique index, not a prior read, refuses a duplicate serial.
-    pub async fn create_device(
+    /// Inserts an entity; a unique index, not a prior read, refuses a duplicate (a device's serial).
+    pub async fn create(
         &self,
+        set: &'static EntitySet,
         tenant: Tenant,
         assignments: Vec<Assignment>,
-    ) -> Result<Device, StoreError> {
+    ) -> Result<Entity, StoreError> {
         self.check_migrated()?;
-        self.creates.submit((tenant, assignments)).await
+        self.creates.submit((set, tenant, assignments)).await
     }
 
-    /// Sets the given properties of a device; false when the tenant has no such device.
-    pub async fn update_device(
+    /// Sets the given properties of an entity; false when the tenant has no such entity.
+    pub async fn update(
         &self,
+        set: &'static EntitySet,
         tenant: Tenant,
         id: Uuid,
         assignments: &[Assignment],
     ) -> Result<bool, StoreError> {
-        let mut sql = String::from("UPDATE device_identities SET updated_at = now()");
+        let mut sql = format!("UPDATE {} SET updated_at = now()", set.table);
         for (i, assignment) in assignments.iter().enumerate() {
             sql.push_str(&format!(", {} = ${}", assignment.property.column, i + 3));
         }
@@ -200,9 +203,15 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Deletes a device; false when the tenant has no such device.
-    pub async fn delete_device(&self, tenant: Tenant, id: Uuid) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM device_identities WHERE tenant_id = $1 AND id = $2")
+    /// Deletes an entity; false when the tenant has no such entity.
+    pub async fn delete(
+        &self,
+        set: &'static EntitySet,
+        tenant: Tenant,
+        id: Uuid,
+    ) -> Result<bool, StoreError> {
+        let sql = format!("DELETE FROM {} WHERE tenant_id = $1 AND id = $2", set.table);
+        let done = sqlx::query(AssertSqlSafe(sql))
             .bind(tenant.0)
             .bind(id)
             .execute(self.pool()?)
@@ -210,21 +219,23 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// One page of the tenant's devices that match `page.filter`, in `page.order_by` order, after
+    /// One page of the tenant's entities that match `page.filter`, in `page.order_by` order, after
     /// the cursor: keyset paging, so a deep page costs what the first one does.
-    pub async fn list_devices(
+    pub async fn list(
         &self,
+        set: &'static EntitySet,
         tenant: Tenant,
         page: &Page<'_>,
-    ) -> Result<Vec<Device>, StoreError> {
+    ) -> Result<Vec<Entity>, StoreError> {
         let mut binds = vec![Value::Guid(tenant.0)];
         let mut sql = format!(
-            "SELECT {} FROM device_identities WHERE tenant_id = $1",
-            *DEVICE_COLUMNS
+            "SELECT {} FROM {} WHERE tenant_id = $1",
+            select_columns(set),
+            set.table
         );
         if let Some(filter) = page.filter {
             sql.push_str(" AND ");
-            sql.push_str(&filter::filter_sql(filter, &mut binds));
+            sql.push_str(&filter::condition(filter, &mut binds));
         }
         if let Some(after) = page.after {
             sql.push_str(" AND ");
@@ -251,20 +262,24 @@ impl Store {
         let rows = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
             .fetch_all(self.pool()?)
             .await?;
-        Ok(rows.iter().map(device_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(|row| entity_from_row(set, row))
+            .collect::<Result<_, _>>()?)
     }
 
-    /// How many of the tenant's devices match the filter.
-    pub async fn count_devices(
+    /// How many of the tenant's entities match the filter.
+    pub async fn count(
         &self,
+        set: &'static EntitySet,
         tenant: Tenant,
         filter: Option<&Filter>,
     ) -> Result<i64, StoreError> {
         let mut binds = vec![Value::Guid(tenant.0)];
-        let mut sql = String::from("SELECT count(*) FROM device_identities WHERE tenant_id = $1");
+        let mut sql = format!("SELECT count(*) FROM {} WHERE tenant_id = $1", set.table);
         if let Some(filter) = filter {
             sql.push_str(" AND ");
-            sql.push_str(&filter::filter_sql(filter, &mut binds));
+            sql.push_str(&filter::condition(filter, &mut binds));
         }
         let count = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
             .fetch_one(self.pool()?)
@@ -273,118 +288,185 @@ impl Store {
         Ok(count)
     }
 
-    pub async fn device(&self, tenant: Tenant, id: Uuid) -> Result<Option<Device>, StoreError> {
+    /// The tenant's entity with this id, if there is one.
+    pub async fn get(
+        &self,
+        set: &'static EntitySet,
+        tenant: Tenant,
+        id: Uuid,
+    ) -> Result<Option<Entity>, StoreError> {
         self.check_migrated()?;
-        self.reads.submit((tenant, id)).await
+        self.reads.submit((set, tenant, id)).await
     }
 }
 
-/// Creates as one multi-row INSERT. Each row gets its id here, so the returned rows can be matched
-/// to their requests; a request whose row is not returned lost to a device with its serial number
-/// (stored before, or earlier in the same group) and is a duplicate.
-struct CreateDevices;
+/// The indices of `requests` for each entity set among them, in first-seen order: a statement
+/// names one table, so a group runs one statement per set.
+fn by_set<R>(
+    requests: &[R],
+    set_of: impl Fn(&R) -> &'static EntitySet,
+) -> Vec<(&'static EntitySet, Vec<usize>)> {
+    let mut sets: Vec<(&'static EntitySet, Vec<usize>)> = Vec::new();
+    for (i, request) in requests.iter().enumerate() {
+        let set = set_of(request);
+        match sets.iter_mut().find(|(known, _)| std::ptr::eq(*known, set)) {
+            Some((_, indices)) => indices.push(i),
+            None => sets.push((set, vec![i])),
+        }
+    }
+    sets
+}
 
-impl GroupStatement for CreateDevices {
-    type Request = (Tenant, Vec<Assignment>);
-    type Answer = Device;
+/// Answers collected set by set, handed back in request order.
+struct InRequestOrder<A>(Vec<Option<A>>);
+
+impl<A> InRequestOrder<A> {
+    fn new(requests: usize) -> Self {
+        InRequestOrder((0..requests).map(|_| None).collect())
+    }
+
+    fn fill(&mut self, indices: &[usize], answers: Vec<A>) {
+        for (&i, answer) in indices.iter().zip(answers) {
+            self.0[i] = Some(answer);
+        }
+    }
+
+    fn finish(self) -> Vec<A> {
+        self.0
+            .into_iter()
+            .map(|answer| answer.expect("every request is answered"))
+            .collect()
+    }
+}
+
+/// Creates as one multi-row INSERT per entity set. Each row gets its id here, so the returned rows
+/// can be matched to their requests; a request whose row is not returned lost to an entity with the
+/// same unique key (stored before, or earlier in the same group) and is a duplicate.
+struct CreateEntities;
+
+impl GroupStatement for CreateEntities {
+    type Request = (&'static EntitySet, Tenant, Vec<Assignment>);
+    type Answer = Entity;
 
     async fn run(
         &self,
         connection: &mut PgConnection,
         requests: &[Self::Request],
-    ) -> Result<Vec<Result<Device, StoreError>>, sqlx::Error> {
-        // Every column any request sets; a request that does not set one takes its DEFAULT.
-        let columns: Vec<&Property> = PROPERTIES
-            .iter()
-            .filter(|p| {
-                requests
-                    .iter()
-                    .any(|(_, assignments)| assignments.iter().any(|a| a.property == *p))
-            })
-            .collect();
-        let ids: Vec<Uuid> = requests.iter().map(|_| Uuid::new_v4()).collect();
-        let mut binds = Vec::with_capacity(requests.len() * (columns.len() + 2));
-        let mut rows = Vec::with_capacity(requests.len());
-        for ((tenant, assignments), id) in requests.iter().zip(&ids) {
-            let mut row = vec![
-                push_bind(&mut binds, Value::Guid(*id)),
-                push_bind(&mut binds, Value::Guid(tenant.0)),
-            ];
-            for column in &columns {
-                row.push(match assignments.iter().find(|a| a.property == *column) {
-                    Some(assignment) => push_bind(&mut binds, assignment.value.clone()),
-                    None => "DEFAULT".to_owned(),
-                });
-            }
-            rows.push(format!("({})", row.join(", ")));
+    ) -> Result<Vec<Result<Entity, StoreError>>, sqlx::Error> {
+        let mut answers = InRequestOrder::new(requests.len());
+        for (set, indices) in by_set(requests, |r| r.0) {
+            let group: Vec<_> = indices.iter().map(|&i| &requests[i]).collect();
+            answers.fill(&indices, insert(connection, set, &group).await?);
         }
-        let column_names: Vec<&str> = columns.iter().map(|p| p.column).collect();
-        let sql = format!(
-            "INSERT INTO device_identities (id, tenant_id, {}) VALUES {} \
-             ON CONFLICT (tenant_id, lower(serial_number)) DO NOTHING RETURNING {}",
-            column_names.join(", "),
-            rows.join(", "),
-            *DEVICE_COLUMNS
-        );
-        let mut created: HashMap<Uuid, Device> =
-            bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
-                .fetch_all(connection)
-                .await?
+        Ok(answers.finish())
+    }
+}
+
+async fn insert(
+    connection: &mut PgConnection,
+    set: &'static EntitySet,
+    requests: &[&(&'static EntitySet, Tenant, Vec<Assignment>)],
+) -> Result<Vec<Result<Entity, StoreError>>, sqlx::Error> {
+    // Every column any request sets; a request that does not set one takes its DEFAULT.
+    let columns: Vec<&Property> = set
+        .properties
+        .iter()
+        .filter(|p| {
+            requests
                 .iter()
-                .map(|row| device_from_row(row).map(|device| (device.id(), device)))
-                .collect::<Result<_, _>>()?;
-        Ok(ids
-            .iter()
-            .map(|id| created.remove(id).ok_or(StoreError::DuplicateSerial))
-            .collect())
+                .any(|(_, _, assignments)| assignments.iter().any(|a| a.property == *p))
+        })
+        .collect();
+    let ids: Vec<Uuid> = requests.iter().map(|_| Uuid::new_v4()).collect();
+    let mut binds = Vec::with_capacity(requests.len() * (columns.len() + 2));
+    let mut rows = Vec::with_capacity(requests.len());
+    for ((_, tenant, assignments), id) in requests.iter().zip(&ids) {
+        let mut row = vec![
+            push_bind(&mut binds, Value::Guid(*id)),
+            push_bind(&mut binds, Value::Guid(tenant.0)),
+        ];
+        for column in &columns {
+            row.push(match assignments.iter().find(|a| a.property == *column) {
+                Some(assignment) => push_bind(&mut binds, assignment.value.clone()),
+                None => "DEFAULT".to_owned(),
+            });
+        }
+        rows.push(format!("({})", row.join(", ")));
     }
+    let column_names: Vec<&str> = columns.iter().map(|p| p.column).collect();
+    let on_conflict = match &set.unique {
+        Some(unique) => format!(" ON CONFLICT {} DO NOTHING", unique.conflict_target),
+        None => String::new(),
+    };
+    let sql = format!(
+        "INSERT INTO {} (id, tenant_id{}) VALUES {}{on_conflict} RETURNING {}",
+        set.table,
+        column_names
+            .iter()
+            .map(|c| format!(", {c}"))
+            .collect::<String>(),
+        rows.join(", "),
+        select_columns(set)
+    );
+    let mut created: HashMap<Uuid, Entity> = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(|row| entity_from_row(set, row).map(|entity| (entity.id(), entity)))
+        .collect::<Result<_, _>>()?;
+    Ok(ids
+        .iter()
+        .map(|id| created.remove(id).ok_or(StoreError::Duplicate))
+        .collect())
 }
 
-/// Reads by id as one `id = ANY(...)` lookup on the primary key; a row of another tenant is
-/// treated as absent.
-struct ReadDevices;
+/// Reads by id as one `id = ANY(...)` lookup on the primary key per entity set; a row of another
+/// tenant is treated as absent.
+struct ReadEntities;
 
-impl GroupStatement for ReadDevices {
-    type Request = (Tenant, Uuid);
-    type Answer = Option<Device>;
+impl GroupStatement for ReadEntities {
+    type Request = (&'static EntitySet, Tenant, Uuid);
+    type Answer = Option<Entity>;
 
     async fn run(
         &self,
         connection: &mut PgConnection,
         requests: &[Self::Request],
-    ) -> Result<Vec<Result<Option<Device>, StoreError>>, sqlx::Error> {
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "SELECT {}, tenant_id FROM device_identities WHERE id = ANY($1)",
-                *DEVICE_COLUMNS
-            )
-        });
-        let ids: Vec<Uuid> = requests.iter().map(|(_, id)| *id).collect();
-        let mut found: HashMap<(Uuid, Uuid), Device> = HashMap::new();
-        for row in sqlx::query(AssertSqlSafe(SQL.as_str()))
-            .bind(&ids)
-            .fetch_all(connection)
-            .await?
-        {
-            let tenant: Uuid = row.try_get(PROPERTIES.len())?;
-            let device = device_from_row(&row)?;
-            found.insert((tenant, device.id()), device);
+    ) -> Result<Vec<Result<Option<Entity>, StoreError>>, sqlx::Error> {
+        let mut answers = InRequestOrder::new(requests.len());
+        for (set, indices) in by_set(requests, |r| r.0) {
+            let group: Vec<_> = indices.iter().map(|&i| &requests[i]).collect();
+            answers.fill(&indices, read(connection, set, &group).await?);
         }
-        Ok(requests
-            .iter()
-            .map(|(tenant, id)| Ok(found.get(&(tenant.0, *id)).cloned()))
-            .collect())
+        Ok(answers.finish())
     }
 }
 
-/// What a list asks for: the rows after `after` (the sort-key values of the previous page's last
-/// row) or, on a first page, after skipping `skip` rows.
-pub struct Page<'a> {
-    pub filter: Option<&'a Filter>,
-    pub order_by: &'a [OrderKey],
-    pub after: Option<&'a [Value]>,
-    pub skip: u64,
-    pub limit: u32,
+async fn read(
+    connection: &mut PgConnection,
+    set: &'static EntitySet,
+    requests: &[&(&'static EntitySet, Tenant, Uuid)],
+) -> Result<Vec<Result<Option<Entity>, StoreError>>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {}, tenant_id FROM {} WHERE id = ANY($1)",
+        select_columns(set),
+        set.table
+    );
+    let ids: Vec<Uuid> = requests.iter().map(|(_, _, id)| *id).collect();
+    let mut found: HashMap<(Uuid, Uuid), Entity> = HashMap::new();
+    for row in sqlx::query(AssertSqlSafe(sql))
+        .bind(&ids)
+        .fetch_all(connection)
+        .await?
+    {
+        let tenant: Uuid = row.try_get(set.properties.len())?;
+        let entity = entity_from_row(set, &row)?;
+        found.insert((tenant, entity.id()), entity);
+    }
+    Ok(requests
+        .iter()
+        .map(|(_, tenant, id)| Ok(found.get(&(tenant.0, *id)).cloned()))
+        .collect())
 }
 
 /// Sorting on a nullable text column sorts its NULLs as '' (first in ascending order, as Graph's
@@ -477,8 +559,9 @@ fn bind_values<'q>(
     query
 }
 
-fn device_from_row(row: &PgRow) -> Result<Device, sqlx::Error> {
-    let values = PROPERTIES
+fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<Entity, sqlx::Error> {
+    let values = set
+        .properties
         .iter()
         .enumerate()
         .map(|(i, property)| {
@@ -486,11 +569,11 @@ fn device_from_row(row: &PgRow) -> Result<Device, sqlx::Error> {
                 _ if property.secret => Value::Null,
                 Kind::Guid => Value::Guid(row.try_get(i)?),
                 Kind::DateTime => Value::DateTime(row.try_get(i)?),
-                Kind::String | Kind::Enum(_) => row
+                Kind::String(_) | Kind::Enum(_) => row
                     .try_get::<Option<String>, _>(i)?
                     .map_or(Value::Null, Value::Text),
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
-    Ok(Device { values })
+    Ok(Entity { set, values })
 }

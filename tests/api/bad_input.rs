@@ -6,7 +6,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value as Json, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use autopilot_registry::device::{Kind, PROPERTIES, Property};
+use autopilot_registry::domain::device_identity::DEVICE_IDENTITIES;
+use autopilot_registry::domain::entity::Property;
 
 use crate::helpers::{COLLECTION, TestApp, error_of, spawn_app};
 
@@ -180,9 +181,10 @@ fn urlencode(text: &str) -> String {
 
 /// The non-secret text properties of the beta entity (a superset of v1.0's).
 fn string_properties() -> impl Iterator<Item = &'static Property> {
-    PROPERTIES
+    DEVICE_IDENTITIES
+        .properties
         .iter()
-        .filter(|p| p.kind == Kind::String && !p.secret)
+        .filter(|p| p.kind.is_string() && !p.secret)
 }
 
 #[tokio::test]

@@ -1,3 +1,6 @@
+use autopilot_registry::domain::ApiVersion;
+use autopilot_registry::domain::device_identity::DEVICE_IDENTITIES;
+use autopilot_registry::domain::entity::Kind;
 use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -93,8 +96,13 @@ async fn a_minimal_device_gets_graphs_defaults_and_nulls() {
     assert_eq!(body["lastContactedDateTime"], "0001-01-01T00:00:00Z");
     assert_eq!(body["displayName"], Json::Null);
     assert_eq!(body["groupTag"], Json::Null);
-    // v1.0 has 17 properties and the context; none of beta's.
-    assert_eq!(body.as_object().unwrap().len(), 18);
+    // Every v1.0 property and the context; none of beta's.
+    let v1_properties = DEVICE_IDENTITIES
+        .properties
+        .iter()
+        .filter(|p| p.exists_in(ApiVersion::V1) && !p.secret)
+        .count();
+    assert_eq!(body.as_object().unwrap().len(), v1_properties + 1);
     assert!(body.get("deviceFriendlyName").is_none());
 }
 
@@ -176,17 +184,12 @@ async fn v1_refuses_beta_properties() {
 async fn every_enum_member_the_wire_knows_is_stored() {
     // The migration's CHECK constraints and the property table must agree.
     let app = spawn_app().await;
-    for (i, property) in autopilot_registry::device::PROPERTIES.iter().enumerate() {
-        if let autopilot_registry::device::Kind::Enum(enum_type) = property.kind {
-            for (j, member) in enum_type
-                .members
-                .iter()
-                .chain(enum_type.beta_members)
-                .enumerate()
-            {
+    for (i, property) in DEVICE_IDENTITIES.properties.iter().enumerate() {
+        if let Kind::Enum(enum_type) = property.kind {
+            for (j, member) in enum_type.members_on(ApiVersion::Beta).enumerate() {
                 let body = json!({"serialNumber": format!("SN-{i}-{j}"), property.name: member});
                 let created = app.create_ok("beta", &body).await;
-                assert_eq!(created[property.name], *member);
+                assert_eq!(created[property.name], member);
             }
         }
     }

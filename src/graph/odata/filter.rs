@@ -1,6 +1,6 @@
-//! `$filter` (spec section 6): the OData v4 subset this service understands, parsed for one API
-//! version into a typed [`Filter`]. Properties come from the property table and literals are already
-//! [`Value`]s of the property's type, so the SQL side (`store::filter`) never sees user text.
+//! `$filter` (spec section 6): the OData v4 subset this service understands, parsed for one entity
+//! set and API version into a typed [`Filter`]. Properties come from the set's table and literals
+//! are already [`Value`]s of the property's type, so the store never sees user text.
 //!
 //! Grammar, lowest precedence first (keywords and function names are case-insensitive, property
 //! names case-sensitive, tokens separated by spaces or tabs):
@@ -22,8 +22,10 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::device::{ApiVersion, Kind, Property, Value, property};
-use crate::graph::entity::{ENTITY_TYPE, GraphDateTime};
+use crate::domain::ApiVersion;
+use crate::domain::entity::{EntitySet, Kind, Property, Value};
+use crate::domain::query::{CompareOp, Filter, MatchFunction};
+use crate::graph::entity::GraphDateTime;
 use crate::graph::error::GraphError;
 
 /// The longest `$filter` text accepted, in bytes (after percent-decoding).
@@ -33,114 +35,65 @@ pub const MAX_DEPTH: usize = 64;
 /// How many conditions (comparisons and function calls) one filter may hold.
 pub const MAX_CONDITIONS: usize = 200;
 
-/// A parsed, type-checked `$filter`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Filter {
-    And(Box<Filter>, Box<Filter>),
-    Or(Box<Filter>, Box<Filter>),
-    Not(Box<Filter>),
-    /// property op literal (literal may be on the left in the text; normalised to property-first,
-    /// flipping gt/lt etc.). `value` is [`Value::Null`] only for `eq null` / `ne null` on a nullable
-    /// string; otherwise a [`Value::Text`] (strings and enum members), [`Value::DateTime`] or
-    /// [`Value::Guid`] matching the property's kind.
-    Compare {
-        property: &'static Property,
-        op: CompareOp,
-        value: Value,
-    },
-    /// contains / startswith / endswith (case-insensitive) on a string property.
-    Match {
-        function: MatchFunction,
-        property: &'static Property,
-        value: String,
-    },
+/// `eq`, `ne`, ... as written in a filter (case-insensitive).
+fn compare_op(word: &str) -> Option<CompareOp> {
+    [
+        ("eq", CompareOp::Eq),
+        ("ne", CompareOp::Ne),
+        ("gt", CompareOp::Gt),
+        ("ge", CompareOp::Ge),
+        ("lt", CompareOp::Lt),
+        ("le", CompareOp::Le),
+    ]
+    .into_iter()
+    .find(|(name, _)| word.eq_ignore_ascii_case(name))
+    .map(|(_, op)| op)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompareOp {
-    Eq,
-    Ne,
-    Gt,
-    Ge,
-    Lt,
-    Le,
-}
-
-impl CompareOp {
-    fn parse(word: &str) -> Option<CompareOp> {
-        [
-            ("eq", CompareOp::Eq),
-            ("ne", CompareOp::Ne),
-            ("gt", CompareOp::Gt),
-            ("ge", CompareOp::Ge),
-            ("lt", CompareOp::Lt),
-            ("le", CompareOp::Le),
-        ]
-        .into_iter()
-        .find(|(name, _)| word.eq_ignore_ascii_case(name))
-        .map(|(_, op)| op)
-    }
-
-    /// The operator that says the same thing with its operands swapped (`5 lt x` is `x gt 5`).
-    fn flipped(self) -> CompareOp {
-        match self {
-            CompareOp::Eq | CompareOp::Ne => self,
-            CompareOp::Gt => CompareOp::Lt,
-            CompareOp::Ge => CompareOp::Le,
-            CompareOp::Lt => CompareOp::Gt,
-            CompareOp::Le => CompareOp::Ge,
-        }
-    }
-
-    fn is_equality(self) -> bool {
-        matches!(self, CompareOp::Eq | CompareOp::Ne)
-    }
-
-    /// The OData spelling.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            CompareOp::Eq => "eq",
-            CompareOp::Ne => "ne",
-            CompareOp::Gt => "gt",
-            CompareOp::Ge => "ge",
-            CompareOp::Lt => "lt",
-            CompareOp::Le => "le",
-        }
+/// The operator that says the same thing with its operands swapped (`5 lt x` is `x gt 5`).
+fn flipped(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Eq | CompareOp::Ne => op,
+        CompareOp::Gt => CompareOp::Lt,
+        CompareOp::Ge => CompareOp::Le,
+        CompareOp::Lt => CompareOp::Gt,
+        CompareOp::Le => CompareOp::Ge,
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchFunction {
-    Contains,
-    StartsWith,
-    EndsWith,
+fn is_equality(op: CompareOp) -> bool {
+    matches!(op, CompareOp::Eq | CompareOp::Ne)
 }
 
-impl MatchFunction {
-    fn parse(word: &str) -> Option<MatchFunction> {
-        [
-            ("contains", MatchFunction::Contains),
-            ("startswith", MatchFunction::StartsWith),
-            ("endswith", MatchFunction::EndsWith),
-        ]
+const MATCH_FUNCTIONS: [(&str, MatchFunction); 3] = [
+    ("contains", MatchFunction::Contains),
+    ("startswith", MatchFunction::StartsWith),
+    ("endswith", MatchFunction::EndsWith),
+];
+
+fn match_function(word: &str) -> Option<MatchFunction> {
+    MATCH_FUNCTIONS
         .into_iter()
         .find(|(name, _)| word.eq_ignore_ascii_case(name))
         .map(|(_, function)| function)
-    }
-
-    /// The OData spelling.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            MatchFunction::Contains => "contains",
-            MatchFunction::StartsWith => "startswith",
-            MatchFunction::EndsWith => "endswith",
-        }
-    }
 }
 
-/// Parses a (percent-decoded) `$filter` for `version`. Every problem is a 400 `BadRequest` whose
+/// The OData spelling of a function.
+fn keyword(function: MatchFunction) -> &'static str {
+    MATCH_FUNCTIONS
+        .into_iter()
+        .find(|(_, f)| *f == function)
+        .map(|(name, _)| name)
+        .expect("every function is listed")
+}
+
+/// Parses a (percent-decoded) `$filter` on `set` for `version`. Every problem is a 400 `BadRequest` whose
 /// message starts with `Invalid $filter:` and names the offending fragment and its position.
-pub fn parse_filter(text: &str, version: ApiVersion) -> Result<Filter, GraphError> {
+pub fn parse_filter(
+    text: &str,
+    set: &'static EntitySet,
+    version: ApiVersion,
+) -> Result<Filter, GraphError> {
     if text.len() > MAX_FILTER_BYTES {
         return Err(invalid(format!(
             "the expression is {} bytes long; at most {MAX_FILTER_BYTES} bytes (16 KiB) are accepted.",
@@ -163,6 +116,7 @@ pub fn parse_filter(text: &str, version: ApiVersion) -> Result<Filter, GraphErro
         text,
         tokens,
         next: 0,
+        set,
         version,
         conditions: 0,
     };
@@ -346,7 +300,7 @@ impl Literal {
 fn type_name(property: &Property) -> &'static str {
     match property.kind {
         Kind::Guid => "Edm.Guid",
-        Kind::String => "Edm.String",
+        Kind::String(_) => "Edm.String",
         Kind::Enum(enum_type) => enum_type.name,
         Kind::DateTime => "Edm.DateTimeOffset",
     }
@@ -379,6 +333,7 @@ struct Parser<'a> {
     text: &'a str,
     tokens: Vec<Token<'a>>,
     next: usize,
+    set: &'static EntitySet,
     version: ApiVersion,
     conditions: usize,
 }
@@ -509,16 +464,14 @@ impl<'a> Parser<'a> {
             {
                 Err(self.unexpected(&token, CONDITION))
             }
-            TokenKind::Word(word) if self.peek_is(&TokenKind::Open) => {
-                match MatchFunction::parse(word) {
-                    Some(function) => self.call(&token, function),
-                    None => Err(invalid(format!(
-                        "the function {} is not supported; $filter supports contains, startswith \
+            TokenKind::Word(word) if self.peek_is(&TokenKind::Open) => match match_function(word) {
+                Some(function) => self.call(&token, function),
+                None => Err(invalid(format!(
+                    "the function {} is not supported; $filter supports contains, startswith \
                          and endswith.",
-                        self.at(&token)
-                    ))),
-                }
-            }
+                    self.at(&token)
+                ))),
+            },
             TokenKind::Close | TokenKind::Comma => Err(self.unexpected(&token, CONDITION)),
             _ => self.comparison(token),
         }
@@ -526,7 +479,7 @@ impl<'a> Parser<'a> {
 
     /// `function(property,'text')`, the function's name being `name`.
     fn call(&mut self, name: &Token<'a>, function: MatchFunction) -> Result<Filter, GraphError> {
-        let keyword = function.keyword();
+        let keyword = keyword(function);
         self.expect(TokenKind::Open, "expected '('")?;
         let argument = self.expect_token(&format!("expected a property name in {keyword}(...)"))?;
         let property = match &argument.kind {
@@ -556,7 +509,7 @@ impl<'a> Parser<'a> {
             TokenKind::Close,
             &format!("expected ')' to end the call of {keyword}"),
         )?;
-        if property.kind != Kind::String {
+        if !property.kind.is_string() {
             return Err(invalid(format!(
                 "{keyword} applies to string properties only, but '{}' is of type '{}' ({}).",
                 property.name,
@@ -578,7 +531,7 @@ impl<'a> Parser<'a> {
         let left = self.operand(&first)?;
         let op_token = self.expect_token(OPERATORS)?;
         let op = match op_token.kind {
-            TokenKind::Word(word) => match CompareOp::parse(word) {
+            TokenKind::Word(word) => match compare_op(word) {
                 Some(op) => op,
                 None if ["in", "has", "add", "sub", "mul", "div", "divby", "mod"]
                     .iter()
@@ -600,7 +553,7 @@ impl<'a> Parser<'a> {
                 (property, op, literal, &second)
             }
             (Operand::Literal(literal), Operand::Property(property)) => {
-                (property, op.flipped(), literal, &first)
+                (property, flipped(op), literal, &first)
             }
             (Operand::Property(_), Operand::Property(_)) => {
                 return Err(invalid(format!(
@@ -663,13 +616,15 @@ impl<'a> Parser<'a> {
         Ok(Operand::Literal(literal))
     }
 
-    /// A property this version shows, by its exact name.
+    /// A property this version shows and filters on, by its exact name.
     fn property(&self, name: &str) -> Result<&'static Property, GraphError> {
-        property(name)
-            .filter(|p| p.exists_in(self.version) && !p.secret)
+        self.set
+            .property(name)
+            .filter(|p| p.exists_in(self.version) && p.filterable)
             .ok_or_else(|| {
                 invalid(format!(
-                    "Could not find a property named '{name}' on type '{ENTITY_TYPE}'."
+                    "Could not find a property named '{name}' on type '{}'.",
+                    self.set.type_name
                 ))
             })
     }
@@ -685,7 +640,7 @@ impl<'a> Parser<'a> {
     ) -> Result<Value, GraphError> {
         let name = property.name;
         let (allowed, expected) = match property.kind {
-            Kind::String => (
+            Kind::String(_) => (
                 "eq, ne, contains, startswith or endswith",
                 "a string in single quotes, such as 'text'",
             ),
@@ -699,7 +654,7 @@ impl<'a> Parser<'a> {
                 "a DateTimeOffset such as 2024-01-02T03:04:05Z",
             ),
         };
-        if property.kind != Kind::DateTime && !op.is_equality() {
+        if property.kind != Kind::DateTime && !is_equality(op) {
             return Err(invalid(format!(
                 "the operator {} cannot be applied to '{name}' (of type '{}'); use {allowed}.",
                 self.at(op_token),
@@ -715,7 +670,8 @@ impl<'a> Parser<'a> {
             );
             if matches!(literal, Literal::Boolean | Literal::Number) {
                 message.push_str(&format!(
-                    " No property of '{ENTITY_TYPE}' is Boolean or numeric."
+                    " No property of '{}' is Boolean or numeric.",
+                    self.set.type_name
                 ));
             }
             invalid(message)
@@ -728,7 +684,7 @@ impl<'a> Parser<'a> {
                     self.at(literal_token)
                 )));
             }
-            (Kind::String, Literal::Text(text)) => Value::Text(text),
+            (Kind::String(_), Literal::Text(text)) => Value::Text(text),
             (Kind::Enum(enum_type), literal) => {
                 let member = match literal {
                     Literal::Text(member) => member,
@@ -781,11 +737,12 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::device_identity::DEVICE_IDENTITIES;
     use actix_web::http::StatusCode;
     use chrono::TimeZone;
 
     fn p(name: &str) -> &'static Property {
-        property(name).unwrap()
+        DEVICE_IDENTITIES.property(name).unwrap()
     }
 
     fn cmp(name: &str, op: CompareOp, value: Value) -> Filter {
@@ -898,7 +855,8 @@ mod tests {
         ];
         for (version, text, expected) in cases {
             assert_eq!(
-                parse_filter(&text, version).unwrap_or_else(|e| panic!("{text}: {e}")),
+                parse_filter(&text, &DEVICE_IDENTITIES, version)
+                    .unwrap_or_else(|e| panic!("{text}: {e}")),
                 expected,
                 "{text}"
             );
@@ -912,17 +870,17 @@ mod tests {
             "(".repeat(MAX_DEPTH),
             ")".repeat(MAX_DEPTH)
         );
-        assert!(parse_filter(&deep, ApiVersion::V1).is_ok());
+        assert!(parse_filter(&deep, &DEVICE_IDENTITIES, ApiVersion::V1).is_ok());
         let nots = format!("{}serialNumber eq 'a'", "not ".repeat(MAX_DEPTH));
-        assert!(parse_filter(&nots, ApiVersion::V1).is_ok());
+        assert!(parse_filter(&nots, &DEVICE_IDENTITIES, ApiVersion::V1).is_ok());
         let many = vec!["serialNumber eq 'a'"; MAX_CONDITIONS].join(" and ");
-        assert!(parse_filter(&many, ApiVersion::V1).is_ok());
+        assert!(parse_filter(&many, &DEVICE_IDENTITIES, ApiVersion::V1).is_ok());
         let long = format!(
             "contains(serialNumber,'{}')",
             "a".repeat(MAX_FILTER_BYTES - 25)
         );
         assert_eq!(long.len(), MAX_FILTER_BYTES);
-        assert!(parse_filter(&long, ApiVersion::V1).is_ok());
+        assert!(parse_filter(&long, &DEVICE_IDENTITIES, ApiVersion::V1).is_ok());
     }
 
     #[test]
@@ -1000,7 +958,7 @@ mod tests {
             (v1, "displayName eq 'Zoë' )".into(), "unexpected ')' at position 21"),
         ];
         for (version, text, fragment) in cases {
-            let error = parse_filter(&text, version).expect_err(&text);
+            let error = parse_filter(&text, &DEVICE_IDENTITIES, version).expect_err(&text);
             assert_eq!(error.status, StatusCode::BAD_REQUEST, "{text}");
             assert_eq!(error.code, "BadRequest", "{text}");
             assert!(
@@ -1018,7 +976,8 @@ mod tests {
 
     #[test]
     fn a_nul_character_is_refused_before_it_reaches_sql() {
-        let error = parse_filter("serialNumber eq 'a\0b'", ApiVersion::V1).unwrap_err();
+        let error =
+            parse_filter("serialNumber eq 'a\0b'", &DEVICE_IDENTITIES, ApiVersion::V1).unwrap_err();
         assert!(
             error.message.contains("NUL character at position 18"),
             "{}",
@@ -1029,7 +988,8 @@ mod tests {
     #[test]
     fn the_limits_are_enforced_without_exhausting_the_stack() {
         let over = |text: String, fragment: &str| {
-            let error = parse_filter(&text, ApiVersion::V1).expect_err("over a limit");
+            let error =
+                parse_filter(&text, &DEVICE_IDENTITIES, ApiVersion::V1).expect_err("over a limit");
             assert_eq!(error.status, StatusCode::BAD_REQUEST);
             assert!(
                 error.message.starts_with("Invalid $filter: "),

@@ -3,29 +3,18 @@
 
 use serde_json::Value as Json;
 
-use crate::device::{ApiVersion, Kind, PROPERTIES, Property, Value};
-use crate::graph::entity::{ENTITY_TYPE, GraphDateTime};
+use crate::domain::ApiVersion;
+use crate::domain::entity::{EntitySet, Kind, Property, Value};
+use crate::domain::query::{Direction, Filter, OrderKey};
+use crate::graph::entity::GraphDateTime;
 use crate::graph::error::GraphError;
-use crate::graph::odata::filter::{Filter, parse_filter};
+use crate::graph::odata::filter::parse_filter;
 
 /// The largest and default page, as on Intune.
 pub const MAX_PAGE: u32 = 1000;
 
 /// The largest `$skip`: PostgreSQL's OFFSET is a bigint.
 pub const MAX_SKIP: u64 = i64::MAX as u64;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Asc,
-    Desc,
-}
-
-/// One key of the sort order.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OrderKey {
-    pub property: &'static Property,
-    pub direction: Direction,
-}
 
 /// The options an endpoint takes; any other `$` option is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,8 +102,13 @@ pub struct QueryOptions {
 }
 
 impl QueryOptions {
-    /// Parses a raw query string for `endpoint` on `version`.
-    pub fn parse(query: &str, version: ApiVersion, endpoint: Endpoint) -> Result<Self, GraphError> {
+    /// Parses a raw query string for `endpoint` of `set` on `version`.
+    pub fn parse(
+        query: &str,
+        set: &'static EntitySet,
+        version: ApiVersion,
+        endpoint: Endpoint,
+    ) -> Result<Self, GraphError> {
         let mut options = QueryOptions::default();
         let mut seen = Vec::new();
         let mut token = None;
@@ -134,8 +128,9 @@ impl QueryOptions {
             if !name.allowed_on(endpoint) {
                 return Err(GraphError::bad_request(match name {
                     Name::Search | Name::Expand => format!(
-                        "Query option '{}' is not supported on windowsAutopilotDeviceIdentities.",
-                        name.text()
+                        "Query option '{}' is not supported on {}.",
+                        name.text(),
+                        set.path.rsplit('/').next().unwrap_or(set.path)
                     ),
                     _ => format!(
                         "Query option '{}' is not allowed on this request.",
@@ -157,9 +152,9 @@ impl QueryOptions {
                 ))
             })?;
             match name {
-                Name::Filter => options.filter = Some(parse_filter(&value, version)?),
-                Name::Select => options.select = Some(parse_select(&value, version)?),
-                Name::OrderBy => options.order_by = parse_order_by(&value, version)?,
+                Name::Filter => options.filter = Some(parse_filter(&value, set, version)?),
+                Name::Select => options.select = Some(parse_select(&value, set, version)?),
+                Name::OrderBy => options.order_by = parse_order_by(&value, set, version)?,
                 Name::Top => options.top = Some(parse_top(&value)?),
                 Name::Skip => options.skip = Some(parse_skip(&value)?),
                 Name::SkipToken => token = Some(value),
@@ -170,9 +165,14 @@ impl QueryOptions {
                 options.raw.push(piece.to_owned());
             }
         }
-        if !options.order_by.iter().any(|key| key.property.name == "id") {
+        let key = set.key();
+        if !options
+            .order_by
+            .iter()
+            .any(|k| std::ptr::eq(k.property, key))
+        {
             options.order_by.push(OrderKey {
-                property: &PROPERTIES[0],
+                property: key,
                 direction: Direction::Asc,
             });
         }
@@ -206,16 +206,19 @@ impl QueryOptions {
     }
 }
 
-/// A property that can be selected, sorted or filtered on: of this version, and not a secret.
-pub fn queryable_property(
+/// A property of `set` on `version` that `allowed` (selectable, orderable) says may be used.
+fn queryable_property(
     name: &str,
+    set: &'static EntitySet,
     version: ApiVersion,
+    allowed: fn(&Property) -> bool,
 ) -> Result<&'static Property, GraphError> {
-    crate::device::property(name)
-        .filter(|p| p.exists_in(version) && !p.secret)
+    set.property(name)
+        .filter(|p| p.exists_in(version) && allowed(p))
         .ok_or_else(|| {
             GraphError::bad_request(format!(
-                "Could not find a property named '{name}' on type '{ENTITY_TYPE}'."
+                "Could not find a property named '{name}' on type '{}'.",
+                set.type_name
             ))
         })
 }
@@ -230,7 +233,11 @@ fn form_decode(text: &str) -> Option<String> {
         .map(|text| text.into_owned())
 }
 
-fn parse_select(value: &str, version: ApiVersion) -> Result<Vec<&'static Property>, GraphError> {
+fn parse_select(
+    value: &str,
+    set: &'static EntitySet,
+    version: ApiVersion,
+) -> Result<Vec<&'static Property>, GraphError> {
     let mut selected: Vec<&'static Property> = Vec::new();
     for name in value.split(',').map(str::trim) {
         if name.is_empty() {
@@ -238,7 +245,7 @@ fn parse_select(value: &str, version: ApiVersion) -> Result<Vec<&'static Propert
                 "Invalid $select: a property name is missing.",
             ));
         }
-        let property = queryable_property(name, version)
+        let property = queryable_property(name, set, version, |p| p.selectable)
             .map_err(|e| GraphError::bad_request(format!("Invalid $select: {}", e.message)))?;
         if !selected.contains(&property) {
             selected.push(property);
@@ -247,7 +254,11 @@ fn parse_select(value: &str, version: ApiVersion) -> Result<Vec<&'static Propert
     Ok(selected)
 }
 
-fn parse_order_by(value: &str, version: ApiVersion) -> Result<Vec<OrderKey>, GraphError> {
+fn parse_order_by(
+    value: &str,
+    set: &'static EntitySet,
+    version: ApiVersion,
+) -> Result<Vec<OrderKey>, GraphError> {
     let invalid = |problem: String| GraphError::bad_request(format!("Invalid $orderby: {problem}"));
     let mut keys: Vec<OrderKey> = Vec::new();
     for clause in value.split(',') {
@@ -255,7 +266,8 @@ fn parse_order_by(value: &str, version: ApiVersion) -> Result<Vec<OrderKey>, Gra
         let name = words
             .next()
             .ok_or_else(|| invalid("a property name is missing.".to_owned()))?;
-        let property = queryable_property(name, version).map_err(|e| invalid(e.message))?;
+        let property = queryable_property(name, set, version, |p| p.orderable)
+            .map_err(|e| invalid(e.message))?;
         let direction = match words.next().map(str::to_ascii_lowercase).as_deref() {
             None | Some("asc") => Direction::Asc,
             Some("desc") => Direction::Desc,
@@ -319,11 +331,18 @@ fn parse_bool(value: &str, option: &str) -> Result<bool, GraphError> {
     }
 }
 
-/// The cursor names the sort order it was made for, so a token cannot be replayed against another.
+/// The cursor names the sort order it was made for, so a token cannot be replayed against another;
+/// written as `$orderby` spells it, so renaming a Rust item cannot change the wire format.
 fn order_signature(order_by: &[OrderKey]) -> String {
     let keys: Vec<String> = order_by
         .iter()
-        .map(|k| format!("{} {:?}", k.property.name, k.direction))
+        .map(|k| {
+            let direction = match k.direction {
+                Direction::Asc => "asc",
+                Direction::Desc => "desc",
+            };
+            format!("{} {direction}", k.property.name)
+        })
         .collect();
     keys.join(",")
 }
@@ -380,7 +399,7 @@ fn decode_skip_token(token: &str, order_by: &[OrderKey]) -> Result<Vec<Value>, G
                 .map(|t| Value::DateTime(t.0))
                 .map_err(|_| invalid()),
             // PostgreSQL text cannot hold NUL: no stored value has one, so no cursor does.
-            (Kind::String | Kind::Enum(_), Json::String(s)) if !s.contains('\0') => {
+            (Kind::String(_) | Kind::Enum(_), Json::String(s)) if !s.contains('\0') => {
                 Ok(Value::Text(s.clone()))
             }
             _ => Err(invalid()),
@@ -391,9 +410,10 @@ fn decode_skip_token(token: &str, order_by: &[OrderKey]) -> Result<Vec<Value>, G
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::device_identity::DEVICE_IDENTITIES;
 
     fn parse(query: &str) -> Result<QueryOptions, GraphError> {
-        QueryOptions::parse(query, ApiVersion::V1, Endpoint::List)
+        QueryOptions::parse(query, &DEVICE_IDENTITIES, ApiVersion::V1, Endpoint::List)
     }
 
     fn names(keys: &[OrderKey]) -> Vec<(&str, Direction)> {
@@ -453,6 +473,7 @@ mod tests {
         assert!(
             QueryOptions::parse(
                 "$select=deviceFriendlyName",
+                &DEVICE_IDENTITIES,
                 ApiVersion::Beta,
                 Endpoint::List
             )
@@ -461,6 +482,7 @@ mod tests {
         assert!(
             QueryOptions::parse(
                 "$select=deviceAccountPassword",
+                &DEVICE_IDENTITIES,
                 ApiVersion::Beta,
                 Endpoint::List
             )
@@ -473,18 +495,35 @@ mod tests {
         for bad in ["$search=x", "$expand=x", "$format=json", "$top=1&$top=2"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
-        assert!(QueryOptions::parse("$top=1", ApiVersion::V1, Endpoint::Item).is_err());
-        assert!(QueryOptions::parse("$select=id", ApiVersion::V1, Endpoint::Item).is_ok());
+        assert!(
+            QueryOptions::parse("$top=1", &DEVICE_IDENTITIES, ApiVersion::V1, Endpoint::Item)
+                .is_err()
+        );
+        assert!(
+            QueryOptions::parse(
+                "$select=id",
+                &DEVICE_IDENTITIES,
+                ApiVersion::V1,
+                Endpoint::Item
+            )
+            .is_ok()
+        );
         // Parameters that are not OData options are left alone.
         assert!(parse("api-version=1&foo=bar").is_ok());
     }
 
     #[test]
     fn beta_takes_options_without_the_dollar_and_v1_ignores_them() {
-        let beta =
-            QueryOptions::parse("top=3&COUNT=true", ApiVersion::Beta, Endpoint::List).unwrap();
+        let beta = QueryOptions::parse(
+            "top=3&COUNT=true",
+            &DEVICE_IDENTITIES,
+            ApiVersion::Beta,
+            Endpoint::List,
+        )
+        .unwrap();
         assert_eq!((beta.page_size(), beta.count), (3, true));
-        let v1 = QueryOptions::parse("top=3", ApiVersion::V1, Endpoint::List).unwrap();
+        let v1 = QueryOptions::parse("top=3", &DEVICE_IDENTITIES, ApiVersion::V1, Endpoint::List)
+            .unwrap();
         assert_eq!(v1.page_size(), 1000);
         assert_eq!(parse("$TOP=3").unwrap().page_size(), 3);
     }
@@ -545,11 +584,11 @@ mod tests {
         let hex = |json: &str| -> String { json.bytes().map(|b| format!("{b:02x}")).collect() };
         let nil = uuid::Uuid::nil();
         let good = hex(&format!(
-            r#"{{"o":"displayName Asc,id Asc","v":["a","{nil}"]}}"#
+            r#"{{"o":"displayName asc,id asc","v":["a","{nil}"]}}"#
         ));
         assert!(parse(&format!("$orderby=displayName&$skiptoken={good}")).is_ok());
         let nul = hex(&format!(
-            r#"{{"o":"displayName Asc,id Asc","v":["a\u0000b","{nil}"]}}"#
+            r#"{{"o":"displayName asc,id asc","v":["a\u0000b","{nil}"]}}"#
         ));
         let error = parse(&format!("$orderby=displayName&$skiptoken={nul}")).unwrap_err();
         assert!(

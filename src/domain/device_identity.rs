@@ -1,0 +1,205 @@
+//! `microsoft.graph.windowsAutopilotDeviceIdentity` as a table (spec section 2): every v1.0 and beta
+//! property in the order Graph writes them, and the enum types they use.
+
+use super::entity::{EntitySet, EnumType, Kind, Property, TEXT, UniqueKey};
+
+pub static ENROLLMENT_STATE: EnumType = EnumType {
+    name: "microsoft.graph.enrollmentState",
+    members: &[
+        "unknown",
+        "enrolled",
+        "pendingReset",
+        "failed",
+        "notContacted",
+    ],
+    beta_members: &["blocked"],
+};
+pub static PROFILE_ASSIGNMENT_STATUS: EnumType = EnumType {
+    name: "microsoft.graph.windowsAutopilotProfileAssignmentStatus",
+    // "assignedUnkownSyncState" is misspelt on Graph's wire too; clients expect it that way.
+    members: &[
+        "unknown",
+        "assignedInSync",
+        "assignedOutOfSync",
+        "assignedUnkownSyncState",
+        "notAssigned",
+        "pending",
+        "failed",
+    ],
+    beta_members: &[],
+};
+pub static PROFILE_ASSIGNMENT_DETAILED_STATUS: EnumType = EnumType {
+    name: "microsoft.graph.windowsAutopilotProfileAssignmentDetailedStatus",
+    members: &[
+        "none",
+        "hardwareRequirementsNotMet",
+        "surfaceHubProfileNotSupported",
+        "holoLensProfileNotSupported",
+        "windowsPcProfileNotSupported",
+        "surfaceHub2SProfileNotSupported",
+        "unknownFutureValue",
+    ],
+    beta_members: &[],
+};
+pub static REMEDIATION_STATE: EnumType = EnumType {
+    name: "microsoft.graph.windowsAutopilotDeviceRemediationState",
+    members: &[
+        "unknown",
+        "noRemediationRequired",
+        "automaticRemediationRequired",
+        "manualRemediationRequired",
+        "unknownFutureValue",
+    ],
+    beta_members: &[],
+};
+pub static USERLESS_ENROLLMENT_STATUS: EnumType = EnumType {
+    name: "microsoft.graph.windowsAutopilotUserlessEnrollmentStatus",
+    members: &["unknown", "allowed", "blocked", "unknownFutureValue"],
+    beta_members: &[],
+};
+
+const fn text(name: &'static str, column: &'static str) -> Property {
+    Property::new(name, column, Kind::String(TEXT))
+}
+
+const fn time(name: &'static str, column: &'static str) -> Property {
+    Property::new(name, column, Kind::DateTime)
+}
+
+const fn member(
+    name: &'static str,
+    column: &'static str,
+    enum_type: &'static EnumType,
+) -> Property {
+    Property::new(name, column, Kind::Enum(enum_type))
+}
+
+/// The device identities of a tenant. `serialNumber` is nullable in Graph's metadata, but the
+/// registry is keyed by it (spec: required and non-empty, unique per tenant whatever its case).
+pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
+    type_name: "microsoft.graph.windowsAutopilotDeviceIdentity",
+    description: "The windowsAutopilotDeviceIdentity resource represents a Windows Autopilot Device.",
+    path: "deviceManagement/windowsAutopilotDeviceIdentities",
+    table: "device_identities",
+    properties: &[
+        Property::key(),
+        text("addressableUserName", "addressable_user_name"),
+        text(
+            "azureActiveDirectoryDeviceId",
+            "azure_active_directory_device_id",
+        ),
+        text("displayName", "display_name"),
+        member("enrollmentState", "enrollment_state", &ENROLLMENT_STATE),
+        text("groupTag", "group_tag"),
+        time("lastContactedDateTime", "last_contacted_date_time"),
+        text("managedDeviceId", "managed_device_id"),
+        text("manufacturer", "manufacturer"),
+        text("model", "model"),
+        text("productKey", "product_key"),
+        text("purchaseOrderIdentifier", "purchase_order_identifier"),
+        text("resourceName", "resource_name"),
+        text("serialNumber", "serial_number").required().described(
+            "The hardware serial number. Required, and not empty, to create a device; unique in \
+             the tenant, compared case-insensitively.",
+        ),
+        text("skuNumber", "sku_number"),
+        text("systemFamily", "system_family"),
+        text("userPrincipalName", "user_principal_name"),
+        text("azureAdDeviceId", "azure_ad_device_id").beta(),
+        text("deviceAccountUpn", "device_account_upn").beta(),
+        text("deviceAccountPassword", "device_account_password")
+            .beta()
+            .secret(),
+        text("deviceFriendlyName", "device_friendly_name").beta(),
+        member(
+            "deploymentProfileAssignmentStatus",
+            "deployment_profile_assignment_status",
+            &PROFILE_ASSIGNMENT_STATUS,
+        )
+        .beta(),
+        member(
+            "deploymentProfileAssignmentDetailedStatus",
+            "deployment_profile_assignment_detailed_status",
+            &PROFILE_ASSIGNMENT_DETAILED_STATUS,
+        )
+        .beta(),
+        time(
+            "deploymentProfileAssignedDateTime",
+            "deployment_profile_assigned_date_time",
+        )
+        .beta(),
+        member("remediationState", "remediation_state", &REMEDIATION_STATE).beta(),
+        time(
+            "remediationStateLastModifiedDateTime",
+            "remediation_state_last_modified_date_time",
+        )
+        .beta(),
+        member(
+            "userlessEnrollmentStatus",
+            "userless_enrollment_status",
+            &USERLESS_ENROLLMENT_STATUS,
+        )
+        .beta(),
+    ],
+    unique: Some(UniqueKey {
+        index: "device_identities_tenant_serial_key",
+        conflict_target: "(tenant_id, lower(serial_number))",
+    }),
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ApiVersion;
+
+    #[test]
+    fn the_key_comes_first_and_names_are_unique() {
+        let properties = DEVICE_IDENTITIES.properties;
+        assert_eq!(properties[0].name, "id");
+        for (i, p) in properties.iter().enumerate() {
+            assert!(
+                properties[i + 1..]
+                    .iter()
+                    .all(|q| q.name != p.name && q.column != p.column),
+                "{} is listed twice",
+                p.name
+            );
+        }
+    }
+
+    #[test]
+    fn only_strings_are_nullable() {
+        let nullable = |name| DEVICE_IDENTITIES.property(name).unwrap().nullable;
+        assert!(nullable("displayName"));
+        assert!(!nullable("serialNumber"));
+        assert!(!nullable("enrollmentState"));
+        assert!(!nullable("lastContactedDateTime"));
+        assert!(!nullable("id"));
+    }
+
+    #[test]
+    fn beta_members_are_only_accepted_on_beta() {
+        assert!(ENROLLMENT_STATE.accepts(ApiVersion::Beta, "blocked"));
+        assert!(!ENROLLMENT_STATE.accepts(ApiVersion::V1, "blocked"));
+        assert!(ENROLLMENT_STATE.accepts(ApiVersion::V1, "notContacted"));
+        assert!(!ENROLLMENT_STATE.accepts(ApiVersion::V1, "NotContacted"));
+        assert_eq!(
+            ENROLLMENT_STATE.member_on(ApiVersion::V1, "blocked"),
+            "unknown"
+        );
+    }
+
+    #[test]
+    fn every_enum_falls_back_to_one_of_its_own_v1_members() {
+        for property in DEVICE_IDENTITIES.properties {
+            if let Kind::Enum(enum_type) = property.kind {
+                let fallback = enum_type.member_on(ApiVersion::V1, "no such member");
+                assert!(
+                    enum_type.accepts(ApiVersion::V1, fallback),
+                    "{}",
+                    enum_type.name
+                );
+            }
+        }
+    }
+}

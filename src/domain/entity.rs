@@ -1,0 +1,337 @@
+//! An entity set as a table: its properties with their kinds, limits and roles, from which the wire
+//! contract derives validation, JSON, OData and the OpenAPI schema, and the store derives its SQL.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use validator::{ValidateDoesNotContain, ValidateLength};
+
+use super::ApiVersion;
+
+/// An OData enum type: its qualified name and the camelCase members Graph puts on the wire.
+#[derive(Debug, PartialEq)]
+pub struct EnumType {
+    pub name: &'static str,
+    pub members: &'static [&'static str],
+    /// Members that only the beta root knows.
+    pub beta_members: &'static [&'static str],
+}
+
+impl EnumType {
+    /// The members `version` knows, v1.0's first.
+    pub fn members_on(&self, version: ApiVersion) -> impl Iterator<Item = &'static str> + use<> {
+        let beta: &'static [&'static str] = match version {
+            ApiVersion::V1 => &[],
+            ApiVersion::Beta => self.beta_members,
+        };
+        self.members.iter().chain(beta).copied()
+    }
+
+    pub fn accepts(&self, version: ApiVersion, value: &str) -> bool {
+        self.members_on(version).any(|member| member == value)
+    }
+
+    /// The member a stored `value` is written as on `version`. A member only beta knows (a device
+    /// `blocked` through beta) becomes, on v1.0, the enum's catch-all: `unknownFutureValue` where
+    /// the enum has it (Graph's rule for evolvable enums), else `unknown`.
+    pub fn member_on<'a>(&'a self, version: ApiVersion, value: &'a str) -> &'a str {
+        if self.accepts(version, value) {
+            return value;
+        }
+        ["unknownFutureValue", "unknown"]
+            .into_iter()
+            .find(|catch_all| self.members.contains(catch_all))
+            .unwrap_or(self.members[0])
+    }
+}
+
+/// The lengths a string property accepts, in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextLimits {
+    pub min_chars: u64,
+    pub max_chars: u64,
+}
+
+/// Graph states no lengths; ours keeps rows bounded while accepting every real value (spec: 1024).
+pub const TEXT: TextLimits = TextLimits {
+    min_chars: 0,
+    max_chars: 1024,
+};
+
+/// PostgreSQL text cannot hold U+0000, so no string property may.
+pub const FORBIDDEN_IN_TEXT: char = '\0';
+
+/// Why a string does not fit its property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextProblem {
+    Empty,
+    TooLong { max_chars: u64 },
+    Nul,
+}
+
+impl TextLimits {
+    /// Checks `text` against the limits and the NUL rule (with the validator crate's checks).
+    pub fn check(&self, text: &str) -> Result<(), TextProblem> {
+        if !text.validate_does_not_contain(&FORBIDDEN_IN_TEXT.to_string()) {
+            return Err(TextProblem::Nul);
+        }
+        if !text.validate_length(None, Some(self.max_chars), None) {
+            return Err(TextProblem::TooLong {
+                max_chars: self.max_chars,
+            });
+        }
+        if !text.validate_length(Some(self.min_chars), None, None) {
+            return Err(TextProblem::Empty);
+        }
+        Ok(())
+    }
+}
+
+/// The Edm type of a property, which decides how it is stored, compared and written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Guid,
+    String(TextLimits),
+    Enum(&'static EnumType),
+    DateTime,
+}
+
+impl Kind {
+    pub fn is_string(self) -> bool {
+        matches!(self, Kind::String(_))
+    }
+}
+
+/// One property of an entity set: how it is named on the wire and in the table, and what a client
+/// may do with it.
+#[derive(Debug, PartialEq)]
+pub struct Property {
+    /// The camelCase name on the wire.
+    pub name: &'static str,
+    /// The column in the entity set's table.
+    pub column: &'static str,
+    pub kind: Kind,
+    pub nullable: bool,
+    pub beta_only: bool,
+    /// A create must set it.
+    pub required: bool,
+    /// Clients may set it on create and update; otherwise a value they send is ignored.
+    pub writable: bool,
+    pub filterable: bool,
+    pub orderable: bool,
+    pub selectable: bool,
+    /// Stored but never read back or written out.
+    pub secret: bool,
+    /// What the OpenAPI document says of it, where the type alone does not say enough.
+    pub description: Option<&'static str>,
+}
+
+impl Property {
+    pub fn exists_in(&self, version: ApiVersion) -> bool {
+        version == ApiVersion::Beta || !self.beta_only
+    }
+
+    /// Only strings may be null unless the table says otherwise.
+    pub const fn new(name: &'static str, column: &'static str, kind: Kind) -> Property {
+        Property {
+            name,
+            column,
+            kind,
+            nullable: matches!(kind, Kind::String(_)),
+            beta_only: false,
+            required: false,
+            writable: true,
+            filterable: true,
+            orderable: true,
+            selectable: true,
+            secret: false,
+            description: None,
+        }
+    }
+
+    /// The key: a GUID the server chooses.
+    pub const fn key() -> Property {
+        Property {
+            writable: false,
+            ..Property::new("id", "id", Kind::Guid)
+        }
+    }
+
+    pub const fn beta(self) -> Property {
+        Property {
+            beta_only: true,
+            ..self
+        }
+    }
+
+    /// Set on create, never null, and (for a string) not empty.
+    pub const fn required(self) -> Property {
+        let kind = match self.kind {
+            Kind::String(limits) => Kind::String(TextLimits {
+                min_chars: 1,
+                ..limits
+            }),
+            other => other,
+        };
+        Property {
+            kind,
+            required: true,
+            nullable: false,
+            ..self
+        }
+    }
+
+    pub const fn described(self, description: &'static str) -> Property {
+        Property {
+            description: Some(description),
+            ..self
+        }
+    }
+
+    /// Written, never read back: not in answers, filters, orders or selections.
+    pub const fn secret(self) -> Property {
+        Property {
+            secret: true,
+            filterable: false,
+            orderable: false,
+            selectable: false,
+            ..self
+        }
+    }
+}
+
+/// An entity set: its wire type, where its collection lives, its table and its properties (the key
+/// first).
+#[derive(Debug)]
+pub struct EntitySet {
+    /// The qualified wire type, e.g. `microsoft.graph.windowsAutopilotDeviceIdentity`.
+    pub type_name: &'static str,
+    /// What the type stands for, as the OpenAPI document describes it.
+    pub description: &'static str,
+    /// The collection's path below a root, e.g. `deviceManagement/windowsAutopilotDeviceIdentities`.
+    pub path: &'static str,
+    pub table: &'static str,
+    pub properties: &'static [Property],
+    /// A unique index besides the key, as its name and its `ON CONFLICT` target.
+    pub unique: Option<UniqueKey>,
+}
+
+#[derive(Debug)]
+pub struct UniqueKey {
+    pub index: &'static str,
+    pub conflict_target: &'static str,
+}
+
+impl EntitySet {
+    /// The type's name without its namespace, e.g. `windowsAutopilotDeviceIdentity`.
+    pub fn short_name(&self) -> &'static str {
+        self.type_name.rsplit('.').next().unwrap_or(self.type_name)
+    }
+
+    /// The key property.
+    pub fn key(&self) -> &'static Property {
+        &self.properties[0]
+    }
+
+    /// Looks a property up by its exact (case-sensitive) wire name.
+    pub fn property(&self, name: &str) -> Option<&'static Property> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+
+    fn position(&self, property: &Property) -> usize {
+        self.properties
+            .iter()
+            .position(|p| std::ptr::eq(p, property))
+            .expect("the property belongs to this entity set")
+    }
+}
+
+/// The value of one property.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Guid(Uuid),
+    /// Strings and enum members alike: enums travel and are stored as their camelCase member.
+    Text(String),
+    DateTime(DateTime<Utc>),
+}
+
+/// A stored entity: one value per property of its set, in the set's order (a secret one is never
+/// read back and holds [`Value::Null`]).
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub set: &'static EntitySet,
+    pub values: Vec<Value>,
+}
+
+impl Entity {
+    pub fn id(&self) -> Uuid {
+        match self.values[0] {
+            Value::Guid(id) => id,
+            ref other => unreachable!("the first property is the Guid key, not {other:?}"),
+        }
+    }
+
+    /// The value of one property of the set.
+    pub fn get(&self, property: &Property) -> &Value {
+        &self.values[self.set.position(property)]
+    }
+
+    /// The properties this entity shows on `version`, paired with their values.
+    pub fn visible(
+        &self,
+        version: ApiVersion,
+    ) -> impl Iterator<Item = (&'static Property, &Value)> {
+        self.set
+            .properties
+            .iter()
+            .zip(&self.values)
+            .filter(move |(p, _)| p.exists_in(version) && !p.secret)
+    }
+}
+
+/// A property a request sets, already checked against its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub property: &'static Property,
+    pub value: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_limits_count_characters_and_refuse_nul() {
+        let limits = TextLimits {
+            min_chars: 1,
+            max_chars: 3,
+        };
+        assert_eq!(limits.check("été"), Ok(()));
+        assert_eq!(limits.check(""), Err(TextProblem::Empty));
+        assert_eq!(
+            limits.check("abcd"),
+            Err(TextProblem::TooLong { max_chars: 3 })
+        );
+        assert_eq!(limits.check("a\0"), Err(TextProblem::Nul));
+        assert_eq!(TEXT.check(""), Ok(()));
+    }
+
+    #[test]
+    fn required_strings_must_not_be_empty_nor_null() {
+        let serial = Property::new("serialNumber", "serial_number", Kind::String(TEXT)).required();
+        assert!(!serial.nullable && serial.required);
+        assert_eq!(
+            serial.kind,
+            Kind::String(TextLimits {
+                min_chars: 1,
+                max_chars: 1024
+            })
+        );
+    }
+
+    #[test]
+    fn secrets_are_not_queryable() {
+        let secret = Property::new("p", "p", Kind::String(TEXT)).secret();
+        assert!(secret.writable && !secret.filterable && !secret.orderable && !secret.selectable);
+    }
+}

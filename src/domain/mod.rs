@@ -1,0 +1,35 @@
+//! What the service knows, apart from HTTP and SQL: entity sets described as tables, the values of
+//! their properties, and parsed queries. The wire contract (`graph`) and the store (`store`) both
+//! read it; it reads neither.
+
+pub mod device_identity;
+pub mod entity;
+pub mod query;
+
+use uuid::Uuid;
+
+use entity::EntitySet;
+
+/// Every entity set the service serves.
+pub static ENTITY_SETS: [&EntitySet; 1] = [&device_identity::DEVICE_IDENTITIES];
+
+/// Which API root a request was made under; properties, enum members and actions differ by root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    V1,
+    Beta,
+}
+
+impl ApiVersion {
+    /// The URL segment of this root.
+    pub fn segment(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+}
+
+/// The tenant that owns entities: a token's `tid`, or the default tenant without authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tenant(pub Uuid);
