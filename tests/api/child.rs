@@ -1,7 +1,7 @@
 //! Running an outside program (a client driving the service) to its end or a timeout, with all it
 //! printed collected: for the end-to-end tests that drive the service through real clients.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
@@ -31,6 +31,33 @@ impl Run {
     }
 }
 
+/// `autopilot-registry serve` on port 0, logging warnings and errors to `stderr`; returns the child
+/// and its base URL once it is ready. Blocks: from async code, call it on `spawn_blocking`.
+pub fn start_service(database_url: &str, stderr: Stdio) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_autopilot-registry"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("the service binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_line = || lines.next().expect("a line on stdout").unwrap();
+    let listening = next_line();
+    let base = listening
+        .strip_prefix("autopilot-registry listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {listening}"))
+        .to_owned();
+    assert_eq!(next_line(), "autopilot-registry ready");
+    (child, base)
+}
+
 /// Runs `command` to its end or until `timeout`, when it is killed; collects all it printed.
 /// Blocks: from async code, call it on `tokio::task::spawn_blocking`.
 fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<Run> {
@@ -49,7 +76,7 @@ fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<
     })
 }
 
-fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+pub fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         let _ = pipe.read_to_end(&mut bytes);

@@ -17,6 +17,8 @@ mod health;
 mod helpers;
 mod list;
 mod load;
+mod logging;
+mod migrations;
 mod python_sdk;
 mod resilience;
 mod shutdown;

@@ -1,52 +1,26 @@
 //! SIGTERM under load, to the real binary: in-flight requests complete, nothing acknowledged is lost.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
-use crate::child::{terminate, wait_for};
+use crate::child::{start_service, terminate, wait_for};
 use crate::helpers::{COLLECTION, READY_WITHIN, fresh_database};
 use crate::load::{Attempt, CreateLoad, missing_devices};
 
 const LOAD_TASKS: usize = 8;
 
-/// `autopilot-registry serve` on port 0; returns the child and its base URL once it is ready.
-fn start_service(database_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_autopilot-registry"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the service binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next_line = || lines.next().expect("a line on stdout").unwrap();
-    let listening = next_line();
-    let base = listening
-        .strip_prefix("autopilot-registry listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {listening}"))
-        .to_owned();
-    assert_eq!(next_line(), "autopilot-registry ready");
-    (child, base)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_finishes_in_flight_creates_and_acknowledges_only_committed_rows() {
     let database_url = fresh_database().await;
     let url = database_url.clone();
-    let (mut service, base) = tokio::task::spawn_blocking(move || start_service(&url))
-        .await
-        .unwrap();
+    let (mut service, base) =
+        tokio::task::spawn_blocking(move || start_service(&url, Stdio::null()))
+            .await
+            .unwrap();
     let load = CreateLoad::start(&format!("{base}/v1.0/{COLLECTION}"), LOAD_TASKS);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
