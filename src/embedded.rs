@@ -21,7 +21,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// The account PostgreSQL runs as when the service runs as root (initdb refuses root).
 const UNPRIVILEGED_USER: &str = "postgres";
 
-/// A running private PostgreSQL; stopped by [`EmbeddedPostgres::stop`] or when the service dies.
+/// A running private PostgreSQL; stopped when dropped (a fast shutdown, see the `Drop` impl) or,
+/// on Linux, when the service dies.
 pub struct EmbeddedPostgres {
     server: Child,
     socket_dir: PathBuf,
