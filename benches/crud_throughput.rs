@@ -19,6 +19,8 @@
 //! per connection, one keep-alive HTTP/1.1 connection per task, requests written as raw bytes and
 //! answers read up to their Content-Length. Every answer but the expected status is an error.
 //!
+//! Linux only: the CPU and memory figures come from /proc.
+//!
 //! Run it with `scripts/bench-crud`, which starts a throwaway PostgreSQL and the release build of
 //! the service and sets the environment: `DATABASE_URL`, `AUTOPILOT_BENCH_URL`,
 //! `AUTOPILOT_BENCH_SERVICE_PID`, `AUTOPILOT_BENCH_PGBENCH` (the pgbench program),
@@ -118,6 +120,11 @@ async fn main() -> ExitCode {
 
 /// Ok(false) when some request or transaction failed.
 async fn run() -> Result<bool, BoxError> {
+    if !Path::new("/proc/self/stat").is_file() {
+        return Err(
+            "no /proc: the benchmark reads CPU time and peak RSS from Linux's /proc".into(),
+        );
+    }
     let settings = Settings::from_env()?;
     let mut db = common::connect(&settings.database_url).await?;
     let server_version = common::show(&mut db, "server_version").await?;

@@ -1,6 +1,7 @@
 //! The command line. Every flag also reads an environment variable.
 
 use clap::{Args, Parser, Subcommand};
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,7 +45,8 @@ pub enum Command {
     Token(TokenArgs),
 }
 
-#[derive(Debug, Clone, Args)]
+// Debug by hand below: the URL may hold a password.
+#[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// PostgreSQL connection URL. When unset, a private PostgreSQL runs from the machine's
     /// installed server binaries with its data in --data-dir.
@@ -85,7 +87,8 @@ pub const GRAPH_AUDIENCES: [&str; 2] = [
     "00000003-0000-0000-c000-000000000000",
 ];
 
-#[derive(Debug, Clone, Args)]
+// Debug by hand below: the JWT secret.
+#[derive(Clone, Args)]
 pub struct AuthArgs {
     /// How callers are authenticated. When unset: `none` on a loopback address (with a warning);
     /// elsewhere the service refuses to start until a mode is chosen.
@@ -112,7 +115,8 @@ pub struct AuthArgs {
     pub allow_anonymous_remote: bool,
 }
 
-#[derive(Debug, Clone, Args)]
+// Debug by hand below: the JWT secret.
+#[derive(Clone, Args)]
 pub struct TokenArgs {
     /// The tenant (`tid`).
     #[arg(long)]
@@ -132,6 +136,81 @@ pub struct TokenArgs {
     pub audience: String,
     #[arg(long)]
     pub issuer: Option<String>,
+}
+
+/// Stands in for a secret in `Debug` output, so that printing the configuration never leaks it.
+pub(crate) struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+// The hand-written Debug impls destructure their struct, so a new field does not compile until
+// it is either printed or redacted here.
+
+impl fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let DatabaseArgs {
+            database_url,
+            data_dir,
+            pg_bin,
+            max_db_connections,
+        } = self;
+        f.debug_struct("DatabaseArgs")
+            .field("database_url", &database_url.as_ref().map(|_| Redacted))
+            .field("data_dir", data_dir)
+            .field("pg_bin", pg_bin)
+            .field("max_db_connections", max_db_connections)
+            .finish()
+    }
+}
+
+impl fmt::Debug for AuthArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let AuthArgs {
+            auth,
+            default_tenant,
+            jwt_secret,
+            jwks,
+            audiences,
+            issuers,
+            allow_anonymous_remote,
+        } = self;
+        f.debug_struct("AuthArgs")
+            .field("auth", auth)
+            .field("default_tenant", default_tenant)
+            .field("jwt_secret", &jwt_secret.as_ref().map(|_| Redacted))
+            .field("jwks", jwks)
+            .field("audiences", audiences)
+            .field("issuers", issuers)
+            .field("allow_anonymous_remote", allow_anonymous_remote)
+            .finish()
+    }
+}
+
+impl fmt::Debug for TokenArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let TokenArgs {
+            tenant,
+            roles,
+            scp,
+            ttl,
+            jwt_secret: _,
+            audience,
+            issuer,
+        } = self;
+        f.debug_struct("TokenArgs")
+            .field("tenant", tenant)
+            .field("roles", roles)
+            .field("scp", scp)
+            .field("ttl", ttl)
+            .field("jwt_secret", &Redacted)
+            .field("audience", audience)
+            .field("issuer", issuer)
+            .finish()
+    }
 }
 
 /// `90s`, `30m`, `1h`, `7d`.
@@ -198,6 +277,39 @@ mod tests {
         .unwrap();
         assert!(
             matches!(cli.command, Command::Token(ref t) if t.roles == ["A", "B"] && t.audience == "https://graph.microsoft.com" && t.ttl == Duration::from_secs(3600))
+        );
+    }
+
+    #[test]
+    fn debug_output_redacts_the_jwt_secret_and_the_database_url() {
+        let password = "db-pass-4f1c";
+        let secret = "jwt-secret-9a7e";
+        let url = format!("postgres://registry:{password}@db.example:5432/autopilot");
+        let commands = [
+            parse(&["serve", "--database-url", &url, "--jwt-secret", secret]).unwrap(),
+            parse(&["migrate", "--database-url", &url]).unwrap(),
+            parse(&[
+                "token",
+                "--tenant",
+                "00000000-0000-0000-0000-000000000001",
+                "--jwt-secret",
+                secret,
+            ])
+            .unwrap(),
+        ];
+        for cli in commands {
+            let shown = format!("{cli:?}");
+            assert!(
+                !shown.contains(password) && !shown.contains(secret),
+                "{shown}"
+            );
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+        // Unset stays visibly unset.
+        let shown = format!("{:?}", parse(&[]).unwrap());
+        assert!(
+            shown.contains("database_url: None") && shown.contains("jwt_secret: None"),
+            "{shown}"
         );
     }
 

@@ -21,7 +21,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// The account PostgreSQL runs as when the service runs as root (initdb refuses root).
 const UNPRIVILEGED_USER: &str = "postgres";
 
-/// A running private PostgreSQL; stopped by [`EmbeddedPostgres::stop`] or when the service dies.
+/// A running private PostgreSQL; stopped when dropped (a fast shutdown, see the `Drop` impl) or,
+/// on Linux, when the service dies.
 pub struct EmbeddedPostgres {
     server: Child,
     socket_dir: PathBuf,
@@ -85,7 +86,10 @@ impl EmbeddedPostgres {
             .arg(format!("unix_socket_directories={}", data_dir.display()))
             .args(["-c", "unix_socket_permissions=0700"])
             .stdin(Stdio::null());
-        // The server must not outlive the service, even a killed one.
+        // The server must not outlive the service, even a killed one. PR_SET_PDEATHSIG is Linux's
+        // alone; elsewhere only the Drop below stops it, and a killed service leaves it running
+        // until it is stopped by hand (the next start then finds its postmaster.pid and refuses).
+        #[cfg(target_os = "linux")]
         unsafe {
             command.pre_exec(|| {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
@@ -229,7 +233,7 @@ fn remove_stale_pid_file(cluster: &Path) {
         .lines()
         .next()
         .and_then(|line| line.trim().parse::<u32>().ok())
-        .is_some_and(is_running_postgres);
+        .is_some_and(may_be_running_postgres);
     if !alive {
         log::warn!(
             "removing the stale {} of a server that is gone",
@@ -239,7 +243,10 @@ fn remove_stale_pid_file(cluster: &Path) {
     }
 }
 
-fn is_running_postgres(pid: u32) -> bool {
+/// Whether `pid` may be the server that wrote the pid file: a live process (not a zombie) whose
+/// command line names postgres.
+#[cfg(target_os = "linux")]
+fn may_be_running_postgres(pid: u32) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // The state follows the parenthesised command name: `pid (comm) S ...`.
     let running = stat
@@ -247,4 +254,18 @@ fn is_running_postgres(pid: u32) -> bool {
         .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']));
     let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     running && String::from_utf8_lossy(&command).contains("postgres")
+}
+
+/// Without /proc a process's command line is out of easy reach, so any live process that could be
+/// the server counts: a running server's pid file is never removed, and a stale one whose pid was
+/// reused stays for PostgreSQL to refuse (naming that pid).
+#[cfg(not(target_os = "linux"))]
+fn may_be_running_postgres(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 sends nothing. It fails with EPERM for another user's process, which is not
+    // the server: that runs as this process's user, or as UNPRIVILEGED_USER when this is root, who
+    // may signal anyone.
+    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
 }

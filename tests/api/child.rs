@@ -1,5 +1,6 @@
-//! Running an outside program (a client driving the service) to its end or a timeout, with all it
-//! printed collected: for the end-to-end tests that drive the service through real clients.
+//! For the end-to-end tests that drive the service through real clients: running an outside
+//! program to its end or a timeout, with all it printed collected, and reading the environment
+//! variables that say where those clients are.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -123,23 +124,17 @@ pub fn wait_for(child: &mut Child, deadline: Instant) -> std::io::Result<Option<
     }
 }
 
-/// Set by the test command: the companion tools are then required, not optional.
-const REQUIRE_VARIABLE: &str = "AUTOPILOT_REQUIRE_E2E";
-
-/// The value of `variable` (a companion tool's path, which `prepared_by` prints), or `None` after
-/// saying the test is skipped; with `AUTOPILOT_REQUIRE_E2E=1` a missing value fails the test.
-pub fn tool_or_skip(variable: &str, prepared_by: &str) -> Option<String> {
+/// The value of `variable`, which an end-to-end test needs (a companion tool's path, or an image).
+/// Such a test is `#[ignore]`d and runs only when asked for, so a missing value fails it, with
+/// `how_to_set` (the command that prepares the piece and gives the value).
+#[track_caller]
+pub fn required_env(variable: &str, how_to_set: &str) -> String {
     match std::env::var(variable) {
-        Ok(value) if !value.is_empty() => Some(value),
-        _ => {
-            let skipped = format!("skipped: set {variable} ({prepared_by} prints it)");
-            assert!(
-                std::env::var(REQUIRE_VARIABLE).as_deref() != Ok("1"),
-                "{skipped} ({REQUIRE_VARIABLE}=1 makes this test required)"
-            );
-            println!("{skipped}");
-            None
-        }
+        Ok(value) if !value.is_empty() => value,
+        _ => panic!(
+            "{variable} is not set; set it with `{how_to_set}`, or run scripts/test, which prepares \
+             the environment of every end-to-end test and runs the ignored tests"
+        ),
     }
 }
 
