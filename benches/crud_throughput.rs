@@ -52,7 +52,7 @@ mod common;
 
 use common::{BoxError, number};
 
-/// `Tenant::DEFAULT`: every request belongs to it when the service runs without authentication.
+/// `--default-tenant`'s default: every request belongs to it when the service runs without authentication.
 const TENANT: &str = "00000000-0000-0000-0000-000000000000";
 const COLLECTION: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities";
 /// The create body clients see in the API description; the benchmark creates exactly this device.

@@ -33,7 +33,7 @@ mod common;
 
 use common::{BoxError, number};
 
-/// `Tenant::DEFAULT`: every request belongs to it until tokens carry a `tid`.
+/// `--default-tenant`'s default: every request belongs to it when the service runs without authentication.
 const TENANT: &str = "00000000-0000-0000-0000-000000000000";
 const COLLECTION: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities";
 const PAGE_SIZE: usize = 1000;
