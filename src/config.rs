@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// When unset, it is derived from each request's scheme and Host (honouring Forwarded and X-Forwarded-*).
     #[arg(long, env = "AUTOPILOT_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Seconds an imported identity stays `unknown` before it is processed (decimals allowed);
+    /// 0 processes at once. Real Autopilot takes 60 to 95 s.
+    #[arg(long, env = "AUTOPILOT_IMPORT_DELAY", default_value = "2", value_parser = parse_seconds)]
+    pub import_delay: Duration,
 }
 
 /// The audiences Graph tokens carry: Graph's URL and its application id.
@@ -214,6 +218,14 @@ impl fmt::Debug for TokenArgs {
 }
 
 /// `90s`, `30m`, `1h`, `7d`.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("'{text}' is not a number of seconds, such as 2 or 0.5"))
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let split = text
         .find(|c: char| !c.is_ascii_digit())

@@ -15,6 +15,7 @@ pub mod routes;
 pub mod store;
 #[cfg(feature = "testcontainers")]
 pub mod testcontainers;
+pub mod workers;
 
 #[cfg(test)]
 mod filter_sql_tests;
@@ -43,6 +44,8 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     store: Store,
+    /// How long an imported identity waits before it is processed.
+    import_delay: Duration,
     /// The private PostgreSQL, when no DATABASE_URL was given; stopped after the server.
     database: Option<EmbeddedPostgres>,
 }
@@ -71,6 +74,7 @@ impl Application {
             address,
             server,
             store,
+            import_delay: args.import_delay,
             database,
         })
     }
@@ -92,12 +96,14 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM (or a stop through the handle), finishing in-flight requests.
     /// Meanwhile it applies the migrations as soon as the database can be reached; until then the
-    /// Graph routes and `/readyz` answer 503. A migration that fails for any other reason stops the
-    /// server and is returned.
+    /// Graph routes and `/readyz` answer 503. Once they are applied, background work (processing
+    /// imported identities) runs until the server stops. A migration that fails for any other
+    /// reason stops the server and is returned.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let Application {
             mut server,
             store,
+            import_delay,
             database,
             ..
         } = self;
@@ -106,7 +112,10 @@ impl Application {
             migrated = migrate_when_reachable(&store) => match migrated {
                 Ok(()) => {
                     log::info!("migrations applied: serving");
-                    server.await.map_err(StartupError::from)
+                    let imports = tokio::spawn(workers::imports::run(store.clone(), import_delay));
+                    let served = server.await.map_err(StartupError::from);
+                    imports.abort();
+                    served
                 }
                 Err(error) => {
                     server.handle().stop(false).await;

@@ -141,10 +141,13 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
         )
         .beta(),
     ],
+    aliases: &[],
     unique: Some(UniqueKey {
         index: "device_identities_tenant_serial_key",
         conflict_target: "(tenant_id, lower(serial_number))",
     }),
+    // The hardware hash of a device that came in through an import.
+    internal_columns: &["hardware_identifier"],
 };
 
 #[cfg(test)]

@@ -93,6 +93,11 @@ pub enum Kind {
     String(TextLimits),
     Enum(&'static EnumType),
     DateTime,
+    Int32,
+    /// Edm.Binary: base64 on the wire, bytes in the table.
+    Binary,
+    /// A complex type: its members are properties with columns of their own in the entity's table.
+    Complex(&'static ComplexType),
 }
 
 impl Kind {
@@ -101,13 +106,20 @@ impl Kind {
     }
 }
 
+/// A complex type, such as an imported identity's `state`: named members, no key.
+#[derive(Debug, PartialEq)]
+pub struct ComplexType {
+    pub name: &'static str,
+    pub properties: &'static [Property],
+}
+
 /// One property of an entity set: how it is named on the wire and in the table, and what a client
 /// may do with it.
 #[derive(Debug, PartialEq)]
 pub struct Property {
     /// The camelCase name on the wire.
     pub name: &'static str,
-    /// The column in the entity set's table.
+    /// The column in the entity set's table (none for a complex property, whose members have theirs).
     pub column: &'static str,
     pub kind: Kind,
     pub nullable: bool,
@@ -130,13 +142,13 @@ impl Property {
         version == ApiVersion::Beta || !self.beta_only
     }
 
-    /// Only strings may be null unless the table says otherwise.
+    /// Only strings and binaries may be null unless the table says otherwise.
     pub const fn new(name: &'static str, column: &'static str, kind: Kind) -> Property {
         Property {
             name,
             column,
             kind,
-            nullable: matches!(kind, Kind::String(_)),
+            nullable: matches!(kind, Kind::String(_) | Kind::Binary),
             beta_only: false,
             required: false,
             writable: true,
@@ -145,6 +157,33 @@ impl Property {
             selectable: true,
             secret: false,
             description: None,
+        }
+    }
+
+    /// A complex property: its members' values, set by the server only.
+    pub const fn complex(name: &'static str, complex: &'static ComplexType) -> Property {
+        Property {
+            nullable: false,
+            writable: false,
+            filterable: false,
+            orderable: false,
+            ..Property::new(name, "", Kind::Complex(complex))
+        }
+    }
+
+    /// Set by the server only: a value a client sends is ignored.
+    pub const fn read_only(self) -> Property {
+        Property {
+            writable: false,
+            ..self
+        }
+    }
+
+    /// Never null (a string is `""` when unset).
+    pub const fn not_null(self) -> Property {
+        Property {
+            nullable: false,
+            ..self
         }
     }
 
@@ -211,8 +250,20 @@ pub struct EntitySet {
     pub path: &'static str,
     pub table: &'static str,
     pub properties: &'static [Property],
+    /// Other names a root accepts for a property in request bodies.
+    pub aliases: &'static [Alias],
     /// A unique index besides the key, as its name and its `ON CONFLICT` target.
     pub unique: Option<UniqueKey>,
+    /// Columns the table keeps besides the properties' (workflow state), never on the wire.
+    pub internal_columns: &'static [&'static str],
+}
+
+/// A name that `version` also accepts for the property named `property` in request bodies.
+#[derive(Debug)]
+pub struct Alias {
+    pub name: &'static str,
+    pub property: &'static str,
+    pub version: ApiVersion,
 }
 
 #[derive(Debug)]
@@ -237,11 +288,31 @@ impl EntitySet {
         self.properties.iter().find(|p| p.name == name)
     }
 
+    /// Looks a property up by its path: a name, or `complex/member` for a member of a complex one.
+    pub fn property_at(&self, path: &str) -> Option<&'static Property> {
+        match path.split_once('/') {
+            None => self.property(path),
+            Some((name, member)) => match self.property(name)?.kind {
+                Kind::Complex(complex) => complex.properties.iter().find(|p| p.name == member),
+                _ => None,
+            },
+        }
+    }
+
+    /// The properties that have a column, in order: every simple property, and in a complex one's
+    /// place its members. An [`Entity`] holds one value for each.
+    pub fn columns(&self) -> impl Iterator<Item = &'static Property> + use<> {
+        let properties: &'static [Property] = self.properties;
+        properties.iter().flat_map(|p| match p.kind {
+            Kind::Complex(complex) => complex.properties.iter(),
+            _ => std::slice::from_ref(p).iter(),
+        })
+    }
+
     fn position(&self, property: &Property) -> usize {
-        self.properties
-            .iter()
+        self.columns()
             .position(|p| std::ptr::eq(p, property))
-            .expect("the property belongs to this entity set")
+            .expect("the property has a column of this entity set")
     }
 }
 
@@ -253,10 +324,12 @@ pub enum Value {
     /// Strings and enum members alike: enums travel and are stored as their camelCase member.
     Text(String),
     DateTime(DateTime<Utc>),
+    Int32(i32),
+    Bytes(Vec<u8>),
 }
 
-/// A stored entity: one value per property of its set, in the set's order (a secret one is never
-/// read back and holds [`Value::Null`]).
+/// A stored entity: one value per column of its set, in [`EntitySet::columns`] order (a secret one
+/// is never read back and holds [`Value::Null`]).
 #[derive(Debug, Clone)]
 pub struct Entity {
     pub set: &'static EntitySet,
@@ -271,21 +344,9 @@ impl Entity {
         }
     }
 
-    /// The value of one property of the set.
+    /// The value of one property of the set that has a column.
     pub fn get(&self, property: &Property) -> &Value {
         &self.values[self.set.position(property)]
-    }
-
-    /// The properties this entity shows on `version`, paired with their values.
-    pub fn visible(
-        &self,
-        version: ApiVersion,
-    ) -> impl Iterator<Item = (&'static Property, &Value)> {
-        self.set
-            .properties
-            .iter()
-            .zip(&self.values)
-            .filter(move |(p, _)| p.exists_in(version) && !p.secret)
     }
 }
 

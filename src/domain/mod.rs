@@ -4,6 +4,8 @@
 
 pub mod device_identity;
 pub mod entity;
+pub mod import;
+pub mod imported_identity;
 pub mod query;
 
 use uuid::Uuid;
@@ -11,7 +13,10 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 1] = [&device_identity::DEVICE_IDENTITIES];
+pub static ENTITY_SETS: [&EntitySet; 2] = [
+    &device_identity::DEVICE_IDENTITIES,
+    &imported_identity::IMPORTED_IDENTITIES,
+];
 
 /// Which API root a request was made under; properties, enum members and actions differ by root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -196,7 +196,12 @@ pub fn parse_entity_body(
             // no data for this type.
             continue;
         }
-        let Some(property) = set.property(key).filter(|p| p.exists_in(version)) else {
+        let name = set
+            .aliases
+            .iter()
+            .find(|alias| alias.name == key && alias.version == version)
+            .map_or(key.as_str(), |alias| alias.property);
+        let Some(property) = set.property(name).filter(|p| p.exists_in(version)) else {
             unknown.push(ErrorDetail::invalid(
                 key,
                 format!(
@@ -252,6 +257,16 @@ fn property_value(
         Kind::String(_) | Kind::Enum(_) => serde_json::from_str::<Option<String>>(raw.get())
             .map_err(wrong_type)?
             .map(Value::Text),
+        Kind::Int32 => serde_json::from_str::<Option<i32>>(raw.get())
+            .map_err(wrong_type)?
+            .map(Value::Int32),
+        Kind::Binary => {
+            match serde_json::from_str::<Option<String>>(raw.get()).map_err(wrong_type)? {
+                Some(text) => Some(Value::Bytes(decode_binary(name, &text)?)),
+                None => None,
+            }
+        }
+        Kind::Complex(_) => unreachable!("complex properties are set by the server only"),
     };
     match (value, property.kind) {
         (None, _) if !property.nullable => Err(ErrorDetail::invalid(
@@ -299,6 +314,22 @@ fn check_odata_type(set: &EntitySet, raw: &RawValue) -> Result<(), GraphError> {
     }
 }
 
+/// An Edm.Binary value: standard base64, or base64url as some clients send it (padding optional).
+fn decode_binary(name: &str, text: &str) -> Result<Vec<u8>, ErrorDetail> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let unpadded = text.trim_end_matches('=');
+    STANDARD_NO_PAD
+        .decode(unpadded)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(unpadded))
+        .map_err(|_| {
+            ErrorDetail::invalid(
+                name,
+                format!("The value of '{name}' is not valid base64 (Edm.Binary)."),
+            )
+        })
+}
+
 /// serde_json's message for a body that is not a JSON object at all.
 fn describe_json_error(error: &serde_json::Error) -> String {
     use serde_json::error::Category;
@@ -335,22 +366,36 @@ impl Serialize for EntityView<'_> {
         if let Some(context) = self.context {
             map.serialize_entry("@odata.context", context)?;
         }
-        for (property, value) in self.entity.visible(self.version) {
-            if self
-                .select
-                .is_none_or(|selected| selected.contains(&property))
-            {
-                match (property.kind, value) {
-                    // v1.0 clients, and the v1.0 schema, know only v1.0's members.
-                    (Kind::Enum(enum_type), Value::Text(member)) => map.serialize_entry(
-                        property.name,
-                        enum_type.member_on(self.version, member),
-                    )?,
-                    _ => map.serialize_entry(property.name, &WireValue(value))?,
-                }
-            }
+        let shown = self.entity.set.properties.iter().filter(|p| {
+            p.exists_in(self.version)
+                && !p.secret
+                && self.select.is_none_or(|selected| selected.contains(p))
+        });
+        for property in shown {
+            map.serialize_entry(property.name, &self.value(property))?;
         }
         map.end()
+    }
+}
+
+impl<'a> EntityView<'a> {
+    fn value(&self, property: &'static Property) -> WireValue<'a> {
+        let entity = self.entity;
+        match property.kind {
+            Kind::Complex(complex) => WireValue::Complex(
+                complex
+                    .properties
+                    .iter()
+                    .map(|member| (member.name, self.value(member)))
+                    .collect(),
+            ),
+            // v1.0 clients, and the v1.0 schema, know only v1.0's members.
+            Kind::Enum(enum_type) => match entity.get(property) {
+                Value::Text(member) => WireValue::Member(enum_type.member_on(self.version, member)),
+                other => WireValue::Simple(other),
+            },
+            _ => WireValue::Simple(entity.get(property)),
+        }
     }
 }
 
@@ -366,15 +411,36 @@ pub struct CollectionPage<'a> {
     pub next_link: Option<String>,
 }
 
-struct WireValue<'a>(&'a Value);
+/// A property's value as JSON.
+enum WireValue<'a> {
+    Simple(&'a Value),
+    Member(&'a str),
+    Complex(Vec<(&'static str, WireValue<'a>)>),
+}
 
 impl Serialize for WireValue<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Null => serializer.serialize_none(),
-            Value::Guid(id) => serializer.collect_str(&id.hyphenated()),
-            Value::Text(text) => serializer.serialize_str(text),
-            Value::DateTime(t) => GraphDateTime(*t).serialize(serializer),
+        match self {
+            WireValue::Simple(value) => match value {
+                Value::Null => serializer.serialize_none(),
+                Value::Guid(id) => serializer.collect_str(&id.hyphenated()),
+                Value::Text(text) => serializer.serialize_str(text),
+                Value::DateTime(t) => GraphDateTime(*t).serialize(serializer),
+                Value::Int32(n) => serializer.serialize_i32(*n),
+                Value::Bytes(bytes) => {
+                    use base64::Engine;
+                    serializer
+                        .serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+                }
+            },
+            WireValue::Member(member) => serializer.serialize_str(member),
+            WireValue::Complex(members) => {
+                let mut map = serializer.serialize_map(Some(members.len()))?;
+                for (name, value) in members {
+                    map.serialize_entry(name, value)?;
+                }
+                map.end()
+            }
         }
     }
 }
@@ -629,22 +695,17 @@ mod tests {
     /// as `"enrollmentState":"blocked"`, which v1.0's enrollmentState does not have.
     #[test]
     fn a_beta_only_enum_member_is_unknown_on_v1() {
-        let mut values: Vec<Value> = DEVICE_IDENTITIES
-            .properties
-            .iter()
+        let state = DEVICE_IDENTITIES.property("enrollmentState").unwrap();
+        let values: Vec<Value> = DEVICE_IDENTITIES
+            .columns()
             .map(|p| match p.kind {
+                _ if std::ptr::eq(p, state) => Value::Text("blocked".to_owned()),
                 Kind::Guid => Value::Guid(uuid::Uuid::nil()),
                 Kind::DateTime => Value::DateTime(DateTime::<Utc>::MIN_UTC),
                 Kind::Enum(e) => Value::Text(e.members[0].to_owned()),
-                Kind::String(_) => Value::Null,
+                _ => Value::Null,
             })
             .collect();
-        let state = DEVICE_IDENTITIES.property("enrollmentState").unwrap();
-        values[DEVICE_IDENTITIES
-            .properties
-            .iter()
-            .position(|p| std::ptr::eq(p, state))
-            .unwrap()] = Value::Text("blocked".to_owned());
         let entity = Entity {
             set: &DEVICE_IDENTITIES,
             values,

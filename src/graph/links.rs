@@ -35,6 +35,12 @@ impl ServiceRoot {
         format!("{}/$metadata#{}{select}", self.root(), set.path)
     }
 
+    /// `...$metadata#Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)`: the context
+    /// of an action's answer that holds entities of `set`.
+    pub fn collection_of_type_context(&self, set: &EntitySet) -> String {
+        format!("{}/$metadata#Collection({})", self.root(), set.type_name)
+    }
+
     pub fn entity_context(&self, set: &EntitySet, select: &str) -> String {
         format!("{}/$entity", self.collection_context(set, select))
     }

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod entity;
 pub mod error;
+pub mod import;
 pub mod links;
 pub mod odata;
 pub mod paths;

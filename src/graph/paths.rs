@@ -1,15 +1,15 @@
-//! Graph's URL grammar for this resource. Graph matches segments case-insensitively, accepts the
-//! OData key form `windowsAutopilotDeviceIdentities('{id}')` and namespace-qualified actions; the
+//! Graph's URL grammar for the entity sets served. Graph matches segments case-insensitively, accepts
+//! the OData key form `windowsAutopilotDeviceIdentities('{id}')` and namespace-qualified actions; the
 //! middleware rewrites all of those to one canonical path before actix routes the request, and the
 //! same parse explains a path that no route serves, in Graph's words.
 
-use crate::domain::ApiVersion;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::entity::EntitySet;
+use crate::domain::{ApiVersion, ENTITY_SETS};
 use crate::graph::error::GraphError;
 
 const COUNT: &str = "$count";
-/// The route parameter holding a device's key, named as in Microsoft's OpenAPI document.
-pub const KEY_PARAMETER: &str = "windowsAutopilotDeviceIdentity-id";
+const IMPORT: &str = "import";
 const ACTION_NAMESPACE: &str = "microsoft.graph.";
 
 /// A bound action of windowsAutopilotDeviceIdentity.
@@ -61,11 +61,14 @@ pub enum Target {
     Count,
     Item(String),
     Action(String, DeviceAction),
+    /// `import`, bound to the imported identities' collection.
+    Import,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct GraphPath {
     pub version: ApiVersion,
+    pub set: &'static EntitySet,
     pub target: Target,
 }
 
@@ -78,12 +81,13 @@ pub enum PathError {
 impl GraphPath {
     /// The path the route table is written for.
     pub fn canonical(&self) -> String {
-        let collection = format!("/{}/{}", self.version.segment(), DEVICE_IDENTITIES.path);
+        let collection = format!("/{}/{}", self.version.segment(), self.set.path);
         match &self.target {
             Target::Collection => collection,
             Target::Count => format!("{collection}/{COUNT}"),
             Target::Item(id) => format!("{collection}/{id}"),
             Target::Action(id, action) => format!("{collection}/{id}/{}", action.name()),
+            Target::Import => format!("{collection}/{IMPORT}"),
         }
     }
 
@@ -94,6 +98,7 @@ impl GraphPath {
             Target::Count => "~/singleton/navigation/$count",
             Target::Item(_) => "~/singleton/navigation/key",
             Target::Action(..) => "~/singleton/navigation/key/action",
+            Target::Import => "~/singleton/navigation/action",
         }
     }
 }
@@ -111,36 +116,73 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
         "beta" => ApiVersion::Beta,
         _ => return Err(PathError::UnknownVersion(decode(version_segment))),
     };
-    // A path that stops short names the last segment it has: nothing is served there.
-    let mut last = version_segment;
-    for expected in DEVICE_IDENTITIES.path.split('/') {
-        match segments.next() {
-            Some(segment) if decode(segment).eq_ignore_ascii_case(expected) => last = segment,
-            Some(segment) => return Err(unknown(segment)),
-            None => return Err(unknown(last)),
-        }
-    }
-    let target = match segments.next() {
+    let rest: Vec<&str> = segments.collect();
+    let (set, rest) = match_set(&rest).map_err(|missing| {
+        // A path that stops short names the last segment it has: nothing is served there.
+        unknown(missing.unwrap_or(version_segment))
+    })?;
+    let mut rest = rest.iter().copied();
+    let is_device = std::ptr::eq(set, &DEVICE_IDENTITIES);
+    let target = match rest.next() {
         None => Target::Collection,
         Some(segment) if decode(segment).eq_ignore_ascii_case(COUNT) => Target::Count,
+        Some(segment) if !is_device && action_name(segment).eq_ignore_ascii_case(IMPORT) => {
+            Target::Import
+        }
         Some("") => return Err(unknown("")),
-        Some(id) => match segments.next() {
+        Some(id) => match rest.next() {
             None => Target::Item(id.to_owned()),
             Some(segment) => {
-                let name = decode(segment);
-                let name = strip_prefix_ignore_case(&name, ACTION_NAMESPACE).unwrap_or(&name);
+                let name = action_name(segment);
                 let action = DeviceAction::ALL
                     .into_iter()
-                    .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(name))
+                    .filter(|_| is_device)
+                    .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(&name))
                     .ok_or_else(|| unknown(segment))?;
                 Target::Action(id.to_owned(), action)
             }
         },
     };
-    match segments.next() {
+    match rest.next() {
         Some(extra) => Err(unknown(extra)),
-        None => Ok(GraphPath { version, target }),
+        None => Ok(GraphPath {
+            version,
+            set,
+            target,
+        }),
     }
+}
+
+/// The entity set whose collection path `segments` start with, and the segments after it; else the
+/// first segment no collection path has there (`None` when they all match but stop short).
+fn match_set<'a, 'p>(
+    segments: &'a [&'p str],
+) -> Result<(&'static EntitySet, &'a [&'p str]), Option<&'p str>> {
+    let mut longest = 0;
+    for set in ENTITY_SETS {
+        let expected: Vec<&str> = set.path.split('/').collect();
+        let matched = expected
+            .iter()
+            .zip(segments)
+            .take_while(|(expected, segment)| decode(segment).eq_ignore_ascii_case(expected))
+            .count();
+        if matched == expected.len() {
+            return Ok((set, &segments[matched..]));
+        }
+        longest = longest.max(matched);
+    }
+    Err(match segments.get(longest) {
+        Some(segment) => Some(segment),
+        None => longest.checked_sub(1).map(|last| segments[last]),
+    })
+}
+
+/// An action segment's name, without the optional `microsoft.graph.` namespace.
+fn action_name(segment: &str) -> String {
+    let name = decode(segment);
+    strip_prefix_ignore_case(&name, ACTION_NAMESPACE)
+        .unwrap_or(&name)
+        .to_owned()
 }
 
 /// The Graph error for a request no route took: an unknown version root, an unknown segment, or a
@@ -257,14 +299,45 @@ mod tests {
     #[test]
     fn beta_only_actions_are_unknown_segments_on_v1() {
         assert_eq!(
-            parse(&format!("{COLLECTION}/abc/allowNextEnrollment")),
-            Err(PathError::UnknownSegment("allowNextEnrollment".into()))
+            parse(&format!("{COLLECTION}/abc/allowNextEnrollment")).unwrap_err(),
+            PathError::UnknownSegment("allowNextEnrollment".into())
         );
         assert!(
             parse(
                 "/beta/deviceManagement/windowsAutopilotDeviceIdentities/abc/allowNextEnrollment"
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn imported_identities_have_items_count_and_import_but_no_item_actions() {
+        const IMPORTED: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+        assert_eq!(
+            canonical("/BETA/devicemanagement/ImportedWindowsAutopilotDeviceIdentities/"),
+            IMPORTED
+        );
+        assert_eq!(
+            canonical(&format!("{IMPORTED}/microsoft.graph.Import")),
+            format!("{IMPORTED}/import")
+        );
+        assert_eq!(
+            canonical(&format!("{IMPORTED}('x')")),
+            format!("{IMPORTED}/x")
+        );
+        assert_eq!(
+            parse(&format!("{IMPORTED}/x/assignUserToDevice")).unwrap_err(),
+            PathError::UnknownSegment("assignUserToDevice".into())
+        );
+        // The device collection has no import.
+        assert!(matches!(
+            parse(&format!("{COLLECTION}/import")).unwrap().target,
+            Target::Item(_)
+        ));
+        assert!(
+            unrouted("PATCH", &format!("{IMPORTED}/x"))
+                .message
+                .contains("~/singleton/navigation/key with http verb PATCH")
         );
     }
 

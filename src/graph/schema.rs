@@ -17,12 +17,18 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::domain::ApiVersion;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
-use crate::domain::entity::{EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TextLimits};
+use crate::domain::entity::{
+    ComplexType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TextLimits,
+};
+use crate::domain::imported_identity::IMPORTED_IDENTITIES;
+use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
-use crate::graph::paths::{DeviceAction, KEY_PARAMETER};
+use crate::graph::paths::DeviceAction;
 
-/// Microsoft's tag for these operations.
+/// Microsoft's tag for the device identity operations.
 pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
+/// Microsoft's tag for the imported identity operations.
+pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceIdentity";
 
 /// Strings never hold [`FORBIDDEN_IN_TEXT`] (U+0000, which PostgreSQL text cannot).
 const NO_NUL: &str = "^[^\\u0000]*$";
@@ -78,6 +84,16 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
             .read_only(true)
             .into(),
+        Kind::Int32 => ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .read_only(!property.writable)
+            .into(),
+        Kind::Binary => ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .format(Some(SchemaFormat::Custom("base64url".to_owned())))
+            .into(),
+        Kind::Complex(complex) => reference(&component(version, complex.name)),
         Kind::String(limits) => {
             let mut schema = string_schema(limits, property.nullable);
             if let Some(description) = property.description {
@@ -85,6 +101,9 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
             }
             if property.secret {
                 schema = schema.write_only(true);
+            }
+            if !property.writable {
+                schema = schema.read_only(true);
             }
             schema.into()
         }
@@ -110,10 +129,28 @@ fn entity_schema(set: &EntitySet, version: ApiVersion) -> Schema {
         .into()
 }
 
-/// The enum components an entity schema of `set` on `version` refers to.
+/// A complex type's schema: its members.
+fn complex_schema(complex: &ComplexType, version: ApiVersion) -> Schema {
+    let mut object =
+        ObjectBuilder::new().title(Some(complex.name.trim_start_matches("microsoft.graph.")));
+    for member in complex.properties.iter().filter(|p| p.exists_in(version)) {
+        object = object.property(member.name, property_schema(member, version));
+    }
+    object.into()
+}
+
+/// The enum and complex-type components an entity schema of `set` on `version` refers to.
 fn enum_components(set: &EntitySet, version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
     let mut components: Vec<(String, RefOr<Schema>)> = Vec::new();
     for property in set.properties.iter().filter(|p| p.exists_in(version)) {
+        if let Kind::Complex(complex) = property.kind {
+            components.push((
+                component(version, complex.name),
+                complex_schema(complex, version).into(),
+            ));
+        }
+    }
+    for property in set.columns().filter(|p| p.exists_in(version)) {
         if let Kind::Enum(enum_type) = property.kind {
             let name = component(version, enum_type.name);
             if components.iter().all(|(known, _)| *known != name) {
@@ -214,34 +251,118 @@ fn collection_dependencies(set: &EntitySet, version: ApiVersion) -> Vec<(String,
     schemas
 }
 
-graph_schema!(
-    /// `microsoft.graph.windowsAutopilotDeviceIdentity` (v1.0).
+/// The entity and collection-page schemas of an entity set on both roots.
+macro_rules! entity_set_schemas {
+    ($set:expr, $entity_v1:ident, $entity_beta:ident, $page_v1:ident, $page_beta:ident) => {
+        graph_schema!(
+            /// The entity type (v1.0).
+            $entity_v1,
+            component(ApiVersion::V1, $set.type_name),
+            entity_schema(&$set, ApiVersion::V1),
+            entity_dependencies(&$set, ApiVersion::V1)
+        );
+        graph_schema!(
+            /// The entity type (beta).
+            $entity_beta,
+            component(ApiVersion::Beta, $set.type_name),
+            entity_schema(&$set, ApiVersion::Beta),
+            entity_dependencies(&$set, ApiVersion::Beta)
+        );
+        graph_schema!(
+            /// A page of the collection (v1.0).
+            $page_v1,
+            component(ApiVersion::V1, &format!("{}CollectionResponse", $set.type_name)),
+            collection_schema(&$set, ApiVersion::V1),
+            collection_dependencies(&$set, ApiVersion::V1)
+        );
+        graph_schema!(
+            /// A page of the collection (beta).
+            $page_beta,
+            component(ApiVersion::Beta, &format!("{}CollectionResponse", $set.type_name)),
+            collection_schema(&$set, ApiVersion::Beta),
+            collection_dependencies(&$set, ApiVersion::Beta)
+        );
+    };
+}
+
+entity_set_schemas!(
+    DEVICE_IDENTITIES,
     DeviceIdentityV1,
-    component(ApiVersion::V1, DEVICE_IDENTITIES.type_name),
-    entity_schema(&DEVICE_IDENTITIES, ApiVersion::V1),
-    entity_dependencies(&DEVICE_IDENTITIES, ApiVersion::V1)
-);
-graph_schema!(
-    /// `beta.microsoft.graph.windowsAutopilotDeviceIdentity`.
     DeviceIdentityBeta,
-    component(ApiVersion::Beta, DEVICE_IDENTITIES.type_name),
-    entity_schema(&DEVICE_IDENTITIES, ApiVersion::Beta),
-    entity_dependencies(&DEVICE_IDENTITIES, ApiVersion::Beta)
-);
-graph_schema!(
-    /// `microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse` (v1.0).
     DeviceIdentityPageV1,
-    component(ApiVersion::V1, "microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse"),
-    collection_schema(&DEVICE_IDENTITIES, ApiVersion::V1),
-    collection_dependencies(&DEVICE_IDENTITIES, ApiVersion::V1)
+    DeviceIdentityPageBeta
+);
+entity_set_schemas!(
+    IMPORTED_IDENTITIES,
+    ImportedIdentityV1,
+    ImportedIdentityBeta,
+    ImportedIdentityPageV1,
+    ImportedIdentityPageBeta
+);
+
+/// The body of `import`: the records to import.
+fn import_body_schema(version: ApiVersion) -> Schema {
+    ObjectBuilder::new()
+        .property(
+            IMPORT_PARAMETER,
+            ArrayBuilder::new()
+                .items(reference(&component(
+                    version,
+                    IMPORTED_IDENTITIES.type_name,
+                )))
+                .max_items(Some(MAX_IMPORT)),
+        )
+        .required(IMPORT_PARAMETER)
+        .into()
+}
+
+/// The answer of `import`: the new records.
+fn import_response_schema(version: ApiVersion) -> Schema {
+    ObjectBuilder::new()
+        .property(
+            "@odata.context",
+            ObjectBuilder::new().schema_type(Type::String),
+        )
+        .property(
+            "value",
+            ArrayBuilder::new().items(reference(&component(
+                version,
+                IMPORTED_IDENTITIES.type_name,
+            ))),
+        )
+        .required("value")
+        .into()
+}
+
+graph_schema!(
+    /// The body of `import` (v1.0).
+    ImportBodyV1,
+    "importRequestBody".to_owned(),
+    import_body_schema(ApiVersion::V1),
+    collection_dependencies(&IMPORTED_IDENTITIES, ApiVersion::V1)
 );
 graph_schema!(
-    /// `beta.microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse`.
-    DeviceIdentityPageBeta,
-    component(ApiVersion::Beta, "microsoft.graph.windowsAutopilotDeviceIdentityCollectionResponse"),
-    collection_schema(&DEVICE_IDENTITIES, ApiVersion::Beta),
-    collection_dependencies(&DEVICE_IDENTITIES, ApiVersion::Beta)
+    /// The body of `import` (beta).
+    ImportBodyBeta,
+    component(ApiVersion::Beta, "importRequestBody"),
+    import_body_schema(ApiVersion::Beta),
+    collection_dependencies(&IMPORTED_IDENTITIES, ApiVersion::Beta)
 );
+graph_schema!(
+    /// The answer of `import` (v1.0).
+    ImportResponseV1,
+    "importResponse".to_owned(),
+    import_response_schema(ApiVersion::V1),
+    []
+);
+graph_schema!(
+    /// The answer of `import` (beta).
+    ImportResponseBeta,
+    component(ApiVersion::Beta, "importResponse"),
+    import_response_schema(ApiVersion::Beta),
+    []
+);
+
 graph_schema!(
     /// The parameters of `assignUserToDevice`.
     AssignUserToDeviceBody,
@@ -305,15 +426,16 @@ fn filter_parameter() -> Parameter {
     )
 }
 
-/// The path parameter that names a device.
-pub fn key_parameter() -> Parameter {
+/// The path parameter that names an entity of `set`, as Microsoft names it (`{type}-id`).
+pub fn key_parameter(set: &EntitySet) -> Parameter {
     ParameterBuilder::new()
-        .name(KEY_PARAMETER)
+        .name(format!("{}-id", set.short_name()))
         .parameter_in(ParameterIn::Path)
         .required(utoipa::openapi::Required::True)
-        .description(Some(
-            "The unique identifier of windowsAutopilotDeviceIdentity",
-        ))
+        .description(Some(format!(
+            "The unique identifier of {}",
+            set.short_name()
+        )))
         .schema(Some(text()))
         .build()
 }
@@ -374,20 +496,16 @@ impl IntoParams for CountParameters {
     }
 }
 
-/// The key and the query option of a single device.
-pub struct ItemParameters;
-
-impl IntoParams for ItemParameters {
-    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        vec![
-            key_parameter(),
-            query(
-                "$select",
-                text(),
-                "Select properties to be returned, comma separated",
-            ),
-        ]
-    }
+/// The key and the query option of a single entity of `set`.
+pub fn item_parameters(set: &EntitySet) -> Vec<Parameter> {
+    vec![
+        key_parameter(set),
+        query(
+            "$select",
+            text(),
+            "Select properties to be returned, comma separated",
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -2,48 +2,34 @@
 //! device's bound actions. Each root gets thin wrappers whose attributes describe the operation on
 //! that root (its schemas and operationId).
 
-use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, delete, get, patch, post, web};
-use std::future::{Ready, ready};
-use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
-use crate::graph::error::{ErrorResponse, GraphError};
+use crate::domain::entity::EntitySet;
+use crate::graph::error::ErrorResponse;
 use crate::graph::links::ServiceRoot;
 use crate::graph::paths::DeviceAction;
 use crate::graph::schema::{
     AssignResourceAccountToDeviceBody, AssignUserToDeviceBody, CountParameters, DeviceIdentityBeta,
-    DeviceIdentityPageBeta, DeviceIdentityPageV1, DeviceIdentityV1, ItemParameters, ListParameters,
-    TAG, UpdateDevicePropertiesBodyBeta, UpdateDevicePropertiesBodyV1, create_request_example,
-    create_response_example, key_parameter,
+    DeviceIdentityPageBeta, DeviceIdentityPageV1, DeviceIdentityV1, ListParameters, TAG,
+    UpdateDevicePropertiesBodyBeta, UpdateDevicePropertiesBodyV1, create_request_example,
+    create_response_example,
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
-use crate::routes::entity_set::{self, found, parse_key};
+use crate::routes::entity_set::{self, ItemParameters, Key, Served, entity_set_routes, found};
 use crate::store::Store;
 
-/// The device key from the path.
-pub struct DeviceKey(Uuid);
+/// Device identities, for the route attributes.
+pub struct DeviceIdentities;
 
-impl utoipa::IntoParams for DeviceKey {
-    fn into_params(
-        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
-    ) -> Vec<utoipa::openapi::path::Parameter> {
-        vec![key_parameter()]
-    }
+impl Served for DeviceIdentities {
+    const SET: &'static EntitySet = &DEVICE_IDENTITIES;
 }
 
-impl FromRequest for DeviceKey {
-    type Error = GraphError;
-    type Future = Ready<Result<Self, GraphError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let raw = req.match_info().get("id").unwrap_or_default();
-        ready(parse_key(&DEVICE_IDENTITIES, raw).map(DeviceKey))
-    }
-}
+type DeviceKey = Key<DeviceIdentities>;
 
 /// POST `.../{id}/<action>`: parameters (when the action takes any) become property changes.
 async fn run_action(
@@ -56,7 +42,7 @@ async fn run_action(
     payload: web::Payload,
 ) -> Handled {
     let body = if action.takes_parameters() {
-        Some(JsonBody::from_request(&req, &mut payload.into_inner()).await?)
+        Some(<JsonBody>::from_request(&req, &mut payload.into_inner()).await?)
     } else {
         None
     };
@@ -69,90 +55,24 @@ async fn run_action(
     )
 }
 
-/// The operations both roots have, for one root. `$prefix` keeps operationIds unique across the
-/// one document that describes both (Microsoft publishes a document per root).
+/// The operations both roots have, for one root.
 macro_rules! root_operations {
     ($root:ident, $prefix:literal, $entity:ty, $page:ty, $update_properties:ty) => {
         pub mod $root {
             use super::*;
 
-            #[utoipa::path(
-                get,
-                path = "/deviceManagement/windowsAutopilotDeviceIdentities",
-                tag = TAG,
-                security(("bearer" = [])),
-                operation_id = concat!($prefix, "deviceManagement.ListWindowsAutopilotDeviceIdentities"),
-                summary = "List windowsAutopilotDeviceIdentities",
-                params(ListParameters),
-                responses(
-                    (status = 200, description = "A page of devices", body = $page),
-                    (status = "4XX", response = ErrorResponse),
-                    (status = "5XX", response = ErrorResponse),
-                )
-            )]
-            #[get("/deviceManagement/windowsAutopilotDeviceIdentities")]
-            pub async fn list(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
-                entity_set::list(&DEVICE_IDENTITIES, access.0, store, root, req).await
-            }
-
-            #[utoipa::path(
-                post,
-                path = "/deviceManagement/windowsAutopilotDeviceIdentities",
-                tag = TAG,
-                security(("bearer" = [])),
-                operation_id = concat!($prefix, "deviceManagement.CreateWindowsAutopilotDeviceIdentities"),
-                summary = "Create windowsAutopilotDeviceIdentity",
-                request_body(content = $entity, content_type = "application/json", example = create_request_example),
-                responses(
-                    (status = 201, description = "Created", body = $entity,
-                        headers(("Location" = String, description = "The URL of the new device")),
-                        example = create_response_example),
-                    (status = "4XX", response = ErrorResponse),
-                    (status = "5XX", response = ErrorResponse),
-                )
-            )]
-            #[post("/deviceManagement/windowsAutopilotDeviceIdentities")]
-            pub async fn create(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
-                entity_set::create(&DEVICE_IDENTITIES, access.0, store, root, body).await
-            }
-
-            #[utoipa::path(
-                get,
-                path = "/deviceManagement/windowsAutopilotDeviceIdentities/$count",
-                tag = TAG,
-                security(("bearer" = [])),
-                operation_id = concat!($prefix, "deviceManagement.windowsAutopilotDeviceIdentities.GetCount-0841"),
-                summary = "Get the number of the resource",
-                params(CountParameters),
-                responses(
-                    (status = 200, description = "The count", body = i64, content_type = "text/plain"),
-                    (status = "4XX", response = ErrorResponse),
-                    (status = "5XX", response = ErrorResponse),
-                )
-            )]
-            #[get("/deviceManagement/windowsAutopilotDeviceIdentities/$count")]
-            pub async fn count(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
-                entity_set::count(&DEVICE_IDENTITIES, access.0, store, root, req).await
-            }
-
-            #[utoipa::path(
-                get,
-                path = "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
-                tag = TAG,
-                security(("bearer" = [])),
-                operation_id = concat!($prefix, "deviceManagement.GetWindowsAutopilotDeviceIdentities"),
-                summary = "Get windowsAutopilotDeviceIdentity",
-                params(ItemParameters),
-                responses(
-                    (status = 200, description = "The device", body = $entity),
-                    (status = "4XX", response = ErrorResponse),
-                    (status = "5XX", response = ErrorResponse),
-                )
-            )]
-            #[get("/deviceManagement/windowsAutopilotDeviceIdentities/{id}")]
-            pub async fn get(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: DeviceKey, req: HttpRequest) -> Handled {
-                entity_set::get(&DEVICE_IDENTITIES, access.0, store, root, key.0, req).await
-            }
+            entity_set_routes!(
+                set: DeviceIdentities, prefix: $prefix, tag: TAG,
+                collection: "/deviceManagement/windowsAutopilotDeviceIdentities",
+                count: "/deviceManagement/windowsAutopilotDeviceIdentities/$count",
+                item: "/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
+                documented_item: "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
+                names: ("windowsAutopilotDeviceIdentities", "windowsAutopilotDeviceIdentity", "WindowsAutopilotDeviceIdentities"),
+                count_id: "GetCount-0841",
+                described: ("A page of devices", "The device", "The URL of the new device"),
+                entity: $entity, page: $page,
+                create_examples: (create_request_example, create_response_example)
+            );
 
             #[utoipa::path(
                 patch,
@@ -172,25 +92,6 @@ macro_rules! root_operations {
             #[patch("/deviceManagement/windowsAutopilotDeviceIdentities/{id}")]
             pub async fn update(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, key: DeviceKey, body: JsonBody) -> Handled {
                 entity_set::update(&DEVICE_IDENTITIES, access.0, store, root, key.0, body).await
-            }
-
-            #[utoipa::path(
-                delete,
-                path = "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
-                tag = TAG,
-                security(("bearer" = [])),
-                operation_id = concat!($prefix, "deviceManagement.DeleteWindowsAutopilotDeviceIdentities"),
-                summary = "Delete windowsAutopilotDeviceIdentity",
-                params(DeviceKey),
-                responses(
-                    (status = 204, description = "Success"),
-                    (status = "4XX", response = ErrorResponse),
-                    (status = "5XX", response = ErrorResponse),
-                )
-            )]
-            #[delete("/deviceManagement/windowsAutopilotDeviceIdentities/{id}")]
-            pub async fn delete(access: WriteAccess, store: web::Data<Store>, key: DeviceKey) -> Handled {
-                entity_set::delete(&DEVICE_IDENTITIES, access.0, store, key.0).await
             }
 
             action!($prefix, assign_user_to_device, "assignUserToDevice", "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/assignUserToDevice", AssignUserToDevice, body = AssignUserToDeviceBody);

@@ -8,7 +8,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::graph::error::{ErrorResponse, ODataError};
-use crate::graph::schema::TAG;
+use crate::graph::schema::{IMPORTED_TAG, TAG};
 
 pub const DOCUMENT_PATH: &str = "/openapi.json";
 const SWAGGER_UI: &str = "/swagger-ui/";
@@ -23,7 +23,10 @@ const SWAGGER_UI: &str = "/swagger-ui/";
     ),
     components(responses(ErrorResponse), schemas(ODataError)),
     modifiers(&BearerScheme),
-    tags((name = TAG, description = "Windows Autopilot device identities"))
+    tags(
+        (name = TAG, description = "Windows Autopilot device identities"),
+        (name = IMPORTED_TAG, description = "Hardware hash uploads, processed into device identities in the background")
+    )
 )]
 struct Base;
 

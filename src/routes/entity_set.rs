@@ -1,8 +1,13 @@
-//! The operations every entity set has, for any set: list, `$count`, create, get, update, delete.
-//! A set's route table calls these with its own [`EntitySet`].
+//! The operations every entity set has, for any set: list, `$count`, create, get, update, delete;
+//! the key extractor and item parameters of a set; and [`entity_set_routes!`], which writes a
+//! root's thin, documented wrappers for a set.
 
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use std::future::{Ready, ready};
+use std::marker::PhantomData;
+use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
 use crate::domain::Tenant;
@@ -13,13 +18,46 @@ use crate::graph::entity::{CollectionPage, EntityView, parse_entity_body, parse_
 use crate::graph::error::GraphError;
 use crate::graph::links::ServiceRoot;
 use crate::graph::odata::options::{Endpoint, QueryOptions};
+use crate::graph::schema::{item_parameters, key_parameter};
 use crate::routes::body::JsonBody;
 use crate::store::Store;
 
-/// The key of an item as the path gives it. A key that is not a GUID names no entity: 404 like any
+/// An entity set served under the roots, as a type the route attributes can name.
+pub trait Served: 'static {
+    const SET: &'static EntitySet;
+}
+
+/// The key of an item of `S` from the path. A key that is not a GUID names no entity: 404 like any
 /// other.
-pub fn parse_key(set: &EntitySet, raw: &str) -> Result<Uuid, GraphError> {
-    Uuid::parse_str(raw).map_err(|_| GraphError::entity_not_found(set, raw))
+pub struct Key<S>(pub Uuid, PhantomData<S>);
+
+impl<S: Served> FromRequest for Key<S> {
+    type Error = GraphError;
+    type Future = Ready<Result<Self, GraphError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let raw = req.match_info().get("id").unwrap_or_default();
+        ready(
+            Uuid::parse_str(raw)
+                .map(|id| Key(id, PhantomData))
+                .map_err(|_| GraphError::entity_not_found(S::SET, raw)),
+        )
+    }
+}
+
+impl<S: Served> utoipa::IntoParams for Key<S> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![key_parameter(S::SET)]
+    }
+}
+
+/// The parameters of a GET of one item of `S`: its key and `$select`.
+pub struct ItemParameters<S>(PhantomData<S>);
+
+impl<S: Served> utoipa::IntoParams for ItemParameters<S> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        item_parameters(S::SET)
+    }
 }
 
 /// 204 when the entity was there, else its 404.
@@ -188,3 +226,120 @@ pub async fn delete(
 ) -> Result<HttpResponse, GraphError> {
     found(set, store.delete(set, tenant, id).await?, id)
 }
+
+/// A root's list, create, `$count`, get and delete of one entity set, each a thin wrapper over the
+/// generic operation whose attributes describe it on that root: its route, Microsoft's operationId
+/// (`$prefix` keeps them unique across the one document that describes both roots, where Microsoft
+/// publishes a document per root) and its schemas. actix's route attributes take only literal paths
+/// (with their own `{id}`, as actix parameter names cannot hold Microsoft's `-`), hence the routes
+/// beside the documented paths.
+macro_rules! entity_set_routes {
+    (
+        set: $set:ty, prefix: $prefix:literal, tag: $tag:expr,
+        collection: $collection:literal, count: $count:literal, item: $item:literal,
+        documented_item: $documented_item:literal,
+        names: ($plural:literal, $singular:literal, $pascal_plural:literal), count_id: $count_id:literal,
+        described: ($page_description:literal, $item_description:literal, $location_description:literal),
+        entity: $entity:ty, page: $page:ty
+        $(, create_examples: ($request_example:expr, $response_example:expr))?
+    ) => {
+        #[utoipa::path(
+            get,
+            path = $collection,
+            tag = $tag,
+            security(("bearer" = [])),
+            operation_id = concat!($prefix, "deviceManagement.List", $pascal_plural),
+            summary = concat!("List ", $plural),
+            params(ListParameters),
+            responses(
+                (status = 200, description = $page_description, body = $page),
+                (status = "4XX", response = ErrorResponse),
+                (status = "5XX", response = ErrorResponse),
+            )
+        )]
+        #[get($collection)]
+        pub async fn list(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
+            entity_set::list(<$set>::SET, access.0, store, root, req).await
+        }
+
+        #[utoipa::path(
+            post,
+            path = $collection,
+            tag = $tag,
+            security(("bearer" = [])),
+            operation_id = concat!($prefix, "deviceManagement.Create", $pascal_plural),
+            summary = concat!("Create ", $singular),
+            request_body(content = $entity, content_type = "application/json" $(, example = $request_example)?),
+            responses(
+                (status = 201, description = "Created", body = $entity,
+                    headers(("Location" = String, description = $location_description))
+                    $(, example = $response_example)?),
+                (status = "4XX", response = ErrorResponse),
+                (status = "5XX", response = ErrorResponse),
+            )
+        )]
+        #[post($collection)]
+        pub async fn create(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
+            entity_set::create(<$set>::SET, access.0, store, root, body).await
+        }
+
+        #[utoipa::path(
+            get,
+            path = $count,
+            tag = $tag,
+            security(("bearer" = [])),
+            operation_id = concat!($prefix, "deviceManagement.", $plural, ".", $count_id),
+            summary = "Get the number of the resource",
+            params(CountParameters),
+            responses(
+                (status = 200, description = "The count", body = i64, content_type = "text/plain"),
+                (status = "4XX", response = ErrorResponse),
+                (status = "5XX", response = ErrorResponse),
+            )
+        )]
+        #[get($count)]
+        pub async fn count(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
+            entity_set::count(<$set>::SET, access.0, store, root, req).await
+        }
+
+        #[utoipa::path(
+            get,
+            path = $documented_item,
+            tag = $tag,
+            security(("bearer" = [])),
+            operation_id = concat!($prefix, "deviceManagement.Get", $pascal_plural),
+            summary = concat!("Get ", $singular),
+            params(ItemParameters<$set>),
+            responses(
+                (status = 200, description = $item_description, body = $entity),
+                (status = "4XX", response = ErrorResponse),
+                (status = "5XX", response = ErrorResponse),
+            )
+        )]
+        #[get($item)]
+        pub async fn get(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<$set>, req: HttpRequest) -> Handled {
+            entity_set::get(<$set>::SET, access.0, store, root, key.0, req).await
+        }
+
+        #[utoipa::path(
+            delete,
+            path = $documented_item,
+            tag = $tag,
+            security(("bearer" = [])),
+            operation_id = concat!($prefix, "deviceManagement.Delete", $pascal_plural),
+            summary = concat!("Delete ", $singular),
+            params(Key<$set>),
+            responses(
+                (status = 204, description = "Success"),
+                (status = "4XX", response = ErrorResponse),
+                (status = "5XX", response = ErrorResponse),
+            )
+        )]
+        #[delete($item)]
+        pub async fn delete(access: WriteAccess, store: web::Data<Store>, key: Key<$set>) -> Handled {
+            entity_set::delete(<$set>::SET, access.0, store, key.0).await
+        }
+    };
+}
+
+pub(crate) use entity_set_routes;

@@ -9,6 +9,7 @@ pub mod docs;
 mod entity_set;
 mod extract;
 mod health;
+mod imported_identities;
 pub mod middleware;
 mod store_errors;
 
@@ -19,6 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
 use device_identities::{beta, beta_actions, v1};
+use imported_identities::{beta as imported_beta, v1 as imported_v1};
 
 type Handled = Result<HttpResponse, GraphError>;
 
@@ -39,7 +41,13 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(v1::delete)
                 .service(v1::assign_user_to_device)
                 .service(v1::unassign_user_from_device)
-                .service(v1::update_device_properties),
+                .service(v1::update_device_properties)
+                .service(imported_v1::list)
+                .service(imported_v1::create)
+                .service(imported_v1::count)
+                .service(imported_v1::import)
+                .service(imported_v1::get)
+                .service(imported_v1::delete),
         )
         .service(
             scope::scope("/beta")
@@ -55,6 +63,12 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(beta::update_device_properties)
                 .service(beta_actions::allow_next_enrollment)
                 .service(beta_actions::assign_resource_account_to_device)
-                .service(beta_actions::unassign_resource_account_from_device),
+                .service(beta_actions::unassign_resource_account_from_device)
+                .service(imported_beta::list)
+                .service(imported_beta::create)
+                .service(imported_beta::count)
+                .service(imported_beta::import)
+                .service(imported_beta::get)
+                .service(imported_beta::delete),
         );
 }

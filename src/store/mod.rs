@@ -19,6 +19,7 @@ use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
 pub(crate) mod filter;
 mod grouped;
+mod imports;
 
 use grouped::{GroupStatement, Grouped};
 
@@ -91,8 +92,7 @@ pub fn is_unreachable(error: &sqlx::Error) -> bool {
 
 /// The columns an entity is read from, in its set's order; a secret column is never read back.
 fn select_columns(set: &EntitySet) -> String {
-    set.properties
-        .iter()
+    set.columns()
         .map(|p| if p.secret { "NULL" } else { p.column })
         .collect::<Vec<_>>()
         .join(", ")
@@ -182,6 +182,26 @@ impl Store {
         self.creates.submit((set, tenant, assignments)).await
     }
 
+    /// Inserts several entities in one transaction: all of them, or none.
+    pub async fn create_all(
+        &self,
+        set: &'static EntitySet,
+        tenant: Tenant,
+        entities: Vec<Vec<Assignment>>,
+    ) -> Result<Vec<Entity>, StoreError> {
+        let requests: Vec<_> = entities
+            .into_iter()
+            .map(|assignments| (set, tenant, assignments))
+            .collect();
+        let mut tx = self.pool()?.begin().await?;
+        let created = insert(&mut tx, set, &requests.iter().collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
     /// Sets the given properties of an entity; false when the tenant has no such entity.
     pub async fn update(
         &self,
@@ -190,14 +210,14 @@ impl Store {
         id: Uuid,
         assignments: &[Assignment],
     ) -> Result<bool, StoreError> {
+        let mut binds = vec![Value::Guid(tenant.0), Value::Guid(id)];
         let mut sql = format!("UPDATE {} SET updated_at = now()", set.table);
-        for (i, assignment) in assignments.iter().enumerate() {
-            sql.push_str(&format!(", {} = ${}", assignment.property.column, i + 3));
+        for assignment in assignments {
+            let value = placeholder(&mut binds, &assignment.value);
+            sql.push_str(&format!(", {} = {value}", assignment.property.column));
         }
         sql.push_str(" WHERE tenant_id = $1 AND id = $2");
-        let key = [Value::Guid(tenant.0), Value::Guid(id)];
-        let values = key.iter().chain(assignments.iter().map(|a| &a.value));
-        let done = bind_values(sqlx::query(AssertSqlSafe(sql)), values)
+        let done = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
             .execute(self.pool()?)
             .await?;
         Ok(done.rows_affected() == 1)
@@ -369,8 +389,7 @@ async fn insert(
 ) -> Result<Vec<Result<Entity, StoreError>>, sqlx::Error> {
     // Every column any request sets; a request that does not set one takes its DEFAULT.
     let columns: Vec<&Property> = set
-        .properties
-        .iter()
+        .columns()
         .filter(|p| {
             requests
                 .iter()
@@ -387,7 +406,7 @@ async fn insert(
         ];
         for column in &columns {
             row.push(match assignments.iter().find(|a| a.property == *column) {
-                Some(assignment) => push_bind(&mut binds, assignment.value.clone()),
+                Some(assignment) => placeholder(&mut binds, &assignment.value),
                 None => "DEFAULT".to_owned(),
             });
         }
@@ -459,7 +478,7 @@ async fn read(
         .fetch_all(connection)
         .await?
     {
-        let tenant: Uuid = row.try_get(set.properties.len())?;
+        let tenant: Uuid = row.try_get(set.columns().count())?;
         let entity = entity_from_row(set, &row)?;
         found.insert((tenant, entity.id()), entity);
     }
@@ -483,6 +502,15 @@ fn sql_direction(direction: Direction) -> &'static str {
     match direction {
         Direction::Asc => "ASC",
         Direction::Desc => "DESC",
+    }
+}
+
+/// Where a written value goes in a statement: NULL itself (which fits a column of any type, where a
+/// bound NULL would carry the type of its Rust value), else a bound parameter.
+fn placeholder(binds: &mut Vec<Value>, value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".to_owned(),
+        value => push_bind(binds, value.clone()),
     }
 }
 
@@ -554,6 +582,8 @@ fn bind_values<'q>(
             Value::Guid(id) => query.bind(id),
             Value::Text(text) => query.bind(text.as_str()),
             Value::DateTime(t) => query.bind(t),
+            Value::Int32(n) => query.bind(n),
+            Value::Bytes(bytes) => query.bind(bytes.as_slice()),
         };
     }
     query
@@ -561,8 +591,7 @@ fn bind_values<'q>(
 
 fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<Entity, sqlx::Error> {
     let values = set
-        .properties
-        .iter()
+        .columns()
         .enumerate()
         .map(|(i, property)| {
             Ok(match property.kind {
@@ -572,6 +601,11 @@ fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<Entity, sqlx:
                 Kind::String(_) | Kind::Enum(_) => row
                     .try_get::<Option<String>, _>(i)?
                     .map_or(Value::Null, Value::Text),
+                Kind::Int32 => Value::Int32(row.try_get(i)?),
+                Kind::Binary => row
+                    .try_get::<Option<Vec<u8>>, _>(i)?
+                    .map_or(Value::Null, Value::Bytes),
+                Kind::Complex(_) => unreachable!("columns() lists a complex property's members"),
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;

@@ -303,15 +303,21 @@ fn type_name(property: &Property) -> &'static str {
         Kind::String(_) => "Edm.String",
         Kind::Enum(enum_type) => enum_type.name,
         Kind::DateTime => "Edm.DateTimeOffset",
+        Kind::Int32 => "Edm.Int32",
+        Kind::Binary => "Edm.Binary",
+        Kind::Complex(complex) => complex.name,
     }
 }
 
+/// A property name, or a path of names (`state/deviceImportStatus`).
 fn is_identifier(word: &str) -> bool {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    word.split('/').all(|name| {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, the only GUID form accepted without quotes.
@@ -616,10 +622,10 @@ impl<'a> Parser<'a> {
         Ok(Operand::Literal(literal))
     }
 
-    /// A property this version shows and filters on, by its exact name.
+    /// A property this version shows and filters on, by its exact name or `complex/member` path.
     fn property(&self, name: &str) -> Result<&'static Property, GraphError> {
         self.set
-            .property(name)
+            .property_at(name)
             .filter(|p| p.exists_in(self.version) && p.filterable)
             .ok_or_else(|| {
                 invalid(format!(
@@ -653,6 +659,12 @@ impl<'a> Parser<'a> {
                 "eq, ne, gt, ge, lt or le",
                 "a DateTimeOffset such as 2024-01-02T03:04:05Z",
             ),
+            Kind::Int32 | Kind::Binary | Kind::Complex(_) => {
+                return Err(invalid(format!(
+                    "'{name}' (of type '{}') cannot be used in $filter.",
+                    type_name(property)
+                )));
+            }
         };
         if property.kind != Kind::DateTime && !is_equality(op) {
             return Err(invalid(format!(
@@ -668,7 +680,8 @@ impl<'a> Parser<'a> {
                 literal.describe(),
                 type_name(property)
             );
-            if matches!(literal, Literal::Boolean | Literal::Number) {
+            let numeric = self.set.columns().any(|p| p.kind == Kind::Int32);
+            if matches!(literal, Literal::Boolean | Literal::Number) && !numeric {
                 message.push_str(&format!(
                     " No property of '{}' is Boolean or numeric.",
                     self.set.type_name
@@ -696,10 +709,7 @@ impl<'a> Parser<'a> {
                     other => return Err(mismatch(&other)),
                 };
                 if !enum_type.accepts(self.version, &member) {
-                    let mut members = enum_type.members.to_vec();
-                    if self.version == ApiVersion::Beta {
-                        members.extend(enum_type.beta_members);
-                    }
+                    let members: Vec<&str> = enum_type.members_on(self.version).collect();
                     return Err(invalid(format!(
                         "{} is not a member of enum type '{}' of '{name}'. Members \
                          (case-sensitive): {}.",

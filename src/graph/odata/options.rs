@@ -356,6 +356,9 @@ fn encode_skip_token(order_by: &[OrderKey], last: &[Value]) -> String {
             Value::Guid(id) => Json::String(id.to_string()),
             Value::Text(text) => Json::String(text.clone()),
             Value::DateTime(t) => Json::String(t.to_rfc3339()),
+            Value::Int32(n) => Json::from(*n),
+            // No binary property is orderable, so none is in a cursor.
+            Value::Bytes(_) => Json::Null,
         })
         .collect();
     let document = serde_json::json!({ "o": order_signature(order_by), "v": values });
@@ -402,6 +405,11 @@ fn decode_skip_token(token: &str, order_by: &[OrderKey]) -> Result<Vec<Value>, G
             (Kind::String(_) | Kind::Enum(_), Json::String(s)) if !s.contains('\0') => {
                 Ok(Value::Text(s.clone()))
             }
+            (Kind::Int32, Json::Number(n)) => n
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .map(Value::Int32)
+                .ok_or_else(invalid),
             _ => Err(invalid()),
         })
         .collect()

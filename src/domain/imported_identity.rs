@@ -1,0 +1,70 @@
+//! `microsoft.graph.importedWindowsAutopilotDeviceIdentity` as a table (workflows spec section 1):
+//! the hardware hash upload that real devices enter Autopilot through, and its processing state.
+
+use super::ApiVersion;
+use super::entity::{Alias, ComplexType, EntitySet, EnumType, Kind, Property, TEXT};
+
+pub static IMPORT_STATUS: EnumType = EnumType {
+    name: "microsoft.graph.importedWindowsAutopilotDeviceIdentityImportStatus",
+    members: &["unknown", "pending", "partial", "complete", "error"],
+    beta_members: &[],
+};
+
+const fn text(name: &'static str, column: &'static str) -> Property {
+    Property::new(name, column, Kind::String(TEXT))
+}
+
+/// Where processing stands. A new record is `unknown` with empty strings and code 0 (scripts poll
+/// while it is `unknown`), the columns' defaults.
+pub static IMPORT_STATE: ComplexType = ComplexType {
+    name: "microsoft.graph.importedWindowsAutopilotDeviceIdentityState",
+    properties: &[
+        Property::new(
+            "deviceImportStatus",
+            "device_import_status",
+            Kind::Enum(&IMPORT_STATUS),
+        )
+        .read_only(),
+        text("deviceRegistrationId", "device_registration_id")
+            .not_null()
+            .read_only(),
+        Property {
+            filterable: false,
+            ..Property::new("deviceErrorCode", "device_error_code", Kind::Int32).read_only()
+        },
+        text("deviceErrorName", "device_error_name")
+            .not_null()
+            .read_only(),
+    ],
+};
+
+/// The imported identities of a tenant. Client-sent `id`, `importId` and `state` are ignored: the
+/// server sets `importId` (the record's own id, or the id shared by one `import` call's records).
+pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
+    type_name: "microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+    description: "Imported windows autopilot devices: a hardware hash uploaded for Autopilot, and \
+                  where its processing stands.",
+    path: "deviceManagement/importedWindowsAutopilotDeviceIdentities",
+    table: "imported_device_identities",
+    properties: &[
+        Property::key(),
+        text("assignedUserPrincipalName", "assigned_user_principal_name"),
+        text("groupTag", "group_tag"),
+        Property {
+            filterable: false,
+            orderable: false,
+            ..Property::new("hardwareIdentifier", "hardware_identifier", Kind::Binary)
+        },
+        text("importId", "import_id").not_null().read_only(),
+        text("productKey", "product_key"),
+        text("serialNumber", "serial_number"),
+        Property::complex("state", &IMPORT_STATE),
+    ],
+    aliases: &[Alias {
+        name: "orderIdentifier",
+        property: "groupTag",
+        version: ApiVersion::Beta,
+    }],
+    unique: None,
+    internal_columns: &["pending"],
+};

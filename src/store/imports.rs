@@ -1,0 +1,186 @@
+//! Processing imported identities: claiming the records that are due, creating their device
+//! identities and recording each outcome, all in one transaction per batch. `FOR UPDATE SKIP
+//! LOCKED` lets every instance take a share of the queue and no record twice; a transaction cut
+//! short (a crash, SIGKILL) leaves its records pending for the next attempt.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use uuid::Uuid;
+
+use super::{Store, StoreError};
+use crate::domain::import::{ALREADY_ASSIGNED, ImportOutcome, ImportRecord, SerialOwner};
+
+/// The channel the migration's trigger notifies when records are inserted.
+const CHANNEL: &str = "autopilot_imports";
+
+/// A claimed record.
+#[derive(sqlx::FromRow)]
+struct Pending {
+    id: Uuid,
+    tenant_id: Uuid,
+    serial_number: Option<String>,
+    product_key: Option<String>,
+    hardware_identifier: Option<Vec<u8>>,
+    group_tag: Option<String>,
+    assigned_user_principal_name: Option<String>,
+}
+
+impl Store {
+    /// Processes at most `limit` records created at least `delay` ago, oldest first; returns how
+    /// many it processed.
+    pub async fn process_imports(&self, delay: Duration, limit: i64) -> Result<usize, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        let claimed: Vec<Pending> = sqlx::query_as(
+            "SELECT id, tenant_id, serial_number, product_key, hardware_identifier, group_tag, \
+                    assigned_user_principal_name \
+             FROM imported_device_identities \
+             WHERE pending AND created_at <= now() - make_interval(secs => $1) \
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(delay.as_secs_f64())
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+
+        // Who owns each serial now, in any tenant; then the batch's own claims, in order.
+        let serials: Vec<String> = claimed
+            .iter()
+            .filter_map(|r| r.serial_number.as_deref().map(str::to_lowercase))
+            .collect();
+        let mut owners: HashMap<String, Vec<Uuid>> = HashMap::new();
+        for (tenant, serial) in sqlx::query_as::<_, (Uuid, String)>(
+            "SELECT tenant_id, lower(serial_number) FROM device_identities \
+             WHERE lower(serial_number) = ANY($1)",
+        )
+        .bind(&serials)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            owners.entry(serial).or_default().push(tenant);
+        }
+        let mut outcomes: Vec<ImportOutcome> = Vec::with_capacity(claimed.len());
+        for record in &claimed {
+            let serial = record.serial_number.as_deref().map(str::to_lowercase);
+            let owner = match serial.as_ref().and_then(|s| owners.get(s)) {
+                None => SerialOwner::Nobody,
+                Some(tenants) if tenants.contains(&record.tenant_id) => SerialOwner::ThisTenant,
+                Some(_) => SerialOwner::OtherTenant,
+            };
+            let outcome = ImportRecord {
+                serial_number: record.serial_number.as_deref(),
+                product_key: record.product_key.as_deref(),
+                hardware_identifier: record.hardware_identifier.as_deref(),
+            }
+            .outcome(owner);
+            if let (ImportOutcome::Complete, Some(serial)) = (outcome, serial) {
+                owners.entry(serial).or_default().push(record.tenant_id);
+            }
+            outcomes.push(outcome);
+        }
+
+        // The devices, with ids chosen here; a row the unique index refuses lost to a device
+        // created meanwhile outside this batch, which makes its record a 806.
+        let completing: Vec<(&Pending, Uuid)> = claimed
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| **outcome == ImportOutcome::Complete)
+            .map(|(record, _)| (record, Uuid::new_v4()))
+            .collect();
+        let column = |f: fn(&Pending) -> Option<String>| -> Vec<Option<String>> {
+            completing.iter().map(|(record, _)| f(record)).collect()
+        };
+        let created: Vec<Uuid> = sqlx::query_scalar(
+            "INSERT INTO device_identities (id, tenant_id, serial_number, group_tag, product_key, \
+                                            user_principal_name, hardware_identifier) \
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
+                                  $6::text[], $7::bytea[]) \
+             ON CONFLICT (tenant_id, lower(serial_number)) DO NOTHING RETURNING id",
+        )
+        .bind(completing.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+        .bind(
+            completing
+                .iter()
+                .map(|(r, _)| r.tenant_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|r| r.serial_number.clone()))
+        .bind(column(|r| r.group_tag.clone()))
+        .bind(column(|r| r.product_key.clone()))
+        .bind(column(|r| r.assigned_user_principal_name.clone()))
+        .bind(
+            completing
+                .iter()
+                .map(|(r, _)| r.hardware_identifier.clone())
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let device_of: HashMap<Uuid, Uuid> = completing
+            .iter()
+            .filter(|(_, device)| created.contains(device))
+            .map(|(record, device)| (record.id, *device))
+            .collect();
+
+        let mut ids = Vec::with_capacity(claimed.len());
+        let mut statuses = Vec::with_capacity(claimed.len());
+        let mut registrations = Vec::with_capacity(claimed.len());
+        let mut codes = Vec::with_capacity(claimed.len());
+        let mut names = Vec::with_capacity(claimed.len());
+        for (record, outcome) in claimed.iter().zip(outcomes) {
+            let device = device_of.get(&record.id);
+            let outcome = match (outcome, device) {
+                (ImportOutcome::Complete, None) => ALREADY_ASSIGNED,
+                (outcome, _) => outcome,
+            };
+            let (code, name) = outcome.error_code_and_name();
+            ids.push(record.id);
+            statuses.push(outcome.status());
+            registrations.push(device.map(Uuid::to_string).unwrap_or_default());
+            codes.push(code);
+            names.push(name);
+        }
+        sqlx::query(
+            "UPDATE imported_device_identities AS r \
+             SET device_import_status = u.status, device_registration_id = u.registration, \
+                 device_error_code = u.code, device_error_name = u.name, pending = false, \
+                 updated_at = now() \
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[]) \
+                  AS u(id, status, registration, code, name) \
+             WHERE r.id = u.id",
+        )
+        .bind(&ids)
+        .bind(&statuses)
+        .bind(&registrations)
+        .bind(&codes)
+        .bind(&names)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(claimed.len())
+    }
+
+    /// How long until the oldest pending record is due with `delay`: zero when one is due now,
+    /// `None` when nothing is pending.
+    pub async fn next_import_due(&self, delay: Duration) -> Result<Option<Duration>, StoreError> {
+        let seconds: Option<f64> = sqlx::query_scalar(
+            "SELECT extract(epoch FROM min(created_at) + make_interval(secs => $1) - now())::float8 \
+             FROM imported_device_identities WHERE pending",
+        )
+        .bind(delay.as_secs_f64())
+        .fetch_one(self.pool()?)
+        .await?;
+        Ok(seconds.map(|s| Duration::try_from_secs_f64(s.max(0.0)).unwrap_or_default()))
+    }
+
+    /// A listener woken when records are inserted, by any instance.
+    pub async fn import_listener(&self) -> Result<PgListener, StoreError> {
+        let mut listener = PgListener::connect_with(self.pool()?).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
+    }
+}
