@@ -32,9 +32,10 @@ impl Run {
     }
 }
 
-/// `autopilot-registry serve` on port 0, logging warnings and errors to `stderr`; returns the child
-/// and its base URL once it is ready. Blocks: from async code, call it on `spawn_blocking`.
-pub fn start_service(database_url: &str, stderr: Stdio) -> (Child, String) {
+/// `autopilot-registry serve` on port 0 with `options`, logging warnings and errors to `stderr`;
+/// returns the child and its base URL once it is ready. Blocks: from async code, call it on
+/// `spawn_blocking`.
+pub fn start_service(database_url: &str, options: &[&str], stderr: Stdio) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_autopilot-registry"))
         .args([
             "serve",
@@ -43,6 +44,7 @@ pub fn start_service(database_url: &str, stderr: Stdio) -> (Child, String) {
             "--database-url",
             database_url,
         ])
+        .args(options)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(stderr)

@@ -14,7 +14,7 @@ async fn a_database_error_is_logged_once_with_its_cause_and_request_id() {
     let database_url = fresh_database().await;
     let url = database_url.clone();
     let (mut service, base) =
-        tokio::task::spawn_blocking(move || start_service(&url, Stdio::piped()))
+        tokio::task::spawn_blocking(move || start_service(&url, &[], Stdio::piped()))
             .await
             .unwrap();
     let stderr = drain(service.stderr.take().unwrap());

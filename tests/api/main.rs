@@ -15,6 +15,8 @@ mod fuzz;
 mod get;
 mod health;
 mod helpers;
+mod import_processing;
+mod imports;
 mod list;
 mod load;
 mod logging;

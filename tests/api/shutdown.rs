@@ -18,7 +18,7 @@ async fn sigterm_under_load_finishes_in_flight_creates_and_acknowledges_only_com
     let database_url = fresh_database().await;
     let url = database_url.clone();
     let (mut service, base) =
-        tokio::task::spawn_blocking(move || start_service(&url, Stdio::null()))
+        tokio::task::spawn_blocking(move || start_service(&url, &[], Stdio::null()))
             .await
             .unwrap();
     let load = CreateLoad::start(&format!("{base}/v1.0/{COLLECTION}"), LOAD_TASKS);
