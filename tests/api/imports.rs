@@ -38,6 +38,11 @@ async fn json_of(response: reqwest::Response, status: StatusCode) -> Json {
     response.json().await.unwrap()
 }
 
+/// GETs `path`, which must answer 200, and returns its body.
+async fn get_ok(app: &TestApp, path: &str) -> Json {
+    json_of(send(app, Method::GET, path, None).await, StatusCode::OK).await
+}
+
 /// POSTs one record and returns it.
 pub async fn import_one(app: &TestApp, version: &str, record: Json) -> Json {
     let response = send(
@@ -54,17 +59,7 @@ pub async fn import_one(app: &TestApp, version: &str, record: Json) -> Json {
 pub async fn processed(app: &TestApp, version: &str, id: &str) -> Json {
     let deadline = Instant::now() + PROCESSED_WITHIN;
     loop {
-        let record = json_of(
-            send(
-                app,
-                Method::GET,
-                &format!("{version}/{IMPORTED}/{id}"),
-                None,
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        let record = get_ok(app, &format!("{version}/{IMPORTED}/{id}")).await;
         if record["state"]["deviceImportStatus"] != "unknown" {
             return record;
         }
@@ -125,11 +120,7 @@ async fn a_posted_record_is_unknown_then_complete_with_its_device() {
     );
 
     // Still unknown within the delay, as scripts expect to see while they poll.
-    let early = json_of(
-        send(&app, Method::GET, &format!("beta/{IMPORTED}/{id}"), None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let early = get_ok(&app, &format!("beta/{IMPORTED}/{id}")).await;
     assert_eq!(early["state"]["deviceImportStatus"], "unknown");
 
     let record = processed(&app, "beta", id).await;
@@ -138,17 +129,7 @@ async fn a_posted_record_is_unknown_then_complete_with_its_device() {
         ("complete".into(), 0, String::new())
     );
     let device_id = record["state"]["deviceRegistrationId"].as_str().unwrap();
-    let device = json_of(
-        send(
-            &app,
-            Method::GET,
-            &format!("beta/{DEVICES}/{device_id}"),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let device = get_ok(&app, &format!("beta/{DEVICES}/{device_id}")).await;
     assert_eq!(device["serialNumber"], "IMP-1");
     assert_eq!(device["productKey"], "PK-1");
     assert_eq!(device["groupTag"], "Kiosk");
@@ -479,18 +460,12 @@ async fn lists_filter_on_serial_group_tag_import_and_status() {
     let serials = |filter: String| {
         let app = &app;
         async move {
-            let page = json_of(
-                send(
-                    app,
-                    Method::GET,
-                    &format!(
-                        "beta/{IMPORTED}?$filter={}&$orderby=serialNumber",
-                        urlencode(&filter)
-                    ),
-                    None,
-                )
-                .await,
-                StatusCode::OK,
+            let page = get_ok(
+                app,
+                &format!(
+                    "beta/{IMPORTED}?$filter={}&$orderby=serialNumber",
+                    urlencode(&filter)
+                ),
             )
             .await;
             page["value"]
@@ -530,17 +505,7 @@ async fn lists_filter_on_serial_group_tag_import_and_status() {
     .await;
     assert_eq!(count.text().await.unwrap(), "2");
     // $select names top-level properties, the complex one included.
-    let selected = json_of(
-        send(
-            &app,
-            Method::GET,
-            &format!("beta/{IMPORTED}?$select=serialNumber,state"),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let selected = get_ok(&app, &format!("beta/{IMPORTED}?$select=serialNumber,state")).await;
     let first = selected["value"][0].as_object().unwrap();
     assert_eq!(first.len(), 2, "{first:?}");
     assert!(first["state"]["deviceImportStatus"].is_string());
