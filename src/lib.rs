@@ -3,10 +3,12 @@
 //!
 //! A request travels one way: `routes` (actix handlers, extractors, middleware; assembled in `app`)
 //! → `graph` (the wire contract) → `domain` (entity-set tables, parsed queries) ← `store`
-//! (PostgreSQL). The routes call the store with what the wire contract parsed.
+//! (PostgreSQL). The routes call the store with what the wire contract parsed. `client` is the
+//! other side of the import: it reads the Autopilot CSV files devices are uploaded from.
 
 pub mod app;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod domain;
 pub mod embedded;
