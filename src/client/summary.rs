@@ -178,10 +178,11 @@ impl fmt::Display for Summary {
                 writeln!(f, "  line {}: {}", row.line, row.reason)?;
             }
         }
+        // The import ids find the records that are left; deleted ones need no finding.
         let import_ids = self.import_ids.join(", ");
         match &self.records {
             _ if self.import_ids.is_empty() => writeln!(f, "nothing uploaded"),
-            Records::Deleted => writeln!(f, "import records deleted (imports {import_ids})"),
+            Records::Deleted => writeln!(f, "import records deleted"),
             Records::Kept => writeln!(f, "import records kept (imports {import_ids})"),
             Records::NotAllDeleted { left, error } => writeln!(
                 f,
@@ -266,7 +267,7 @@ mod tests {
              MissingZtdSerialNumberAndProductKey (803): 1\n  line 4: (no serial number)\n\
              ZtdDeviceAlreadyAssigned (806): 2\n  line 3: SN2\n  line 7: SN6\n\
              malformed: 1\n  line 6: the hardware hash is not base64: '!' at character 4\n\
-             import records deleted (imports imp-1, imp-2)\n"
+             import records deleted\n"
         );
         let all_good = Summary::new(
             vec![complete(2, "SN1")],
@@ -277,6 +278,20 @@ mod tests {
         assert_eq!(
             all_good.to_string(),
             "1 rows: 1 complete, 0 failed, 0 malformed\nimport records kept (imports imp-1)\n"
+        );
+        let all_malformed = Summary::new(
+            vec![],
+            &[MalformedRow {
+                line: 2,
+                reason: "no serial number and no hardware hash".to_owned(),
+            }],
+            vec![],
+            Records::Deleted,
+        );
+        assert_eq!(
+            all_malformed.to_string(),
+            "1 rows: 0 complete, 0 failed, 1 malformed\nmalformed: 1\n  \
+             line 2: no serial number and no hardware hash\nnothing uploaded\n"
         );
         let left = Records::NotAllDeleted {
             left: 2,
