@@ -363,6 +363,8 @@ mod tests {
         filter: String,
         #[serde(rename = "$skiptoken", default)]
         skip: usize,
+        #[serde(rename = "$select")]
+        select: String,
     }
 
     async fn fake_list(
@@ -378,6 +380,7 @@ mod tests {
             .strip_prefix("importId eq '")
             .and_then(|rest| rest.strip_suffix('\''))
             .unwrap_or_else(|| panic!("unexpected $filter {}", query.filter));
+        assert_eq!(query.select, "id,importId,state");
         let mut graph = state.lock().unwrap();
         let never_process = graph.never_process;
         let mut matching: Vec<&mut FakeRecord> = graph
@@ -400,9 +403,10 @@ mod tests {
         let next = query.skip + PAGE_SIZE;
         if next < total {
             page["@odata.nextLink"] = json!(format!(
-                "http://{}{SET}?$filter={}&$skiptoken={next}",
+                "http://{}{SET}?$filter={}&$select={}&$skiptoken={next}",
                 request.connection_info().host(),
-                utf8_percent_encode(&query.filter, NON_ALPHANUMERIC)
+                utf8_percent_encode(&query.filter, NON_ALPHANUMERIC),
+                query.select,
             ));
         }
         HttpResponse::Ok().json(page)
