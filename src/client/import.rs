@@ -129,19 +129,15 @@ pub async fn import(args: &ImportArgs) -> Result<Summary, ImportError> {
         ));
     }
     let client = GraphClient::new(&args.url, args.token.clone()).map_err(ImportError::Client)?;
-    let mut progress = Progress::new(file.rows.len() as u64);
-    let processed = upload_and_wait(&client, &file.rows, args, &mut progress).await;
+    let mut progress = Progress::new(file.rows.len() as u64, args.keep_records);
+    let outcome = upload_wait_and_delete(&client, &file.rows, args, &mut progress).await;
     progress.finish();
-    let Processed {
-        states,
-        record_ids,
-        import_ids,
-    } = processed?;
-    let records = if args.keep_records {
-        Records::Kept
-    } else {
-        delete_records(&client, record_ids).await
-    };
+    let (
+        Processed {
+            states, import_ids, ..
+        },
+        records,
+    ) = outcome?;
     let outcomes = file
         .rows
         .iter()
@@ -162,6 +158,23 @@ struct Processed {
     import_ids: Vec<String>,
 }
 
+/// The whole exchange with the service, under one progress display.
+async fn upload_wait_and_delete(
+    client: &GraphClient,
+    rows: &[DeviceRow],
+    args: &ImportArgs,
+    progress: &mut Progress,
+) -> Result<(Processed, Records), ImportError> {
+    let processed = upload_and_wait(client, rows, args, progress).await?;
+    let records = if args.keep_records {
+        Records::Kept
+    } else {
+        delete_records(client, &processed.record_ids, progress).await
+    };
+    Ok((processed, records))
+}
+
+/// Uploads every row, then reads the records until each is processed or `--timeout` is up.
 async fn upload_and_wait(
     client: &GraphClient,
     rows: &[DeviceRow],
@@ -237,13 +250,26 @@ async fn upload_and_wait(
 }
 
 /// Deletes every record, DELETES_IN_FLIGHT at a time, and says whether all are gone.
-async fn delete_records(client: &GraphClient, record_ids: Vec<String>) -> Records {
-    let failures: Vec<RequestError> = futures_util::stream::iter(record_ids)
-        .map(|id| async move { client.delete_record(&id).await })
-        .buffer_unordered(DELETES_IN_FLIGHT)
-        .filter_map(|deleted| async move { deleted.err() })
-        .collect()
-        .await;
+async fn delete_records(
+    client: &GraphClient,
+    record_ids: &[String],
+    progress: &mut Progress,
+) -> Records {
+    let mut deletes = futures_util::stream::iter(record_ids)
+        .map(|id| client.delete_record(id))
+        .buffer_unordered(DELETES_IN_FLIGHT);
+    let mut deleted = 0;
+    let mut failures = Vec::new();
+    progress.deleted(0);
+    while let Some(outcome) = deletes.next().await {
+        match outcome {
+            Ok(()) => {
+                deleted += 1;
+                progress.deleted(deleted);
+            }
+            Err(error) => failures.push(error),
+        }
+    }
     match failures.first() {
         None => Records::Deleted,
         Some(first) => Records::NotAllDeleted {
