@@ -47,14 +47,13 @@ pub struct ImportedRecord {
     pub state: Option<ImportState>,
 }
 
-/// `importedWindowsAutopilotDeviceIdentityState`.
+/// `importedWindowsAutopilotDeviceIdentityState`, less `deviceRegistrationId`, which the summary
+/// does not report.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportState {
     #[serde(default)]
     pub device_import_status: Option<String>,
-    #[serde(default)]
-    pub device_registration_id: Option<String>,
     #[serde(default)]
     pub device_error_code: Option<i64>,
     #[serde(default)]

@@ -202,7 +202,6 @@ mod tests {
             serial_number: serial.to_owned(),
             state: ImportState {
                 device_import_status: Some(status.to_owned()),
-                device_registration_id: Some(String::new()),
                 device_error_code: Some(code),
                 device_error_name: Some(name.to_owned()),
             },
