@@ -24,8 +24,10 @@ impl Cli {
     {
         let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
         let first = args.get(1).and_then(|a| a.to_str()).unwrap_or_default();
-        let names_a_command = matches!(first, "serve" | "migrate" | "openapi" | "token" | "help")
-            || matches!(first, "-h" | "--help" | "-V" | "--version");
+        let names_a_command = matches!(
+            first,
+            "serve" | "migrate" | "openapi" | "token" | "import" | "help"
+        ) || matches!(first, "-h" | "--help" | "-V" | "--version");
         if !names_a_command {
             args.insert(1.min(args.len()), "serve".into());
         }
@@ -43,6 +45,10 @@ pub enum Command {
     Openapi,
     /// Mint an HS256 token with AUTOPILOT_JWT_SECRET, for local use and tests.
     Token(TokenArgs),
+    /// Upload an Autopilot CSV through importedWindowsAutopilotDeviceIdentities/import, wait for
+    /// every row to be processed and print a summary (exit 0: all complete; 1: some row failed or
+    /// was malformed; 2: the file or the service could not be used).
+    Import(ImportArgs),
 }
 
 // Debug by hand below: the URL may hold a password.
@@ -142,6 +148,38 @@ pub struct TokenArgs {
     pub issuer: Option<String>,
 }
 
+// Debug by hand below: the bearer token.
+#[derive(Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV: Device Serial Number, Windows Product ID, Hardware Hash, and optionally Group Tag
+    /// and Assigned User; UTF-8 or UTF-16 with a byte order mark.
+    pub file: PathBuf,
+    /// The Graph root, version included (e.g. https://graph.microsoft.com/beta).
+    #[arg(long, env = "AUTOPILOT_URL", default_value = "http://127.0.0.1:8080/beta",
+          value_parser = parse_graph_root)]
+    pub url: String,
+    /// Bearer token sent with every request.
+    #[arg(long, env = "AUTOPILOT_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The group tag of every row, in place of the file's Group Tag column (empty: none).
+    #[arg(long, env = "AUTOPILOT_IMPORT_GROUP_TAG")]
+    pub group_tag: Option<String>,
+    /// Keep the import records once processed; by default each is deleted, as Microsoft's
+    /// scripts do.
+    #[arg(long, env = "AUTOPILOT_IMPORT_KEEP_RECORDS")]
+    pub keep_records: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long, env = "AUTOPILOT_IMPORT_JSON")]
+    pub json: bool,
+    /// How often the import records are read while any is still being processed.
+    #[arg(long, env = "AUTOPILOT_IMPORT_POLL_INTERVAL", default_value = "1s",
+          value_parser = parse_poll_interval)]
+    pub poll_interval: Duration,
+    /// The longest wait for the service to process every uploaded row.
+    #[arg(long, env = "AUTOPILOT_IMPORT_TIMEOUT", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
 /// Stands in for a secret in `Debug` output, so that printing the configuration never leaks it.
 pub(crate) struct Redacted;
 
@@ -214,6 +252,53 @@ impl fmt::Debug for TokenArgs {
             .field("audience", audience)
             .field("issuer", issuer)
             .finish()
+    }
+}
+
+impl fmt::Debug for ImportArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ImportArgs {
+            file,
+            url,
+            token,
+            group_tag,
+            keep_records,
+            json,
+            poll_interval,
+            timeout,
+        } = self;
+        f.debug_struct("ImportArgs")
+            .field("file", file)
+            .field("url", url)
+            .field("token", &token.as_ref().map(|_| Redacted))
+            .field("group_tag", group_tag)
+            .field("keep_records", keep_records)
+            .field("json", json)
+            .field("poll_interval", poll_interval)
+            .field("timeout", timeout)
+            .finish()
+    }
+}
+
+/// An http(s) URL without query or fragment, without its trailing `/`: paths are appended to it.
+fn parse_graph_root(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| format!("'{text}' is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("'{text}' is not an http or https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "'{text}' has a query or a fragment: give the Graph root, e.g. https://graph.microsoft.com/beta"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A duration of at least a second: a shorter one would only keep the service busy.
+fn parse_poll_interval(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err("the poll interval must be at least 1s".to_owned()),
+        interval => Ok(interval),
     }
 }
 
@@ -293,7 +378,7 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_redacts_the_jwt_secret_and_the_database_url() {
+    fn debug_output_redacts_the_jwt_secret_the_database_url_and_the_bearer_token() {
         let password = "db-pass-4f1c";
         let secret = "jwt-secret-9a7e";
         let url = format!("postgres://registry:{password}@db.example:5432/autopilot");
@@ -308,6 +393,7 @@ mod tests {
                 secret,
             ])
             .unwrap(),
+            parse(&["import", "devices.csv", "--token", secret]).unwrap(),
         ];
         for cli in commands {
             let shown = format!("{cli:?}");
@@ -323,6 +409,60 @@ mod tests {
             shown.contains("database_url: None") && shown.contains("jwt_secret: None"),
             "{shown}"
         );
+        let shown = format!("{:?}", parse(&["import", "devices.csv"]).unwrap());
+        assert!(shown.contains("token: None"), "{shown}");
+    }
+
+    fn import_args(args: &[&str]) -> Result<ImportArgs, clap::Error> {
+        let cli = parse(&[&["import"], args].concat())?;
+        match cli.command {
+            Command::Import(args) => Ok(args),
+            other => panic!("not import: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn import_reads_a_file_to_this_service_by_default() {
+        let args = import_args(&["devices.csv"]).unwrap();
+        assert_eq!(args.file, PathBuf::from("devices.csv"));
+        assert_eq!(args.url, "http://127.0.0.1:8080/beta");
+        assert_eq!(args.poll_interval, Duration::from_secs(1));
+        assert_eq!(args.timeout, Duration::from_secs(600));
+        assert!(args.token.is_none() && args.group_tag.is_none());
+        assert!(!args.keep_records && !args.json);
+
+        let args = import_args(&[
+            "devices.csv",
+            "--url",
+            "https://graph.microsoft.com/beta/",
+            "--group-tag",
+            "Lab",
+            "--keep-records",
+            "--json",
+            "--poll-interval",
+            "15s",
+            "--timeout",
+            "1h",
+        ])
+        .unwrap();
+        assert_eq!(args.url, "https://graph.microsoft.com/beta");
+        assert_eq!(args.group_tag.as_deref(), Some("Lab"));
+        assert!(args.keep_records && args.json);
+        assert_eq!(args.poll_interval, Duration::from_secs(15));
+        assert_eq!(args.timeout, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn import_refuses_a_url_that_is_not_a_graph_root_and_a_zero_poll_interval() {
+        for url in [
+            "graph.microsoft.com/beta",
+            "ftp://host/beta",
+            "https://host/beta?$top=1",
+        ] {
+            assert!(import_args(&["d.csv", "--url", url]).is_err(), "{url}");
+        }
+        assert!(import_args(&["d.csv", "--poll-interval", "0s"]).is_err());
+        assert!(import_args(&[]).is_err(), "the file is required");
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //!
 //! A request travels one way: `routes` (actix handlers, extractors, middleware; assembled in `app`)
 //! → `graph` (the wire contract) → `domain` (entity-set tables, parsed queries) ← `store`
-//! (PostgreSQL). The routes call the store with what the wire contract parsed.
+//! (PostgreSQL). The routes call the store with what the wire contract parsed. `client` is the
+//! other side of the import: it reads Autopilot CSV files and uploads them over HTTP to any
+//! Graph-compatible service.
 
 pub mod app;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod domain;
 pub mod embedded;

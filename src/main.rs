@@ -32,6 +32,8 @@ async fn main() -> ExitCode {
             print!("{}", autopilot_registry::routes::docs::document_json());
             Ok(())
         }
+        // Exit codes of its own: 1 when a row failed, 2 when the file or the service is unusable.
+        Command::Import(args) => return autopilot_registry::client::import::run(&args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -63,7 +63,7 @@ pub fn start_service(database_url: &str, options: &[&str], stderr: Stdio) -> (Ch
 
 /// Runs `command` to its end or until `timeout`, when it is killed; collects all it printed.
 /// Blocks: from async code, call it on `tokio::task::spawn_blocking`.
-fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<Run> {
+pub fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<Run> {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
