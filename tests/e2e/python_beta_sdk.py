@@ -1,0 +1,397 @@
+"""End-to-end test: the Autopilot import flow through the official Microsoft Graph beta Python SDK
+(msgraph-beta-sdk) against autopilot-registry.
+
+Usage: python tests/e2e/python_beta_sdk.py http://127.0.0.1:PORT
+
+The flow is the one Get-WindowsAutopilotInfo -Online runs (workflows spec sections 0 and 1): upload a
+hardware hash as an importedWindowsAutopilotDeviceIdentity, poll the record while its state is
+`unknown`, read the new device through `state.deviceRegistrationId`, delete the record; plus the
+collection's `import` action and the `contains(serialNumber,...)` lookup that scripts use. Every call
+goes through the beta SDK's own request builders and models, with only its base URL changed.
+
+The service must be on a fresh (empty) database and process imports after its default delay (2 s).
+Each step prints one line; the last line is `python-beta-sdk e2e: N passed, M failed`. The first
+failing step stops the run (later steps build on the earlier ones) and the script exits with status 1.
+"""
+
+import asyncio
+import datetime as dt
+import hashlib
+import sys
+import time
+import traceback
+import uuid
+
+from kiota_abstractions.authentication import AnonymousAuthenticationProvider
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph_beta import GraphRequestAdapter, GraphServiceClient
+from msgraph_beta.generated.device_management.imported_windows_autopilot_device_identities.import_.import_post_request_body import (
+    ImportPostRequestBody,
+)
+from msgraph_beta.generated.device_management.imported_windows_autopilot_device_identities.imported_windows_autopilot_device_identities_request_builder import (
+    ImportedWindowsAutopilotDeviceIdentitiesRequestBuilder,
+)
+from msgraph_beta.generated.models.enrollment_state import EnrollmentState
+from msgraph_beta.generated.models.imported_windows_autopilot_device_identity import (
+    ImportedWindowsAutopilotDeviceIdentity,
+)
+from msgraph_beta.generated.models.imported_windows_autopilot_device_identity_import_status import (
+    ImportedWindowsAutopilotDeviceIdentityImportStatus as ImportStatus,
+)
+from msgraph_beta.generated.models.imported_windows_autopilot_device_identity_state import (
+    ImportedWindowsAutopilotDeviceIdentityState,
+)
+from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph_beta.generated.models.windows_autopilot_device_identity import WindowsAutopilotDeviceIdentity
+from msgraph_beta.generated.models.windows_autopilot_profile_assignment_status import (
+    WindowsAutopilotProfileAssignmentStatus,
+)
+
+ListParameters = (
+    ImportedWindowsAutopilotDeviceIdentitiesRequestBuilder.ImportedWindowsAutopilotDeviceIdentitiesRequestBuilderGetQueryParameters
+)
+
+# Scripts poll every 15-30 s against Graph's minute or so; the service here takes 2 s.
+POLL_INTERVAL = 0.5
+POLL_TIMEOUT = 30.0
+
+UTC = dt.timezone.utc
+NEVER_CONTACTED = dt.datetime(1, 1, 1, tzinfo=UTC)
+
+
+def hardware_hash(seed: str) -> bytes:
+    """3,008 bytes derived from `seed`: about 4,000 base64 characters, the size of a real hash."""
+    return b"".join(hashlib.sha256(f"{seed}/{block}".encode()).digest() for block in range(94))
+
+
+# The device uploaded one at a time, as Get-WindowsAutopilotInfo -Online does.
+UPLOADED = {
+    "serial_number": "E2E-BETA-0001",
+    "product_key": "XXXXX-XXXXX-XXXXX-XXXXX-BETA1",
+    "group_tag": "e2e-kiosk",
+    "assigned_user_principal_name": "grace@contoso.example",
+    "hardware_identifier": hardware_hash("E2E-BETA-0001"),
+}
+# Uploaded through `import` together with a second record whose serial is UPLOADED's in another
+# case: serials are compared case-insensitively, so that one is refused with 806.
+IMPORTED_NEW = {
+    "serial_number": "E2E-BETA-0002",
+    "group_tag": "e2e-lab",
+    "assigned_user_principal_name": "ada@contoso.example",
+    "hardware_identifier": hardware_hash("E2E-BETA-0002"),
+}
+IMPORTED_DUPLICATE = {
+    "serial_number": UPLOADED["serial_number"].lower(),
+    "group_tag": "e2e-lab",
+    "hardware_identifier": hardware_hash("E2E-BETA-0001-again"),
+}
+# Matches UPLOADED and IMPORTED_DUPLICATE (case-insensitively), not IMPORTED_NEW.
+FILTER_TEXT = "beta-0001"
+# Every property of the imported identity that a client sends (the rest are set by the service).
+SENT_PROPERTIES = (
+    "assigned_user_principal_name",
+    "group_tag",
+    "hardware_identifier",
+    "product_key",
+    "serial_number",
+)
+
+
+def describe(error: ODataError) -> str:
+    main = error.error
+    return (
+        f"the SDK raised ODataError: status {error.response_status_code}, "
+        f"code {main.code if main else None!r}, message {main.message if main else None!r}"
+    )
+
+
+class StepFailed(Exception):
+    pass
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise StepFailed(message)
+
+
+def check_equal(actual, expected, what: str) -> None:
+    check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def check_guid(value, what: str) -> None:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError):
+        raise StepFailed(f"{what} is not a GUID: {value!r}") from None
+
+
+def check_no_unknown_properties(model, what: str, context_allowed: bool) -> None:
+    """Properties the SDK's model does not know land in additional_data: a misspelt or extra one
+    shows up there."""
+    allowed = {"@odata.context"} if context_allowed else set()
+    unknown = set(model.additional_data) - allowed
+    check(not unknown, f"{what}: unexpected properties {sorted(unknown)} in {model.additional_data!r}")
+
+
+def check_record(record, sent: dict, what: str, context_allowed: bool = False) -> None:
+    """`record` (an SDK model) is an imported identity holding what `sent` had, nothing unknown."""
+    check(isinstance(record, ImportedWindowsAutopilotDeviceIdentity), f"{what}: not a record: {record!r}")
+    check_guid(record.id, f"{what}: id")
+    for name in SENT_PROPERTIES:
+        check_equal(getattr(record, name), sent.get(name), f"{what}: {name}")
+    check_guid(record.import_id, f"{what}: importId")
+    check(record.state is not None, f"{what}: no state")
+    check_no_unknown_properties(record, what, context_allowed)
+    check_no_unknown_properties(record.state, f"{what}: state", context_allowed=False)
+
+
+def check_state(record, status: ImportStatus, error_code: int, error_name: str, what: str) -> None:
+    state = record.state
+    check_equal(state.device_import_status, status, f"{what}: state.deviceImportStatus")
+    check_equal(state.device_error_code, error_code, f"{what}: state.deviceErrorCode")
+    check_equal(state.device_error_name, error_name, f"{what}: state.deviceErrorName")
+
+
+class E2E:
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        adapter = GraphRequestAdapter(AnonymousAuthenticationProvider())
+        adapter.base_url = self.base_url + "/beta"
+        self.client = GraphServiceClient(request_adapter=adapter)
+        self.records = self.client.device_management.imported_windows_autopilot_device_identities
+        self.devices = self.client.device_management.windows_autopilot_device_identities
+        self.uploaded_id = ""
+        self.imported_new_id = ""
+        self.imported_duplicate_id = ""
+        self.import_id = ""
+        self.device_ids: dict[str, str] = {}  # serial -> the id of the device its record produced
+
+    def record(self, record_id: str):
+        return self.records.by_imported_windows_autopilot_device_identity_id(record_id)
+
+    def device(self, device_id: str):
+        return self.devices.by_windows_autopilot_device_identity_id(device_id)
+
+    async def poll_while_unknown(self, record_id: str, what: str):
+        """GETs the record until its state is no longer `unknown`, as the scripts do; returns it
+        and how many GETs answered `unknown` before."""
+        deadline = time.monotonic() + POLL_TIMEOUT
+        unknown_answers = 0
+        while True:
+            record = await self.record(record_id).get()
+            check(record is not None and record.state is not None, f"{what}: GET answered {record!r}")
+            if record.state.device_import_status != ImportStatus.Unknown:
+                return record, unknown_answers
+            unknown_answers += 1
+            check(time.monotonic() < deadline, f"{what}: still unknown after {POLL_TIMEOUT:.0f}s")
+            await asyncio.sleep(POLL_INTERVAL)
+
+    async def check_device(self, record, sent: dict, what: str) -> WindowsAutopilotDeviceIdentity:
+        """The device a `complete` record names exists, made from what the record was sent."""
+        registration_id = record.state.device_registration_id
+        check_guid(registration_id, f"{what}: state.deviceRegistrationId")
+        device = await self.device(registration_id).get()
+        check(isinstance(device, WindowsAutopilotDeviceIdentity), f"{what}: not a device: {device!r}")
+        check_equal(device.id, registration_id, f"{what}: the device's id")
+        check_equal(device.serial_number, sent["serial_number"], f"{what}: the device's serialNumber")
+        check_equal(device.group_tag, sent.get("group_tag"), f"{what}: the device's groupTag")
+        check_equal(device.product_key, sent.get("product_key"), f"{what}: the device's productKey")
+        check_equal(
+            device.user_principal_name,
+            sent.get("assigned_user_principal_name"),
+            f"{what}: the device's userPrincipalName",
+        )
+        check_equal(device.enrollment_state, EnrollmentState.NotContacted, f"{what}: the device's enrollmentState")
+        check_equal(
+            device.deployment_profile_assignment_status,
+            WindowsAutopilotProfileAssignmentStatus.NotAssigned,
+            f"{what}: the device's deploymentProfileAssignmentStatus",
+        )
+        check_equal(device.last_contacted_date_time, NEVER_CONTACTED, f"{what}: the device's lastContactedDateTime")
+        check_no_unknown_properties(device, f"{what}: the device", context_allowed=True)
+        return device
+
+    async def check_gone(self, record_id: str, what: str) -> None:
+        try:
+            answer = await self.record(record_id).get()
+        except ODataError as error:
+            check_equal(error.response_status_code, 404, f"GET of {what}: status")
+            check(error.error is not None, f"GET of {what}: no error body")
+            check_equal(error.error.code, "ResourceNotFound", f"GET of {what}: error code")
+        else:
+            raise StepFailed(f"GET of {what} answered success: {answer!r}")
+
+    # ---- the steps, in order ------------------------------------------------------------------
+
+    async def step_empty(self) -> str:
+        page = await self.records.get(RequestConfiguration(query_parameters=ListParameters(top=1, count=True)))
+        check_equal(page.odata_count, 0, "@odata.count of imported identities (the run needs a fresh database)")
+        check_equal(page.value, [], "value")
+        devices = await self.devices.count.get()
+        check_equal(devices, 0, "$count of devices (the run needs a fresh database)")
+        return "no imported identities, no devices"
+
+    async def step_upload(self) -> str:
+        # As Get-WindowsAutopilotInfo's upload: it names the type and sends a `pending` state of its
+        # own, which the service ignores (a new record is `unknown`, or the script would stop polling).
+        sent_state = ImportedWindowsAutopilotDeviceIdentityState(
+            device_import_status=ImportStatus.Pending,
+            device_registration_id="",
+            device_error_code=0,
+            device_error_name="",
+        )
+        created = await self.records.post(
+            ImportedWindowsAutopilotDeviceIdentity(
+                odata_type="#microsoft.graph.importedWindowsAutopilotDeviceIdentity", state=sent_state, **UPLOADED
+            )
+        )
+        check_record(created, UPLOADED, "201 body", context_allowed=True)
+        check_equal(created.import_id, created.id, "201 body: importId of a record posted alone")
+        self.uploaded_id = created.id
+        check_state(created, ImportStatus.Unknown, 0, "", "201 body")
+        check_equal(created.state.device_registration_id, "", "201 body: state.deviceRegistrationId")
+        return (
+            f"id {created.id}, {len(UPLOADED['hardware_identifier'])}-byte hash round-tripped, "
+            f"state sent {sent_state.device_import_status.value}, answered {created.state.device_import_status.value}"
+        )
+
+    async def step_poll_uploaded(self) -> str:
+        started = time.monotonic()
+        record, unknown_answers = await self.poll_while_unknown(self.uploaded_id, UPLOADED["serial_number"])
+        check_record(record, UPLOADED, "the processed record", context_allowed=True)
+        check_state(record, ImportStatus.Complete, 0, "", "the processed record")
+        self.device_ids[UPLOADED["serial_number"]] = record.state.device_registration_id
+        return f"{unknown_answers} GETs answered unknown, then complete, after {time.monotonic() - started:.1f}s"
+
+    async def step_device_of_uploaded(self) -> str:
+        serial = UPLOADED["serial_number"]
+        record = await self.record(self.uploaded_id).get()
+        device = await self.check_device(record, UPLOADED, serial)
+        return f"device {device.id}: serial, groupTag, productKey, userPrincipalName as uploaded, notContacted"
+
+    async def step_import(self) -> str:
+        body = ImportPostRequestBody(
+            imported_windows_autopilot_device_identities=[
+                ImportedWindowsAutopilotDeviceIdentity(**IMPORTED_NEW),
+                ImportedWindowsAutopilotDeviceIdentity(**IMPORTED_DUPLICATE),
+            ]
+        )
+        answer = await self.records.import_.post(body)
+        check(answer is not None and answer.value is not None, f"import answered {answer!r}")
+        check_no_unknown_properties(answer, "import answer", context_allowed=True)
+        check_equal(len(answer.value), 2, "records in the import answer")
+        new, duplicate = answer.value
+        check_record(new, IMPORTED_NEW, "import answer [0]")
+        check_record(duplicate, IMPORTED_DUPLICATE, "import answer [1]")
+        for number, record in enumerate(answer.value):
+            check_state(record, ImportStatus.Unknown, 0, "", f"import answer [{number}]")
+        check_equal(duplicate.import_id, new.import_id, "the importId both records share")
+        check(new.import_id not in (new.id, duplicate.id), f"importId {new.import_id} is a record's own id")
+        check(new.id != duplicate.id, f"id {new.id} handed out twice")
+        self.imported_new_id, self.imported_duplicate_id = new.id, duplicate.id
+        self.import_id = new.import_id
+        return f"2 records, both unknown, importId {self.import_id}"
+
+    async def step_poll_import(self) -> str:
+        started = time.monotonic()
+        new, new_unknown = await self.poll_while_unknown(self.imported_new_id, IMPORTED_NEW["serial_number"])
+        duplicate, duplicate_unknown = await self.poll_while_unknown(
+            self.imported_duplicate_id, IMPORTED_DUPLICATE["serial_number"]
+        )
+        check_state(new, ImportStatus.Complete, 0, "", IMPORTED_NEW["serial_number"])
+        device = await self.check_device(new, IMPORTED_NEW, IMPORTED_NEW["serial_number"])
+        self.device_ids[IMPORTED_NEW["serial_number"]] = device.id
+        what = f"{IMPORTED_DUPLICATE['serial_number']} (the serial of an existing device)"
+        check_state(duplicate, ImportStatus.Error, 806, "ZtdDeviceAlreadyAssigned", what)
+        check_equal(duplicate.state.device_registration_id, "", f"{what}: state.deviceRegistrationId")
+        for record in (new, duplicate):
+            check_equal(record.import_id, self.import_id, f"{record.serial_number}: importId after processing")
+        return (
+            f"{new.serial_number} complete, {duplicate.serial_number} error 806 ZtdDeviceAlreadyAssigned, "
+            f"after {new_unknown + duplicate_unknown} GETs answered unknown, {time.monotonic() - started:.1f}s"
+        )
+
+    async def step_filter(self) -> str:
+        query = f"contains(serialNumber,'{FILTER_TEXT}')"
+        page = await self.records.get(
+            RequestConfiguration(query_parameters=ListParameters(filter=query, count=True))
+        )
+        wanted = {self.uploaded_id: UPLOADED, self.imported_duplicate_id: IMPORTED_DUPLICATE}
+        check_equal(page.odata_count, len(wanted), "@odata.count")
+        check_equal(page.odata_next_link, None, "@odata.nextLink of a one-page result")
+        check_equal(sorted(record.id for record in page.value), sorted(wanted), "ids matched")
+        for record in page.value:
+            check_record(record, wanted[record.id], f"filtered record {record.serial_number}")
+        return f"$filter={query}: {len(page.value)} records, @odata.count {page.odata_count}"
+
+    async def step_delete(self) -> str:
+        deleted = {
+            UPLOADED["serial_number"]: self.uploaded_id,
+            IMPORTED_NEW["serial_number"]: self.imported_new_id,
+            IMPORTED_DUPLICATE["serial_number"]: self.imported_duplicate_id,
+        }
+        for record_id in deleted.values():
+            await self.record(record_id).delete()
+        for serial, record_id in deleted.items():
+            await self.check_gone(record_id, f"the deleted record of {serial}")
+        page = await self.records.get(RequestConfiguration(query_parameters=ListParameters(count=True)))
+        check_equal(page.odata_count, 0, "@odata.count of imported identities after the deletes")
+        # Deleting a record never deletes the device it produced.
+        for serial, device_id in self.device_ids.items():
+            device = await self.device(device_id).get()
+            check_equal(device.serial_number, serial, f"the device of {serial} after its record's delete")
+        check_equal(await self.devices.count.get(), len(self.device_ids), "$count of devices after the deletes")
+        return f"{len(deleted)} records gone (GET raises ODataError 404), their {len(self.device_ids)} devices kept"
+
+    STEPS = (
+        ("the service is reachable and empty", step_empty),
+        ("upload one device (POST importedWindowsAutopilotDeviceIdentities)", step_upload),
+        ("poll the record while unknown", step_poll_uploaded),
+        ("get the device by state.deviceRegistrationId", step_device_of_uploaded),
+        ("import two records, one with an existing serial", step_import),
+        ("poll the imported records", step_poll_import),
+        ("list with $filter=contains(serialNumber,...)", step_filter),
+        ("delete the records, keep the devices", step_delete),
+    )
+
+    async def run(self) -> int:
+        started = time.monotonic()
+        # The first entity the SDK reads imports every beta model module (about 2,500; seconds),
+        # longer than the service's import delay: done here, so that the steps' timings and
+        # polling measure the service rather than the SDK's first read.
+        ImportedWindowsAutopilotDeviceIdentity().get_field_deserializers()
+        print(f"beta SDK models loaded in {time.monotonic() - started:.1f}s", flush=True)
+        passed = 0
+        for number, (name, step) in enumerate(self.STEPS, 1):
+            step_started = time.monotonic()
+            try:
+                detail = await step(self)
+            except StepFailed as failure:
+                reason = str(failure)
+            except ODataError as error:
+                reason = describe(error)
+            except Exception as error:  # anything else the SDK raised: show where
+                traceback.print_exc()
+                reason = f"{type(error).__name__}: {error}"
+            else:
+                passed += 1
+                print(f"ok   {number:2}. {name} ({time.monotonic() - step_started:.2f}s): {detail}", flush=True)
+                continue
+            print(f"FAIL {number:2}. {name}: {reason}", flush=True)
+            print(f"python-beta-sdk e2e: failed at step {number} ({name}); later steps not run", file=sys.stderr)
+            print(f"python-beta-sdk e2e: {passed} passed, 1 failed")
+            return 1
+        print(f"total {time.monotonic() - started:.1f}s against {self.base_url}")
+        print(f"python-beta-sdk e2e: {passed} passed, 0 failed")
+        return 0
+
+
+def main() -> int:
+    if len(sys.argv) != 2 or not sys.argv[1].startswith(("http://", "https://")):
+        print(f"usage: {sys.argv[0]} http://HOST:PORT", file=sys.stderr)
+        return 2
+    return asyncio.run(E2E(sys.argv[1]).run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
