@@ -15,6 +15,7 @@ mod fuzz;
 mod get;
 mod health;
 mod helpers;
+mod import_command;
 mod import_processing;
 mod imports;
 mod list;
