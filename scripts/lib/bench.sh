@@ -1,4 +1,5 @@
-# Shared by the benchmark scripts (scripts/bench-list, scripts/bench-crud); sourced, not run.
+# Shared by the benchmark scripts (scripts/bench-list, scripts/bench-crud, scripts/bench-import);
+# sourced, not run.
 #
 # What they have in common: the release build of the service, a throwaway PostgreSQL 15 on a cached
 # data directory (one cluster for every benchmark, a database each), the service started on a free
@@ -98,13 +99,15 @@ bench_cleanup() {
 	exit "$status"
 }
 
-# Builds the release service (unless AUTOPILOT_BENCH_SERVICE_BIN names one) and the benchmark
-# program $1 (a [[bench]] target). Sets SERVICE_BIN and SERVICE_ENV, the `env` command the service
-# runs under.
+# Builds the release service (unless AUTOPILOT_BENCH_SERVICE_BIN names one) and, when one is named,
+# the benchmark program $1 (a [[bench]] target). Sets SERVICE_BIN and SERVICE_ENV, the `env`
+# command the service runs under.
 build_service() {
-	local bench=$1 name
-	grep -q "^name = \"$bench\"" Cargo.toml ||
-		die "Cargo.toml registers no $bench bench; add: [[bench]] name = \"$bench\" harness = false"
+	local bench=${1:-} name
+	if [ -n "$bench" ]; then
+		grep -q "^name = \"$bench\"" Cargo.toml ||
+			die "Cargo.toml registers no $bench bench; add: [[bench]] name = \"$bench\" harness = false"
+	fi
 	if [ -n "${AUTOPILOT_BENCH_SERVICE_BIN:-}" ]; then
 		SERVICE_BIN=$AUTOPILOT_BENCH_SERVICE_BIN
 		step "service: $SERVICE_BIN (AUTOPILOT_BENCH_SERVICE_BIN, not built)"
@@ -123,8 +126,10 @@ build_service() {
 		case $name in AUTOPILOT_*) SERVICE_ENV+=(-u "$name") ;; esac
 	done
 
-	step "cargo bench --bench $bench --no-run"
-	cargo bench --bench "$bench" --no-run || die "building the benchmark failed"
+	if [ -n "$bench" ]; then
+		step "cargo bench --bench $bench --no-run"
+		cargo bench --bench "$bench" --no-run || die "building the benchmark failed"
+	fi
 }
 
 # Starts PostgreSQL on PG_DATA (initdb on the first run) with its defaults (fsync and all) except
