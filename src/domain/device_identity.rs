@@ -146,8 +146,9 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
         index: "device_identities_tenant_serial_key",
         conflict_target: "(tenant_id, lower(serial_number))",
     }),
-    // The hardware hash of a device that came in through an import.
-    internal_columns: &["hardware_identifier"],
+    // The hardware hash of a device that came in through an import, and the id of its directory
+    // device (src/domain/directory.rs).
+    internal_columns: &["hardware_identifier", "directory_object_id"],
 };
 
 #[cfg(test)]

@@ -94,8 +94,11 @@ pub enum Kind {
     Enum(&'static EnumType),
     DateTime,
     Int32,
+    Boolean,
     /// Edm.Binary: base64 on the wire, bytes in the table.
     Binary,
+    /// A collection of Edm.String within `TextLimits` each: a JSON array, a text[] column.
+    Strings(TextLimits),
     /// A complex type: its members are properties with columns of their own in the entity's table.
     Complex(&'static ComplexType),
 }
@@ -142,8 +145,13 @@ impl Property {
         version == ApiVersion::Beta || !self.beta_only
     }
 
-    /// Only strings and binaries may be null unless the table says otherwise.
+    /// Only strings and binaries may be null unless the table says otherwise; only strings, enums,
+    /// GUIDs and date-times are filtered and ordered on unless it says otherwise.
     pub const fn new(name: &'static str, column: &'static str, kind: Kind) -> Property {
+        let comparable = matches!(
+            kind,
+            Kind::Guid | Kind::String(_) | Kind::Enum(_) | Kind::DateTime
+        );
         Property {
             name,
             column,
@@ -152,8 +160,8 @@ impl Property {
             beta_only: false,
             required: false,
             writable: true,
-            filterable: true,
-            orderable: true,
+            filterable: comparable,
+            orderable: comparable,
             selectable: true,
             secret: false,
             description: None,
@@ -325,7 +333,9 @@ pub enum Value {
     Text(String),
     DateTime(DateTime<Utc>),
     Int32(i32),
+    Bool(bool),
     Bytes(Vec<u8>),
+    Texts(Vec<String>),
 }
 
 /// A stored entity: one value per column of its set, in [`EntitySet::columns`] order (a secret one

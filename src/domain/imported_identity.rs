@@ -28,10 +28,7 @@ pub static IMPORT_STATE: ComplexType = ComplexType {
         text("deviceRegistrationId", "device_registration_id")
             .not_null()
             .read_only(),
-        Property {
-            filterable: false,
-            ..Property::new("deviceErrorCode", "device_error_code", Kind::Int32).read_only()
-        },
+        Property::new("deviceErrorCode", "device_error_code", Kind::Int32).read_only(),
         text("deviceErrorName", "device_error_name")
             .not_null()
             .read_only(),
@@ -50,11 +47,7 @@ pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
         Property::key(),
         text("assignedUserPrincipalName", "assigned_user_principal_name"),
         text("groupTag", "group_tag"),
-        Property {
-            filterable: false,
-            orderable: false,
-            ..Property::new("hardwareIdentifier", "hardware_identifier", Kind::Binary)
-        },
+        Property::new("hardwareIdentifier", "hardware_identifier", Kind::Binary),
         text("importId", "import_id").not_null().read_only(),
         text("productKey", "product_key"),
         text("serialNumber", "serial_number"),

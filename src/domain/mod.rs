@@ -3,9 +3,11 @@
 //! read it; it reads neither.
 
 pub mod device_identity;
+pub mod directory;
 pub mod entity;
 pub mod import;
 pub mod imported_identity;
+pub mod membership;
 pub mod query;
 
 use uuid::Uuid;
@@ -13,9 +15,11 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 2] = [
+pub static ENTITY_SETS: [&EntitySet; 4] = [
     &device_identity::DEVICE_IDENTITIES,
     &imported_identity::IMPORTED_IDENTITIES,
+    &directory::DIRECTORY_DEVICES,
+    &directory::GROUPS,
 ];
 
 /// Which API root a request was made under; properties, enum members and actions differ by root.

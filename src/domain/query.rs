@@ -1,6 +1,8 @@
 //! A collection query once parsed: which entities (a filter), in which order, which page. The wire
 //! contract parses OData into these; the store turns them into SQL.
 
+use uuid::Uuid;
+
 use super::entity::{Property, Value};
 
 /// A parsed, type-checked `$filter`.
@@ -23,6 +25,32 @@ pub enum Filter {
         property: &'static Property,
         value: String,
     },
+    /// A directory device added to the group with this id.
+    AddedTo(Uuid),
+    /// Some member of a string collection passes `test` against `value` (case-insensitive).
+    Any {
+        property: &'static Property,
+        test: CollectionTest,
+        value: String,
+    },
+}
+
+impl Filter {
+    /// Both conditions, or `other` alone.
+    pub fn and(self, other: Option<&Filter>) -> Filter {
+        match other {
+            Some(other) => Filter::And(Box::new(self), Box::new(other.clone())),
+            None => self,
+        }
+    }
+}
+
+/// How a member of a string collection is compared with a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectionTest {
+    Equals,
+    StartsWith,
+    Contains,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -173,7 +173,7 @@ impl DeviceAction {
             };
             match serde_json::from_str::<Option<String>>(raw.get()) {
                 Ok(Some(text)) => match checked_text("parameter", key, limits, text) {
-                    Ok(value) => values.push((parameter.property, value)),
+                    Ok(text) => values.push((parameter.property, Value::Text(text))),
                     Err(problem) => problems.push(problem),
                 },
                 Ok(None) => values.push((parameter.property, Value::Null)),

@@ -140,9 +140,9 @@ pub fn checked_text(
     name: &str,
     limits: TextLimits,
     text: String,
-) -> Result<Value, ErrorDetail> {
+) -> Result<String, ErrorDetail> {
     match limits.check(&text) {
-        Ok(()) => Ok(Value::Text(text)),
+        Ok(()) => Ok(text),
         Err(problem) => Err(ErrorDetail::invalid(
             name,
             text_problem(noun, name, problem),
@@ -260,6 +260,20 @@ fn property_value(
         Kind::Int32 => serde_json::from_str::<Option<i32>>(raw.get())
             .map_err(wrong_type)?
             .map(Value::Int32),
+        Kind::Boolean => serde_json::from_str::<Option<bool>>(raw.get())
+            .map_err(wrong_type)?
+            .map(Value::Bool),
+        Kind::Strings(limits) => {
+            match serde_json::from_str::<Option<Vec<String>>>(raw.get()).map_err(wrong_type)? {
+                Some(texts) => Some(Value::Texts(
+                    texts
+                        .into_iter()
+                        .map(|text| checked_text("property", name, limits, text))
+                        .collect::<Result<_, _>>()?,
+                )),
+                None => None,
+            }
+        }
         Kind::Binary => {
             match serde_json::from_str::<Option<String>>(raw.get()).map_err(wrong_type)? {
                 Some(text) => Some(Value::Bytes(decode_binary(name, &text)?)),
@@ -275,7 +289,7 @@ fn property_value(
         )),
         (None, _) => Ok(Value::Null),
         (Some(Value::Text(text)), Kind::String(limits)) => {
-            checked_text("property", name, limits, text)
+            checked_text("property", name, limits, text).map(Value::Text)
         }
         (Some(Value::Text(member)), Kind::Enum(enum_type)) => {
             if enum_type.accepts(version, &member) {
@@ -352,12 +366,14 @@ fn message_without_position(error: &serde_json::Error) -> String {
 }
 
 /// An entity as a response body writes it: the properties of `version` (only the `$select`ed ones
-/// when given), never a secret one, led by `@odata.context` when it stands alone.
+/// when given), never a secret one, led by `@odata.context` when it stands alone and by
+/// `@odata.type` when `typed` (an item of a collection of a base type).
 pub struct EntityView<'a> {
     pub entity: &'a Entity,
     pub version: ApiVersion,
     pub select: Option<&'a [&'static Property]>,
     pub context: Option<&'a str>,
+    pub typed: bool,
 }
 
 impl Serialize for EntityView<'_> {
@@ -365,6 +381,9 @@ impl Serialize for EntityView<'_> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(context) = self.context {
             map.serialize_entry("@odata.context", context)?;
+        }
+        if self.typed {
+            map.serialize_entry("@odata.type", &format!("#{}", self.entity.set.type_name))?;
         }
         let shown = self.entity.set.properties.iter().filter(|p| {
             p.exists_in(self.version)
@@ -427,6 +446,8 @@ impl Serialize for WireValue<'_> {
                 Value::Text(text) => serializer.serialize_str(text),
                 Value::DateTime(t) => GraphDateTime(*t).serialize(serializer),
                 Value::Int32(n) => serializer.serialize_i32(*n),
+                Value::Bool(b) => serializer.serialize_bool(*b),
+                Value::Texts(texts) => texts.serialize(serializer),
                 Value::Bytes(bytes) => {
                     use base64::Engine;
                     serializer
@@ -716,6 +737,7 @@ mod tests {
                 version,
                 select: None,
                 context: None,
+                typed: false,
             };
             serde_json::to_value(view).unwrap()["enrollmentState"].clone()
         };

@@ -29,16 +29,21 @@ impl ServiceRoot {
         format!("{}/{}", self.base, self.version.segment())
     }
 
+    /// `<root>/$metadata#<fragment>`.
+    pub fn metadata(&self, fragment: &str) -> String {
+        format!("{}/$metadata#{fragment}", self.root())
+    }
+
     /// `...$metadata#deviceManagement/windowsAutopilotDeviceIdentities`, with `select` (`(a,b)` or
     /// empty) naming the selected properties.
     pub fn collection_context(&self, set: &EntitySet, select: &str) -> String {
-        format!("{}/$metadata#{}{select}", self.root(), set.path)
+        self.metadata(&format!("{}{select}", set.path))
     }
 
     /// `...$metadata#Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)`: the context
     /// of an action's answer that holds entities of `set`.
     pub fn collection_of_type_context(&self, set: &EntitySet) -> String {
-        format!("{}/$metadata#Collection({})", self.root(), set.type_name)
+        self.metadata(&format!("Collection({})", set.type_name))
     }
 
     pub fn entity_context(&self, set: &EntitySet, select: &str) -> String {

@@ -4,12 +4,15 @@
 //! same parse explains a path that no route serves, in Graph's words.
 
 use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::directory::GROUPS;
 use crate::domain::entity::EntitySet;
 use crate::domain::{ApiVersion, ENTITY_SETS};
 use crate::graph::error::GraphError;
 
 const COUNT: &str = "$count";
 const IMPORT: &str = "import";
+const MEMBERS: &str = "members";
+const REF: &str = "$ref";
 const ACTION_NAMESPACE: &str = "microsoft.graph.";
 
 /// A bound action of windowsAutopilotDeviceIdentity.
@@ -63,6 +66,12 @@ pub enum Target {
     Action(String, DeviceAction),
     /// `import`, bound to the imported identities' collection.
     Import,
+    /// A group's `members`.
+    Members(String),
+    /// A group's `members/$ref` (adding one).
+    MemberRefs(String),
+    /// `members/{member}/$ref` of a group (removing one).
+    MemberRef(String, String),
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +97,9 @@ impl GraphPath {
             Target::Item(id) => format!("{collection}/{id}"),
             Target::Action(id, action) => format!("{collection}/{id}/{}", action.name()),
             Target::Import => format!("{collection}/{IMPORT}"),
+            Target::Members(id) => format!("{collection}/{id}/{MEMBERS}"),
+            Target::MemberRefs(id) => format!("{collection}/{id}/{MEMBERS}/{REF}"),
+            Target::MemberRef(id, member) => format!("{collection}/{id}/{MEMBERS}/{member}/{REF}"),
         }
     }
 
@@ -99,6 +111,9 @@ impl GraphPath {
             Target::Item(_) => "~/singleton/navigation/key",
             Target::Action(..) => "~/singleton/navigation/key/action",
             Target::Import => "~/singleton/navigation/action",
+            Target::Members(_) => "~/entityset/key/navigation",
+            Target::MemberRefs(_) => "~/entityset/key/navigation/$ref",
+            Target::MemberRef(..) => "~/entityset/key/navigation/key/$ref",
         }
     }
 }
@@ -130,6 +145,23 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
             Target::Import
         }
         Some("") => return Err(unknown("")),
+        Some(id) if std::ptr::eq(set, &GROUPS) => match rest.next() {
+            None => Target::Item(id.to_owned()),
+            Some(segment) if decode(segment).eq_ignore_ascii_case(MEMBERS) => {
+                match (rest.next(), rest.next()) {
+                    (None, _) => Target::Members(id.to_owned()),
+                    (Some(r), None) if decode(r).eq_ignore_ascii_case(REF) => {
+                        Target::MemberRefs(id.to_owned())
+                    }
+                    (Some(member), Some(r)) if decode(r).eq_ignore_ascii_case(REF) => {
+                        Target::MemberRef(id.to_owned(), member.to_owned())
+                    }
+                    (Some(_), Some(other)) => return Err(unknown(other)),
+                    (Some(other), None) => return Err(unknown(other)),
+                }
+            }
+            Some(other) => return Err(unknown(other)),
+        },
         Some(id) => match rest.next() {
             None => Target::Item(id.to_owned()),
             Some(segment) => {

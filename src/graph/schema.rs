@@ -17,6 +17,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::domain::ApiVersion;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS};
 use crate::domain::entity::{
     ComplexType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TextLimits,
 };
@@ -27,6 +28,9 @@ use crate::graph::paths::DeviceAction;
 
 /// Microsoft's tag for the device identity operations.
 pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
+/// Microsoft's tags for the directory operations.
+pub const DEVICES_TAG: &str = "devices.device";
+pub const GROUPS_TAG: &str = "groups.group";
 /// Microsoft's tag for the imported identity operations.
 pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceIdentity";
 
@@ -88,6 +92,13 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
             .schema_type(Type::Integer)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
             .read_only(!property.writable)
+            .into(),
+        Kind::Boolean => ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .read_only(!property.writable)
+            .into(),
+        Kind::Strings(limits) => ArrayBuilder::new()
+            .items(string_schema(limits, false))
             .into(),
         Kind::Binary => ObjectBuilder::new()
             .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
@@ -293,11 +304,40 @@ entity_set_schemas!(
     DeviceIdentityPageBeta
 );
 entity_set_schemas!(
+    DIRECTORY_DEVICES,
+    DirectoryDeviceV1,
+    DirectoryDeviceBeta,
+    DirectoryDevicePageV1,
+    DirectoryDevicePageBeta
+);
+entity_set_schemas!(GROUPS, GroupV1, GroupBeta, GroupPageV1, GroupPageBeta);
+entity_set_schemas!(
     IMPORTED_IDENTITIES,
     ImportedIdentityV1,
     ImportedIdentityBeta,
     ImportedIdentityPageV1,
     ImportedIdentityPageBeta
+);
+
+/// The body of `members/$ref`: the directory object to add.
+fn reference_schema() -> Schema {
+    ObjectBuilder::new()
+        .property(
+            "@odata.id",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("<service root>/directoryObjects/{id}")),
+        )
+        .required("@odata.id")
+        .into()
+}
+
+graph_schema!(
+    /// The body of `members/$ref`.
+    ReferenceCreate,
+    "ReferenceCreate".to_owned(),
+    reference_schema(),
+    []
 );
 
 /// The body of `import`: the records to import.

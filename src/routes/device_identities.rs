@@ -67,11 +67,13 @@ macro_rules! root_operations {
                 count: "/deviceManagement/windowsAutopilotDeviceIdentities/$count",
                 item: "/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
                 documented_item: "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
-                names: ("windowsAutopilotDeviceIdentities", "windowsAutopilotDeviceIdentity", "WindowsAutopilotDeviceIdentities"),
-                count_id: "GetCount-0841",
+                operation_ids: ("deviceManagement.", "WindowsAutopilotDeviceIdentities",
+                    "deviceManagement.windowsAutopilotDeviceIdentities.GetCount-0841"),
+                summaries: ("windowsAutopilotDeviceIdentities", "windowsAutopilotDeviceIdentity"),
                 described: ("A page of devices", "The device", "The URL of the new device"),
                 entity: $entity, page: $page,
-                create_examples: (create_request_example, create_response_example)
+                create_examples: (create_request_example, create_response_example),
+                operations: [list, create, count, get, delete]
             );
 
             #[utoipa::path(

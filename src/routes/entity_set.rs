@@ -11,8 +11,8 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
 use crate::domain::Tenant;
-use crate::domain::entity::{Entity, EntitySet};
-use crate::domain::query::Page;
+use crate::domain::entity::{Assignment, Entity, EntitySet};
+use crate::domain::query::{Filter, Page};
 use crate::graph::GRAPH_JSON;
 use crate::graph::entity::{CollectionPage, EntityView, parse_entity_body, parse_new_entity};
 use crate::graph::error::GraphError;
@@ -25,6 +25,16 @@ use crate::store::Store;
 /// An entity set served under the roots, as a type the route attributes can name.
 pub trait Served: 'static {
     const SET: &'static EntitySet;
+
+    /// POST to the collection: the generic create, unless the set checks more.
+    fn create(
+        tenant: Tenant,
+        store: web::Data<Store>,
+        root: ServiceRoot,
+        body: JsonBody,
+    ) -> impl Future<Output = Result<HttpResponse, GraphError>> {
+        create(Self::SET, tenant, store, root, body)
+    }
 }
 
 /// The key of an item of `S` from the path. A key that is not a GUID names no entity: 404 like any
@@ -69,6 +79,16 @@ pub fn found(set: &EntitySet, found: bool, id: Uuid) -> Result<HttpResponse, Gra
     }
 }
 
+/// Where a listed page comes from: a set's own collection, or a navigation to entities of the set
+/// (a group's members), which narrows it (`within`), has a URL and a `$metadata#` fragment of its
+/// own, and may write each item's type (a collection of a base type, such as directoryObjects).
+pub struct Collection {
+    pub within: Option<Filter>,
+    pub url: String,
+    pub metadata_fragment: String,
+    pub typed: bool,
+}
+
 pub async fn list(
     set: &'static EntitySet,
     tenant: Tenant,
@@ -76,7 +96,28 @@ pub async fn list(
     root: ServiceRoot,
     req: HttpRequest,
 ) -> Result<HttpResponse, GraphError> {
-    let options = QueryOptions::parse(req.query_string(), set, root.version, Endpoint::List)?;
+    let collection = Collection {
+        within: None,
+        url: root.collection_url(set),
+        metadata_fragment: set.path.to_owned(),
+        typed: false,
+    };
+    list_of(set, collection, tenant, store, root, req).await
+}
+
+/// A page of `collection`, with the request's query options.
+pub async fn list_of(
+    set: &'static EntitySet,
+    collection: Collection,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    req: HttpRequest,
+) -> Result<HttpResponse, GraphError> {
+    let mut options = QueryOptions::parse(req.query_string(), set, root.version, Endpoint::List)?;
+    if let Some(within) = collection.within {
+        options.filter = Some(within.and(options.filter.as_ref()));
+    }
     let page_size = options.page_size() as usize;
     let page = Page {
         filter: options.filter.as_ref(),
@@ -110,14 +151,14 @@ pub async fn list(
             .iter()
             .map(|key| last.get(key.property).clone())
             .collect();
-        format!(
-            "{}?{}",
-            root.collection_url(set),
-            options.next_page_query(&cursor)
-        )
+        format!("{}?{}", collection.url, options.next_page_query(&cursor))
     });
     let body = CollectionPage {
-        context: root.collection_context(set, &options.select_suffix()),
+        context: root.metadata(&format!(
+            "{}{}",
+            collection.metadata_fragment,
+            options.select_suffix()
+        )),
         count,
         value: entities
             .iter()
@@ -126,6 +167,7 @@ pub async fn list(
                 version: root.version,
                 select: options.select.as_deref(),
                 context: None,
+                typed: collection.typed,
             })
             .collect(),
         next_link,
@@ -155,6 +197,17 @@ pub async fn create(
     body: JsonBody,
 ) -> Result<HttpResponse, GraphError> {
     let assignments = parse_new_entity(set, &body.0, root.version)?;
+    create_parsed(set, tenant, store, root, assignments).await
+}
+
+/// Stores a new entity from a body already read (and checked by the set's own rules): 201.
+pub async fn create_parsed(
+    set: &'static EntitySet,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    assignments: Vec<Assignment>,
+) -> Result<HttpResponse, GraphError> {
     let entity = store.create(set, tenant, assignments).await?;
     Ok(entity_response(
         HttpResponse::Created()
@@ -202,6 +255,7 @@ fn entity_response(
         version: root.version,
         select,
         context: Some(&context),
+        typed: false,
     })
 }
 
@@ -227,28 +281,39 @@ pub async fn delete(
     found(set, store.delete(set, tenant, id).await?, id)
 }
 
-/// A root's list, create, `$count`, get and delete of one entity set, each a thin wrapper over the
-/// generic operation whose attributes describe it on that root: its route, Microsoft's operationId
-/// (`$prefix` keeps them unique across the one document that describes both roots, where Microsoft
-/// publishes a document per root) and its schemas. actix's route attributes take only literal paths
-/// (with their own `{id}`, as actix parameter names cannot hold Microsoft's `-`), hence the routes
-/// beside the documented paths.
+/// A root's operations of one entity set, as thin wrappers over the generic ones whose attributes
+/// describe them on that root: route, Microsoft's operationId (`$prefix` keeps them unique across
+/// the one document that describes both roots, where Microsoft publishes a document per root) and
+/// schemas. `operations` names those the set has, among list, create, count, get and delete;
+/// `create_examples` is `(request, response)` for the OpenAPI document, or `()`.
+/// actix's route attributes take only literal paths (with their own `{id}`, as actix parameter
+/// names cannot hold Microsoft's `-`), hence the routes beside the documented paths.
 macro_rules! entity_set_routes {
     (
         set: $set:ty, prefix: $prefix:literal, tag: $tag:expr,
         collection: $collection:literal, count: $count:literal, item: $item:literal,
         documented_item: $documented_item:literal,
-        names: ($plural:literal, $singular:literal, $pascal_plural:literal), count_id: $count_id:literal,
+        operation_ids: ($stem:literal, $pascal:literal, $count_id:literal),
+        summaries: ($plural:literal, $singular:literal),
         described: ($page_description:literal, $item_description:literal, $location_description:literal),
-        entity: $entity:ty, page: $page:ty
-        $(, create_examples: ($request_example:expr, $response_example:expr))?
+        entity: $entity:ty, page: $page:ty, create_examples: $examples:tt,
+        operations: [$($operation:ident),*]
     ) => {
+        $(entity_set_routes!(@$operation $set, $prefix, $tag, $collection, $count, $item,
+            $documented_item, ($stem, $pascal, $count_id), ($plural, $singular),
+            ($page_description, $item_description, $location_description), $entity, $page,
+            $examples);)*
+    };
+    (@list $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+        $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
+        ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
+        $location_description:literal), $entity:ty, $page:ty, ($($examples:tt)*)) => {
         #[utoipa::path(
             get,
             path = $collection,
             tag = $tag,
             security(("bearer" = [])),
-            operation_id = concat!($prefix, "deviceManagement.List", $pascal_plural),
+            operation_id = concat!($prefix, $stem, "List", $pascal),
             summary = concat!("List ", $plural),
             params(ListParameters),
             responses(
@@ -261,13 +326,18 @@ macro_rules! entity_set_routes {
         pub async fn list(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
             entity_set::list(<$set>::SET, access.0, store, root, req).await
         }
-
+    };
+    (@create $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+        $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
+        ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
+        $location_description:literal), $entity:ty, $page:ty,
+        ($($request_example:expr, $response_example:expr)?)) => {
         #[utoipa::path(
             post,
             path = $collection,
             tag = $tag,
             security(("bearer" = [])),
-            operation_id = concat!($prefix, "deviceManagement.Create", $pascal_plural),
+            operation_id = concat!($prefix, $stem, "Create", $pascal),
             summary = concat!("Create ", $singular),
             request_body(content = $entity, content_type = "application/json" $(, example = $request_example)?),
             responses(
@@ -280,15 +350,19 @@ macro_rules! entity_set_routes {
         )]
         #[post($collection)]
         pub async fn create(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
-            entity_set::create(<$set>::SET, access.0, store, root, body).await
+            <$set>::create(access.0, store, root, body).await
         }
-
+    };
+    (@count $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+        $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
+        ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
+        $location_description:literal), $entity:ty, $page:ty, ($($examples:tt)*)) => {
         #[utoipa::path(
             get,
             path = $count,
             tag = $tag,
             security(("bearer" = [])),
-            operation_id = concat!($prefix, "deviceManagement.", $plural, ".", $count_id),
+            operation_id = concat!($prefix, $count_id),
             summary = "Get the number of the resource",
             params(CountParameters),
             responses(
@@ -301,13 +375,17 @@ macro_rules! entity_set_routes {
         pub async fn count(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
             entity_set::count(<$set>::SET, access.0, store, root, req).await
         }
-
+    };
+    (@get $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+        $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
+        ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
+        $location_description:literal), $entity:ty, $page:ty, ($($examples:tt)*)) => {
         #[utoipa::path(
             get,
             path = $documented_item,
             tag = $tag,
             security(("bearer" = [])),
-            operation_id = concat!($prefix, "deviceManagement.Get", $pascal_plural),
+            operation_id = concat!($prefix, $stem, "Get", $pascal),
             summary = concat!("Get ", $singular),
             params(ItemParameters<$set>),
             responses(
@@ -320,13 +398,17 @@ macro_rules! entity_set_routes {
         pub async fn get(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<$set>, req: HttpRequest) -> Handled {
             entity_set::get(<$set>::SET, access.0, store, root, key.0, req).await
         }
-
+    };
+    (@delete $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+        $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
+        ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
+        $location_description:literal), $entity:ty, $page:ty, ($($examples:tt)*)) => {
         #[utoipa::path(
             delete,
             path = $documented_item,
             tag = $tag,
             security(("bearer" = [])),
-            operation_id = concat!($prefix, "deviceManagement.Delete", $pascal_plural),
+            operation_id = concat!($prefix, $stem, "Delete", $pascal),
             summary = concat!("Delete ", $singular),
             params(Key<$set>),
             responses(

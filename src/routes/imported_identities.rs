@@ -72,6 +72,7 @@ async fn import(
                 version: root.version,
                 select: None,
                 context: None,
+                typed: false,
             })
             .collect(),
     };
@@ -89,10 +90,12 @@ macro_rules! root_operations {
                 count: "/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count",
                 item: "/deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}",
                 documented_item: "/deviceManagement/importedWindowsAutopilotDeviceIdentities/{importedWindowsAutopilotDeviceIdentity-id}",
-                names: ("importedWindowsAutopilotDeviceIdentities", "importedWindowsAutopilotDeviceIdentity", "ImportedWindowsAutopilotDeviceIdentities"),
-                count_id: "GetCount",
+                operation_ids: ("deviceManagement.", "ImportedWindowsAutopilotDeviceIdentities",
+                    "deviceManagement.importedWindowsAutopilotDeviceIdentities.GetCount"),
+                summaries: ("importedWindowsAutopilotDeviceIdentities", "importedWindowsAutopilotDeviceIdentity"),
                 described: ("A page of imported identities", "The imported identity", "The URL of the new imported identity"),
-                entity: $entity, page: $page
+                entity: $entity, page: $page, create_examples: (),
+                operations: [list, create, count, get, delete]
             );
 
             #[utoipa::path(

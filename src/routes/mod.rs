@@ -5,6 +5,7 @@
 
 mod body;
 mod device_identities;
+mod directory;
 pub mod docs;
 mod entity_set;
 mod extract;
@@ -22,6 +23,25 @@ use crate::graph::error::GraphError;
 use device_identities::{beta, beta_actions, v1};
 use imported_identities::{beta as imported_beta, v1 as imported_v1};
 
+/// The directory routes of one root (`directory::v1` or `directory::beta`).
+macro_rules! directory_services {
+    ($scope:expr, $root:ident) => {
+        $scope
+            .service(directory::$root::devices::list)
+            .service(directory::$root::devices::count)
+            .service(directory::$root::devices::get)
+            .service(directory::$root::groups::list)
+            .service(directory::$root::groups::create)
+            .service(directory::$root::groups::count)
+            .service(directory::$root::groups::get)
+            .service(directory::$root::groups::update)
+            .service(directory::$root::groups::delete)
+            .service(directory::$root::groups::members)
+            .service(directory::$root::groups::add_member)
+            .service(directory::$root::groups::remove_member)
+    };
+}
+
 type Handled = Result<HttpResponse, GraphError>;
 
 /// Registers both Graph roots, and the health endpoints beside them.
@@ -29,7 +49,7 @@ pub fn register(config: &mut ServiceConfig) {
     config
         .service(health::healthz)
         .service(health::readyz)
-        .service(
+        .service(directory_services!(
             scope::scope("/v1.0")
                 .app_data(ApiVersion::V1)
                 .service(v1::list)
@@ -48,8 +68,9 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(imported_v1::import)
                 .service(imported_v1::get)
                 .service(imported_v1::delete),
-        )
-        .service(
+            v1
+        ))
+        .service(directory_services!(
             scope::scope("/beta")
                 .app_data(ApiVersion::Beta)
                 .service(beta::list)
@@ -70,5 +91,6 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(imported_beta::import)
                 .service(imported_beta::get)
                 .service(imported_beta::delete),
-        );
+            beta
+        ));
 }

@@ -9,7 +9,7 @@
 
 use super::push_bind;
 use crate::domain::entity::{Kind, Value};
-use crate::domain::query::{CompareOp, Filter, MatchFunction};
+use crate::domain::query::{CollectionTest, CompareOp, Filter, MatchFunction};
 
 /// Compiles `filter` into a boolean SQL expression, appending the values it compares with to
 /// `binds`, the statement's whole parameter list (`$n` is `binds[n - 1]`; the tenant is usually
@@ -65,6 +65,35 @@ pub fn condition(filter: &Filter, binds: &mut Vec<Value>) -> String {
             // A plain `column ILIKE $n` (not lower(...) LIKE) so that a trigram index can serve it.
             let p = push_bind(binds, Value::Text(pattern));
             format!("{} ILIKE {p}", property.column)
+        }
+        Filter::AddedTo(group) => {
+            let p = push_bind(binds, Value::Guid(*group));
+            format!(
+                "id IN (SELECT device_object_id FROM directory_group_members WHERE group_id = {p})"
+            )
+        }
+        Filter::Any {
+            property,
+            test,
+            value,
+        } => {
+            let column = property.column;
+            let member = match test {
+                CollectionTest::Equals => {
+                    let p = push_bind(binds, Value::Text(value.clone()));
+                    format!("lower(member) = lower({p})")
+                }
+                CollectionTest::StartsWith | CollectionTest::Contains => {
+                    let escaped = escape_like(value);
+                    let pattern = match test {
+                        CollectionTest::StartsWith => format!("{escaped}%"),
+                        _ => format!("%{escaped}%"),
+                    };
+                    let p = push_bind(binds, Value::Text(pattern));
+                    format!("member ILIKE {p}")
+                }
+            };
+            format!("EXISTS (SELECT 1 FROM unnest({column}) AS member WHERE {member})")
         }
     }
 }

@@ -17,10 +17,12 @@ use crate::domain::Tenant;
 use crate::domain::entity::{Assignment, Entity, EntitySet, Kind, Property, Value};
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
+mod directory;
 pub(crate) mod filter;
 mod grouped;
 mod imports;
 
+pub use directory::Added;
 use grouped::{GroupStatement, Grouped};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -583,6 +585,8 @@ fn bind_values<'q>(
             Value::Text(text) => query.bind(text.as_str()),
             Value::DateTime(t) => query.bind(t),
             Value::Int32(n) => query.bind(n),
+            Value::Bool(b) => query.bind(b),
+            Value::Texts(texts) => query.bind(texts.as_slice()),
             Value::Bytes(bytes) => query.bind(bytes.as_slice()),
         };
     }
@@ -602,6 +606,10 @@ fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<Entity, sqlx:
                     .try_get::<Option<String>, _>(i)?
                     .map_or(Value::Null, Value::Text),
                 Kind::Int32 => Value::Int32(row.try_get(i)?),
+                Kind::Boolean => Value::Bool(row.try_get(i)?),
+                Kind::Strings(_) => row
+                    .try_get::<Option<Vec<String>>, _>(i)?
+                    .map_or(Value::Null, Value::Texts),
                 Kind::Binary => row
                     .try_get::<Option<Vec<u8>>, _>(i)?
                     .map_or(Value::Null, Value::Bytes),

@@ -7,6 +7,7 @@ mod child;
 #[cfg(feature = "testcontainers")]
 mod consumer;
 mod create;
+mod directory;
 mod docs;
 mod embedded;
 mod errors;

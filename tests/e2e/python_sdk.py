@@ -70,10 +70,16 @@ PROPERTIES = (
     "system_family",
     "user_principal_name",
 )
-# What the service stores for a property a create left out (spec section 2); other properties are null.
+# A value the service chooses: a GUID, the same on every later read.
+ASSIGNED_GUID = object()
+
+# What the service stores for a property a create left out (spec section 2); other properties are
+# null. azureActiveDirectoryDeviceId points at the device's Entra ID device object (workflows spec
+# section 4).
 DEFAULTS = {
     "enrollment_state": EnrollmentState.NotContacted,
     "last_contacted_date_time": dt.datetime(1, 1, 1, tzinfo=UTC),
+    "azure_active_directory_device_id": ASSIGNED_GUID,
 }
 
 # The one device every single-item step works on: every property set, a datetime with microseconds
@@ -145,6 +151,12 @@ def check_device(device, expected: dict, what: str, context_allowed: bool = Fals
         raise StepFailed(f"{what}: id is not a GUID: {device.id!r}") from None
     for name in PROPERTIES:
         actual, wanted = getattr(device, name), expected[name]
+        if wanted is ASSIGNED_GUID:
+            try:
+                uuid.UUID(actual)
+            except (TypeError, ValueError):
+                raise StepFailed(f"{what}: {name} is not a GUID the service chose: {actual!r}") from None
+            expected[name] = wanted = actual
         if isinstance(wanted, dt.datetime):
             check(
                 isinstance(actual, dt.datetime) and actual.utcoffset() is not None,

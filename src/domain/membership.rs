@@ -1,0 +1,368 @@
+//! Dynamic group membership rules in the forms Autopilot uses (workflows spec section 4): conditions
+//! on a device's `devicePhysicalIds`, combined with `-and` / `-or` and parentheses.
+//!
+//! ```text
+//! rule      = and *( "-or" and )
+//! and       = primary *( "-and" primary )
+//! primary   = "(" rule ")" / condition
+//! condition = "device.devicePhysicalIds" "-any" "(" "_" operator "\"value\"" ")"
+//! operator  = "-eq" / "-startsWith" / "-contains"
+//! ```
+//!
+//! Keywords and the property name are case-insensitive, as in Entra ID, and so is the matching.
+//! `_ -eq "[ZTDID]"` (a kind of id with no value) matches every id of that kind: it is how the spec
+//! writes "every Autopilot device".
+
+use super::query::{CollectionTest, Filter};
+
+/// A parsed rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MembershipRule {
+    Or(Box<MembershipRule>, Box<MembershipRule>),
+    And(Box<MembershipRule>, Box<MembershipRule>),
+    /// Some physical id passes the test against `value`.
+    Any {
+        test: CollectionTest,
+        value: String,
+    },
+}
+
+/// Why a rule is refused: the part that is not understood, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub part: String,
+    pub position: usize,
+    pub expected: &'static str,
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unsupported membership rule syntax '{}' at position {}; expected {}",
+            self.part, self.position, self.expected
+        )
+    }
+}
+
+/// The deepest nesting of parentheses a rule may have.
+const MAX_DEPTH: usize = 32;
+const PROPERTY: &str = "device.devicePhysicalIds";
+
+impl MembershipRule {
+    pub fn parse(text: &str) -> Result<MembershipRule, RuleError> {
+        let tokens = tokenize(text)?;
+        let mut parser = Parser {
+            tokens: &tokens,
+            next: 0,
+            end: text.chars().count(),
+        };
+        let rule = parser.or(0)?;
+        match parser.tokens.get(parser.next) {
+            None => Ok(rule),
+            Some(token) => Err(token.error("'-and', '-or' or the end of the rule")),
+        }
+    }
+
+    /// Whether a device with these physical ids is a member.
+    pub fn matches(&self, physical_ids: &[String]) -> bool {
+        match self {
+            MembershipRule::Or(a, b) => a.matches(physical_ids) || b.matches(physical_ids),
+            MembershipRule::And(a, b) => a.matches(physical_ids) && b.matches(physical_ids),
+            MembershipRule::Any { test, value } => {
+                let value = value.to_lowercase();
+                physical_ids.iter().any(|id| {
+                    let id = id.to_lowercase();
+                    match test {
+                        CollectionTest::Equals => id == value,
+                        CollectionTest::StartsWith => id.starts_with(&value),
+                        CollectionTest::Contains => id.contains(&value),
+                    }
+                })
+            }
+        }
+    }
+
+    /// The rule as a filter on the property that holds the physical ids.
+    pub fn to_filter(&self, property: &'static super::entity::Property) -> Filter {
+        match self {
+            MembershipRule::Or(a, b) => Filter::Or(
+                Box::new(a.to_filter(property)),
+                Box::new(b.to_filter(property)),
+            ),
+            MembershipRule::And(a, b) => Filter::And(
+                Box::new(a.to_filter(property)),
+                Box::new(b.to_filter(property)),
+            ),
+            MembershipRule::Any { test, value } => Filter::Any {
+                property,
+                test: *test,
+                value: value.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Open,
+    Close,
+    Word(String),
+    Quoted(String),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Kind,
+    text: String,
+    position: usize,
+}
+
+impl Token {
+    fn error(&self, expected: &'static str) -> RuleError {
+        RuleError {
+            part: self.text.chars().take(40).collect(),
+            position: self.position,
+            expected,
+        }
+    }
+}
+
+fn tokenize(text: &str) -> Result<Vec<Token>, RuleError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        let kind = match c {
+            c if c.is_whitespace() => {
+                i += 1;
+                continue;
+            }
+            '(' => {
+                i += 1;
+                Kind::Open
+            }
+            ')' => {
+                i += 1;
+                Kind::Close
+            }
+            '"' => {
+                let close = chars[i + 1..]
+                    .iter()
+                    .position(|&c| c == '"')
+                    .ok_or(RuleError {
+                        part: chars[i..].iter().take(40).collect(),
+                        position: i,
+                        expected: "a closing '\"'",
+                    })?;
+                let value: String = chars[i + 1..i + 1 + close].iter().collect();
+                i += close + 2;
+                Kind::Quoted(value)
+            }
+            _ => {
+                while i < chars.len() && !chars[i].is_whitespace() && !"()\"".contains(chars[i]) {
+                    i += 1;
+                }
+                Kind::Word(chars[start..i].iter().collect())
+            }
+        };
+        tokens.push(Token {
+            kind,
+            text: chars[start..i].iter().collect(),
+            position: start,
+        });
+    }
+    Ok(tokens)
+}
+
+struct Parser<'a> {
+    tokens: &'a [Token],
+    next: usize,
+    /// The rule's length, where an unexpected end is reported.
+    end: usize,
+}
+
+impl Parser<'_> {
+    fn bump(&mut self, expected: &'static str) -> Result<&Token, RuleError> {
+        let token = self.tokens.get(self.next).ok_or(RuleError {
+            part: String::new(),
+            position: self.end,
+            expected,
+        })?;
+        self.next += 1;
+        Ok(token)
+    }
+
+    fn keyword(&self, keyword: &str) -> bool {
+        matches!(self.tokens.get(self.next), Some(Token { kind: Kind::Word(word), .. }) if word.eq_ignore_ascii_case(keyword))
+    }
+
+    fn or(&mut self, depth: usize) -> Result<MembershipRule, RuleError> {
+        let mut rule = self.and(depth)?;
+        while self.keyword("-or") {
+            self.next += 1;
+            rule = MembershipRule::Or(Box::new(rule), Box::new(self.and(depth)?));
+        }
+        Ok(rule)
+    }
+
+    fn and(&mut self, depth: usize) -> Result<MembershipRule, RuleError> {
+        let mut rule = self.primary(depth)?;
+        while self.keyword("-and") {
+            self.next += 1;
+            rule = MembershipRule::And(Box::new(rule), Box::new(self.primary(depth)?));
+        }
+        Ok(rule)
+    }
+
+    fn primary(&mut self, depth: usize) -> Result<MembershipRule, RuleError> {
+        const CONDITION: &str =
+            "'(' or a condition such as device.devicePhysicalIds -any (_ -eq \"[OrderID]:Kiosk\")";
+        let token = self.bump(CONDITION)?.clone();
+        match &token.kind {
+            Kind::Open => {
+                if depth >= MAX_DEPTH {
+                    return Err(token.error("at most 32 levels of parentheses"));
+                }
+                let rule = self.or(depth + 1)?;
+                let close = self.bump("')'")?;
+                if close.kind != Kind::Close {
+                    return Err(close.error("')'"));
+                }
+                Ok(rule)
+            }
+            Kind::Word(word) if word.eq_ignore_ascii_case(PROPERTY) => self.any(),
+            _ => Err(token.error(CONDITION)),
+        }
+    }
+
+    /// After the property: `-any (_ op "value")`.
+    fn any(&mut self) -> Result<MembershipRule, RuleError> {
+        let any = self.bump("'-any'")?;
+        if !matches!(&any.kind, Kind::Word(word) if word.eq_ignore_ascii_case("-any")) {
+            return Err(any.error("'-any' (the only operator on devicePhysicalIds)"));
+        }
+        let open = self.bump("'('")?;
+        if open.kind != Kind::Open {
+            return Err(open.error("'('"));
+        }
+        let underscore = self.bump("'_'")?;
+        if !matches!(&underscore.kind, Kind::Word(word) if word == "_") {
+            return Err(underscore.error("'_'"));
+        }
+        let operator = self.bump("-eq, -startsWith or -contains")?;
+        let test = match &operator.kind {
+            Kind::Word(word) if word.eq_ignore_ascii_case("-eq") => CollectionTest::Equals,
+            Kind::Word(word) if word.eq_ignore_ascii_case("-startsWith") => {
+                CollectionTest::StartsWith
+            }
+            Kind::Word(word) if word.eq_ignore_ascii_case("-contains") => CollectionTest::Contains,
+            _ => return Err(operator.error("-eq, -startsWith or -contains")),
+        };
+        let value = self.bump("a value in double quotes")?;
+        let Kind::Quoted(value) = &value.kind else {
+            return Err(value.error("a value in double quotes"));
+        };
+        let value = value.clone();
+        let close = self.bump("')'")?;
+        if close.kind != Kind::Close {
+            return Err(close.error("')'"));
+        }
+        // "[ZTDID]" alone names every id of that kind.
+        let kind_only = test == CollectionTest::Equals
+            && value.starts_with('[')
+            && value.ends_with(']')
+            && !value.contains(':');
+        Ok(match kind_only {
+            true => MembershipRule::Any {
+                test: CollectionTest::StartsWith,
+                value: format!("{value}:"),
+            },
+            false => MembershipRule::Any { test, value },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|id| (*id).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_autopilot_forms_parse_and_match_case_insensitively() {
+        let kiosk = ids(&["[ZTDID]:abc", "[OrderID]:Kiosk", "[PurchaseOrderId]:PO-7"]);
+        let lab = ids(&["[ZTDID]:def", "[OrderID]:Lab"]);
+        let cases = [
+            (
+                r#"(device.devicePhysicalIds -any (_ -eq "[ZTDID]"))"#,
+                true,
+                true,
+            ),
+            (
+                r#"(device.devicePhysicalIDs -any (_ -eq "[orderid]:kiosk"))"#,
+                true,
+                false,
+            ),
+            (
+                r#"device.devicePhysicalIds -any (_ -startsWith "[OrderID]:Ki")"#,
+                true,
+                false,
+            ),
+            (
+                r#"(device.devicePhysicalIds -ANY (_ -contains "PO-"))"#,
+                true,
+                false,
+            ),
+            (
+                r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk")) -or (device.devicePhysicalIds -any (_ -eq "[OrderID]:Lab"))"#,
+                true,
+                true,
+            ),
+            (
+                r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk")) -and (device.devicePhysicalIds -any (_ -eq "[PurchaseOrderId]:PO-7"))"#,
+                true,
+                false,
+            ),
+        ];
+        for (text, on_kiosk, on_lab) in cases {
+            let rule = MembershipRule::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                (rule.matches(&kiosk), rule.matches(&lab)),
+                (on_kiosk, on_lab),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn unsupported_syntax_names_the_part() {
+        for (text, part) in [
+            (
+                r#"(device.deviceOSType -eq "Windows")"#,
+                "device.deviceOSType",
+            ),
+            (r#"(device.devicePhysicalIds -all (_ -eq "x"))"#, "-all"),
+            (
+                r#"(device.devicePhysicalIds -any (_ -match "x"))"#,
+                "-match",
+            ),
+            (r#"(device.devicePhysicalIds -any (_ -eq x))"#, "x"),
+            (
+                r#"(device.devicePhysicalIds -any (_ -eq "x")) -xor (a)"#,
+                "-xor",
+            ),
+            (r#"(device.devicePhysicalIds -any (_ -eq "x")"#, ""),
+            (r#"(device.devicePhysicalIds -any (_ -eq "x))"#, "\"x))"),
+        ] {
+            let error = MembershipRule::parse(text).unwrap_err();
+            assert_eq!(error.part, part, "{text}: {error}");
+        }
+        let deep = format!("{}{}", "(".repeat(100), ")".repeat(100));
+        assert!(MembershipRule::parse(&deep).is_err());
+    }
+}

@@ -1,0 +1,85 @@
+//! The wire side of groups: why a membership setting is refused, and the body of `members/$ref`.
+
+use uuid::Uuid;
+
+use crate::domain::directory::MembershipProblem;
+use crate::graph::entity::parse_object;
+use crate::graph::error::{ErrorDetail, GraphError};
+
+/// A 400 that names the part of the group's membership settings at fault.
+pub fn membership_error(problem: &MembershipProblem) -> GraphError {
+    let (target, message) = match problem {
+        MembershipProblem::RuleMissing => (
+            "membershipRule",
+            "A group whose groupTypes hold DynamicMembership needs a membershipRule.".to_owned(),
+        ),
+        MembershipProblem::RuleWithoutDynamicMembership => (
+            "membershipRule",
+            "Only a group whose groupTypes hold DynamicMembership has a membershipRule.".to_owned(),
+        ),
+        MembershipProblem::Rule(error) => (
+            "membershipRule",
+            format!("Invalid membershipRule: {error}."),
+        ),
+    };
+    GraphError::invalid_fields(vec![ErrorDetail::invalid(target, message)])
+}
+
+/// The directory object a `members/$ref` body names: `{"@odata.id": "<base>/v1.0/directoryObjects/{id}"}`
+/// (or `.../devices/{id}`, or the key form `directoryObjects('{id}')`).
+pub fn parse_member_ref(body: &[u8]) -> Result<Uuid, GraphError> {
+    let invalid = || {
+        GraphError::invalid_fields(vec![ErrorDetail::invalid(
+            "@odata.id",
+            "The body must be {\"@odata.id\": \"<service root>/directoryObjects/{id}\"} naming a \
+             directory object by its id."
+                .to_owned(),
+        )])
+    };
+    let members = parse_object(body)?;
+    let (_, raw) = members
+        .iter()
+        .find(|(key, _)| key == "@odata.id")
+        .ok_or_else(invalid)?;
+    let url: String = serde_json::from_str(raw.get()).map_err(|_| invalid())?;
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let key = last.split_once('(').map_or(last, |(_, key)| {
+        key.trim_end_matches(')').trim_matches('\'')
+    });
+    Uuid::parse_str(key).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_names_its_object_in_any_of_graphs_forms() {
+        let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        for url in [
+            format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}"),
+            format!("http://127.0.0.1:8080/beta/devices/{id}/"),
+            format!("https://graph.microsoft.com/v1.0/directoryObjects('{id}')"),
+            id.to_string(),
+        ] {
+            let body = serde_json::json!({ "@odata.id": url }).to_string();
+            assert_eq!(
+                parse_member_ref(body.as_bytes()).unwrap().to_string(),
+                id,
+                "{url}"
+            );
+        }
+        for body in [
+            r#"{}"#,
+            r#"{"@odata.id": 3}"#,
+            r#"{"@odata.id": "https://x/directoryObjects/nope"}"#,
+        ] {
+            assert!(parse_member_ref(body.as_bytes()).is_err(), "{body}");
+        }
+    }
+}

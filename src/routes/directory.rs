@@ -1,0 +1,325 @@
+//! The directory slice on both roots: `/devices` (read only: a directory device comes and goes with
+//! its device identity) and `/groups` with their members, added ones or a rule's.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use uuid::Uuid;
+
+use crate::auth::{ReadAccess, WriteAccess};
+use crate::domain::Tenant;
+use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS, Membership};
+use crate::domain::entity::{Assignment, EntitySet, Value};
+use crate::domain::query::Filter;
+use crate::graph::directory::{membership_error, parse_member_ref};
+use crate::graph::entity::{parse_entity_body, parse_new_entity};
+use crate::graph::error::{ErrorResponse, GraphError};
+use crate::graph::links::ServiceRoot;
+use crate::graph::schema::{
+    CountParameters, DEVICES_TAG, DirectoryDeviceBeta, DirectoryDevicePageBeta,
+    DirectoryDevicePageV1, DirectoryDeviceV1, GROUPS_TAG, GroupBeta, GroupPageBeta, GroupPageV1,
+    GroupV1, ListParameters, ReferenceCreate,
+};
+use crate::routes::Handled;
+use crate::routes::body::JsonBody;
+use crate::routes::entity_set::{
+    self, Collection, ItemParameters, Key, Served, entity_set_routes, found,
+};
+use crate::store::{Added, Store};
+
+/// Directory devices, for the route attributes.
+pub struct DirectoryDevices;
+
+impl Served for DirectoryDevices {
+    const SET: &'static EntitySet = &DIRECTORY_DEVICES;
+}
+
+/// Groups, for the route attributes. A create is checked for a membership that fits together.
+pub struct Groups;
+
+impl Served for Groups {
+    const SET: &'static EntitySet = &GROUPS;
+
+    async fn create(
+        tenant: Tenant,
+        store: web::Data<Store>,
+        root: ServiceRoot,
+        body: JsonBody,
+    ) -> Handled {
+        let mut assignments = parse_new_entity(&GROUPS, &body.0, root.version)?;
+        let membership = membership_of(&assignments, None)?;
+        let state = property("membershipRuleProcessingState");
+        if matches!(membership, Membership::Dynamic(_))
+            && !assignments.iter().any(|a| std::ptr::eq(a.property, state))
+        {
+            // Entra ID processes a new dynamic group's rule unless told otherwise.
+            assignments.push(Assignment {
+                property: state,
+                value: Value::Text("On".to_owned()),
+            });
+        }
+        entity_set::create_parsed(&GROUPS, tenant, store, root, assignments).await
+    }
+}
+
+fn property(name: &str) -> &'static crate::domain::entity::Property {
+    GROUPS.property(name).expect("a property of groups")
+}
+
+/// The membership a group has with `assignments` applied to `current` (its stored values, if any).
+fn membership_of(
+    assignments: &[Assignment],
+    current: Option<&crate::domain::entity::Entity>,
+) -> Result<Membership, GraphError> {
+    let value = |name: &str| -> Option<Value> {
+        let property = property(name);
+        match assignments
+            .iter()
+            .find(|a| std::ptr::eq(a.property, property))
+        {
+            Some(assignment) => Some(assignment.value.clone()),
+            None => current.map(|group| group.get(property).clone()),
+        }
+    };
+    let group_types = match value("groupTypes") {
+        Some(Value::Texts(types)) => types,
+        _ => Vec::new(),
+    };
+    let rule = match value("membershipRule") {
+        Some(Value::Text(rule)) => Some(rule),
+        _ => None,
+    };
+    Membership::of(&group_types, rule.as_deref()).map_err(|problem| membership_error(&problem))
+}
+
+/// The tenant's group, or its 404.
+async fn group(
+    store: &Store,
+    tenant: Tenant,
+    id: Uuid,
+) -> Result<crate::domain::entity::Entity, GraphError> {
+    store
+        .get(&GROUPS, tenant, id)
+        .await?
+        .ok_or_else(|| GraphError::entity_not_found(&GROUPS, &id.to_string()))
+}
+
+/// PATCH: the membership must still fit together with the values sent; 204 as on Graph.
+async fn update(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    body: JsonBody,
+) -> Handled {
+    let assignments = parse_entity_body(&GROUPS, &body.0, root.version)?;
+    let current = group(&store, tenant, id).await?;
+    membership_of(&assignments, Some(&current))?;
+    found(
+        &GROUPS,
+        store.update(&GROUPS, tenant, id, &assignments).await?,
+        id,
+    )
+}
+
+/// GET `/groups/{id}/members`: the directory devices added to the group, or those its rule takes.
+async fn members(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+) -> Handled {
+    let group = group(&store, tenant, id).await?;
+    let within = match membership_of(&[], Some(&group))? {
+        Membership::Assigned => Filter::AddedTo(id),
+        Membership::Dynamic(rule) => rule.to_filter(
+            DIRECTORY_DEVICES
+                .property("devicePhysicalIds")
+                .expect("directory devices have physical ids"),
+        ),
+    };
+    let collection = Collection {
+        within: Some(within),
+        url: format!("{}/{id}/members", root.collection_url(&GROUPS)),
+        metadata_fragment: "directoryObjects".to_owned(),
+        typed: true,
+    };
+    entity_set::list_of(&DIRECTORY_DEVICES, collection, tenant, store, root, req).await
+}
+
+/// POST `/groups/{id}/members/$ref`: adds a directory device to a group without a rule.
+async fn add_member(tenant: Tenant, store: web::Data<Store>, id: Uuid, body: JsonBody) -> Handled {
+    let device = parse_member_ref(&body.0)?;
+    let group = group(&store, tenant, id).await?;
+    if let Membership::Dynamic(_) = membership_of(&[], Some(&group))? {
+        return Err(GraphError::bad_request(
+            "The members of a group with DynamicMembership are decided by its membershipRule; \
+             they cannot be added.",
+        ));
+    }
+    match store.add_group_member(tenant, id, device).await? {
+        Added::Added => Ok(HttpResponse::NoContent().finish()),
+        Added::AlreadyMember => Err(GraphError::bad_request(
+            "One or more added object references already exist for the following modified \
+             properties: 'members'.",
+        )),
+        Added::NoSuchDevice => Err(GraphError::not_found(format!(
+            "Resource '{device}' does not exist or one of its queried reference-property objects \
+             are not present."
+        ))),
+    }
+}
+
+/// DELETE `/groups/{id}/members/{member}/$ref`.
+async fn remove_member(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    id: Uuid,
+    req: HttpRequest,
+) -> Handled {
+    let raw = req.match_info().get("member").unwrap_or_default();
+    let missing = || GraphError::not_found(format!("'{raw}' is not a member of group '{id}'."));
+    let device = Uuid::parse_str(raw).map_err(|_| missing())?;
+    group(&store, tenant, id).await?;
+    if store.remove_group_member(tenant, id, device).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(missing())
+    }
+}
+
+macro_rules! root_operations {
+    ($root:ident, $prefix:literal, $device:ty, $device_page:ty, $group:ty, $group_page:ty) => {
+        pub mod $root {
+            use super::*;
+
+            pub mod devices {
+                use super::*;
+
+                entity_set_routes!(
+                    set: DirectoryDevices, prefix: $prefix, tag: DEVICES_TAG,
+                    collection: "/devices",
+                    count: "/devices/$count",
+                    item: "/devices/{id}",
+                    documented_item: "/devices/{device-id}",
+                    operation_ids: ("devices.device.", "Device", "devices.GetCount"),
+                    summaries: ("devices", "device"),
+                    described: ("A page of devices", "The device", "The URL of the new device"),
+                    entity: $device, page: $device_page, create_examples: (),
+                    operations: [list, count, get]
+                );
+            }
+
+            pub mod groups {
+                use super::*;
+
+                entity_set_routes!(
+                    set: Groups, prefix: $prefix, tag: GROUPS_TAG,
+                    collection: "/groups",
+                    count: "/groups/$count",
+                    item: "/groups/{id}",
+                    documented_item: "/groups/{group-id}",
+                    operation_ids: ("groups.group.", "Group", "groups.GetCount"),
+                    summaries: ("groups", "group"),
+                    described: ("A page of groups", "The group", "The URL of the new group"),
+                    entity: $group, page: $group_page, create_examples: (),
+                    operations: [list, create, count, get, delete]
+                );
+
+                #[utoipa::path(
+                    patch,
+                    path = "/groups/{group-id}",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.group.UpdateGroup"),
+                    summary = "Update group",
+                    params(Key<Groups>),
+                    request_body(content = $group, content_type = "application/json"),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[patch("/groups/{id}")]
+                pub async fn update(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, body: JsonBody) -> Handled {
+                    super::super::update(access.0, store, root, key.0, body).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/members",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.ListMembers"),
+                    summary = "List group members",
+                    params(Key<Groups>, ListParameters),
+                    responses(
+                        (status = 200, description = "A page of the group's devices", body = $device_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/members")]
+                pub async fn members(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::members(access.0, store, root, key.0, req).await
+                }
+
+                #[utoipa::path(
+                    post,
+                    path = "/groups/{group-id}/members/$ref",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.CreateRefMembers"),
+                    summary = "Add members",
+                    params(Key<Groups>),
+                    request_body(content = ReferenceCreate, content_type = "application/json"),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[post("/groups/{id}/members/$ref")]
+                pub async fn add_member(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, body: JsonBody) -> Handled {
+                    super::super::add_member(access.0, store, key.0, body).await
+                }
+
+                #[utoipa::path(
+                    delete,
+                    path = "/groups/{group-id}/members/{directoryObject-id}/$ref",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.members.DeleteRefDirectoryObject"),
+                    summary = "Remove member",
+                    params(Key<Groups>, ("directoryObject-id" = String, Path, description = "The id of the member")),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[delete("/groups/{id}/members/{member}/$ref")]
+                pub async fn remove_member(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::remove_member(access.0, store, key.0, req).await
+                }
+            }
+        }
+    };
+}
+
+root_operations!(
+    v1,
+    "",
+    DirectoryDeviceV1,
+    DirectoryDevicePageV1,
+    GroupV1,
+    GroupPageV1
+);
+root_operations!(
+    beta,
+    "beta.",
+    DirectoryDeviceBeta,
+    DirectoryDevicePageBeta,
+    GroupBeta,
+    GroupPageBeta
+);

@@ -1,0 +1,411 @@
+//! The directory slice: a directory device for every device identity, kept in step with it, and
+//! groups with members added to them or decided by an Autopilot membership rule.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value as Json, json};
+
+use crate::helpers::{COLLECTION, TestApp, error_of, spawn_app};
+
+const KIOSK_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
+
+async fn send(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> reqwest::Response {
+    let request = app.client.request(method, app.url(path));
+    match body {
+        Some(body) => request.json(&body),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn ok(response: reqwest::Response, status: StatusCode) -> Json {
+    assert_eq!(response.status(), status);
+    if status == StatusCode::NO_CONTENT {
+        return Json::Null;
+    }
+    response.json().await.unwrap()
+}
+
+/// The directory device of the identity with this serial number.
+async fn directory_device(app: &TestApp, version: &str, serial: &str) -> Json {
+    let page = ok(
+        send(
+            app,
+            Method::GET,
+            &format!("{version}/devices?$filter=displayName eq '{serial}'"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let value = page["value"].as_array().unwrap();
+    assert_eq!(value.len(), 1, "{page}");
+    value[0].clone()
+}
+
+async fn group(app: &TestApp, version: &str, name: &str, rule: Option<&str>) -> reqwest::Response {
+    let mut body = json!({
+        "displayName": name, "mailNickname": name, "mailEnabled": false, "securityEnabled": true,
+    });
+    if let Some(rule) = rule {
+        body["groupTypes"] = json!(["DynamicMembership"]);
+        body["membershipRule"] = json!(rule);
+    }
+    send(app, Method::POST, &format!("{version}/groups"), Some(body)).await
+}
+
+/// The serial numbers (directory devices' display names) of a group's members.
+async fn members(app: &TestApp, version: &str, group: &str) -> Vec<String> {
+    let page = ok(
+        send(
+            app,
+            Method::GET,
+            &format!("{version}/groups/{group}/members"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        page["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#directoryObjects"),
+        "{page}"
+    );
+    let mut names: Vec<String> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|member| {
+            assert_eq!(member["@odata.type"], "#microsoft.graph.device");
+            member["displayName"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn every_device_identity_has_a_directory_device_that_follows_it() {
+    let app = spawn_app().await;
+    let identity = app
+        .create_ok(
+            "v1.0",
+            &json!({"serialNumber": "DIR-1", "groupTag": "Kiosk", "purchaseOrderIdentifier": "PO-7"}),
+        )
+        .await;
+    let identity_id = identity["id"].as_str().unwrap();
+    let aad_id = identity["azureActiveDirectoryDeviceId"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(aad_id).is_ok(), "{identity}");
+
+    for version in ["v1.0", "beta"] {
+        let device = directory_device(&app, version, "DIR-1").await;
+        assert_eq!(
+            device["deviceId"], aad_id,
+            "the identity points at its device"
+        );
+        assert_eq!(device["accountEnabled"], true);
+        assert_eq!(device["operatingSystem"], "Windows");
+        assert_eq!(
+            device["devicePhysicalIds"],
+            json!([
+                format!("[ZTDID]:{identity_id}"),
+                "[OrderID]:Kiosk",
+                "[PurchaseOrderId]:PO-7"
+            ])
+        );
+        let id = device["id"].as_str().unwrap();
+        let by_id = ok(
+            send(&app, Method::GET, &format!("{version}/devices/{id}"), None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(by_id["deviceId"], aad_id);
+        let by_device_id = ok(
+            send(
+                &app,
+                Method::GET,
+                &format!("{version}/devices?$filter=deviceId eq '{aad_id}'"),
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(by_device_id["value"][0]["id"], id);
+    }
+
+    // The group tag changes, and so do the physical ids; no purchase order, no such id.
+    let patched = send(
+        &app,
+        Method::PATCH,
+        &format!("v1.0/{COLLECTION}/{identity_id}"),
+        Some(json!({"groupTag": "Lab", "purchaseOrderIdentifier": null})),
+    )
+    .await;
+    assert_eq!(patched.status(), StatusCode::NO_CONTENT);
+    let device = directory_device(&app, "v1.0", "DIR-1").await;
+    assert_eq!(
+        device["devicePhysicalIds"],
+        json!([format!("[ZTDID]:{identity_id}"), "[OrderID]:Lab"])
+    );
+
+    // Deleted with its identity; directory devices cannot be written.
+    let id = device["id"].as_str().unwrap().to_owned();
+    let refused = send(&app, Method::DELETE, &format!("v1.0/devices/{id}"), None).await;
+    error_of(
+        refused,
+        StatusCode::BAD_REQUEST,
+        "No method match route template",
+    )
+    .await;
+    let deleted = send(
+        &app,
+        Method::DELETE,
+        &format!("v1.0/{COLLECTION}/{identity_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let gone = send(&app, Method::GET, &format!("v1.0/devices/{id}"), None).await;
+    error_of(gone, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+}
+
+#[tokio::test]
+async fn a_static_group_has_the_members_added_to_it() {
+    let app = spawn_app().await;
+    for serial in ["S-1", "S-2"] {
+        app.create_ok("beta", &json!({"serialNumber": serial}))
+            .await;
+    }
+    let created = ok(
+        group(&app, "beta", "Static", None).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let group_id = created["id"].as_str().unwrap();
+    assert!(created["createdDateTime"].is_string());
+    assert_eq!(created["groupTypes"], json!([]));
+    assert_eq!(created["membershipRule"], Json::Null);
+    assert!(members(&app, "beta", group_id).await.is_empty());
+
+    let device = directory_device(&app, "beta", "S-1").await;
+    let device_id = device["id"].as_str().unwrap();
+    let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{device_id}")});
+    let path = format!("beta/groups/{group_id}/members/$ref");
+    ok(
+        send(&app, Method::POST, &path, Some(reference.clone())).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert_eq!(members(&app, "beta", group_id).await, ["S-1"]);
+    // The same member twice, and an object that does not exist.
+    let twice = send(&app, Method::POST, &path, Some(reference)).await;
+    error_of(twice, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let nobody = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", uuid::Uuid::new_v4())});
+    let unknown = send(&app, Method::POST, &path, Some(nobody)).await;
+    error_of(unknown, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let malformed = send(&app, Method::POST, &path, Some(json!({"id": device_id}))).await;
+    error_of(malformed, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    let remove = format!("beta/groups/{group_id}/members/{device_id}/$ref");
+    ok(
+        send(&app, Method::DELETE, &remove, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert!(members(&app, "beta", group_id).await.is_empty());
+    let again = send(&app, Method::DELETE, &remove, None).await;
+    error_of(again, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+
+    let listed = ok(
+        send(
+            &app,
+            Method::GET,
+            "beta/groups?$filter=displayName eq 'Static'",
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["value"][0]["id"], group_id);
+    ok(
+        send(
+            &app,
+            Method::DELETE,
+            &format!("beta/groups/{group_id}"),
+            None,
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let gone = send(
+        &app,
+        Method::GET,
+        &format!("beta/groups/{group_id}/members"),
+        None,
+    )
+    .await;
+    error_of(gone, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+}
+
+#[tokio::test]
+async fn a_dynamic_group_takes_the_devices_its_rule_names_as_they_change() {
+    let app = spawn_app().await;
+    let kiosk = app
+        .create_ok("v1.0", &json!({"serialNumber": "K-1", "groupTag": "Kiosk"}))
+        .await;
+    app.create_ok("v1.0", &json!({"serialNumber": "K-2", "groupTag": "kiosk"}))
+        .await;
+    app.create_ok("v1.0", &json!({"serialNumber": "L-1", "groupTag": "Lab"}))
+        .await;
+
+    let created = ok(
+        group(&app, "v1.0", "Kiosks", Some(KIOSK_RULE)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let kiosks = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["membershipRuleProcessingState"], "On");
+    assert_eq!(members(&app, "v1.0", &kiosks).await, ["K-1", "K-2"]);
+
+    let everyone = ok(
+        group(
+            &app,
+            "v1.0",
+            "Autopilot",
+            Some(r#"(device.devicePhysicalIds -any (_ -eq "[ZTDID]"))"#),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let everyone = everyone["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        members(&app, "v1.0", &everyone).await,
+        ["K-1", "K-2", "L-1"]
+    );
+
+    // A device's group tag changes: it leaves one group's members, joins another's.
+    let id = kiosk["id"].as_str().unwrap();
+    let moved = send(
+        &app,
+        Method::POST,
+        &format!("v1.0/{COLLECTION}/{id}/updateDeviceProperties"),
+        Some(json!({"groupTag": "Lab"})),
+    )
+    .await;
+    assert_eq!(moved.status(), StatusCode::NO_CONTENT);
+    assert_eq!(members(&app, "v1.0", &kiosks).await, ["K-2"]);
+
+    // The rule changes.
+    let either = r#"(device.devicePhysicalIds -any (_ -startsWith "[OrderID]:L")) -or (device.devicePhysicalIds -any (_ -contains "kiosk"))"#;
+    let patched = send(
+        &app,
+        Method::PATCH,
+        &format!("v1.0/groups/{kiosks}"),
+        Some(json!({"membershipRule": either})),
+    )
+    .await;
+    assert_eq!(patched.status(), StatusCode::NO_CONTENT);
+    assert_eq!(members(&app, "v1.0", &kiosks).await, ["K-1", "K-2", "L-1"]);
+
+    // Members of a dynamic group cannot be added by hand.
+    let device = directory_device(&app, "v1.0", "L-1").await;
+    let added = send(
+        &app,
+        Method::POST,
+        &format!("v1.0/groups/{kiosks}/members/$ref"),
+        Some(json!({"@odata.id": format!("directoryObjects/{}", device["id"].as_str().unwrap())})),
+    )
+    .await;
+    error_of(added, StatusCode::BAD_REQUEST, "BadRequest").await;
+}
+
+#[tokio::test]
+async fn membership_settings_that_do_not_fit_are_refused_naming_the_part() {
+    let app = spawn_app().await;
+    for (rule, part) in [
+        (
+            r#"(device.deviceOSType -eq "Windows")"#,
+            "device.deviceOSType",
+        ),
+        (
+            r#"(device.devicePhysicalIds -all (_ -eq "[OrderID]:Kiosk"))"#,
+            "-all",
+        ),
+        (
+            r#"(device.devicePhysicalIds -any (_ -match "Kiosk"))"#,
+            "-match",
+        ),
+    ] {
+        let refused = group(&app, "beta", "Bad", Some(rule)).await;
+        let body = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+        let detail = &body["error"]["details"][0];
+        assert_eq!(detail["target"], "membershipRule");
+        assert!(detail["message"].as_str().unwrap().contains(part), "{body}");
+    }
+    let no_rule = send(
+        &app,
+        Method::POST,
+        "beta/groups",
+        Some(
+            json!({"displayName": "D", "mailNickname": "d", "mailEnabled": false,
+                    "securityEnabled": true, "groupTypes": ["DynamicMembership"]}),
+        ),
+    )
+    .await;
+    error_of(no_rule, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let rule_on_static = send(
+        &app,
+        Method::POST,
+        "beta/groups",
+        Some(
+            json!({"displayName": "S", "mailNickname": "s", "mailEnabled": false,
+                    "securityEnabled": true, "membershipRule": KIOSK_RULE}),
+        ),
+    )
+    .await;
+    error_of(rule_on_static, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let missing = send(
+        &app,
+        Method::POST,
+        "beta/groups",
+        Some(json!({"displayName": "X"})),
+    )
+    .await;
+    error_of(missing, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // A PATCH that would break the rule is refused and changes nothing.
+    let created = ok(
+        group(&app, "beta", "Kiosks", Some(KIOSK_RULE)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let refused = send(
+        &app,
+        Method::PATCH,
+        &format!("beta/groups/{id}"),
+        Some(json!({"membershipRule": "(device.devicePhysicalIds -any"})),
+    )
+    .await;
+    error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let kept = ok(
+        send(&app, Method::GET, &format!("beta/groups/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(kept["membershipRule"], KIOSK_RULE);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM directory_groups")
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
