@@ -80,6 +80,7 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
     type_name: "microsoft.graph.windowsAutopilotDeviceIdentity",
     description: "The windowsAutopilotDeviceIdentity resource represents a Windows Autopilot Device.",
     path: "deviceManagement/windowsAutopilotDeviceIdentities",
+    beta_only: false,
     table: "device_identities",
     properties: &[
         Property::key(),
@@ -149,6 +150,7 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
     // The hardware hash of a device that came in through an import, and the id of its directory
     // device (src/domain/directory.rs).
     internal_columns: &["hardware_identifier", "directory_object_id"],
+    derived: &[],
 };
 
 #[cfg(test)]

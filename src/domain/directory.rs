@@ -14,6 +14,7 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     type_name: "microsoft.graph.device",
     description: "The Entra ID device object of a Windows Autopilot device identity.",
     path: "devices",
+    beta_only: false,
     table: "directory_devices",
     properties: &[
         Property::key(),
@@ -33,6 +34,7 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     aliases: &[],
     unique: None,
     internal_columns: &[],
+    derived: &[],
 };
 
 /// The groups of a tenant. `groupTypes` holds `DynamicMembership` for a group whose members its
@@ -42,6 +44,7 @@ pub static GROUPS: EntitySet = EntitySet {
     description: "An Entra ID security group of devices, with members added to it or decided by a \
                   dynamic membership rule.",
     path: "groups",
+    beta_only: false,
     table: "directory_groups",
     properties: &[
         Property::key(),
@@ -61,6 +64,7 @@ pub static GROUPS: EntitySet = EntitySet {
     aliases: &[],
     unique: None,
     internal_columns: &[],
+    derived: &[],
 };
 
 /// The `groupTypes` member of a group whose rule decides its members.

@@ -44,6 +44,9 @@ impl EnumType {
     }
 }
 
+/// The annotation that names an entity's type.
+pub const TYPE_ANNOTATION: &str = "@odata.type";
+
 /// The lengths a string property accepts, in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextLimits {
@@ -168,14 +171,27 @@ impl Property {
         }
     }
 
-    /// A complex property: its members' values, set by the server only.
+    /// A complex property: its members, each with a column of its own.
     pub const fn complex(name: &'static str, complex: &'static ComplexType) -> Property {
         Property {
             nullable: false,
-            writable: false,
             filterable: false,
             orderable: false,
             ..Property::new(name, "", Kind::Complex(complex))
+        }
+    }
+
+    /// Which concrete type of an abstract set an entity is: `@odata.type` on the wire (without
+    /// its `#` in the table), set from the body's annotation on create.
+    pub const fn concrete_type() -> Property {
+        Property {
+            nullable: false,
+            required: true,
+            writable: false,
+            filterable: false,
+            orderable: false,
+            selectable: false,
+            ..Property::new(TYPE_ANNOTATION, "odata_type", Kind::String(TEXT))
         }
     }
 
@@ -256,6 +272,8 @@ pub struct EntitySet {
     pub description: &'static str,
     /// The collection's path below a root, e.g. `deviceManagement/windowsAutopilotDeviceIdentities`.
     pub path: &'static str,
+    /// Served under `/beta` only; on `/v1.0` its path is an unknown segment.
+    pub beta_only: bool,
     pub table: &'static str,
     pub properties: &'static [Property],
     /// Other names a root accepts for a property in request bodies.
@@ -264,6 +282,28 @@ pub struct EntitySet {
     pub unique: Option<UniqueKey>,
     /// Columns the table keeps besides the properties' (workflow state), never on the wire.
     pub internal_columns: &'static [&'static str],
+    /// The concrete types of an abstract set (empty when the set's type is concrete); the set then
+    /// has a [`Property::concrete_type`].
+    pub derived: &'static [DerivedType],
+}
+
+/// A concrete type of an abstract entity set.
+#[derive(Debug)]
+pub struct DerivedType {
+    pub type_name: &'static str,
+    /// The properties only this type has.
+    pub own: &'static [&'static str],
+}
+
+impl DerivedType {
+    /// Whether an entity of this type has `property`.
+    pub fn has(&self, set: &EntitySet, property: &Property) -> bool {
+        self.own.contains(&property.name)
+            || !set
+                .derived
+                .iter()
+                .any(|other| other.own.contains(&property.name))
+    }
 }
 
 /// A name that `version` also accepts for the property named `property` in request bodies.
@@ -289,6 +329,14 @@ impl EntitySet {
     /// The key property.
     pub fn key(&self) -> &'static Property {
         &self.properties[0]
+    }
+
+    /// The concrete type named `name` (with or without `#`), for an abstract set.
+    pub fn derived_type(&self, name: &str) -> Option<&'static DerivedType> {
+        let derived: &'static [DerivedType] = self.derived;
+        derived
+            .iter()
+            .find(|t| t.type_name == name.trim_start_matches('#'))
     }
 
     /// Looks a property up by its exact (case-sensitive) wire name.
@@ -347,6 +395,15 @@ pub struct Entity {
 }
 
 impl Entity {
+    /// The entity's concrete type, for a set that has several.
+    pub fn derived_type(&self) -> Option<&'static DerivedType> {
+        let discriminator = self.set.property(TYPE_ANNOTATION)?;
+        match self.get(discriminator) {
+            Value::Text(name) => self.set.derived_type(name),
+            _ => None,
+        }
+    }
+
     pub fn id(&self) -> Uuid {
         match self.values[0] {
             Value::Guid(id) => id,

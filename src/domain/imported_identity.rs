@@ -42,6 +42,7 @@ pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
     description: "Imported windows autopilot devices: a hardware hash uploaded for Autopilot, and \
                   where its processing stands.",
     path: "deviceManagement/importedWindowsAutopilotDeviceIdentities",
+    beta_only: false,
     table: "imported_device_identities",
     properties: &[
         Property::key(),
@@ -51,7 +52,7 @@ pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
         text("importId", "import_id").not_null().read_only(),
         text("productKey", "product_key"),
         text("serialNumber", "serial_number"),
-        Property::complex("state", &IMPORT_STATE),
+        Property::complex("state", &IMPORT_STATE).read_only(),
     ],
     aliases: &[Alias {
         name: "orderIdentifier",
@@ -60,4 +61,5 @@ pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
     }],
     unique: None,
     internal_columns: &["pending"],
+    derived: &[],
 };

@@ -2,6 +2,7 @@
 //! their properties, and parsed queries. The wire contract (`graph`) and the store (`store`) both
 //! read it; it reads neither.
 
+pub mod deployment_profile;
 pub mod device_identity;
 pub mod directory;
 pub mod entity;
@@ -15,8 +16,9 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 4] = [
+pub static ENTITY_SETS: [&EntitySet; 5] = [
     &device_identity::DEVICE_IDENTITIES,
+    &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
     &directory::DIRECTORY_DEVICES,
     &directory::GROUPS,

@@ -9,7 +9,8 @@ use serde_json::value::RawValue;
 
 use crate::domain::ApiVersion;
 use crate::domain::entity::{
-    Assignment, Entity, EntitySet, Kind, Property, TextLimits, TextProblem, Value,
+    Assignment, ComplexType, DerivedType, Entity, EntitySet, Kind, Property, TYPE_ANNOTATION,
+    TextLimits, TextProblem, Value,
 };
 use crate::graph::error::{ErrorDetail, GraphError};
 
@@ -157,13 +158,36 @@ pub fn parse_new_entity(
     body: &[u8],
     version: ApiVersion,
 ) -> Result<Vec<Assignment>, GraphError> {
-    let assignments = parse_entity_body(set, body, version)?;
+    let (mut assignments, concrete) = read_body(set, body, version)?;
+    if let (Some(concrete), Some(discriminator)) = (concrete, set.property(TYPE_ANNOTATION)) {
+        assignments.push(Assignment {
+            property: discriminator,
+            value: Value::Text(concrete.type_name.to_owned()),
+        });
+    }
     let missing: Vec<ErrorDetail> = set
         .properties
         .iter()
         .filter(|p| p.required && p.exists_in(version))
         .filter(|p| !assignments.iter().any(|a| std::ptr::eq(a.property, *p)))
-        .map(|p| ErrorDetail::invalid(p.name, format!("The property '{}' is required.", p.name)))
+        .map(|p| match p.name {
+            TYPE_ANNOTATION => {
+                let types: Vec<String> = set
+                    .derived
+                    .iter()
+                    .map(|t| format!("#{}", t.type_name))
+                    .collect();
+                ErrorDetail::invalid(
+                    p.name,
+                    format!(
+                        "A {} is one of these types, which '@odata.type' must name: {}.",
+                        set.short_name(),
+                        types.join(", ")
+                    ),
+                )
+            }
+            name => ErrorDetail::invalid(name, format!("The property '{name}' is required.")),
+        })
         .collect();
     if missing.is_empty() {
         Ok(assignments)
@@ -175,20 +199,30 @@ pub fn parse_new_entity(
 /// Reads a body of `set` for `version`: a JSON object whose keys are properties of that version or
 /// instance annotations, with values of each property's type and within its limits. Read-only
 /// properties (the key) are ignored, as Graph ignores them; every other problem is reported at
-/// once, one detail per property, in name order.
+/// once, one detail per property, in name order. An update never changes an entity's type.
 pub fn parse_entity_body(
     set: &'static EntitySet,
     body: &[u8],
     version: ApiVersion,
 ) -> Result<Vec<Assignment>, GraphError> {
+    read_body(set, body, version).map(|(assignments, _)| assignments)
+}
+
+/// The assignments of a body, and the concrete type its `@odata.type` names (for an abstract set).
+fn read_body(
+    set: &'static EntitySet,
+    body: &[u8],
+    version: ApiVersion,
+) -> Result<(Vec<Assignment>, Option<&'static DerivedType>), GraphError> {
     let mut members = parse_object(body)?;
     members.sort_by(|(a, _), (b, _)| a.cmp(b));
     let mut unknown = Vec::new();
     let mut problems = Vec::new();
     let mut assignments = Vec::new();
+    let mut concrete = None;
     for (key, raw) in &members {
-        if key == "@odata.type" {
-            check_odata_type(set, raw)?;
+        if key == TYPE_ANNOTATION {
+            concrete = check_odata_type(set, raw)?;
             continue;
         }
         if key.contains('@') {
@@ -215,9 +249,25 @@ pub fn parse_entity_body(
         if !property.writable {
             continue;
         }
-        match property_value(property, raw, version) {
-            Ok(value) => assignments.push(Assignment { property, value }),
-            Err(problem) => problems.push(problem),
+        if let Some(concrete) = concrete.filter(|t: &&DerivedType| !t.has(set, property)) {
+            unknown.push(ErrorDetail::invalid(
+                key,
+                format!(
+                    "The property '{key}' does not exist on type '{}'.",
+                    concrete.type_name
+                ),
+            ));
+            continue;
+        }
+        match property.kind {
+            Kind::Complex(complex) => match complex_assignments(property, complex, raw, version) {
+                Ok(members) => assignments.extend(members),
+                Err(details) => problems.extend(details),
+            },
+            _ => match property_value(property, raw, version) {
+                Ok(value) => assignments.push(Assignment { property, value }),
+                Err(problem) => problems.push(problem),
+            },
         }
     }
     // Unknown names first: a body meant for another type or version is refused as such.
@@ -227,7 +277,57 @@ pub fn parse_entity_body(
     if !problems.is_empty() {
         return Err(GraphError::invalid_fields(problems));
     }
-    Ok(assignments)
+    Ok((assignments, concrete))
+}
+
+/// The members a complex value sets (others keep their values), each read as a property; problems
+/// name `complex.member`.
+fn complex_assignments(
+    property: &'static Property,
+    complex: &'static ComplexType,
+    raw: &RawValue,
+    version: ApiVersion,
+) -> Result<Vec<Assignment>, Vec<ErrorDetail>> {
+    let name = property.name;
+    let Ok(Members(members)) = serde_json::from_str::<Members>(raw.get()) else {
+        return Err(vec![ErrorDetail::invalid(
+            name,
+            format!(
+                "Invalid value for property '{name}': expected a JSON object of type '{}'.",
+                complex.name
+            ),
+        )]);
+    };
+    let mut assignments = Vec::new();
+    let mut problems = Vec::new();
+    for (key, raw) in &members {
+        if key.contains('@') {
+            continue;
+        }
+        let target = format!("{name}.{key}");
+        match complex.properties.iter().find(|p| p.name == key) {
+            None => problems.push(ErrorDetail::invalid(
+                &target,
+                format!(
+                    "The property '{key}' does not exist on type '{}'.",
+                    complex.name
+                ),
+            )),
+            Some(member) if !member.writable => {}
+            Some(member) => match property_value(member, raw, version) {
+                Ok(value) => assignments.push(Assignment {
+                    property: member,
+                    value,
+                }),
+                Err(problem) => problems.push(ErrorDetail { target, ..problem }),
+            },
+        }
+    }
+    if problems.is_empty() {
+        Ok(assignments)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The value of one property as sent: of the property's JSON type, `null` only where it is
@@ -311,11 +411,29 @@ fn property_value(
     }
 }
 
-fn check_odata_type(set: &EntitySet, raw: &RawValue) -> Result<(), GraphError> {
+/// The type a body's `@odata.type` names: the set's own, or (for an abstract set) one of its
+/// concrete types, which it returns.
+fn check_odata_type(
+    set: &'static EntitySet,
+    raw: &RawValue,
+) -> Result<Option<&'static DerivedType>, GraphError> {
     let named: Result<String, _> = serde_json::from_str(raw.get());
     let expected = set.type_name;
     match named {
-        Ok(name) if name.trim_start_matches('#') == expected => Ok(()),
+        Ok(name) if !set.derived.is_empty() => match set.derived_type(&name) {
+            Some(concrete) => Ok(Some(concrete)),
+            None => Err(GraphError::bad_request(format!(
+                "A resource with type '{}' was found, but {expected} is abstract: name one of its \
+                 types in '@odata.type' ({}).",
+                name.trim_start_matches('#'),
+                set.derived
+                    .iter()
+                    .map(|t| format!("#{}", t.type_name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        },
+        Ok(name) if name.trim_start_matches('#') == expected => Ok(None),
         Ok(name) => Err(GraphError::bad_request(format!(
             "A resource with type '{}' was found, but it is not assignable to the expected type \
              '{expected}'. Make sure that the type specified for the resource is compatible with \
@@ -382,12 +500,23 @@ impl Serialize for EntityView<'_> {
         if let Some(context) = self.context {
             map.serialize_entry("@odata.context", context)?;
         }
-        if self.typed {
-            map.serialize_entry("@odata.type", &format!("#{}", self.entity.set.type_name))?;
+        // An entity of an abstract set always says which concrete type it is.
+        let set = self.entity.set;
+        let concrete = self.entity.derived_type();
+        match concrete {
+            Some(concrete) => {
+                map.serialize_entry(TYPE_ANNOTATION, &format!("#{}", concrete.type_name))?
+            }
+            None if self.typed => {
+                map.serialize_entry(TYPE_ANNOTATION, &format!("#{}", set.type_name))?
+            }
+            None => {}
         }
-        let shown = self.entity.set.properties.iter().filter(|p| {
+        let shown = set.properties.iter().filter(|p| {
             p.exists_in(self.version)
                 && !p.secret
+                && p.name != TYPE_ANNOTATION
+                && concrete.is_none_or(|concrete| concrete.has(set, p))
                 && self.select.is_none_or(|selected| selected.contains(p))
         });
         for property in shown {

@@ -132,7 +132,7 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
         _ => return Err(PathError::UnknownVersion(decode(version_segment))),
     };
     let rest: Vec<&str> = segments.collect();
-    let (set, rest) = match_set(&rest).map_err(|missing| {
+    let (set, rest) = match_set(&rest, version).map_err(|missing| {
         // A path that stops short names the last segment it has: nothing is served there.
         unknown(missing.unwrap_or(version_segment))
     })?;
@@ -189,9 +189,13 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
 /// first segment no collection path has there (`None` when they all match but stop short).
 fn match_set<'a, 'p>(
     segments: &'a [&'p str],
+    version: ApiVersion,
 ) -> Result<(&'static EntitySet, &'a [&'p str]), Option<&'p str>> {
     let mut longest = 0;
-    for set in ENTITY_SETS {
+    for set in ENTITY_SETS
+        .iter()
+        .filter(|set| version == ApiVersion::Beta || !set.beta_only)
+    {
         let expected: Vec<&str> = set.path.split('/').collect();
         let matched = expected
             .iter()

@@ -16,10 +16,12 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::domain::ApiVersion;
+use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS};
 use crate::domain::entity::{
-    ComplexType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TextLimits,
+    ComplexType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TYPE_ANNOTATION,
+    TextLimits,
 };
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
 use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
@@ -28,6 +30,8 @@ use crate::graph::paths::DeviceAction;
 
 /// Microsoft's tag for the device identity operations.
 pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
+/// Microsoft's tag for the deployment profile operations.
+pub const PROFILES_TAG: &str = "deviceManagement.windowsAutopilotDeploymentProfile";
 /// Microsoft's tags for the directory operations.
 pub const DEVICES_TAG: &str = "devices.device";
 pub const GROUPS_TAG: &str = "groups.group";
@@ -132,7 +136,17 @@ fn entity_schema(set: &EntitySet, version: ApiVersion) -> Schema {
         .title(Some(set.short_name()))
         .description(Some(set.description));
     for property in set.properties[1..].iter().filter(|p| p.exists_in(version)) {
-        own = own.property(property.name, property_schema(property, version));
+        let schema = match property.name {
+            // An abstract set's entities name their concrete type; a create must.
+            TYPE_ANNOTATION => ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(
+                    set.derived.iter().map(|t| format!("#{}", t.type_name)),
+                ))
+                .into(),
+            _ => property_schema(property, version),
+        };
+        own = own.property(property.name, schema);
     }
     AllOfBuilder::new()
         .item(reference("microsoft.graph.entity"))
@@ -311,6 +325,23 @@ entity_set_schemas!(
     DirectoryDevicePageBeta
 );
 entity_set_schemas!(GROUPS, GroupV1, GroupBeta, GroupPageV1, GroupPageBeta);
+graph_schema!(
+    /// `beta.microsoft.graph.windowsAutopilotDeploymentProfile` (beta only).
+    DeploymentProfileBeta,
+    component(ApiVersion::Beta, DEPLOYMENT_PROFILES.type_name),
+    entity_schema(&DEPLOYMENT_PROFILES, ApiVersion::Beta),
+    entity_dependencies(&DEPLOYMENT_PROFILES, ApiVersion::Beta)
+);
+graph_schema!(
+    /// A page of deployment profiles (beta only).
+    DeploymentProfilePageBeta,
+    component(
+        ApiVersion::Beta,
+        &format!("{}CollectionResponse", DEPLOYMENT_PROFILES.type_name)
+    ),
+    collection_schema(&DEPLOYMENT_PROFILES, ApiVersion::Beta),
+    collection_dependencies(&DEPLOYMENT_PROFILES, ApiVersion::Beta)
+);
 entity_set_schemas!(
     IMPORTED_IDENTITIES,
     ImportedIdentityV1,

@@ -8,7 +8,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::graph::error::{ErrorResponse, ODataError};
-use crate::graph::schema::{IMPORTED_TAG, TAG};
+use crate::graph::schema::{DEVICES_TAG, GROUPS_TAG, IMPORTED_TAG, PROFILES_TAG, TAG};
 
 pub const DOCUMENT_PATH: &str = "/openapi.json";
 const SWAGGER_UI: &str = "/swagger-ui/";
@@ -25,7 +25,10 @@ const SWAGGER_UI: &str = "/swagger-ui/";
     modifiers(&BearerScheme),
     tags(
         (name = TAG, description = "Windows Autopilot device identities"),
-        (name = IMPORTED_TAG, description = "Hardware hash uploads, processed into device identities in the background")
+        (name = IMPORTED_TAG, description = "Hardware hash uploads, processed into device identities in the background"),
+        (name = PROFILES_TAG, description = "Windows Autopilot deployment profiles (beta)"),
+        (name = DEVICES_TAG, description = "Entra ID devices: one for every device identity"),
+        (name = GROUPS_TAG, description = "Entra ID groups of devices, with members added or decided by a rule")
     )
 )]
 struct Base;

@@ -272,6 +272,29 @@ pub async fn update(
     found(set, store.update(set, tenant, id, &assignments).await?, id)
 }
 
+/// PATCH that answers 200 with the entity as it now is (Graph's beta pages say so for some sets).
+pub async fn update_returning(
+    set: &'static EntitySet,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    body: JsonBody,
+) -> Result<HttpResponse, GraphError> {
+    let assignments = parse_entity_body(set, &body.0, root.version)?;
+    let not_found = || GraphError::entity_not_found(set, &id.to_string());
+    if !store.update(set, tenant, id, &assignments).await? {
+        return Err(not_found());
+    }
+    let entity = store.get(set, tenant, id).await?.ok_or_else(not_found)?;
+    Ok(entity_response(
+        &mut HttpResponse::Ok(),
+        &root,
+        &entity,
+        None,
+    ))
+}
+
 pub async fn delete(
     set: &'static EntitySet,
     tenant: Tenant,

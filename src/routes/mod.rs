@@ -4,6 +4,7 @@
 //! wrappers (which call them, and its own actions), and [`register`] puts those in the table.
 
 mod body;
+mod deployment_profiles;
 mod device_identities;
 mod directory;
 pub mod docs;
@@ -90,7 +91,13 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(imported_beta::count)
                 .service(imported_beta::import)
                 .service(imported_beta::get)
-                .service(imported_beta::delete),
+                .service(imported_beta::delete)
+                .service(deployment_profiles::beta::list)
+                .service(deployment_profiles::beta::create)
+                .service(deployment_profiles::beta::count)
+                .service(deployment_profiles::beta::get)
+                .service(deployment_profiles::beta::update)
+                .service(deployment_profiles::beta::delete),
             beta
         ));
 }

@@ -7,6 +7,7 @@ mod child;
 #[cfg(feature = "testcontainers")]
 mod consumer;
 mod create;
+mod deployment_profiles;
 mod directory;
 mod docs;
 mod embedded;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use autopilot_registry::domain::ENTITY_SETS;
-use autopilot_registry::domain::entity::{Kind, Property};
+use autopilot_registry::domain::entity::{Kind, Property, TYPE_ANNOTATION};
 use autopilot_registry::store::BOOKKEEPING_COLUMNS;
 
 use crate::helpers::spawn_app;
@@ -107,6 +107,17 @@ async fn every_table_matches_its_migrated_columns_types_nullability_and_enum_che
                     expected.sort();
                     listed.sort();
                     assert_eq!(listed, expected, "{where_}: the CHECK's members ({check})");
+                }
+                Kind::String(_) if property.name == TYPE_ANNOTATION => {
+                    let [check] = checks_on(property)[..] else {
+                        panic!("{where_}: expected one CHECK listing the set's concrete types");
+                    };
+                    let mut expected: Vec<String> =
+                        set.derived.iter().map(|t| t.type_name.to_owned()).collect();
+                    let mut listed = quoted_strings(check);
+                    expected.sort();
+                    listed.sort();
+                    assert_eq!(listed, expected, "{where_}: the CHECK's types ({check})");
                 }
                 Kind::String(limits) if limits.min_chars > 0 => {
                     assert!(
