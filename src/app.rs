@@ -12,6 +12,7 @@ use crate::graph::MAX_BODY_BYTES;
 use crate::graph::links::PublicUrl;
 use crate::graph::paths;
 use crate::routes;
+use crate::routes::SyncCooldown;
 use crate::routes::middleware::graph_responses;
 use crate::store::Store;
 
@@ -19,6 +20,7 @@ use crate::store::Store;
 pub fn graph_app(
     store: Store,
     public_url: Option<PublicUrl>,
+    sync_cooldown: SyncCooldown,
     authenticator: web::Data<Authenticator>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
@@ -32,6 +34,7 @@ pub fn graph_app(
     let mut app = App::new()
         .app_data(web::Data::new(store))
         .app_data(authenticator)
+        .app_data(web::Data::new(sync_cooldown))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES));
     if let Some(public_url) = public_url {
         app = app.app_data(public_url);

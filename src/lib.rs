@@ -33,6 +33,7 @@ use crate::config::{DatabaseArgs, ServeArgs};
 use crate::domain::Tenant;
 use crate::embedded::EmbeddedPostgres;
 use crate::graph::links::PublicUrl;
+use crate::routes::SyncCooldown;
 use crate::store::Store;
 
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -67,8 +68,14 @@ impl Application {
             .as_deref()
             .map(|url| PublicUrl(url.trim_end_matches('/').to_owned()));
         let app_store = store.clone();
+        let sync_cooldown = args.sync_cooldown;
         let server = HttpServer::new(move || {
-            app::graph_app(app_store.clone(), public_url.clone(), authenticator.clone())
+            app::graph_app(
+                app_store.clone(),
+                public_url.clone(),
+                SyncCooldown(sync_cooldown),
+                authenticator.clone(),
+            )
         })
         .listen(listener)?
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
@@ -100,7 +107,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM (or a stop through the handle), finishing in-flight requests.
     /// Meanwhile it applies the migrations as soon as the database can be reached; until then the
     /// Graph routes and `/readyz` answer 503. Once they are applied, background work (processing
-    /// imported identities) runs until the server stops. A migration that fails for any other
+    /// imported identities, completing syncs) runs until the server stops. A migration that fails for any other
     /// reason stops the server and is returned.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let Application {
@@ -115,9 +122,15 @@ impl Application {
             migrated = migrate_when_reachable(&store) => match migrated {
                 Ok(()) => {
                     log::info!("migrations applied: serving");
-                    let imports = tokio::spawn(workers::imports::run(store.clone(), import_delay));
+                    let work = [
+                        tokio::spawn(workers::run(
+                            store.clone(),
+                            workers::imports::ImportProcessing { delay: import_delay },
+                        )),
+                        tokio::spawn(workers::run(store.clone(), workers::syncs::SyncCompletion)),
+                    ];
                     let served = server.await.map_err(StartupError::from);
-                    imports.abort();
+                    work.iter().for_each(tokio::task::JoinHandle::abort);
                     served
                 }
                 Err(error) => {

@@ -10,18 +10,20 @@ pub mod import;
 pub mod imported_identity;
 pub mod membership;
 pub mod query;
+pub mod settings;
 
 use uuid::Uuid;
 
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 5] = [
+pub static ENTITY_SETS: [&EntitySet; 6] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
     &directory::DIRECTORY_DEVICES,
     &directory::GROUPS,
+    &settings::AUTOPILOT_SETTINGS,
 ];
 
 /// Which API root a request was made under; properties, enum members and actions differ by root.

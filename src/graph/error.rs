@@ -23,7 +23,7 @@ use crate::graph::request_ids::RequestIds;
 pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Seconds a client should wait before retrying when the database is out of reach.
-const RETRY_AFTER_SECONDS: u32 = 5;
+const RETRY_AFTER_SECONDS: u64 = 5;
 
 /// One invalid field of a request body: Graph's `details` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -52,6 +52,8 @@ pub struct GraphError {
     pub details: Vec<ErrorDetail>,
     /// Logged, never sent.
     pub cause: Option<Cause>,
+    /// Seconds for `Retry-After` on a 429 or 503, when not the default.
+    pub retry_after: Option<u64>,
 }
 
 impl GraphError {
@@ -62,6 +64,7 @@ impl GraphError {
             message: message.into(),
             details: Vec::new(),
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -132,6 +135,18 @@ impl GraphError {
         )
     }
 
+    /// 429 with the seconds a client should wait.
+    pub fn too_many_requests(message: impl Into<String>, retry_after_seconds: u64) -> Self {
+        GraphError {
+            retry_after: Some(retry_after_seconds),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", message)
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "Conflict", message)
+    }
+
     pub fn service_unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -187,7 +202,8 @@ impl GraphError {
             self.status,
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
         ) {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS)));
+            let seconds = self.retry_after.unwrap_or(RETRY_AFTER_SECONDS);
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             // A plain challenge: clients must not be told to fetch new claims (no `claims=`).

@@ -6,11 +6,13 @@
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::directory::GROUPS;
 use crate::domain::entity::EntitySet;
+use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::domain::{ApiVersion, ENTITY_SETS};
 use crate::graph::error::GraphError;
 
 const COUNT: &str = "$count";
 const IMPORT: &str = "import";
+const SYNC: &str = "sync";
 const MEMBERS: &str = "members";
 const REF: &str = "$ref";
 const ACTION_NAMESPACE: &str = "microsoft.graph.";
@@ -66,6 +68,8 @@ pub enum Target {
     Action(String, DeviceAction),
     /// `import`, bound to the imported identities' collection.
     Import,
+    /// `sync`, bound to the Autopilot settings.
+    Sync,
     /// A group's `members`.
     Members(String),
     /// A group's `members/$ref` (adding one).
@@ -97,6 +101,7 @@ impl GraphPath {
             Target::Item(id) => format!("{collection}/{id}"),
             Target::Action(id, action) => format!("{collection}/{id}/{}", action.name()),
             Target::Import => format!("{collection}/{IMPORT}"),
+            Target::Sync => format!("{collection}/{SYNC}"),
             Target::Members(id) => format!("{collection}/{id}/{MEMBERS}"),
             Target::MemberRefs(id) => format!("{collection}/{id}/{MEMBERS}/{REF}"),
             Target::MemberRef(id, member) => format!("{collection}/{id}/{MEMBERS}/{member}/{REF}"),
@@ -111,6 +116,7 @@ impl GraphPath {
             Target::Item(_) => "~/singleton/navigation/key",
             Target::Action(..) => "~/singleton/navigation/key/action",
             Target::Import => "~/singleton/navigation/action",
+            Target::Sync => "~/singleton/navigation/action",
             Target::Members(_) => "~/entityset/key/navigation",
             Target::MemberRefs(_) => "~/entityset/key/navigation/$ref",
             Target::MemberRef(..) => "~/entityset/key/navigation/key/$ref",
@@ -140,6 +146,13 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
     let is_device = std::ptr::eq(set, &DEVICE_IDENTITIES);
     let target = match rest.next() {
         None => Target::Collection,
+        // The settings are a singleton: `sync` is the one segment below them.
+        Some(segment) if std::ptr::eq(set, &AUTOPILOT_SETTINGS) => {
+            match action_name(segment).eq_ignore_ascii_case(SYNC) {
+                true => Target::Sync,
+                false => return Err(unknown(segment)),
+            }
+        }
         Some(segment) if decode(segment).eq_ignore_ascii_case(COUNT) => Target::Count,
         Some(segment) if !is_device && action_name(segment).eq_ignore_ascii_case(IMPORT) => {
             Target::Import

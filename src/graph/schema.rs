@@ -24,12 +24,15 @@ use crate::domain::entity::{
     TextLimits,
 };
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
+use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
 use crate::graph::paths::DeviceAction;
 
 /// Microsoft's tag for the device identity operations.
 pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
+/// Microsoft's tag for the Autopilot settings operations.
+pub const SETTINGS_TAG: &str = "deviceManagement.windowsAutopilotSettings";
 /// Microsoft's tag for the deployment profile operations.
 pub const PROFILES_TAG: &str = "deviceManagement.windowsAutopilotDeploymentProfile";
 /// Microsoft's tags for the directory operations.
@@ -325,6 +328,13 @@ entity_set_schemas!(
     DirectoryDevicePageBeta
 );
 entity_set_schemas!(GROUPS, GroupV1, GroupBeta, GroupPageV1, GroupPageBeta);
+graph_schema!(
+    /// `beta.microsoft.graph.windowsAutopilotSettings` (beta only).
+    AutopilotSettingsBeta,
+    component(ApiVersion::Beta, AUTOPILOT_SETTINGS.type_name),
+    entity_schema(&AUTOPILOT_SETTINGS, ApiVersion::Beta),
+    entity_dependencies(&AUTOPILOT_SETTINGS, ApiVersion::Beta)
+);
 graph_schema!(
     /// `beta.microsoft.graph.windowsAutopilotDeploymentProfile` (beta only).
     DeploymentProfileBeta,

@@ -8,7 +8,9 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::graph::error::{ErrorResponse, ODataError};
-use crate::graph::schema::{DEVICES_TAG, GROUPS_TAG, IMPORTED_TAG, PROFILES_TAG, TAG};
+use crate::graph::schema::{
+    DEVICES_TAG, GROUPS_TAG, IMPORTED_TAG, PROFILES_TAG, SETTINGS_TAG, TAG,
+};
 
 pub const DOCUMENT_PATH: &str = "/openapi.json";
 const SWAGGER_UI: &str = "/swagger-ui/";
@@ -27,6 +29,7 @@ const SWAGGER_UI: &str = "/swagger-ui/";
         (name = TAG, description = "Windows Autopilot device identities"),
         (name = IMPORTED_TAG, description = "Hardware hash uploads, processed into device identities in the background"),
         (name = PROFILES_TAG, description = "Windows Autopilot deployment profiles (beta)"),
+        (name = SETTINGS_TAG, description = "Windows Autopilot settings and sync (beta)"),
         (name = DEVICES_TAG, description = "Entra ID devices: one for every device identity"),
         (name = GROUPS_TAG, description = "Entra ID groups of devices, with members added or decided by a rule")
     )

@@ -13,6 +13,8 @@ mod extract;
 mod health;
 mod imported_identities;
 pub mod middleware;
+pub use settings::SyncCooldown;
+mod settings;
 mod store_errors;
 
 use actix_web::HttpResponse;
@@ -97,7 +99,9 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(deployment_profiles::beta::count)
                 .service(deployment_profiles::beta::get)
                 .service(deployment_profiles::beta::update)
-                .service(deployment_profiles::beta::delete),
+                .service(deployment_profiles::beta::delete)
+                .service(settings::beta::get)
+                .service(settings::beta::sync),
             beta
         ));
 }

@@ -6,14 +6,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
 use super::{Store, StoreError};
 use crate::domain::import::{ALREADY_ASSIGNED, ImportOutcome, ImportRecord, SerialOwner};
 
 /// The channel the migration's trigger notifies when records are inserted.
-const CHANNEL: &str = "autopilot_imports";
+pub const IMPORT_CHANNEL: &str = "autopilot_imports";
 
 /// A claimed record.
 #[derive(sqlx::FromRow)]
@@ -175,12 +174,5 @@ impl Store {
         .fetch_one(self.pool()?)
         .await?;
         Ok(seconds.map(|s| Duration::try_from_secs_f64(s.max(0.0)).unwrap_or_default()))
-    }
-
-    /// A listener woken when records are inserted, by any instance.
-    pub async fn import_listener(&self) -> Result<PgListener, StoreError> {
-        let mut listener = PgListener::connect_with(self.pool()?).await?;
-        listener.listen(CHANNEL).await?;
-        Ok(listener)
     }
 }

@@ -1,7 +1,7 @@
 //! PostgreSQL: the pool, the embedded migrations, and the SQL of any entity set, assembled from its
 //! table description. Nothing here knows HTTP or the wire format.
 
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow};
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the table and column names of entity-set
 // descriptions only; values are always bound, so AssertSqlSafe is sound.
@@ -21,9 +21,12 @@ mod directory;
 pub(crate) mod filter;
 mod grouped;
 mod imports;
+mod settings;
 
 pub use directory::Added;
 use grouped::{GroupStatement, Grouped};
+pub use imports::IMPORT_CHANNEL;
+pub use settings::SYNC_CHANNEL;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
@@ -93,7 +96,7 @@ pub fn is_unreachable(error: &sqlx::Error) -> bool {
 }
 
 /// The columns an entity is read from, in its set's order; a secret column is never read back.
-fn select_columns(set: &EntitySet) -> String {
+pub(crate) fn select_columns(set: &EntitySet) -> String {
     set.columns()
         .map(|p| if p.secret { "NULL" } else { p.column })
         .collect::<Vec<_>>()
@@ -113,6 +116,13 @@ pub struct Store {
 }
 
 impl Store {
+    /// A listener woken by notifications on `channel`, from any instance.
+    pub async fn listener(&self, channel: &str) -> Result<PgListener, StoreError> {
+        let mut listener = PgListener::connect_with(self.pool()?).await?;
+        listener.listen(channel).await?;
+        Ok(listener)
+    }
+
     /// Connections made on demand, so the service starts (and answers 503) while the database is
     /// away. Of `max_connections` (at least 3), a quarter (at most 4) serves grouped creates, as
     /// many grouped reads, and the pool the rest. Must be called within a Tokio runtime, which runs
@@ -593,7 +603,7 @@ fn bind_values<'q>(
     query
 }
 
-fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<Entity, sqlx::Error> {
+pub(crate) fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<Entity, sqlx::Error> {
     let values = set
         .columns()
         .enumerate()

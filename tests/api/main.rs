@@ -26,5 +26,6 @@ mod logging;
 mod migrations;
 mod python_sdk;
 mod resilience;
+mod settings;
 mod shutdown;
 mod update;
