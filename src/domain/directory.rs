@@ -35,6 +35,7 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     unique: None,
     internal_columns: &[],
     derived: &[],
+    expandable: &[],
 };
 
 /// The groups of a tenant. `groupTypes` holds `DynamicMembership` for a group whose members its
@@ -65,6 +66,7 @@ pub static GROUPS: EntitySet = EntitySet {
     unique: None,
     internal_columns: &[],
     derived: &[],
+    expandable: &[],
 };
 
 /// The `groupTypes` member of a group whose rule decides its members.

@@ -13,6 +13,7 @@ mod extract;
 mod health;
 mod imported_identities;
 pub mod middleware;
+mod profile_assignments;
 mod store_errors;
 
 use actix_web::HttpResponse;
@@ -97,7 +98,12 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(deployment_profiles::beta::count)
                 .service(deployment_profiles::beta::get)
                 .service(deployment_profiles::beta::update)
-                .service(deployment_profiles::beta::delete),
+                .service(deployment_profiles::beta::delete)
+                .service(profile_assignments::list)
+                .service(profile_assignments::create)
+                .service(profile_assignments::get)
+                .service(profile_assignments::delete)
+                .service(profile_assignments::list_assigned_devices),
             beta
         ));
 }

@@ -21,9 +21,11 @@ mod directory;
 pub(crate) mod filter;
 mod grouped;
 mod imports;
+mod profile_assignments;
 
 pub use directory::Added;
 use grouped::{GroupStatement, Grouped};
+pub use profile_assignments::{AssignmentCreated, ProfileDeleted};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
