@@ -1,7 +1,9 @@
 //! `microsoft.graph.windowsAutopilotDeploymentProfile` (beta) as a table: an abstract type whose
 //! profiles are one of two concrete types, with the settings of the beta reference page.
 
-use super::entity::{ComplexType, DerivedType, EntitySet, EnumType, Kind, Property, TEXT};
+use super::entity::{
+    ComplexType, DerivedType, EntitySet, EnumType, Kind, Navigation, Property, TEXT,
+};
 
 pub static USER_TYPE: EnumType = EnumType {
     name: "microsoft.graph.windowsUserType",
@@ -173,4 +175,5 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
             own: &["hybridAzureADJoinSkipConnectivityCheck"],
         },
     ],
+    expandable: &[Navigation::ProfileAssignments],
 };

@@ -151,6 +151,7 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
     // device (src/domain/directory.rs).
     internal_columns: &["hardware_identifier", "directory_object_id"],
     derived: &[],
+    expandable: &[],
 };
 
 #[cfg(test)]

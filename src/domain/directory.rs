@@ -1,8 +1,15 @@
 //! The slice of Entra ID that profile assignment needs (workflows spec section 4): a directory
 //! `device` for every device identity, and groups of devices, static or with a membership rule.
 
-use super::entity::{EntitySet, Kind, Property, TEXT};
+use super::entity::{EntitySet, Kind, Property, TEXT, TextLimits};
 use super::membership::{MembershipRule, RuleError};
+
+/// A physical id is a kind (`[PurchaseOrderId]:`, the longest) before an identity's property, which
+/// may be as long as any string.
+const PHYSICAL_ID: TextLimits = TextLimits {
+    min_chars: 0,
+    max_chars: TEXT.max_chars + "[PurchaseOrderId]:".len() as u64,
+};
 
 const fn text(name: &'static str, column: &'static str) -> Property {
     Property::new(name, column, Kind::String(TEXT))
@@ -23,7 +30,7 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
         Property::new(
             "devicePhysicalIds",
             "device_physical_ids",
-            Kind::Strings(TEXT),
+            Kind::Strings(PHYSICAL_ID),
         )
         .read_only(),
         text("displayName", "display_name").read_only(),
@@ -35,6 +42,7 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     unique: None,
     internal_columns: &[],
     derived: &[],
+    expandable: &[],
 };
 
 /// The groups of a tenant. `groupTypes` holds `DynamicMembership` for a group whose members its
@@ -65,6 +73,7 @@ pub static GROUPS: EntitySet = EntitySet {
     unique: None,
     internal_columns: &[],
     derived: &[],
+    expandable: &[],
 };
 
 /// The `groupTypes` member of a group whose rule decides its members.

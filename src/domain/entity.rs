@@ -285,6 +285,24 @@ pub struct EntitySet {
     /// The concrete types of an abstract set (empty when the set's type is concrete); the set then
     /// has a [`Property::concrete_type`].
     pub derived: &'static [DerivedType],
+    /// The navigation properties `$expand` may inline (none: `$expand` is refused).
+    pub expandable: &'static [Navigation],
+}
+
+/// A navigation property that `$expand` can inline into an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Navigation {
+    /// A deployment profile's `assignments`.
+    ProfileAssignments,
+}
+
+impl Navigation {
+    /// The property's name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Navigation::ProfileAssignments => "assignments",
+        }
+    }
 }
 
 /// A concrete type of an abstract entity set.

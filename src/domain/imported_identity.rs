@@ -62,4 +62,5 @@ pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
     unique: None,
     internal_columns: &["pending"],
     derived: &[],
+    expandable: &[],
 };

@@ -9,6 +9,7 @@ pub mod entity;
 pub mod import;
 pub mod imported_identity;
 pub mod membership;
+pub mod profile_assignment;
 pub mod query;
 pub mod settings;
 

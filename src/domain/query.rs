@@ -27,6 +27,10 @@ pub enum Filter {
     },
     /// A directory device added to the group with this id.
     AddedTo(Uuid),
+    /// A device identity whose directory device passes the filter.
+    DirectoryDevice(Box<Filter>),
+    /// No entity (what a profile that targets no group takes in).
+    Nothing,
     /// Some member of a string collection passes `test` against `value` (case-insensitive).
     Any {
         property: &'static Property,

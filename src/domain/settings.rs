@@ -36,6 +36,7 @@ pub static AUTOPILOT_SETTINGS: EntitySet = EntitySet {
     unique: None,
     internal_columns: &["sync_completes_at"],
     derived: &[],
+    expandable: &[],
 };
 
 /// What a sync trigger finds.

@@ -492,6 +492,8 @@ pub struct EntityView<'a> {
     pub select: Option<&'a [&'static Property]>,
     pub context: Option<&'a str>,
     pub typed: bool,
+    /// Navigations `$expand` inlines, by name, after the properties.
+    pub expanded: &'a [(&'static str, serde_json::Value)],
 }
 
 impl Serialize for EntityView<'_> {
@@ -521,6 +523,9 @@ impl Serialize for EntityView<'_> {
         });
         for property in shown {
             map.serialize_entry(property.name, &self.value(property))?;
+        }
+        for (navigation, value) in self.expanded {
+            map.serialize_entry(navigation, value)?;
         }
         map.end()
     }
@@ -867,6 +872,7 @@ mod tests {
                 select: None,
                 context: None,
                 typed: false,
+                expanded: &[],
             };
             serde_json::to_value(view).unwrap()["enrollmentState"].clone()
         };

@@ -9,6 +9,7 @@ pub mod import;
 pub mod links;
 pub mod odata;
 pub mod paths;
+pub mod profile_assignment;
 pub mod request_ids;
 pub mod schema;
 

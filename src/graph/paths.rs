@@ -3,6 +3,7 @@
 //! middleware rewrites all of those to one canonical path before actix routes the request, and the
 //! same parse explains a path that no route serves, in Graph's words.
 
+use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::directory::GROUPS;
 use crate::domain::entity::EntitySet;
@@ -14,6 +15,8 @@ const COUNT: &str = "$count";
 const IMPORT: &str = "import";
 const SYNC: &str = "sync";
 const MEMBERS: &str = "members";
+const ASSIGNMENTS: &str = "assignments";
+const ASSIGNED_DEVICES: &str = "assignedDevices";
 const REF: &str = "$ref";
 const ACTION_NAMESPACE: &str = "microsoft.graph.";
 
@@ -76,6 +79,12 @@ pub enum Target {
     MemberRefs(String),
     /// `members/{member}/$ref` of a group (removing one).
     MemberRef(String, String),
+    /// A deployment profile's `assignments`.
+    Assignments(String),
+    /// `assignments/{assignment}` of a deployment profile.
+    Assignment(String, String),
+    /// A deployment profile's `assignedDevices`.
+    AssignedDevices(String),
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +114,11 @@ impl GraphPath {
             Target::Members(id) => format!("{collection}/{id}/{MEMBERS}"),
             Target::MemberRefs(id) => format!("{collection}/{id}/{MEMBERS}/{REF}"),
             Target::MemberRef(id, member) => format!("{collection}/{id}/{MEMBERS}/{member}/{REF}"),
+            Target::Assignments(id) => format!("{collection}/{id}/{ASSIGNMENTS}"),
+            Target::Assignment(id, assignment) => {
+                format!("{collection}/{id}/{ASSIGNMENTS}/{assignment}")
+            }
+            Target::AssignedDevices(id) => format!("{collection}/{id}/{ASSIGNED_DEVICES}"),
         }
     }
 
@@ -120,6 +134,10 @@ impl GraphPath {
             Target::Members(_) => "~/entityset/key/navigation",
             Target::MemberRefs(_) => "~/entityset/key/navigation/$ref",
             Target::MemberRef(..) => "~/entityset/key/navigation/key/$ref",
+            Target::Assignments(_) | Target::AssignedDevices(_) => {
+                "~/singleton/navigation/key/navigation"
+            }
+            Target::Assignment(..) => "~/singleton/navigation/key/navigation/key",
         }
     }
 }
@@ -172,6 +190,19 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
                     (Some(_), Some(other)) => return Err(unknown(other)),
                     (Some(other), None) => return Err(unknown(other)),
                 }
+            }
+            Some(other) => return Err(unknown(other)),
+        },
+        Some(id) if std::ptr::eq(set, &DEPLOYMENT_PROFILES) => match rest.next() {
+            None => Target::Item(id.to_owned()),
+            Some(segment) if decode(segment).eq_ignore_ascii_case(ASSIGNMENTS) => {
+                match rest.next() {
+                    None => Target::Assignments(id.to_owned()),
+                    Some(assignment) => Target::Assignment(id.to_owned(), assignment.to_owned()),
+                }
+            }
+            Some(segment) if decode(segment).eq_ignore_ascii_case(ASSIGNED_DEVICES) => {
+                Target::AssignedDevices(id.to_owned())
             }
             Some(other) => return Err(unknown(other)),
         },
@@ -388,6 +419,21 @@ mod tests {
                 .message
                 .contains("~/singleton/navigation/key with http verb PATCH")
         );
+    }
+
+    #[test]
+    fn profiles_have_assignments_and_assigned_devices() {
+        let profiles = "/beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+        assert_eq!(
+            canonical(&format!("{profiles}('p')/Assignments/p_g_0")),
+            format!("{profiles}/p/assignments/p_g_0")
+        );
+        assert_eq!(
+            canonical(&format!("{profiles}/p/ASSIGNEDDEVICES")),
+            format!("{profiles}/p/assignedDevices")
+        );
+        assert!(parse(&format!("{profiles}/p/assignments/a/b")).is_err());
+        assert!(parse(&format!("{profiles}/p/members")).is_err());
     }
 
     #[test]

@@ -20,14 +20,16 @@ use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS};
 use crate::domain::entity::{
-    ComplexType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TYPE_ANNOTATION,
+    ComplexType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TEXT, TYPE_ANNOTATION,
     TextLimits,
 };
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
+use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, Target};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
 use crate::graph::paths::DeviceAction;
+use crate::graph::profile_assignment::ASSIGNMENT_TYPE;
 
 /// Microsoft's tag for the device identity operations.
 pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
@@ -360,6 +362,103 @@ entity_set_schemas!(
     ImportedIdentityPageBeta
 );
 
+/// A deployment profile assignment (beta): its id, its target and where it comes from.
+fn assignment_schema() -> Schema {
+    let beta = ApiVersion::Beta;
+    ObjectBuilder::new()
+        .title(Some("windowsAutopilotDeploymentProfileAssignment"))
+        .description(Some(
+            "A deployment profile's assignment to a group, an exclusion group or all devices. \
+             The id is {profileId}_{groupId}_0, with adadadad-808e-44e2-905a-0b7873a8a531 for \
+             all devices; a create needs target.",
+        ))
+        .property("id", text().read_only(true))
+        .property("target", reference(&component(beta, TARGET_TYPE)))
+        .property(
+            "source",
+            reference(&component(beta, ASSIGNMENT_SOURCE.name)),
+        )
+        .property("sourceId", string_schema(TEXT, true))
+        .into()
+}
+
+/// The base type Graph names for assignment targets, of which three are served.
+const TARGET_TYPE: &str = "microsoft.graph.deviceAndAppManagementAssignmentTarget";
+
+fn target_schema() -> Schema {
+    ObjectBuilder::new()
+        .title(Some("deviceAndAppManagementAssignmentTarget"))
+        .property(
+            TYPE_ANNOTATION,
+            text().enum_values(Some(
+                [Target::GROUP, Target::EXCLUSION_GROUP, Target::ALL_DEVICES]
+                    .map(|t| format!("#{t}")),
+            )),
+        )
+        .property(
+            "groupId",
+            text()
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                .description(Some(
+                    "The group a group or exclusion-group target names; an all-devices target \
+                     has none.",
+                )),
+        )
+        .required(TYPE_ANNOTATION)
+        .into()
+}
+
+fn assignment_dependencies() -> Vec<(String, RefOr<Schema>)> {
+    let beta = ApiVersion::Beta;
+    vec![
+        (component(beta, TARGET_TYPE), target_schema().into()),
+        (
+            component(beta, ASSIGNMENT_SOURCE.name),
+            enum_schema(&ASSIGNMENT_SOURCE, beta).into(),
+        ),
+    ]
+}
+
+graph_schema!(
+    /// `beta.microsoft.graph.windowsAutopilotDeploymentProfileAssignment` (beta only).
+    ProfileAssignmentBeta,
+    component(ApiVersion::Beta, ASSIGNMENT_TYPE),
+    assignment_schema(),
+    assignment_dependencies()
+);
+
+fn assignment_page_schema() -> Schema {
+    ObjectBuilder::new()
+        .title(Some(
+            "Collection of windowsAutopilotDeploymentProfileAssignment",
+        ))
+        .property("@odata.context", text())
+        .property(
+            "value",
+            ArrayBuilder::new().items(reference(&component(ApiVersion::Beta, ASSIGNMENT_TYPE))),
+        )
+        .required("value")
+        .into()
+}
+
+graph_schema!(
+    /// A deployment profile's assignments (beta only).
+    ProfileAssignmentPageBeta,
+    component(
+        ApiVersion::Beta,
+        &format!("{ASSIGNMENT_TYPE}CollectionResponse")
+    ),
+    assignment_page_schema(),
+    {
+        let mut schemas = vec![(
+            component(ApiVersion::Beta, ASSIGNMENT_TYPE),
+            assignment_schema().into(),
+        )];
+        schemas.extend(assignment_dependencies());
+        schemas
+    }
+);
+
 /// The body of `members/$ref`: the directory object to add.
 fn reference_schema() -> Schema {
     ObjectBuilder::new()
@@ -575,6 +674,21 @@ impl IntoParams for CountParameters {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         vec![filter_parameter()]
     }
+}
+
+/// `$expand` with the navigations of `set`, if it has any.
+pub fn expand_parameter(set: &EntitySet) -> Option<Parameter> {
+    let names: Vec<&str> = set.expandable.iter().map(|n| n.name()).collect();
+    (!names.is_empty()).then(|| {
+        query(
+            "$expand",
+            text(),
+            &format!(
+                "Inline navigation properties, comma separated: {}",
+                names.join(", ")
+            ),
+        )
+    })
 }
 
 /// The key and the query option of a single entity of `set`.

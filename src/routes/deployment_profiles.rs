@@ -1,20 +1,23 @@
-//! windowsAutopilotDeploymentProfiles (beta only): the generic operations, and PATCH answering
-//! 200 with the profile, as the beta reference page says.
+//! windowsAutopilotDeploymentProfiles (beta only): the generic operations, PATCH answering 200
+//! with the profile, as the beta reference page says, and a DELETE refused while assignments hold
+//! the profile.
 
-use actix_web::{HttpRequest, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::entity::EntitySet;
-use crate::graph::error::ErrorResponse;
+use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
 use crate::graph::schema::{
     CountParameters, DeploymentProfileBeta, DeploymentProfilePageBeta, ListParameters, PROFILES_TAG,
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
-use crate::routes::entity_set::{self, ItemParameters, Key, Served, entity_set_routes};
-use crate::store::Store;
+use crate::routes::entity_set::{
+    self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes,
+};
+use crate::store::{ProfileDeleted, Store};
 
 /// Deployment profiles, for the route attributes.
 pub struct DeploymentProfiles;
@@ -37,7 +40,7 @@ pub mod beta {
         summaries: ("windowsAutopilotDeploymentProfiles", "windowsAutopilotDeploymentProfile"),
         described: ("A page of deployment profiles", "The deployment profile", "The URL of the new deployment profile"),
         entity: DeploymentProfileBeta, page: DeploymentProfilePageBeta, create_examples: (),
-        operations: [list, create, count, get, delete]
+        operations: [list, create, count, get]
     );
 
     #[utoipa::path(
@@ -64,5 +67,41 @@ pub mod beta {
         body: JsonBody,
     ) -> Handled {
         entity_set::update_returning(&DEPLOYMENT_PROFILES, access.0, store, root, key.0, body).await
+    }
+
+    #[utoipa::path(
+        delete,
+        path = "/deviceManagement/windowsAutopilotDeploymentProfiles/{windowsAutopilotDeploymentProfile-id}",
+        tag = PROFILES_TAG,
+        security(("bearer" = [])),
+        operation_id = "beta.deviceManagement.DeleteWindowsAutopilotDeploymentProfiles",
+        summary = "Delete windowsAutopilotDeploymentProfile",
+        description = "Refused with 400, naming them, while the profile has assignments.",
+        params(Key<DeploymentProfiles>),
+        responses(
+            (status = 204, description = "Success"),
+            (status = "4XX", response = ErrorResponse),
+            (status = "5XX", response = ErrorResponse),
+        )
+    )]
+    #[delete("/deviceManagement/windowsAutopilotDeploymentProfiles/{id}")]
+    pub async fn delete(
+        access: WriteAccess,
+        store: web::Data<Store>,
+        key: Key<DeploymentProfiles>,
+    ) -> Handled {
+        let id = key.0;
+        match store.delete_deployment_profile(access.0, id).await? {
+            ProfileDeleted::Deleted => Ok(HttpResponse::NoContent().finish()),
+            ProfileDeleted::NotFound => Err(GraphError::entity_not_found(
+                &DEPLOYMENT_PROFILES,
+                &id.to_string(),
+            )),
+            ProfileDeleted::Assigned(assignments) => Err(GraphError::bad_request(format!(
+                "The windowsAutopilotDeploymentProfile '{id}' still has assignments; delete them \
+                 first: {}.",
+                assignments.join(", ")
+            ))),
+        }
     }
 }

@@ -19,7 +19,9 @@ use crate::graph::schema::{
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
-use crate::routes::entity_set::{self, ItemParameters, Key, Served, entity_set_routes, found};
+use crate::routes::entity_set::{
+    self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes, found,
+};
 use crate::store::Store;
 
 /// Device identities, for the route attributes.

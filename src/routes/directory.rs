@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS, Membership};
-use crate::domain::entity::{Assignment, EntitySet, Value};
+use crate::domain::entity::{Assignment, Entity, EntitySet, Value};
 use crate::domain::query::Filter;
 use crate::graph::directory::{membership_error, parse_member_ref};
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
@@ -21,7 +21,7 @@ use crate::graph::schema::{
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
-    self, Collection, ItemParameters, Key, Served, entity_set_routes, found,
+    self, Collection, ExpandParameters, ItemParameters, Key, Served, entity_set_routes, found,
 };
 use crate::store::{Added, Store};
 
@@ -67,7 +67,7 @@ fn property(name: &str) -> &'static crate::domain::entity::Property {
 /// The membership a group has with `assignments` applied to `current` (its stored values, if any).
 fn membership_of(
     assignments: &[Assignment],
-    current: Option<&crate::domain::entity::Entity>,
+    current: Option<&Entity>,
 ) -> Result<Membership, GraphError> {
     let value = |name: &str| -> Option<Value> {
         let property = property(name);
@@ -91,11 +91,7 @@ fn membership_of(
 }
 
 /// The tenant's group, or its 404.
-async fn group(
-    store: &Store,
-    tenant: Tenant,
-    id: Uuid,
-) -> Result<crate::domain::entity::Entity, GraphError> {
+pub(super) async fn group(store: &Store, tenant: Tenant, id: Uuid) -> Result<Entity, GraphError> {
     store
         .get(&GROUPS, tenant, id)
         .await?
@@ -120,6 +116,18 @@ async fn update(
     )
 }
 
+/// The directory devices that are members of `group`: those added to it, or those its rule takes.
+pub(super) fn members_filter(group: &Entity) -> Result<Filter, GraphError> {
+    Ok(match membership_of(&[], Some(group))? {
+        Membership::Assigned => Filter::AddedTo(group.id()),
+        Membership::Dynamic(rule) => rule.to_filter(
+            DIRECTORY_DEVICES
+                .property("devicePhysicalIds")
+                .expect("directory devices have physical ids"),
+        ),
+    })
+}
+
 /// GET `/groups/{id}/members`: the directory devices added to the group, or those its rule takes.
 async fn members(
     tenant: Tenant,
@@ -129,16 +137,8 @@ async fn members(
     req: HttpRequest,
 ) -> Handled {
     let group = group(&store, tenant, id).await?;
-    let within = match membership_of(&[], Some(&group))? {
-        Membership::Assigned => Filter::AddedTo(id),
-        Membership::Dynamic(rule) => rule.to_filter(
-            DIRECTORY_DEVICES
-                .property("devicePhysicalIds")
-                .expect("directory devices have physical ids"),
-        ),
-    };
     let collection = Collection {
-        within: Some(within),
+        within: Some(members_filter(&group)?),
         url: format!("{}/{id}/members", root.collection_url(&GROUPS)),
         metadata_fragment: "directoryObjects".to_owned(),
         typed: true,

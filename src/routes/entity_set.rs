@@ -5,20 +5,24 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use serde_json::Value as Json;
+use std::collections::HashMap;
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
 use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
 use crate::domain::Tenant;
-use crate::domain::entity::{Assignment, Entity, EntitySet};
+use crate::domain::entity::{Assignment, Entity, EntitySet, Navigation};
+use crate::domain::profile_assignment::ProfileAssignment;
 use crate::domain::query::{Filter, Page};
 use crate::graph::GRAPH_JSON;
 use crate::graph::entity::{CollectionPage, EntityView, parse_entity_body, parse_new_entity};
 use crate::graph::error::GraphError;
 use crate::graph::links::ServiceRoot;
 use crate::graph::odata::options::{Endpoint, QueryOptions};
-use crate::graph::schema::{item_parameters, key_parameter};
+use crate::graph::profile_assignment::expanded_assignments;
+use crate::graph::schema::{expand_parameter, item_parameters, key_parameter};
 use crate::routes::body::JsonBody;
 use crate::store::Store;
 
@@ -67,6 +71,15 @@ pub struct ItemParameters<S>(PhantomData<S>);
 impl<S: Served> utoipa::IntoParams for ItemParameters<S> {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         item_parameters(S::SET)
+    }
+}
+
+/// `$expand`, for a set with navigations to expand (else no parameter).
+pub struct ExpandParameters<S>(PhantomData<S>);
+
+impl<S: Served> utoipa::IntoParams for ExpandParameters<S> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        expand_parameter(S::SET).into_iter().collect()
     }
 }
 
@@ -153,6 +166,7 @@ pub async fn list_of(
             .collect();
         format!("{}?{}", collection.url, options.next_page_query(&cursor))
     });
+    let expanded = expansions(&store, tenant, &entities, &options.expand).await?;
     let body = CollectionPage {
         context: root.metadata(&format!(
             "{}{}",
@@ -162,12 +176,14 @@ pub async fn list_of(
         count,
         value: entities
             .iter()
-            .map(|entity| EntityView {
+            .zip(&expanded)
+            .map(|(entity, expanded)| EntityView {
                 entity,
                 version: root.version,
                 select: options.select.as_deref(),
                 context: None,
                 typed: collection.typed,
+                expanded,
             })
             .collect(),
         next_link,
@@ -215,6 +231,7 @@ pub async fn create_parsed(
         &root,
         &entity,
         None,
+        &[],
     ))
 }
 
@@ -231,12 +248,50 @@ pub async fn get(
         .get(set, tenant, id)
         .await?
         .ok_or_else(|| GraphError::entity_not_found(set, &id.to_string()))?;
+    let expanded = expansions(
+        &store,
+        tenant,
+        std::slice::from_ref(&entity),
+        &options.expand,
+    )
+    .await?;
     Ok(entity_response(
         &mut HttpResponse::Ok(),
         &root,
         &entity,
         Some(&options),
+        &expanded[0],
     ))
+}
+
+/// For each of `entities`, the navigations `expand` names, as their JSON values.
+async fn expansions(
+    store: &Store,
+    tenant: Tenant,
+    entities: &[Entity],
+    expand: &[Navigation],
+) -> Result<Vec<Vec<(&'static str, Json)>>, GraphError> {
+    let mut expanded = vec![Vec::new(); entities.len()];
+    for &navigation in expand {
+        match navigation {
+            Navigation::ProfileAssignments => {
+                let profiles: Vec<Uuid> = entities.iter().map(Entity::id).collect();
+                let assignments = store.profile_assignments(tenant, &profiles).await?;
+                let mut by_profile: HashMap<Uuid, Vec<&ProfileAssignment>> = HashMap::new();
+                for assignment in &assignments {
+                    by_profile
+                        .entry(assignment.profile)
+                        .or_default()
+                        .push(assignment);
+                }
+                for (entity, expanded) in entities.iter().zip(&mut expanded) {
+                    let own = by_profile.remove(&entity.id()).unwrap_or_default();
+                    expanded.push((navigation.name(), expanded_assignments(&own)));
+                }
+            }
+        }
+    }
+    Ok(expanded)
 }
 
 fn entity_response(
@@ -244,6 +299,7 @@ fn entity_response(
     root: &ServiceRoot,
     entity: &Entity,
     options: Option<&QueryOptions>,
+    expanded: &[(&'static str, Json)],
 ) -> HttpResponse {
     let select = options.and_then(|o| o.select.as_deref());
     let context = root.entity_context(
@@ -256,6 +312,7 @@ fn entity_response(
         select,
         context: Some(&context),
         typed: false,
+        expanded,
     })
 }
 
@@ -292,6 +349,7 @@ pub async fn update_returning(
         &root,
         &entity,
         None,
+        &[],
     ))
 }
 
@@ -338,7 +396,7 @@ macro_rules! entity_set_routes {
             security(("bearer" = [])),
             operation_id = concat!($prefix, $stem, "List", $pascal),
             summary = concat!("List ", $plural),
-            params(ListParameters),
+            params(ListParameters, ExpandParameters<$set>),
             responses(
                 (status = 200, description = $page_description, body = $page),
                 (status = "4XX", response = ErrorResponse),
@@ -410,7 +468,7 @@ macro_rules! entity_set_routes {
             security(("bearer" = [])),
             operation_id = concat!($prefix, $stem, "Get", $pascal),
             summary = concat!("Get ", $singular),
-            params(ItemParameters<$set>),
+            params(ItemParameters<$set>, ExpandParameters<$set>),
             responses(
                 (status = 200, description = $item_description, body = $entity),
                 (status = "4XX", response = ErrorResponse),

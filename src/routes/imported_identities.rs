@@ -21,7 +21,9 @@ use crate::graph::schema::{
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
-use crate::routes::entity_set::{self, ItemParameters, Key, Served, entity_set_routes};
+use crate::routes::entity_set::{
+    self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes,
+};
 use crate::store::Store;
 
 /// Imported identities, for the route attributes.
@@ -73,6 +75,7 @@ async fn import(
                 select: None,
                 context: None,
                 typed: false,
+                expanded: &[],
             })
             .collect(),
     };

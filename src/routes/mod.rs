@@ -13,8 +13,9 @@ mod extract;
 mod health;
 mod imported_identities;
 pub mod middleware;
-pub use settings::SyncCooldown;
+mod profile_assignments;
 mod settings;
+pub use settings::SyncCooldown;
 mod store_errors;
 
 use actix_web::HttpResponse;
@@ -101,7 +102,12 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(deployment_profiles::beta::update)
                 .service(deployment_profiles::beta::delete)
                 .service(settings::beta::get)
-                .service(settings::beta::sync),
+                .service(settings::beta::sync)
+                .service(profile_assignments::list)
+                .service(profile_assignments::create)
+                .service(profile_assignments::get)
+                .service(profile_assignments::delete)
+                .service(profile_assignments::list_assigned_devices),
             beta
         ));
 }

@@ -46,6 +46,7 @@ pub mod beta {
                 select: None,
                 context: Some(&context),
                 typed: false,
+                expanded: &[],
             }))
     }
 

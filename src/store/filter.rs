@@ -72,6 +72,12 @@ pub fn condition(filter: &Filter, binds: &mut Vec<Value>) -> String {
                 "id IN (SELECT device_object_id FROM directory_group_members WHERE group_id = {p})"
             )
         }
+        // The directory object id is unique, so the subquery needs no tenant of its own.
+        Filter::DirectoryDevice(filter) => format!(
+            "directory_object_id IN (SELECT id FROM directory_devices WHERE {})",
+            condition(filter, binds)
+        ),
+        Filter::Nothing => "FALSE".to_owned(),
         Filter::Any {
             property,
             test,

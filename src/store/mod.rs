@@ -21,11 +21,13 @@ mod directory;
 pub(crate) mod filter;
 mod grouped;
 mod imports;
+mod profile_assignments;
 mod settings;
 
 pub use directory::Added;
 use grouped::{GroupStatement, Grouped};
 pub use imports::IMPORT_CHANNEL;
+pub use profile_assignments::{AssignmentCreated, ProfileDeleted};
 pub use settings::SYNC_CHANNEL;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -201,6 +203,10 @@ impl Store {
         tenant: Tenant,
         entities: Vec<Vec<Assignment>>,
     ) -> Result<Vec<Entity>, StoreError> {
+        if entities.is_empty() {
+            // No row, no statement: an INSERT needs at least one.
+            return Ok(Vec::new());
+        }
         let requests: Vec<_> = entities
             .into_iter()
             .map(|assignments| (set, tenant, assignments))

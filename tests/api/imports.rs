@@ -422,6 +422,19 @@ async fn import_takes_500_records_of_real_size_and_refuses_501() {
     );
     let count = send(&app, Method::GET, &format!("v1.0/{IMPORTED}/$count"), None).await;
     assert_eq!(count.text().await.unwrap(), "500");
+    // Found by schema fuzzing: an empty import was a 500 (an INSERT of no rows).
+    let empty = json_of(
+        send(
+            &app,
+            Method::POST,
+            &format!("v1.0/{IMPORTED}/import"),
+            Some(json!({"importedWindowsAutopilotDeviceIdentities": []})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(empty["value"], json!([]));
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ mod list;
 mod load;
 mod logging;
 mod migrations;
+mod profile_assignments;
 mod python_sdk;
 mod resilience;
 mod settings;

@@ -4,7 +4,7 @@
 use serde_json::Value as Json;
 
 use crate::domain::ApiVersion;
-use crate::domain::entity::{EntitySet, Kind, Property, Value};
+use crate::domain::entity::{EntitySet, Kind, Navigation, Property, Value};
 use crate::domain::query::{Direction, Filter, OrderKey};
 use crate::graph::entity::GraphDateTime;
 use crate::graph::error::GraphError;
@@ -64,11 +64,17 @@ impl Name {
         }
     }
 
-    fn allowed_on(self, endpoint: Endpoint) -> bool {
+    /// `$expand` only where `set` has navigations to expand.
+    fn allowed_on(self, endpoint: Endpoint, set: &EntitySet) -> bool {
+        let expandable = !set.expandable.is_empty();
         match endpoint {
-            Endpoint::List => !matches!(self, Name::Search | Name::Expand),
+            Endpoint::List => match self {
+                Name::Search => false,
+                Name::Expand => expandable,
+                _ => true,
+            },
             Endpoint::Count => self == Name::Filter,
-            Endpoint::Item => self == Name::Select,
+            Endpoint::Item => self == Name::Select || (self == Name::Expand && expandable),
         }
     }
 
@@ -97,6 +103,8 @@ pub struct QueryOptions {
     /// The sort-key values of the last row of the previous page.
     pub after: Option<Vec<Value>>,
     pub count: bool,
+    /// The navigations to inline into each entity, in the order asked.
+    pub expand: Vec<Navigation>,
     /// The options as sent (raw `key=value` pieces), for `@odata.nextLink`.
     raw: Vec<String>,
 }
@@ -125,7 +133,7 @@ impl QueryOptions {
                 }
                 continue; // Non-OData parameters are not ours to judge.
             };
-            if !name.allowed_on(endpoint) {
+            if !name.allowed_on(endpoint, set) {
                 return Err(GraphError::bad_request(match name {
                     Name::Search | Name::Expand => format!(
                         "Query option '{}' is not supported on {}.",
@@ -159,7 +167,8 @@ impl QueryOptions {
                 Name::Skip => options.skip = Some(parse_skip(&value)?),
                 Name::SkipToken => token = Some(value),
                 Name::Count => options.count = parse_bool(&value, "$count")?,
-                Name::Search | Name::Expand => unreachable!("refused above"),
+                Name::Expand => options.expand = parse_expand(&value, set)?,
+                Name::Search => unreachable!("refused above"),
             }
             if !matches!(name, Name::Skip | Name::SkipToken) {
                 options.raw.push(piece.to_owned());
@@ -252,6 +261,31 @@ fn parse_select(
         }
     }
     Ok(selected)
+}
+
+/// `$expand=a,b`: navigations of `set`, named case-insensitively; no nested options.
+fn parse_expand(value: &str, set: &'static EntitySet) -> Result<Vec<Navigation>, GraphError> {
+    let mut expanded: Vec<Navigation> = Vec::new();
+    for name in value.split(',').map(str::trim) {
+        let navigation = set
+            .expandable
+            .iter()
+            .copied()
+            .find(|n| n.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                let expandable: Vec<&str> = set.expandable.iter().map(|n| n.name()).collect();
+                GraphError::bad_request(format!(
+                    "Invalid $expand: '{name}' is not a navigation property of '{}' that can be \
+                     expanded; expandable: {}.",
+                    set.type_name,
+                    expandable.join(", ")
+                ))
+            })?;
+        if !expanded.contains(&navigation) {
+            expanded.push(navigation);
+        }
+    }
+    Ok(expanded)
 }
 
 fn parse_order_by(
@@ -518,6 +552,26 @@ mod tests {
         );
         // Parameters that are not OData options are left alone.
         assert!(parse("api-version=1&foo=bar").is_ok());
+    }
+
+    #[test]
+    fn expand_takes_only_the_navigations_a_set_declares() {
+        use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
+        let profiles = |query: &str, endpoint| {
+            QueryOptions::parse(query, &DEPLOYMENT_PROFILES, ApiVersion::Beta, endpoint)
+        };
+        for endpoint in [Endpoint::List, Endpoint::Item] {
+            let options = profiles("$expand=Assignments,assignments", endpoint).unwrap();
+            assert_eq!(options.expand, vec![Navigation::ProfileAssignments]);
+        }
+        let refused = profiles("$expand=deviceIdentities", Endpoint::List).unwrap_err();
+        assert!(
+            refused.message.contains("'deviceIdentities'"),
+            "{}",
+            refused.message
+        );
+        assert!(profiles("$expand=assignments", Endpoint::Count).is_err());
+        assert!(profiles("$expand=assignments($select=id)", Endpoint::List).is_err());
     }
 
     #[test]

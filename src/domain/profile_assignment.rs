@@ -1,0 +1,177 @@
+//! `microsoft.graph.windowsAutopilotDeploymentProfileAssignment` (beta): which groups of devices a
+//! deployment profile is assigned to, and the devices those assignments target.
+
+use uuid::Uuid;
+
+use super::entity::EnumType;
+use super::query::Filter;
+
+/// Intune's virtual group id of "all devices", which takes a group's place in the id of an
+/// all-devices assignment (workflows spec section 3).
+pub const ALL_DEVICES_GROUP: Uuid = Uuid::from_u128(0xadadadad_808e_44e2_905a_0b7873a8a531);
+
+pub static ASSIGNMENT_SOURCE: EnumType = EnumType {
+    name: "microsoft.graph.deviceAndAppManagementAssignmentSource",
+    members: &["direct", "policySets"],
+    beta_members: &[],
+};
+
+/// The source of an assignment a client does not name.
+pub const DIRECT: &str = "direct";
+
+/// Whom a profile is assigned to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The devices of a group.
+    Group(Uuid),
+    /// Not the devices of a group, whatever else targets them.
+    ExclusionGroup(Uuid),
+    AllDevices,
+}
+
+impl Target {
+    pub const GROUP: &'static str = "microsoft.graph.groupAssignmentTarget";
+    pub const EXCLUSION_GROUP: &'static str = "microsoft.graph.exclusionGroupAssignmentTarget";
+    pub const ALL_DEVICES: &'static str = "microsoft.graph.allDevicesAssignmentTarget";
+
+    /// The qualified wire type (`@odata.type` without its `#`).
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Target::Group(_) => Target::GROUP,
+            Target::ExclusionGroup(_) => Target::EXCLUSION_GROUP,
+            Target::AllDevices => Target::ALL_DEVICES,
+        }
+    }
+
+    /// The group the target names, if it names one.
+    pub fn group(self) -> Option<Uuid> {
+        match self {
+            Target::Group(group) | Target::ExclusionGroup(group) => Some(group),
+            Target::AllDevices => None,
+        }
+    }
+
+    /// The target stored as its type and group.
+    pub fn of(type_name: &str, group: Option<Uuid>) -> Option<Target> {
+        match (type_name, group) {
+            (Target::GROUP, Some(group)) => Some(Target::Group(group)),
+            (Target::EXCLUSION_GROUP, Some(group)) => Some(Target::ExclusionGroup(group)),
+            (Target::ALL_DEVICES, None) => Some(Target::AllDevices),
+            _ => None,
+        }
+    }
+}
+
+/// The id of the assignment of `profile` to `target`: `{profileId}_{groupId}_0`, which scripts
+/// compute and delete by, so a profile has at most one assignment per group.
+pub fn assignment_id(profile: Uuid, target: Target) -> String {
+    let group = target.group().unwrap_or(ALL_DEVICES_GROUP);
+    format!("{profile}_{group}_0")
+}
+
+/// A stored assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileAssignment {
+    pub id: String,
+    pub profile: Uuid,
+    pub target: Target,
+    /// A member of [`ASSIGNMENT_SOURCE`].
+    pub source: String,
+    pub source_id: Option<String>,
+}
+
+/// An assignment a client asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAssignment {
+    pub target: Target,
+    pub source: String,
+    pub source_id: Option<String>,
+}
+
+/// The directory devices a profile's targets take in, as a filter on directory devices, from the
+/// filters of its included and excluded groups' members; `None` when that is every device.
+/// Exclusions win over inclusions.
+pub fn targeted_devices(
+    all_devices: bool,
+    included: Vec<Filter>,
+    excluded: Vec<Filter>,
+) -> Option<Filter> {
+    let included = match all_devices {
+        true => None,
+        false => Some(any_of(included).unwrap_or(Filter::Nothing)),
+    };
+    let not_excluded = any_of(excluded).map(|excluded| Filter::Not(Box::new(excluded)));
+    match (included, not_excluded) {
+        (Some(included), not_excluded) => Some(included.and(not_excluded.as_ref())),
+        (None, not_excluded) => not_excluded,
+    }
+}
+
+fn any_of(filters: Vec<Filter>) -> Option<Filter> {
+    filters
+        .into_iter()
+        .reduce(|a, b| Filter::Or(Box::new(a), Box::new(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn ids_join_profile_and_group_and_all_devices_use_the_virtual_group() {
+        let profile = Uuid::from_u128(1);
+        assert_eq!(
+            assignment_id(profile, Target::Group(group(2))),
+            "00000000-0000-0000-0000-000000000001_00000000-0000-0000-0000-000000000002_0"
+        );
+        assert_eq!(
+            assignment_id(profile, Target::AllDevices),
+            "00000000-0000-0000-0000-000000000001_adadadad-808e-44e2-905a-0b7873a8a531_0"
+        );
+    }
+
+    #[test]
+    fn stored_targets_read_back_only_in_their_shape() {
+        for target in [
+            Target::Group(group(2)),
+            Target::ExclusionGroup(group(3)),
+            Target::AllDevices,
+        ] {
+            assert_eq!(Target::of(target.type_name(), target.group()), Some(target));
+        }
+        assert_eq!(Target::of(Target::GROUP, None), None);
+        assert_eq!(Target::of(Target::ALL_DEVICES, Some(group(2))), None);
+    }
+
+    #[test]
+    fn exclusions_narrow_inclusions_and_nothing_included_is_nothing() {
+        let a = Filter::AddedTo(group(1));
+        let b = Filter::AddedTo(group(2));
+        let x = Filter::AddedTo(group(3));
+        let not_x = Filter::Not(Box::new(x.clone()));
+        assert_eq!(
+            targeted_devices(false, vec![a.clone(), b.clone()], vec![x.clone()]),
+            Some(Filter::And(
+                Box::new(Filter::Or(Box::new(a), Box::new(b))),
+                Box::new(not_x.clone())
+            ))
+        );
+        assert_eq!(
+            targeted_devices(true, vec![], vec![x.clone()]),
+            Some(not_x.clone())
+        );
+        assert_eq!(targeted_devices(true, vec![], vec![]), None);
+        assert_eq!(
+            targeted_devices(false, vec![], vec![x]),
+            Some(Filter::And(Box::new(Filter::Nothing), Box::new(not_x)))
+        );
+        assert_eq!(
+            targeted_devices(false, vec![], vec![]),
+            Some(Filter::Nothing)
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! The wire side of deployment profile assignments: the create body, and the JSON of an assignment
+//! with its target's `@odata.type`.
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::domain::ApiVersion;
+use crate::domain::entity::{TEXT, TYPE_ANNOTATION};
+use crate::domain::profile_assignment::{
+    ASSIGNMENT_SOURCE, DIRECT, NewAssignment, ProfileAssignment, Target,
+};
+use crate::graph::entity::{checked_text, parse_object};
+use crate::graph::error::{ErrorDetail, GraphError};
+
+pub const ASSIGNMENT_TYPE: &str = "microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
+
+/// Reads a create body: `target` (required), `source` (default `direct`), `sourceId`. `id` is the
+/// server's to compute and is ignored; any other property is refused.
+pub fn parse_new_assignment(body: &[u8]) -> Result<NewAssignment, GraphError> {
+    let mut problems = Vec::new();
+    let mut target = None;
+    let mut source = DIRECT.to_owned();
+    let mut source_id = None;
+    for (key, raw) in parse_object(body)? {
+        let value: Json = serde_json::from_str(raw.get())
+            .map_err(|e| GraphError::bad_request(format!("Invalid JSON: {e}")))?;
+        match key.as_str() {
+            "target" => match parse_target(&value) {
+                Ok(parsed) => target = Some(parsed),
+                Err(problem) => problems.push(problem),
+            },
+            "source" => match value.as_str() {
+                Some(member) if ASSIGNMENT_SOURCE.accepts(ApiVersion::Beta, member) => {
+                    source = member.to_owned()
+                }
+                _ => problems.push(ErrorDetail::invalid(
+                    "source",
+                    format!(
+                        "The value of 'source' must be one of {}.",
+                        ASSIGNMENT_SOURCE.members.join(", ")
+                    ),
+                )),
+            },
+            "sourceId" => match value {
+                Json::Null => source_id = None,
+                Json::String(text) => match checked_text("property", "sourceId", TEXT, text) {
+                    Ok(text) => source_id = Some(text),
+                    Err(problem) => problems.push(problem),
+                },
+                _ => problems.push(ErrorDetail::invalid(
+                    "sourceId",
+                    "The value of 'sourceId' must be a string or null.".to_owned(),
+                )),
+            },
+            TYPE_ANNOTATION if is_type(&value, ASSIGNMENT_TYPE) => {}
+            TYPE_ANNOTATION => problems.push(ErrorDetail::invalid(
+                TYPE_ANNOTATION,
+                format!("The '@odata.type' of an assignment must be '#{ASSIGNMENT_TYPE}'."),
+            )),
+            // The id is `{profileId}_{groupId}_0`, whatever a client sends; annotations carry no data.
+            "id" => {}
+            key if key.contains('@') => {}
+            key => problems.push(unknown_property(key, ASSIGNMENT_TYPE)),
+        }
+    }
+    if target.is_none() && problems.is_empty() {
+        problems.push(ErrorDetail::invalid(
+            "target",
+            "The property 'target' is required.".to_owned(),
+        ));
+    }
+    match target {
+        Some(target) if problems.is_empty() => Ok(NewAssignment {
+            target,
+            source,
+            source_id,
+        }),
+        _ => Err(GraphError::invalid_fields(problems)),
+    }
+}
+
+fn unknown_property(key: &str, type_name: &str) -> ErrorDetail {
+    ErrorDetail::invalid(
+        key,
+        format!("The property '{key}' does not exist on type '{type_name}'."),
+    )
+}
+
+/// Whether an `@odata.type` value names `type_name` (the `#` is optional).
+fn is_type(value: &Json, type_name: &str) -> bool {
+    value
+        .as_str()
+        .is_some_and(|named| named.trim_start_matches('#') == type_name)
+}
+
+/// A target: `@odata.type` names one of the three types; the two group types need a `groupId`.
+fn parse_target(value: &Json) -> Result<Target, ErrorDetail> {
+    let types = [Target::GROUP, Target::EXCLUSION_GROUP, Target::ALL_DEVICES];
+    let invalid = |message: String| ErrorDetail::invalid("target", message);
+    let object = value.as_object().ok_or_else(|| {
+        invalid("The value of 'target' must be an object with an '@odata.type'.".to_owned())
+    })?;
+    let type_name = object
+        .get(TYPE_ANNOTATION)
+        .and_then(|named| types.into_iter().find(|t| is_type(named, t)))
+        .ok_or_else(|| {
+            let names: Vec<String> = types.iter().map(|t| format!("#{t}")).collect();
+            invalid(format!(
+                "The target's '@odata.type' must be one of {}.",
+                names.join(", ")
+            ))
+        })?;
+    if let Some(key) = object
+        .keys()
+        .find(|key| *key != "groupId" && !key.contains('@'))
+    {
+        return Err(unknown_property(&format!("target/{key}"), type_name));
+    }
+    let group = match object.get("groupId") {
+        None | Some(Json::Null) => None,
+        Some(group) => Some(
+            group
+                .as_str()
+                .and_then(|g| Uuid::parse_str(g).ok())
+                .ok_or_else(|| {
+                    ErrorDetail::invalid(
+                        "target/groupId",
+                        format!("The target's groupId must be a group's id (a GUID), not {group}."),
+                    )
+                })?,
+        ),
+    };
+    Target::of(type_name, group).ok_or_else(|| match group {
+        None => ErrorDetail::invalid(
+            "target/groupId",
+            format!("A #{type_name} needs the groupId of the group it targets."),
+        ),
+        Some(_) => ErrorDetail::invalid(
+            "target/groupId",
+            format!("A #{type_name} targets every device and has no groupId."),
+        ),
+    })
+}
+
+/// An assignment as JSON, with `@odata.context` when it is the whole answer.
+pub struct AssignmentView<'a> {
+    pub assignment: &'a ProfileAssignment,
+    pub context: Option<&'a str>,
+}
+
+impl Serialize for AssignmentView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let assignment = self.assignment;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(context) = self.context {
+            map.serialize_entry("@odata.context", context)?;
+        }
+        map.serialize_entry("id", &assignment.id)?;
+        map.serialize_entry("target", &TargetView(assignment.target))?;
+        map.serialize_entry("source", &assignment.source)?;
+        map.serialize_entry("sourceId", &assignment.source_id)?;
+        map.end()
+    }
+}
+
+struct TargetView(Target);
+
+impl Serialize for TargetView {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(TYPE_ANNOTATION, &format!("#{}", self.0.type_name()))?;
+        if let Some(group) = self.0.group() {
+            map.serialize_entry("groupId", &group)?;
+        }
+        map.end()
+    }
+}
+
+/// A profile's assignments: `{"@odata.context", "value"}`.
+#[derive(Serialize)]
+pub struct AssignmentPage<'a> {
+    #[serde(rename = "@odata.context")]
+    pub context: String,
+    pub value: Vec<AssignmentView<'a>>,
+}
+
+/// The assignments as the value of an expanded `assignments` navigation.
+pub fn expanded_assignments(assignments: &[&ProfileAssignment]) -> Json {
+    Json::Array(
+        assignments
+            .iter()
+            .map(|assignment| {
+                serde_json::to_value(AssignmentView {
+                    assignment,
+                    context: None,
+                })
+                .expect("an assignment is JSON")
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> Result<NewAssignment, GraphError> {
+        parse_new_assignment(body.as_bytes())
+    }
+
+    const GROUP: &str = "8b9fa7f4-9e2b-4a53-9a3f-6a2d6b0f1c11";
+
+    #[test]
+    fn the_three_targets_and_their_defaults() {
+        let group = Uuid::parse_str(GROUP).unwrap();
+        let new = parse(&format!(
+            r##"{{"target":{{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":"{GROUP}"}}}}"##
+        ))
+        .unwrap();
+        assert_eq!(
+            new,
+            NewAssignment {
+                target: Target::Group(group),
+                source: "direct".to_owned(),
+                source_id: None
+            }
+        );
+        let excluded = parse(&format!(
+            r##"{{"id":"x","source":"policySets","sourceId":"s","target":{{"@odata.type":"microsoft.graph.exclusionGroupAssignmentTarget","groupId":"{GROUP}"}}}}"##
+        ))
+        .unwrap();
+        assert_eq!(excluded.target, Target::ExclusionGroup(group));
+        assert_eq!(excluded.source, "policySets");
+        assert_eq!(excluded.source_id.as_deref(), Some("s"));
+        let all =
+            parse(r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}"##)
+                .unwrap();
+        assert_eq!(all.target, Target::AllDevices);
+    }
+
+    #[test]
+    fn bad_targets_name_what_is_wrong() {
+        for (body, target) in [
+            ("{}", "target"),
+            (r##"{"target":{}}"##, "target"),
+            (
+                r##"{"target":{"@odata.type":"#microsoft.graph.configurationManagerCollectionAssignmentTarget"}}"##,
+                "target",
+            ),
+            (
+                r##"{"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget"}}"##,
+                "target/groupId",
+            ),
+            (
+                r##"{"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":"kiosk"}}"##,
+                "target/groupId",
+            ),
+            (
+                &format!(
+                    r##"{{"target":{{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget","groupId":"{GROUP}"}}}}"##
+                ),
+                "target/groupId",
+            ),
+            (
+                r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget","collectionId":"x"}}"##,
+                "target/collectionId",
+            ),
+            (
+                r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"},"source":"inherited"}"##,
+                "source",
+            ),
+            (
+                r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"},"intent":"apply"}"##,
+                "intent",
+            ),
+        ] {
+            let error = parse(body).unwrap_err();
+            assert_eq!(error.details[0].target, target, "{body}: {}", error.message);
+        }
+    }
+
+    #[test]
+    fn every_answer_names_the_target_type() {
+        let assignment = ProfileAssignment {
+            id: "p_adadadad-808e-44e2-905a-0b7873a8a531_0".to_owned(),
+            profile: Uuid::nil(),
+            target: Target::AllDevices,
+            source: "direct".to_owned(),
+            source_id: None,
+        };
+        assert_eq!(
+            expanded_assignments(&[&assignment]),
+            serde_json::json!([{
+                "id": "p_adadadad-808e-44e2-905a-0b7873a8a531_0",
+                "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"},
+                "source": "direct",
+                "sourceId": null
+            }])
+        );
+    }
+}

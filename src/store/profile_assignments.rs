@@ -1,0 +1,198 @@
+//! Deployment profile assignments, and the delete of a profile, which they hold back.
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use super::{Store, StoreError};
+use crate::domain::Tenant;
+use crate::domain::profile_assignment::{NewAssignment, ProfileAssignment, Target, assignment_id};
+
+const COLUMNS: &str = "id, profile_id, target_type, group_id, source, source_id";
+
+/// What creating an assignment did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignmentCreated {
+    Created(ProfileAssignment),
+    /// The profile already has an assignment with this id (to the same group).
+    Duplicate(String),
+    /// The tenant has no group with the target's id.
+    NoSuchGroup(Uuid),
+    NoSuchProfile,
+}
+
+/// What deleting a profile did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileDeleted {
+    Deleted,
+    NotFound,
+    /// Not deleted: these assignments still hold it.
+    Assigned(Vec<String>),
+}
+
+fn assignment(row: &PgRow) -> Result<ProfileAssignment, sqlx::Error> {
+    let type_name: String = row.try_get("target_type")?;
+    let group: Option<Uuid> = row.try_get("group_id")?;
+    let target = Target::of(&type_name, group).ok_or_else(|| {
+        sqlx::Error::Decode(format!("no assignment target {type_name} with group {group:?}").into())
+    })?;
+    Ok(ProfileAssignment {
+        id: row.try_get("id")?,
+        profile: row.try_get("profile_id")?,
+        target,
+        source: row.try_get("source")?,
+        source_id: row.try_get("source_id")?,
+    })
+}
+
+/// Whether the tenant has the profile, locked as `lock` says against a concurrent change.
+async fn profile_exists(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    profile: Uuid,
+    lock: &str,
+) -> Result<bool, StoreError> {
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM deployment_profiles WHERE tenant_id = $1 AND id = $2 {lock})"
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(profile)
+        .fetch_one(connection)
+        .await?)
+}
+
+impl Store {
+    /// The assignments of the tenant's `profiles`, oldest first.
+    pub async fn profile_assignments(
+        &self,
+        tenant: Tenant,
+        profiles: &[Uuid],
+    ) -> Result<Vec<ProfileAssignment>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM deployment_profile_assignments \
+             WHERE tenant_id = $1 AND profile_id = ANY($2) ORDER BY created_at, id"
+        )))
+        .bind(tenant.0)
+        .bind(profiles)
+        .fetch_all(self.pool()?)
+        .await?;
+        Ok(rows.iter().map(assignment).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn profile_assignment(
+        &self,
+        tenant: Tenant,
+        profile: Uuid,
+        id: &str,
+    ) -> Result<Option<ProfileAssignment>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM deployment_profile_assignments \
+             WHERE tenant_id = $1 AND profile_id = $2 AND id = $3"
+        )))
+        .bind(tenant.0)
+        .bind(profile)
+        .bind(id)
+        .fetch_optional(self.pool()?)
+        .await?;
+        Ok(row.as_ref().map(assignment).transpose()?)
+    }
+
+    /// Assigns the tenant's profile to a target, whose group must be the tenant's.
+    pub async fn create_profile_assignment(
+        &self,
+        tenant: Tenant,
+        profile: Uuid,
+        new: &NewAssignment,
+    ) -> Result<AssignmentCreated, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        // KEY SHARE: the profile cannot be deleted until this assignment is in.
+        if !profile_exists(&mut tx, tenant, profile, "FOR KEY SHARE").await? {
+            return Ok(AssignmentCreated::NoSuchProfile);
+        }
+        if let Some(group) = new.target.group() {
+            let exists: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM directory_groups WHERE tenant_id = $1 AND id = $2)",
+            )
+            .bind(tenant.0)
+            .bind(group)
+            .fetch_one(&mut *tx)
+            .await?;
+            if !exists {
+                return Ok(AssignmentCreated::NoSuchGroup(group));
+            }
+        }
+        let id = assignment_id(profile, new.target);
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO deployment_profile_assignments \
+                 (id, tenant_id, profile_id, target_type, group_id, source, source_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING \
+             RETURNING {COLUMNS}"
+        )))
+        .bind(&id)
+        .bind(tenant.0)
+        .bind(profile)
+        .bind(new.target.type_name())
+        .bind(new.target.group())
+        .bind(&new.source)
+        .bind(&new.source_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(match row {
+            Some(row) => AssignmentCreated::Created(assignment(&row)?),
+            None => AssignmentCreated::Duplicate(id),
+        })
+    }
+
+    /// Deletes an assignment of the tenant's profile; false when there is none with that id.
+    pub async fn delete_profile_assignment(
+        &self,
+        tenant: Tenant,
+        profile: Uuid,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM deployment_profile_assignments \
+             WHERE tenant_id = $1 AND profile_id = $2 AND id = $3",
+        )
+        .bind(tenant.0)
+        .bind(profile)
+        .bind(id)
+        .execute(self.pool()?)
+        .await?
+        .rows_affected();
+        Ok(deleted == 1)
+    }
+
+    /// Deletes the tenant's profile unless assignments still hold it.
+    pub async fn delete_deployment_profile(
+        &self,
+        tenant: Tenant,
+        profile: Uuid,
+    ) -> Result<ProfileDeleted, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        // FOR UPDATE waits for assignments being created, and holds off new ones.
+        if !profile_exists(&mut tx, tenant, profile, "FOR UPDATE").await? {
+            return Ok(ProfileDeleted::NotFound);
+        }
+        let assigned: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM deployment_profile_assignments \
+             WHERE tenant_id = $1 AND profile_id = $2 ORDER BY created_at, id",
+        )
+        .bind(tenant.0)
+        .bind(profile)
+        .fetch_all(&mut *tx)
+        .await?;
+        if !assigned.is_empty() {
+            return Ok(ProfileDeleted::Assigned(assigned));
+        }
+        sqlx::query("DELETE FROM deployment_profiles WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(profile)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ProfileDeleted::Deleted)
+    }
+}

@@ -1,0 +1,615 @@
+//! Deployment profile assignments (beta): the three target types and their ids, errors, a profile's
+//! delete refused while it has assignments, `$expand=assignments`, assignedDevices, tenants.
+
+use std::time::Duration;
+
+use autopilot_registry::auth::mint_token;
+use autopilot_registry::config::GRAPH_AUDIENCES;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, error_of, fresh_database, spawn_app, spawn_app_with};
+
+const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
+const ALL_DEVICES_GROUP: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
+const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
+const EXCLUSION_TARGET: &str = "#microsoft.graph.exclusionGroupAssignmentTarget";
+const ALL_DEVICES_TARGET: &str = "#microsoft.graph.allDevicesAssignmentTarget";
+const KIOSK_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
+
+async fn send(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> reqwest::Response {
+    let request = app.client.request(method, app.url(path));
+    match body {
+        Some(body) => request.json(&body),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn ok(response: reqwest::Response, status: StatusCode) -> Json {
+    assert_eq!(response.status(), status);
+    if status == StatusCode::NO_CONTENT {
+        return Json::Null;
+    }
+    response.json().await.unwrap()
+}
+
+async fn profile(app: &TestApp, name: &str) -> String {
+    let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                      "displayName": name});
+    let created = ok(
+        send(app, Method::POST, PROFILES, Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// A group of devices: with `rule`, a dynamic one; else one that devices are added to.
+async fn group(app: &TestApp, name: &str, rule: Option<&str>) -> String {
+    let mut body = json!({
+        "displayName": name, "mailNickname": name, "mailEnabled": false, "securityEnabled": true,
+    });
+    if let Some(rule) = rule {
+        body["groupTypes"] = json!(["DynamicMembership"]);
+        body["membershipRule"] = json!(rule);
+    }
+    let created = ok(
+        send(app, Method::POST, "beta/groups", Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// A device identity with this serial number and group tag; its directory object's id.
+async fn device(app: &TestApp, serial: &str, group_tag: &str) -> String {
+    let body = json!({"serialNumber": serial, "groupTag": group_tag});
+    let created = ok(
+        send(app, Method::POST, DEVICES, Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let page = ok(
+        send(
+            app,
+            Method::GET,
+            &format!("beta/devices?$filter=displayName eq '{serial}'"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        page["value"][0]["deviceId"],
+        created["azureActiveDirectoryDeviceId"]
+    );
+    page["value"][0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn add_member(app: &TestApp, group: &str, device: &str) {
+    let body =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{device}")});
+    let path = format!("beta/groups/{group}/members/$ref");
+    ok(
+        send(app, Method::POST, &path, Some(body)).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+}
+
+fn target(odata_type: &str, group: Option<&str>) -> Json {
+    let mut target = json!({"@odata.type": odata_type});
+    if let Some(group) = group {
+        target["groupId"] = json!(group);
+    }
+    json!({"target": target})
+}
+
+async fn assign(app: &TestApp, profile: &str, body: Json) -> reqwest::Response {
+    let path = format!("{PROFILES}/{profile}/assignments");
+    send(app, Method::POST, &path, Some(body)).await
+}
+
+/// The serial numbers of a profile's assigned devices, sorted.
+async fn assigned_serials(app: &TestApp, profile: &str) -> Vec<String> {
+    let path = format!("{PROFILES}/{profile}/assignedDevices");
+    let page = ok(send(app, Method::GET, &path, None).await, StatusCode::OK).await;
+    assert!(
+        page["@odata.context"].as_str().unwrap().ends_with(&format!(
+            "windowsAutopilotDeploymentProfiles('{profile}')/assignedDevices"
+        )),
+        "{page}"
+    );
+    let mut serials: Vec<String> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|device| device["serialNumber"].as_str().unwrap().to_owned())
+        .collect();
+    serials.sort();
+    serials
+}
+
+#[tokio::test]
+async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
+    let app = spawn_app().await;
+    let profile = profile(&app, "Kiosk").await;
+    let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let lab = group(&app, "Lab", None).await;
+
+    let response = assign(&app, &profile, target(GROUP_TARGET, Some(&kiosks))).await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let created = ok(response, StatusCode::CREATED).await;
+    let group_id = format!("{profile}_{kiosks}_0");
+    assert_eq!(
+        created,
+        json!({
+            "@odata.context": app.url(&format!(
+                "beta/$metadata#deviceManagement/windowsAutopilotDeploymentProfiles('{profile}')/assignments/$entity"
+            )),
+            "id": group_id,
+            "target": {"@odata.type": GROUP_TARGET, "groupId": kiosks},
+            "source": "direct",
+            "sourceId": null
+        })
+    );
+    assert_eq!(
+        location,
+        app.url(&format!("{PROFILES}/{profile}/assignments/{group_id}"))
+    );
+
+    let mut excluded = target(EXCLUSION_TARGET, Some(&lab));
+    excluded["source"] = json!("policySets");
+    excluded["sourceId"] = json!("policy-set-1");
+    let excluded = ok(assign(&app, &profile, excluded).await, StatusCode::CREATED).await;
+    assert_eq!(excluded["id"], format!("{profile}_{lab}_0"));
+    assert_eq!(
+        excluded["target"],
+        json!({"@odata.type": EXCLUSION_TARGET, "groupId": lab})
+    );
+    assert_eq!(excluded["source"], "policySets");
+    assert_eq!(excluded["sourceId"], "policy-set-1");
+
+    let all = ok(
+        assign(&app, &profile, target(ALL_DEVICES_TARGET, None)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let all_id = format!("{profile}_{ALL_DEVICES_GROUP}_0");
+    assert_eq!(all["id"], all_id);
+    assert_eq!(all["target"], json!({"@odata.type": ALL_DEVICES_TARGET}));
+
+    // The item, by the id scripts compute, in the OData key form too.
+    let read = ok(
+        send(
+            &app,
+            Method::GET,
+            &format!("{PROFILES}('{profile}')/Assignments('{all_id}')"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read["target"], all["target"]);
+
+    let list_path = format!("{PROFILES}/{profile}/assignments");
+    let page = ok(
+        send(&app, Method::GET, &list_path, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        page["@odata.context"],
+        app.url(&format!(
+            "beta/$metadata#deviceManagement/windowsAutopilotDeploymentProfiles('{profile}')/assignments"
+        ))
+    );
+    let ids: Vec<&str> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert!(a["target"]["@odata.type"].is_string(), "{a}");
+            a["id"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [group_id.as_str(), &format!("{profile}_{lab}_0"), &all_id]
+    );
+
+    let item = format!("{list_path}/{group_id}");
+    ok(
+        send(&app, Method::DELETE, &item, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let gone = send(&app, Method::DELETE, &item, None).await;
+    error_of(gone, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let gone = send(&app, Method::GET, &item, None).await;
+    error_of(gone, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let page = ok(
+        send(&app, Method::GET, &list_path, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn bad_assignments_are_refused_naming_the_part() {
+    let app = spawn_app().await;
+    let profile = profile(&app, "Kiosk").await;
+    let kiosks = group(&app, "Kiosks", None).await;
+    let unknown = Uuid::new_v4().to_string();
+
+    for (body, field) in [
+        (json!({}), "target"),
+        (
+            json!({"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}}),
+            "target",
+        ),
+        (target(GROUP_TARGET, None), "target/groupId"),
+        (target(EXCLUSION_TARGET, Some("kiosks")), "target/groupId"),
+        (target(ALL_DEVICES_TARGET, Some(&kiosks)), "target/groupId"),
+        // A group of no tenant's: 400 naming it (the body is at fault, not the URL).
+        (target(GROUP_TARGET, Some(&unknown)), "target/groupId"),
+    ] {
+        let response = assign(&app, &profile, body.clone()).await;
+        let error = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+        assert_eq!(
+            error["error"]["details"][0]["target"], field,
+            "{body}: {error}"
+        );
+    }
+    let response = assign(&app, &profile, target(GROUP_TARGET, Some(&unknown))).await;
+    let error = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&unknown),
+        "{error}"
+    );
+
+    // The same group twice, included or excluded, is the same id: 409.
+    ok(
+        assign(&app, &profile, target(GROUP_TARGET, Some(&kiosks))).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let again = assign(&app, &profile, target(EXCLUSION_TARGET, Some(&kiosks))).await;
+    let error = error_of(again, StatusCode::CONFLICT, "Conflict").await;
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{profile}_{kiosks}_0")),
+        "{error}"
+    );
+
+    // An unknown profile, or an id that is no GUID, is 404.
+    for missing in [Uuid::new_v4().to_string(), "kiosk".to_owned()] {
+        let response = assign(&app, &missing, target(ALL_DEVICES_TARGET, None)).await;
+        error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+        let path = format!("{PROFILES}/{missing}/assignments");
+        let response = send(&app, Method::GET, &path, None).await;
+        error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    }
+    // Assignments exist only on beta.
+    let v1 = send(
+        &app,
+        Method::GET,
+        &format!("v1.0/deviceManagement/windowsAutopilotDeploymentProfiles/{profile}/assignments"),
+        None,
+    )
+    .await;
+    error_of(v1, StatusCode::BAD_REQUEST, "BadRequest").await;
+}
+
+#[tokio::test]
+async fn a_profile_with_assignments_is_not_deleted_and_one_without_is() {
+    let app = spawn_app().await;
+    let profile = profile(&app, "Kiosk").await;
+    let all = ok(
+        assign(&app, &profile, target(ALL_DEVICES_TARGET, None)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let item = format!("{PROFILES}/{profile}");
+    let refused = send(&app, Method::DELETE, &item, None).await;
+    let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.contains(all["id"].as_str().unwrap()), "{message}");
+    ok(send(&app, Method::GET, &item, None).await, StatusCode::OK).await;
+
+    let assignment = format!("{item}/assignments/{}", all["id"].as_str().unwrap());
+    ok(
+        send(&app, Method::DELETE, &assignment, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    ok(
+        send(&app, Method::DELETE, &item, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let gone = send(&app, Method::DELETE, &item, None).await;
+    error_of(gone, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+}
+
+#[tokio::test]
+async fn expand_assignments_inlines_them_on_the_list_and_the_item_only() {
+    let app = spawn_app().await;
+    let assigned = profile(&app, "Assigned").await;
+    let bare = profile(&app, "Bare").await;
+    let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let written = ok(
+        assign(&app, &assigned, target(GROUP_TARGET, Some(&kiosks))).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut expected = written.clone();
+    expected.as_object_mut().unwrap().remove("@odata.context");
+
+    let item = ok(
+        send(
+            &app,
+            Method::GET,
+            &format!("{PROFILES}/{assigned}?$expand=Assignments"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(item["assignments"], json!([expected]));
+    assert_eq!(item["displayName"], "Assigned");
+
+    let page = ok(
+        send(
+            &app,
+            Method::GET,
+            &format!("{PROFILES}?$expand=assignments&$select=id,displayName"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    for profile in page["value"].as_array().unwrap() {
+        match profile["displayName"].as_str().unwrap() {
+            "Assigned" => assert_eq!(profile["assignments"], json!([expected])),
+            _ => {
+                assert_eq!(profile["id"], bare);
+                assert_eq!(profile["assignments"], json!([]));
+            }
+        }
+    }
+    let plain = ok(
+        send(&app, Method::GET, PROFILES, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(plain["value"][0].get("assignments").is_none(), "{plain}");
+
+    // Only assignments expands; other sets still refuse $expand.
+    let other = send(
+        &app,
+        Method::GET,
+        &format!("{PROFILES}?$expand=assignedDevices"),
+        None,
+    )
+    .await;
+    let error = error_of(other, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'assignedDevices'"),
+        "{error}"
+    );
+    let devices = send(
+        &app,
+        Method::GET,
+        &format!("{DEVICES}?$expand=assignments"),
+        None,
+    )
+    .await;
+    error_of(devices, StatusCode::BAD_REQUEST, "BadRequest").await;
+}
+
+#[tokio::test]
+async fn assigned_devices_are_the_included_groups_members_minus_the_excluded() {
+    let app = spawn_app().await;
+    let kiosk_profile = profile(&app, "Kiosk").await;
+    let everyone_profile = profile(&app, "Everyone").await;
+    let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let lab = group(&app, "Lab", None).await;
+    let broken = group(&app, "Broken", None).await;
+
+    device(&app, "KIOSK-1", "Kiosk").await;
+    let kiosk_2 = device(&app, "KIOSK-2", "Kiosk").await;
+    let lab_1 = device(&app, "LAB-1", "Lab").await;
+    device(&app, "DESK-1", "Desk").await;
+    add_member(&app, &lab, &lab_1).await;
+    add_member(&app, &broken, &kiosk_2).await;
+
+    assert!(assigned_serials(&app, &kiosk_profile).await.is_empty());
+    for group in [&kiosks, &lab] {
+        assign(&app, &kiosk_profile, target(GROUP_TARGET, Some(group))).await;
+    }
+    assert_eq!(
+        assigned_serials(&app, &kiosk_profile).await,
+        ["KIOSK-1", "KIOSK-2", "LAB-1"]
+    );
+    assign(
+        &app,
+        &kiosk_profile,
+        target(EXCLUSION_TARGET, Some(&broken)),
+    )
+    .await;
+    assert_eq!(
+        assigned_serials(&app, &kiosk_profile).await,
+        ["KIOSK-1", "LAB-1"]
+    );
+
+    assign(&app, &everyone_profile, target(ALL_DEVICES_TARGET, None)).await;
+    assert_eq!(
+        assigned_serials(&app, &everyone_profile).await,
+        ["DESK-1", "KIOSK-1", "KIOSK-2", "LAB-1"]
+    );
+    assign(
+        &app,
+        &everyone_profile,
+        target(EXCLUSION_TARGET, Some(&kiosks)),
+    )
+    .await;
+    assert_eq!(
+        assigned_serials(&app, &everyone_profile).await,
+        ["DESK-1", "LAB-1"]
+    );
+
+    // A list like any other: $filter, $top and $count apply within the assigned devices.
+    let path = format!(
+        "{PROFILES}/{everyone_profile}/assignedDevices?$filter=startswith(serialNumber,'LAB')&$count=true"
+    );
+    let page = ok(send(&app, Method::GET, &path, None).await, StatusCode::OK).await;
+    assert_eq!(page["@odata.count"], 1);
+
+    // A deleted group takes its assignments with it.
+    ok(
+        send(&app, Method::DELETE, &format!("beta/groups/{kiosks}"), None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert_eq!(assigned_serials(&app, &kiosk_profile).await, ["LAB-1"]);
+    assert_eq!(
+        assigned_serials(&app, &everyone_profile).await,
+        ["DESK-1", "KIOSK-1", "KIOSK-2", "LAB-1"]
+    );
+}
+
+#[tokio::test]
+async fn assignments_belong_to_their_tenant_and_need_write_permission_to_change() {
+    let secret = "assignments-test-secret-of-32-bytes-at-least";
+    let app = spawn_app_with(
+        &fresh_database().await,
+        &["--auth", "jwt", "--jwt-secret", secret],
+    )
+    .await;
+    let token = |tenant: Uuid, role: &str| {
+        mint_token(
+            secret,
+            GRAPH_AUDIENCES[0],
+            None,
+            tenant,
+            &[role.to_owned()],
+            None,
+            Duration::from_secs(600),
+        )
+    };
+    let write = "DeviceManagementServiceConfig.ReadWrite.All";
+    let (mine, theirs) = (Uuid::new_v4(), Uuid::new_v4());
+    let request = |token: String, method: Method, path: String, body: Option<Json>| {
+        let request = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(token);
+        async move {
+            match body {
+                Some(body) => request.json(&body),
+                None => request,
+            }
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                      "displayName": "Mine"});
+    let profile = ok(
+        request(
+            token(mine, write),
+            Method::POST,
+            PROFILES.to_owned(),
+            Some(body),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let profile = profile["id"].as_str().unwrap();
+    let body = json!({"displayName": "Theirs", "mailNickname": "theirs", "mailEnabled": false,
+                      "securityEnabled": true});
+    let their_group = ok(
+        request(
+            token(theirs, write),
+            Method::POST,
+            "beta/groups".to_owned(),
+            Some(body),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let their_group = their_group["id"].as_str().unwrap();
+    let assignments = format!("{PROFILES}/{profile}/assignments");
+
+    // Another tenant's group is no group of mine; my profile is none of theirs.
+    let response = request(
+        token(mine, write),
+        Method::POST,
+        assignments.clone(),
+        Some(target(GROUP_TARGET, Some(their_group))),
+    )
+    .await;
+    error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let response = request(
+        token(theirs, write),
+        Method::POST,
+        assignments.clone(),
+        Some(target(ALL_DEVICES_TARGET, None)),
+    )
+    .await;
+    error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+
+    let created = ok(
+        request(
+            token(mine, write),
+            Method::POST,
+            assignments.clone(),
+            Some(target(ALL_DEVICES_TARGET, None)),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let item = format!("{assignments}/{}", created["id"].as_str().unwrap());
+    let response = request(token(theirs, write), Method::GET, item.clone(), None).await;
+    error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let response = request(token(theirs, write), Method::DELETE, item.clone(), None).await;
+    error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+
+    // Reading does not let a token write.
+    let reader = token(mine, "DeviceManagementServiceConfig.Read.All");
+    ok(
+        request(reader.clone(), Method::GET, item.clone(), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let response = request(reader, Method::DELETE, item.clone(), None).await;
+    error_of(response, StatusCode::FORBIDDEN, "Forbidden").await;
+    ok(
+        request(token(mine, write), Method::DELETE, item, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+}
