@@ -4,22 +4,11 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 
-use crate::helpers::{TestApp, error_of, spawn_app};
+use crate::helpers::{TestApp, error_of, send, spawn_app};
 
 const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
 const AZURE_AD: &str = "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile";
 const ACTIVE_DIRECTORY: &str = "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile";
-
-async fn send(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> reqwest::Response {
-    let request = app.client.request(method, app.url(path));
-    match body {
-        Some(body) => request.json(&body),
-        None => request,
-    }
-    .send()
-    .await
-    .unwrap()
-}
 
 async fn created(app: &TestApp, body: Json) -> Json {
     let response = send(app, Method::POST, PROFILES, Some(body)).await;

@@ -4,32 +4,13 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 
-use crate::helpers::{COLLECTION, TestApp, error_of, spawn_app};
+use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send, spawn_app};
 
 const KIOSK_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
 
-async fn send(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> reqwest::Response {
-    let request = app.client.request(method, app.url(path));
-    match body {
-        Some(body) => request.json(&body),
-        None => request,
-    }
-    .send()
-    .await
-    .unwrap()
-}
-
-async fn ok(response: reqwest::Response, status: StatusCode) -> Json {
-    assert_eq!(response.status(), status);
-    if status == StatusCode::NO_CONTENT {
-        return Json::Null;
-    }
-    response.json().await.unwrap()
-}
-
 /// The directory device of the identity with this serial number.
 async fn directory_device(app: &TestApp, version: &str, serial: &str) -> Json {
-    let page = ok(
+    let page = body_of(
         send(
             app,
             Method::GET,
@@ -58,7 +39,7 @@ async fn group(app: &TestApp, version: &str, name: &str, rule: Option<&str>) -> 
 
 /// The serial numbers (directory devices' display names) of a group's members.
 async fn members(app: &TestApp, version: &str, group: &str) -> Vec<String> {
-    let page = ok(
+    let page = body_of(
         send(
             app,
             Method::GET,
@@ -119,13 +100,13 @@ async fn every_device_identity_has_a_directory_device_that_follows_it() {
             ])
         );
         let id = device["id"].as_str().unwrap();
-        let by_id = ok(
+        let by_id = body_of(
             send(&app, Method::GET, &format!("{version}/devices/{id}"), None).await,
             StatusCode::OK,
         )
         .await;
         assert_eq!(by_id["deviceId"], aad_id);
-        let by_device_id = ok(
+        let by_device_id = body_of(
             send(
                 &app,
                 Method::GET,
@@ -182,7 +163,7 @@ async fn a_static_group_has_the_members_added_to_it() {
         app.create_ok("beta", &json!({"serialNumber": serial}))
             .await;
     }
-    let created = ok(
+    let created = body_of(
         group(&app, "beta", "Static", None).await,
         StatusCode::CREATED,
     )
@@ -197,7 +178,7 @@ async fn a_static_group_has_the_members_added_to_it() {
     let device_id = device["id"].as_str().unwrap();
     let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{device_id}")});
     let path = format!("beta/groups/{group_id}/members/$ref");
-    ok(
+    body_of(
         send(&app, Method::POST, &path, Some(reference.clone())).await,
         StatusCode::NO_CONTENT,
     )
@@ -213,7 +194,7 @@ async fn a_static_group_has_the_members_added_to_it() {
     error_of(malformed, StatusCode::BAD_REQUEST, "BadRequest").await;
 
     let remove = format!("beta/groups/{group_id}/members/{device_id}/$ref");
-    ok(
+    body_of(
         send(&app, Method::DELETE, &remove, None).await,
         StatusCode::NO_CONTENT,
     )
@@ -222,7 +203,7 @@ async fn a_static_group_has_the_members_added_to_it() {
     let again = send(&app, Method::DELETE, &remove, None).await;
     error_of(again, StatusCode::NOT_FOUND, "ResourceNotFound").await;
 
-    let listed = ok(
+    let listed = body_of(
         send(
             &app,
             Method::GET,
@@ -234,7 +215,7 @@ async fn a_static_group_has_the_members_added_to_it() {
     )
     .await;
     assert_eq!(listed["value"][0]["id"], group_id);
-    ok(
+    body_of(
         send(
             &app,
             Method::DELETE,
@@ -266,7 +247,7 @@ async fn a_dynamic_group_takes_the_devices_its_rule_names_as_they_change() {
     app.create_ok("v1.0", &json!({"serialNumber": "L-1", "groupTag": "Lab"}))
         .await;
 
-    let created = ok(
+    let created = body_of(
         group(&app, "v1.0", "Kiosks", Some(KIOSK_RULE)).await,
         StatusCode::CREATED,
     )
@@ -275,7 +256,7 @@ async fn a_dynamic_group_takes_the_devices_its_rule_names_as_they_change() {
     assert_eq!(created["membershipRuleProcessingState"], "On");
     assert_eq!(members(&app, "v1.0", &kiosks).await, ["K-1", "K-2"]);
 
-    let everyone = ok(
+    let everyone = body_of(
         group(
             &app,
             "v1.0",
@@ -383,7 +364,7 @@ async fn membership_settings_that_do_not_fit_are_refused_naming_the_part() {
     error_of(missing, StatusCode::BAD_REQUEST, "BadRequest").await;
 
     // A PATCH that would break the rule is refused and changes nothing.
-    let created = ok(
+    let created = body_of(
         group(&app, "beta", "Kiosks", Some(KIOSK_RULE)).await,
         StatusCode::CREATED,
     )
@@ -397,7 +378,7 @@ async fn membership_settings_that_do_not_fit_are_refused_naming_the_part() {
     )
     .await;
     error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
-    let kept = ok(
+    let kept = body_of(
         send(&app, Method::GET, &format!("beta/groups/{id}"), None).await,
         StatusCode::OK,
     )

@@ -230,6 +230,32 @@ impl TestApp {
     }
 }
 
+/// Sends `method path` (below the service's base URL), with `body` as JSON when given.
+pub async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Json>,
+) -> Response {
+    let request = app.client.request(method, app.url(path));
+    match body {
+        Some(body) => request.json(&body),
+        None => request,
+    }
+    .send()
+    .await
+    .expect("request sent")
+}
+
+/// The JSON body of a response that must have `status` (`null` for a 204, which has none).
+pub async fn body_of(response: Response, status: StatusCode) -> Json {
+    assert_eq!(response.status(), status);
+    if status == StatusCode::NO_CONTENT {
+        return Json::Null;
+    }
+    response.json().await.expect("a JSON body")
+}
+
 /// Reads a Graph error envelope, checking the parts every one of them has.
 pub async fn error_of(response: Response, status: StatusCode, code: &str) -> Json {
     assert_eq!(response.status(), status);

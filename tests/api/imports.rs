@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, error_of, fresh_database, spawn_app_with};
+use crate::helpers::{TestApp, body_of, error_of, fresh_database, send, spawn_app_with};
 
 pub const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const DEVICES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
@@ -24,23 +24,9 @@ async fn app() -> TestApp {
     spawn_app_with(&fresh_database().await, &["--import-delay", "0"]).await
 }
 
-async fn send(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> reqwest::Response {
-    let request = app.client.request(method, app.url(path));
-    let request = match body {
-        Some(body) => request.json(&body),
-        None => request,
-    };
-    request.send().await.unwrap()
-}
-
-async fn json_of(response: reqwest::Response, status: StatusCode) -> Json {
-    assert_eq!(response.status(), status);
-    response.json().await.unwrap()
-}
-
 /// GETs `path`, which must answer 200, and returns its body.
 async fn get_ok(app: &TestApp, path: &str) -> Json {
-    json_of(send(app, Method::GET, path, None).await, StatusCode::OK).await
+    body_of(send(app, Method::GET, path, None).await, StatusCode::OK).await
 }
 
 /// POSTs one record and returns it.
@@ -52,7 +38,7 @@ pub async fn import_one(app: &TestApp, version: &str, record: Json) -> Json {
         Some(record),
     )
     .await;
-    json_of(response, StatusCode::CREATED).await
+    body_of(response, StatusCode::CREATED).await
 }
 
 /// Polls a record until it is no longer `unknown`, as scripts do, and returns it.
@@ -251,7 +237,7 @@ async fn a_serial_of_another_tenant_is_808_and_the_second_of_a_batch_is_806() {
                 .send()
                 .await
                 .unwrap();
-            json_of(response, StatusCode::OK).await
+            body_of(response, StatusCode::OK).await
         }
     };
     let mine = import(
@@ -363,7 +349,7 @@ async fn import_takes_500_records_of_real_size_and_refuses_501() {
         .collect();
     let body = json!({"importedWindowsAutopilotDeviceIdentities": records});
     assert!(body.to_string().len() > 2_000_000, "a real-size import");
-    let answer = json_of(
+    let answer = body_of(
         send(
             &app,
             Method::POST,
@@ -423,7 +409,7 @@ async fn import_takes_500_records_of_real_size_and_refuses_501() {
     let count = send(&app, Method::GET, &format!("v1.0/{IMPORTED}/$count"), None).await;
     assert_eq!(count.text().await.unwrap(), "500");
     // Found by schema fuzzing: an empty import was a 500 (an INSERT of no rows).
-    let empty = json_of(
+    let empty = body_of(
         send(
             &app,
             Method::POST,
@@ -440,7 +426,7 @@ async fn import_takes_500_records_of_real_size_and_refuses_501() {
 #[tokio::test]
 async fn lists_filter_on_serial_group_tag_import_and_status() {
     let app = app().await;
-    let batch = json_of(
+    let batch = body_of(
         send(
             &app,
             Method::POST,

@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, error_of, fresh_database, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, body_of, error_of, fresh_database, send, spawn_app, spawn_app_with};
 
 const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
 const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -19,29 +19,10 @@ const EXCLUSION_TARGET: &str = "#microsoft.graph.exclusionGroupAssignmentTarget"
 const ALL_DEVICES_TARGET: &str = "#microsoft.graph.allDevicesAssignmentTarget";
 const KIOSK_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
 
-async fn send(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> reqwest::Response {
-    let request = app.client.request(method, app.url(path));
-    match body {
-        Some(body) => request.json(&body),
-        None => request,
-    }
-    .send()
-    .await
-    .unwrap()
-}
-
-async fn ok(response: reqwest::Response, status: StatusCode) -> Json {
-    assert_eq!(response.status(), status);
-    if status == StatusCode::NO_CONTENT {
-        return Json::Null;
-    }
-    response.json().await.unwrap()
-}
-
 async fn profile(app: &TestApp, name: &str) -> String {
     let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
                       "displayName": name});
-    let created = ok(
+    let created = body_of(
         send(app, Method::POST, PROFILES, Some(body)).await,
         StatusCode::CREATED,
     )
@@ -58,7 +39,7 @@ async fn group(app: &TestApp, name: &str, rule: Option<&str>) -> String {
         body["groupTypes"] = json!(["DynamicMembership"]);
         body["membershipRule"] = json!(rule);
     }
-    let created = ok(
+    let created = body_of(
         send(app, Method::POST, "beta/groups", Some(body)).await,
         StatusCode::CREATED,
     )
@@ -69,12 +50,12 @@ async fn group(app: &TestApp, name: &str, rule: Option<&str>) -> String {
 /// A device identity with this serial number and group tag; its directory object's id.
 async fn device(app: &TestApp, serial: &str, group_tag: &str) -> String {
     let body = json!({"serialNumber": serial, "groupTag": group_tag});
-    let created = ok(
+    let created = body_of(
         send(app, Method::POST, DEVICES, Some(body)).await,
         StatusCode::CREATED,
     )
     .await;
-    let page = ok(
+    let page = body_of(
         send(
             app,
             Method::GET,
@@ -96,7 +77,7 @@ async fn add_member(app: &TestApp, group: &str, device: &str) {
     let body =
         json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{device}")});
     let path = format!("beta/groups/{group}/members/$ref");
-    ok(
+    body_of(
         send(app, Method::POST, &path, Some(body)).await,
         StatusCode::NO_CONTENT,
     )
@@ -119,7 +100,7 @@ async fn assign(app: &TestApp, profile: &str, body: Json) -> reqwest::Response {
 /// The serial numbers of a profile's assigned devices, sorted.
 async fn assigned_serials(app: &TestApp, profile: &str) -> Vec<String> {
     let path = format!("{PROFILES}/{profile}/assignedDevices");
-    let page = ok(send(app, Method::GET, &path, None).await, StatusCode::OK).await;
+    let page = body_of(send(app, Method::GET, &path, None).await, StatusCode::OK).await;
     assert!(
         page["@odata.context"].as_str().unwrap().ends_with(&format!(
             "windowsAutopilotDeploymentProfiles('{profile}')/assignedDevices"
@@ -145,7 +126,7 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
 
     let response = assign(&app, &profile, target(GROUP_TARGET, Some(&kiosks))).await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let created = ok(response, StatusCode::CREATED).await;
+    let created = body_of(response, StatusCode::CREATED).await;
     let group_id = format!("{profile}_{kiosks}_0");
     assert_eq!(
         created,
@@ -167,7 +148,7 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     let mut excluded = target(EXCLUSION_TARGET, Some(&lab));
     excluded["source"] = json!("policySets");
     excluded["sourceId"] = json!("policy-set-1");
-    let excluded = ok(assign(&app, &profile, excluded).await, StatusCode::CREATED).await;
+    let excluded = body_of(assign(&app, &profile, excluded).await, StatusCode::CREATED).await;
     assert_eq!(excluded["id"], format!("{profile}_{lab}_0"));
     assert_eq!(
         excluded["target"],
@@ -176,7 +157,7 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     assert_eq!(excluded["source"], "policySets");
     assert_eq!(excluded["sourceId"], "policy-set-1");
 
-    let all = ok(
+    let all = body_of(
         assign(&app, &profile, target(ALL_DEVICES_TARGET, None)).await,
         StatusCode::CREATED,
     )
@@ -186,7 +167,7 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     assert_eq!(all["target"], json!({"@odata.type": ALL_DEVICES_TARGET}));
 
     // The item, by the id scripts compute, in the OData key form too.
-    let read = ok(
+    let read = body_of(
         send(
             &app,
             Method::GET,
@@ -200,7 +181,7 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     assert_eq!(read["target"], all["target"]);
 
     let list_path = format!("{PROFILES}/{profile}/assignments");
-    let page = ok(
+    let page = body_of(
         send(&app, Method::GET, &list_path, None).await,
         StatusCode::OK,
     )
@@ -226,7 +207,7 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     );
 
     let item = format!("{list_path}/{group_id}");
-    ok(
+    body_of(
         send(&app, Method::DELETE, &item, None).await,
         StatusCode::NO_CONTENT,
     )
@@ -235,7 +216,7 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     error_of(gone, StatusCode::NOT_FOUND, "ResourceNotFound").await;
     let gone = send(&app, Method::GET, &item, None).await;
     error_of(gone, StatusCode::NOT_FOUND, "ResourceNotFound").await;
-    let page = ok(
+    let page = body_of(
         send(&app, Method::GET, &list_path, None).await,
         StatusCode::OK,
     )
@@ -280,7 +261,7 @@ async fn bad_assignments_are_refused_naming_the_part() {
     );
 
     // The same group twice, included or excluded, is the same id: 409.
-    ok(
+    body_of(
         assign(&app, &profile, target(GROUP_TARGET, Some(&kiosks))).await,
         StatusCode::CREATED,
     )
@@ -318,7 +299,7 @@ async fn bad_assignments_are_refused_naming_the_part() {
 async fn a_profile_with_assignments_is_not_deleted_and_one_without_is() {
     let app = spawn_app().await;
     let profile = profile(&app, "Kiosk").await;
-    let all = ok(
+    let all = body_of(
         assign(&app, &profile, target(ALL_DEVICES_TARGET, None)).await,
         StatusCode::CREATED,
     )
@@ -328,15 +309,15 @@ async fn a_profile_with_assignments_is_not_deleted_and_one_without_is() {
     let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
     let message = error["error"]["message"].as_str().unwrap();
     assert!(message.contains(all["id"].as_str().unwrap()), "{message}");
-    ok(send(&app, Method::GET, &item, None).await, StatusCode::OK).await;
+    body_of(send(&app, Method::GET, &item, None).await, StatusCode::OK).await;
 
     let assignment = format!("{item}/assignments/{}", all["id"].as_str().unwrap());
-    ok(
+    body_of(
         send(&app, Method::DELETE, &assignment, None).await,
         StatusCode::NO_CONTENT,
     )
     .await;
-    ok(
+    body_of(
         send(&app, Method::DELETE, &item, None).await,
         StatusCode::NO_CONTENT,
     )
@@ -351,7 +332,7 @@ async fn expand_assignments_inlines_them_on_the_list_and_the_item_only() {
     let assigned = profile(&app, "Assigned").await;
     let bare = profile(&app, "Bare").await;
     let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
-    let written = ok(
+    let written = body_of(
         assign(&app, &assigned, target(GROUP_TARGET, Some(&kiosks))).await,
         StatusCode::CREATED,
     )
@@ -359,7 +340,7 @@ async fn expand_assignments_inlines_them_on_the_list_and_the_item_only() {
     let mut expected = written.clone();
     expected.as_object_mut().unwrap().remove("@odata.context");
 
-    let item = ok(
+    let item = body_of(
         send(
             &app,
             Method::GET,
@@ -373,7 +354,7 @@ async fn expand_assignments_inlines_them_on_the_list_and_the_item_only() {
     assert_eq!(item["assignments"], json!([expected]));
     assert_eq!(item["displayName"], "Assigned");
 
-    let page = ok(
+    let page = body_of(
         send(
             &app,
             Method::GET,
@@ -393,7 +374,7 @@ async fn expand_assignments_inlines_them_on_the_list_and_the_item_only() {
             }
         }
     }
-    let plain = ok(
+    let plain = body_of(
         send(&app, Method::GET, PROFILES, None).await,
         StatusCode::OK,
     )
@@ -481,11 +462,11 @@ async fn assigned_devices_are_the_included_groups_members_minus_the_excluded() {
     let path = format!(
         "{PROFILES}/{everyone_profile}/assignedDevices?$filter=startswith(serialNumber,'LAB')&$count=true"
     );
-    let page = ok(send(&app, Method::GET, &path, None).await, StatusCode::OK).await;
+    let page = body_of(send(&app, Method::GET, &path, None).await, StatusCode::OK).await;
     assert_eq!(page["@odata.count"], 1);
 
     // A deleted group takes its assignments with it.
-    ok(
+    body_of(
         send(&app, Method::DELETE, &format!("beta/groups/{kiosks}"), None).await,
         StatusCode::NO_CONTENT,
     )
@@ -535,7 +516,7 @@ async fn assignments_belong_to_their_tenant_and_need_write_permission_to_change(
     };
     let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
                       "displayName": "Mine"});
-    let profile = ok(
+    let profile = body_of(
         request(
             token(mine, write),
             Method::POST,
@@ -549,7 +530,7 @@ async fn assignments_belong_to_their_tenant_and_need_write_permission_to_change(
     let profile = profile["id"].as_str().unwrap();
     let body = json!({"displayName": "Theirs", "mailNickname": "theirs", "mailEnabled": false,
                       "securityEnabled": true});
-    let their_group = ok(
+    let their_group = body_of(
         request(
             token(theirs, write),
             Method::POST,
@@ -581,7 +562,7 @@ async fn assignments_belong_to_their_tenant_and_need_write_permission_to_change(
     .await;
     error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
 
-    let created = ok(
+    let created = body_of(
         request(
             token(mine, write),
             Method::POST,
@@ -600,14 +581,14 @@ async fn assignments_belong_to_their_tenant_and_need_write_permission_to_change(
 
     // Reading does not let a token write.
     let reader = token(mine, "DeviceManagementServiceConfig.Read.All");
-    ok(
+    body_of(
         request(reader.clone(), Method::GET, item.clone(), None).await,
         StatusCode::OK,
     )
     .await;
     let response = request(reader, Method::DELETE, item.clone(), None).await;
     error_of(response, StatusCode::FORBIDDEN, "Forbidden").await;
-    ok(
+    body_of(
         request(token(mine, write), Method::DELETE, item, None).await,
         StatusCode::NO_CONTENT,
     )

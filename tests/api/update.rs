@@ -1,26 +1,12 @@
 use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
 
-use crate::helpers::{COLLECTION, TestApp, error_of, spawn_app};
+use crate::helpers::{COLLECTION, TestApp, error_of, send, spawn_app};
 
 async fn device(app: &TestApp, version: &str, id: &str) -> Json {
     let response = app.get(&format!("{version}/{COLLECTION}/{id}")).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
-}
-
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Json>,
-) -> reqwest::Response {
-    let request = app.client.request(method, app.url(path));
-    let request = match body {
-        Some(body) => request.json(&body),
-        None => request,
-    };
-    request.send().await.unwrap()
 }
 
 async fn no_content(response: reqwest::Response) {
