@@ -28,84 +28,68 @@ pub static DEVICE_TYPE: EnumType = EnumType {
     beta_members: &[],
 };
 
-const fn text(name: &'static str, column: &'static str) -> Property {
-    Property::new(name, column, Kind::String(TEXT))
-}
-
-const fn flag(name: &'static str, column: &'static str) -> Property {
-    Property::new(name, column, Kind::Boolean)
-}
-
-const fn member(
-    name: &'static str,
-    column: &'static str,
-    enum_type: &'static EnumType,
-) -> Property {
-    Property::new(name, column, Kind::Enum(enum_type))
-}
-
 /// The settings before May 2024's renames, which Graph still answers with.
 pub static OUT_OF_BOX_EXPERIENCE_SETTINGS: ComplexType = ComplexType {
     name: "microsoft.graph.outOfBoxExperienceSettings",
     properties: &[
-        flag("hidePrivacySettings", "oobe_hide_privacy_settings"),
-        flag("hideEULA", "oobe_hide_eula"),
-        member("userType", "oobe_user_type", &USER_TYPE),
-        member(
+        Property::boolean("hidePrivacySettings", "oobe_hide_privacy_settings"),
+        Property::boolean("hideEULA", "oobe_hide_eula"),
+        Property::member("userType", "oobe_user_type", &USER_TYPE),
+        Property::member(
             "deviceUsageType",
             "oobe_device_usage_type",
             &DEVICE_USAGE_TYPE,
         ),
-        flag(
+        Property::boolean(
             "skipKeyboardSelectionPage",
             "oobe_skip_keyboard_selection_page",
         ),
-        flag("hideEscapeLink", "oobe_hide_escape_link"),
+        Property::boolean("hideEscapeLink", "oobe_hide_escape_link"),
     ],
 };
 
 pub static OUT_OF_BOX_EXPERIENCE_SETTING: ComplexType = ComplexType {
     name: "microsoft.graph.outOfBoxExperienceSetting",
     properties: &[
-        flag("privacySettingsHidden", "oobe_privacy_settings_hidden"),
-        flag("eulaHidden", "oobe_eula_hidden"),
-        member("userType", "oobe_setting_user_type", &USER_TYPE),
-        member(
+        Property::boolean("privacySettingsHidden", "oobe_privacy_settings_hidden"),
+        Property::boolean("eulaHidden", "oobe_eula_hidden"),
+        Property::member("userType", "oobe_setting_user_type", &USER_TYPE),
+        Property::member(
             "deviceUsageType",
             "oobe_setting_device_usage_type",
             &DEVICE_USAGE_TYPE,
         ),
-        flag(
+        Property::boolean(
             "keyboardSelectionPageSkipped",
             "oobe_keyboard_selection_page_skipped",
         ),
-        flag("escapeLinkHidden", "oobe_escape_link_hidden"),
+        Property::boolean("escapeLinkHidden", "oobe_escape_link_hidden"),
     ],
 };
 
 pub static ENROLLMENT_STATUS_SCREEN_SETTINGS: ComplexType = ComplexType {
     name: "microsoft.graph.windowsEnrollmentStatusScreenSettings",
     properties: &[
-        flag("hideInstallationProgress", "esp_hide_installation_progress"),
-        flag(
+        Property::boolean("hideInstallationProgress", "esp_hide_installation_progress"),
+        Property::boolean(
             "allowDeviceUseBeforeProfileAndAppInstallComplete",
             "esp_allow_device_use_before_install_complete",
         ),
-        flag(
+        Property::boolean(
             "blockDeviceSetupRetryByUser",
             "esp_block_device_setup_retry_by_user",
         ),
-        flag(
+        Property::boolean(
             "allowLogCollectionOnInstallFailure",
             "esp_allow_log_collection_on_install_failure",
         ),
-        text("customErrorMessage", "esp_custom_error_message"),
+        Property::text("customErrorMessage", "esp_custom_error_message"),
         Property::new(
             "installProgressTimeoutInMinutes",
             "esp_install_progress_timeout_in_minutes",
             Kind::Int32,
         ),
-        flag(
+        Property::boolean(
             "allowDeviceUseOnInstallFailure",
             "esp_allow_device_use_on_install_failure",
         ),
@@ -126,10 +110,10 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
     properties: &[
         Property::key(),
         Property::concrete_type(),
-        text("displayName", "display_name"),
-        text("description", "description"),
-        text("language", "language"),
-        text("locale", "locale"),
+        Property::text("displayName", "display_name"),
+        Property::text("description", "description"),
+        Property::text("language", "language"),
+        Property::text("locale", "locale"),
         Property::new("createdDateTime", "created_date_time", Kind::DateTime).read_only(),
         Property::new(
             "lastModifiedDateTime",
@@ -146,18 +130,18 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
             "enrollmentStatusScreenSettings",
             &ENROLLMENT_STATUS_SCREEN_SETTINGS,
         ),
-        flag("extractHardwareHash", "extract_hardware_hash"),
-        flag(
+        Property::boolean("extractHardwareHash", "extract_hardware_hash"),
+        Property::boolean(
             "hardwareHashExtractionEnabled",
             "hardware_hash_extraction_enabled",
         ),
-        text("deviceNameTemplate", "device_name_template"),
-        member("deviceType", "device_type", &DEVICE_TYPE),
-        flag("enableWhiteGlove", "enable_white_glove"),
-        flag("preprovisioningAllowed", "preprovisioning_allowed"),
+        Property::text("deviceNameTemplate", "device_name_template"),
+        Property::member("deviceType", "device_type", &DEVICE_TYPE),
+        Property::boolean("enableWhiteGlove", "enable_white_glove"),
+        Property::boolean("preprovisioningAllowed", "preprovisioning_allowed"),
         Property::new("roleScopeTagIds", "role_scope_tag_ids", Kind::Strings(TEXT)),
-        text("managementServiceAppId", "management_service_app_id"),
-        flag(
+        Property::text("managementServiceAppId", "management_service_app_id"),
+        Property::boolean(
             "hybridAzureADJoinSkipConnectivityCheck",
             "hybrid_azure_ad_join_skip_connectivity_check",
         ),

@@ -1,7 +1,7 @@
 //! `microsoft.graph.windowsAutopilotDeviceIdentity` as a table (spec section 2): every v1.0 and beta
 //! property in the order Graph writes them, and the enum types they use.
 
-use super::entity::{EntitySet, EnumType, Kind, Property, TEXT, UniqueKey};
+use super::entity::{EntitySet, EnumType, Property, UniqueKey};
 
 pub static ENROLLMENT_STATE: EnumType = EnumType {
     name: "microsoft.graph.enrollmentState",
@@ -58,22 +58,6 @@ pub static USERLESS_ENROLLMENT_STATUS: EnumType = EnumType {
     beta_members: &[],
 };
 
-const fn text(name: &'static str, column: &'static str) -> Property {
-    Property::new(name, column, Kind::String(TEXT))
-}
-
-const fn time(name: &'static str, column: &'static str) -> Property {
-    Property::new(name, column, Kind::DateTime)
-}
-
-const fn member(
-    name: &'static str,
-    column: &'static str,
-    enum_type: &'static EnumType,
-) -> Property {
-    Property::new(name, column, Kind::Enum(enum_type))
-}
-
 /// The device identities of a tenant. `serialNumber` is nullable in Graph's metadata, but the
 /// registry is keyed by it (spec: required and non-empty, unique per tenant whatever its case).
 pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
@@ -84,58 +68,58 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
     table: "device_identities",
     properties: &[
         Property::key(),
-        text("addressableUserName", "addressable_user_name"),
-        text(
+        Property::text("addressableUserName", "addressable_user_name"),
+        Property::text(
             "azureActiveDirectoryDeviceId",
             "azure_active_directory_device_id",
         ),
-        text("displayName", "display_name"),
-        member("enrollmentState", "enrollment_state", &ENROLLMENT_STATE),
-        text("groupTag", "group_tag"),
-        time("lastContactedDateTime", "last_contacted_date_time"),
-        text("managedDeviceId", "managed_device_id"),
-        text("manufacturer", "manufacturer"),
-        text("model", "model"),
-        text("productKey", "product_key"),
-        text("purchaseOrderIdentifier", "purchase_order_identifier"),
-        text("resourceName", "resource_name"),
-        text("serialNumber", "serial_number").required().described(
+        Property::text("displayName", "display_name"),
+        Property::member("enrollmentState", "enrollment_state", &ENROLLMENT_STATE),
+        Property::text("groupTag", "group_tag"),
+        Property::date_time("lastContactedDateTime", "last_contacted_date_time"),
+        Property::text("managedDeviceId", "managed_device_id"),
+        Property::text("manufacturer", "manufacturer"),
+        Property::text("model", "model"),
+        Property::text("productKey", "product_key"),
+        Property::text("purchaseOrderIdentifier", "purchase_order_identifier"),
+        Property::text("resourceName", "resource_name"),
+        Property::text("serialNumber", "serial_number").required().described(
             "The hardware serial number. Required, and not empty, to create a device; unique in \
              the tenant, compared case-insensitively.",
         ),
-        text("skuNumber", "sku_number"),
-        text("systemFamily", "system_family"),
-        text("userPrincipalName", "user_principal_name"),
-        text("azureAdDeviceId", "azure_ad_device_id").beta(),
-        text("deviceAccountUpn", "device_account_upn").beta(),
-        text("deviceAccountPassword", "device_account_password")
+        Property::text("skuNumber", "sku_number"),
+        Property::text("systemFamily", "system_family"),
+        Property::text("userPrincipalName", "user_principal_name"),
+        Property::text("azureAdDeviceId", "azure_ad_device_id").beta(),
+        Property::text("deviceAccountUpn", "device_account_upn").beta(),
+        Property::text("deviceAccountPassword", "device_account_password")
             .beta()
             .secret(),
-        text("deviceFriendlyName", "device_friendly_name").beta(),
-        member(
+        Property::text("deviceFriendlyName", "device_friendly_name").beta(),
+        Property::member(
             "deploymentProfileAssignmentStatus",
             "deployment_profile_assignment_status",
             &PROFILE_ASSIGNMENT_STATUS,
         )
         .beta(),
-        member(
+        Property::member(
             "deploymentProfileAssignmentDetailedStatus",
             "deployment_profile_assignment_detailed_status",
             &PROFILE_ASSIGNMENT_DETAILED_STATUS,
         )
         .beta(),
-        time(
+        Property::date_time(
             "deploymentProfileAssignedDateTime",
             "deployment_profile_assigned_date_time",
         )
         .beta(),
-        member("remediationState", "remediation_state", &REMEDIATION_STATE).beta(),
-        time(
+        Property::member("remediationState", "remediation_state", &REMEDIATION_STATE).beta(),
+        Property::date_time(
             "remediationStateLastModifiedDateTime",
             "remediation_state_last_modified_date_time",
         )
         .beta(),
-        member(
+        Property::member(
             "userlessEnrollmentStatus",
             "userless_enrollment_status",
             &USERLESS_ENROLLMENT_STATUS,
@@ -158,6 +142,7 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
 mod tests {
     use super::*;
     use crate::domain::ApiVersion;
+    use crate::domain::entity::Kind;
 
     #[test]
     fn the_key_comes_first_and_names_are_unique() {

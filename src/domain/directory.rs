@@ -11,10 +11,6 @@ const PHYSICAL_ID: TextLimits = TextLimits {
     max_chars: TEXT.max_chars + "[PurchaseOrderId]:".len() as u64,
 };
 
-const fn text(name: &'static str, column: &'static str) -> Property {
-    Property::new(name, column, Kind::String(TEXT))
-}
-
 /// The directory devices: one for every device identity, derived from it (a view), so that its
 /// `devicePhysicalIds` follow the identity's group tag and purchase order as they change.
 pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
@@ -26,15 +22,15 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     properties: &[
         Property::key(),
         Property::new("accountEnabled", "account_enabled", Kind::Boolean).read_only(),
-        text("deviceId", "device_id").read_only(),
+        Property::text("deviceId", "device_id").read_only(),
         Property::new(
             "devicePhysicalIds",
             "device_physical_ids",
             Kind::Strings(PHYSICAL_ID),
         )
         .read_only(),
-        text("displayName", "display_name").read_only(),
-        text("operatingSystem", "operating_system")
+        Property::text("displayName", "display_name").read_only(),
+        Property::text("operatingSystem", "operating_system")
             .not_null()
             .read_only(),
     ],
@@ -57,13 +53,13 @@ pub static GROUPS: EntitySet = EntitySet {
     properties: &[
         Property::key(),
         Property::new("createdDateTime", "created_date_time", Kind::DateTime).read_only(),
-        text("description", "description"),
-        text("displayName", "display_name").required(),
+        Property::text("description", "description"),
+        Property::text("displayName", "display_name").required(),
         Property::new("groupTypes", "group_types", Kind::Strings(TEXT)),
         Property::new("mailEnabled", "mail_enabled", Kind::Boolean).required(),
-        text("mailNickname", "mail_nickname").required(),
-        text("membershipRule", "membership_rule"),
-        text(
+        Property::text("mailNickname", "mail_nickname").required(),
+        Property::text("membershipRule", "membership_rule"),
+        Property::text(
             "membershipRuleProcessingState",
             "membership_rule_processing_state",
         ),

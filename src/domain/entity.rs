@@ -171,6 +171,28 @@ impl Property {
         }
     }
 
+    /// A string property within [`TEXT`]'s limits.
+    pub const fn text(name: &'static str, column: &'static str) -> Property {
+        Property::new(name, column, Kind::String(TEXT))
+    }
+
+    pub const fn boolean(name: &'static str, column: &'static str) -> Property {
+        Property::new(name, column, Kind::Boolean)
+    }
+
+    pub const fn date_time(name: &'static str, column: &'static str) -> Property {
+        Property::new(name, column, Kind::DateTime)
+    }
+
+    /// A property whose values are the members of `enum_type`.
+    pub const fn member(
+        name: &'static str,
+        column: &'static str,
+        enum_type: &'static EnumType,
+    ) -> Property {
+        Property::new(name, column, Kind::Enum(enum_type))
+    }
+
     /// A complex property: its members, each with a column of its own.
     pub const fn complex(name: &'static str, complex: &'static ComplexType) -> Property {
         Property {

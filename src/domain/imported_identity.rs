@@ -2,17 +2,13 @@
 //! the hardware hash upload that real devices enter Autopilot through, and its processing state.
 
 use super::ApiVersion;
-use super::entity::{Alias, ComplexType, EntitySet, EnumType, Kind, Property, TEXT};
+use super::entity::{Alias, ComplexType, EntitySet, EnumType, Kind, Property};
 
 pub static IMPORT_STATUS: EnumType = EnumType {
     name: "microsoft.graph.importedWindowsAutopilotDeviceIdentityImportStatus",
     members: &["unknown", "pending", "partial", "complete", "error"],
     beta_members: &[],
 };
-
-const fn text(name: &'static str, column: &'static str) -> Property {
-    Property::new(name, column, Kind::String(TEXT))
-}
 
 /// Where processing stands. A new record is `unknown` with empty strings and code 0 (scripts poll
 /// while it is `unknown`), the columns' defaults.
@@ -25,11 +21,11 @@ pub static IMPORT_STATE: ComplexType = ComplexType {
             Kind::Enum(&IMPORT_STATUS),
         )
         .read_only(),
-        text("deviceRegistrationId", "device_registration_id")
+        Property::text("deviceRegistrationId", "device_registration_id")
             .not_null()
             .read_only(),
         Property::new("deviceErrorCode", "device_error_code", Kind::Int32).read_only(),
-        text("deviceErrorName", "device_error_name")
+        Property::text("deviceErrorName", "device_error_name")
             .not_null()
             .read_only(),
     ],
@@ -46,12 +42,14 @@ pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
     table: "imported_device_identities",
     properties: &[
         Property::key(),
-        text("assignedUserPrincipalName", "assigned_user_principal_name"),
-        text("groupTag", "group_tag"),
+        Property::text("assignedUserPrincipalName", "assigned_user_principal_name"),
+        Property::text("groupTag", "group_tag"),
         Property::new("hardwareIdentifier", "hardware_identifier", Kind::Binary),
-        text("importId", "import_id").not_null().read_only(),
-        text("productKey", "product_key"),
-        text("serialNumber", "serial_number"),
+        Property::text("importId", "import_id")
+            .not_null()
+            .read_only(),
+        Property::text("productKey", "product_key"),
+        Property::text("serialNumber", "serial_number"),
         Property::complex("state", &IMPORT_STATE).read_only(),
     ],
     aliases: &[Alias {
