@@ -2,12 +2,13 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
-use crate::domain::profile_assignment::{Target, targeted_devices};
+use crate::domain::profile_assignment::{ProfileAssignment, Target, targeted_devices};
 use crate::domain::query::Filter;
 use crate::graph::GRAPH_JSON;
 use crate::graph::error::{ErrorDetail, ErrorResponse, GraphError};
@@ -152,17 +153,29 @@ pub async fn create(
         profile_url(&root, profile),
         assignment.id
     );
+    Ok(assignment_response(
+        HttpResponse::Created().insert_header((header::LOCATION, location)),
+        &root,
+        profile,
+        &assignment,
+    ))
+}
+
+/// One assignment, led by its `@odata.context`.
+fn assignment_response(
+    response: &mut actix_web::HttpResponseBuilder,
+    root: &ServiceRoot,
+    profile: Uuid,
+    assignment: &ProfileAssignment,
+) -> HttpResponse {
     let context = root.metadata(&format!(
         "{}/assignments/$entity",
         profile_fragment(profile)
     ));
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .content_type(GRAPH_JSON)
-        .json(AssignmentView {
-            assignment: &assignment,
-            context: Some(&context),
-        }))
+    response.content_type(GRAPH_JSON).json(AssignmentView {
+        assignment,
+        context: Some(&context),
+    })
 }
 
 #[utoipa::path(
@@ -193,16 +206,12 @@ pub async fn get(
         .profile_assignment(tenant, profile, id)
         .await?
         .ok_or_else(|| assignment_not_found(id))?;
-    let context = root.metadata(&format!(
-        "{}/assignments/$entity",
-        profile_fragment(profile)
-    ));
-    Ok(HttpResponse::Ok()
-        .content_type(GRAPH_JSON)
-        .json(AssignmentView {
-            assignment: &assignment,
-            context: Some(&context),
-        }))
+    Ok(assignment_response(
+        &mut HttpResponse::Ok(),
+        &root,
+        profile,
+        &assignment,
+    ))
 }
 
 #[utoipa::path(
