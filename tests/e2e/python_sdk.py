@@ -16,11 +16,12 @@ import asyncio
 import datetime as dt
 import sys
 import time
-import traceback
 import uuid
 from collections import Counter
 from typing import Optional
 
+from steps import StepFailed, check, check_equal, describe, run_steps
+from steps import main as steps_main
 from kiota_abstractions.authentication import AnonymousAuthenticationProvider
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphRequestAdapter, GraphServiceClient
@@ -115,26 +116,6 @@ def bulk_device(n: int) -> dict:
         "group_tag": f"batch-{(n - 1) // BATCH_SIZE:02d}",
     }
 
-
-def describe(error: ODataError) -> str:
-    main = error.error
-    return (
-        f"the SDK raised ODataError: status {error.response_status_code}, "
-        f"code {main.code if main else None!r}, message {main.message if main else None!r}"
-    )
-
-
-class StepFailed(Exception):
-    pass
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise StepFailed(message)
-
-
-def check_equal(actual, expected, what: str) -> None:
-    check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
 
 
 def full_properties(sent: dict) -> dict:
@@ -361,37 +342,11 @@ class E2E:
     )
 
     async def run(self) -> int:
-        started = time.monotonic()
-        passed = 0
-        for number, (name, step) in enumerate(self.STEPS, 1):
-            step_started = time.monotonic()
-            try:
-                detail = await step(self)
-            except StepFailed as failure:
-                reason = str(failure)
-            except ODataError as error:
-                reason = describe(error)
-            except Exception as error:  # anything else the SDK raised: show where
-                traceback.print_exc()
-                reason = f"{type(error).__name__}: {error}"
-            else:
-                passed += 1
-                print(f"ok   {number:2}. {name} ({time.monotonic() - step_started:.2f}s): {detail}", flush=True)
-                continue
-            print(f"FAIL {number:2}. {name}: {reason}", flush=True)
-            print(f"python-sdk e2e: failed at step {number} ({name}); later steps not run", file=sys.stderr)
-            print(f"python-sdk e2e: {passed} passed, 1 failed")
-            return 1
-        print(f"total {time.monotonic() - started:.1f}s against {self.base_url}")
-        print(f"python-sdk e2e: {passed} passed, 0 failed")
-        return 0
+        return await run_steps("python-sdk e2e", self, ODataError)
 
 
 def main() -> int:
-    if len(sys.argv) != 2 or not sys.argv[1].startswith(("http://", "https://")):
-        print(f"usage: {sys.argv[0]} http://HOST:PORT", file=sys.stderr)
-        return 2
-    return asyncio.run(E2E(sys.argv[1]).run())
+    return steps_main(E2E)
 
 
 if __name__ == "__main__":
