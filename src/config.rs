@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// 0 processes at once. Real Autopilot takes 60 to 95 s.
     #[arg(long, env = "AUTOPILOT_IMPORT_DELAY", default_value = "2", value_parser = parse_seconds)]
     pub import_delay: Duration,
+    /// Seconds a device waits `pending` for the profile assigned to it, unless a sync settles it
+    /// sooner (decimals allowed).
+    #[arg(long, env = "AUTOPILOT_ASSIGNMENT_DELAY", default_value = "2", value_parser = parse_seconds)]
+    pub assignment_delay: Duration,
     /// Seconds after a manual Autopilot sync during which another is refused with 429 (shared by
     /// every instance on the database).
     #[arg(long, env = "AUTOPILOT_SYNC_COOLDOWN", default_value = "600", value_parser = parse_seconds)]

@@ -50,6 +50,8 @@ pub struct Application {
     store: Store,
     /// How long an imported identity waits before it is processed.
     import_delay: Duration,
+    /// How long a device waits `pending` for its profile.
+    assignment_delay: Duration,
     /// The private PostgreSQL, when no DATABASE_URL was given; stopped after the server.
     database: Option<EmbeddedPostgres>,
 }
@@ -85,6 +87,7 @@ impl Application {
             server,
             store,
             import_delay: args.import_delay,
+            assignment_delay: args.assignment_delay,
             database,
         })
     }
@@ -107,13 +110,15 @@ impl Application {
     /// Serves until SIGINT or SIGTERM (or a stop through the handle), finishing in-flight requests.
     /// Meanwhile it applies the migrations as soon as the database can be reached; until then the
     /// Graph routes and `/readyz` answer 503. Once they are applied, background work (processing
-    /// imported identities, completing syncs) runs until the server stops. A migration that fails for any other
+    /// imported identities, completing syncs, profile assignment status) runs until the server
+    /// stops. A migration that fails for any other
     /// reason stops the server and is returned.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let Application {
             mut server,
             store,
             import_delay,
+            assignment_delay,
             database,
             ..
         } = self;
@@ -128,6 +133,16 @@ impl Application {
                             workers::imports::ImportProcessing { delay: import_delay },
                         )),
                         tokio::spawn(workers::run(store.clone(), workers::syncs::SyncCompletion)),
+                        tokio::spawn(workers::run(
+                            store.clone(),
+                            workers::assignments::AssignmentRecompute,
+                        )),
+                        tokio::spawn(workers::run(
+                            store.clone(),
+                            workers::assignments::AssignmentSettling {
+                                delay: assignment_delay,
+                            },
+                        )),
                     ];
                     let served = server.await.map_err(StartupError::from);
                     work.iter().for_each(tokio::task::JoinHandle::abort);

@@ -1,7 +1,7 @@
 //! `microsoft.graph.windowsAutopilotDeviceIdentity` as a table (spec section 2): every v1.0 and beta
 //! property in the order Graph writes them, and the enum types they use.
 
-use super::entity::{EntitySet, EnumType, Property, UniqueKey};
+use super::entity::{EntitySet, EnumType, Navigation, Property, UniqueKey};
 
 pub static ENROLLMENT_STATE: EnumType = EnumType {
     name: "microsoft.graph.enrollmentState",
@@ -131,11 +131,21 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
         index: "device_identities_tenant_serial_key",
         conflict_target: "(tenant_id, lower(serial_number))",
     }),
-    // The hardware hash of a device that came in through an import, and the id of its directory
-    // device (src/domain/directory.rs).
-    internal_columns: &["hardware_identifier", "directory_object_id"],
+    // The hardware hash of a device that came in through an import, the id of its directory
+    // device (src/domain/directory.rs), and the profiles that target it and that it has, with
+    // since when it waits for the former to become the latter (store/assignment_status.rs).
+    internal_columns: &[
+        "hardware_identifier",
+        "directory_object_id",
+        "intended_profile_id",
+        "assigned_profile_id",
+        "assignment_pending_since",
+    ],
     derived: &[],
-    expandable: &[],
+    expandable: &[
+        Navigation::DeploymentProfile,
+        Navigation::IntendedDeploymentProfile,
+    ],
 };
 
 #[cfg(test)]

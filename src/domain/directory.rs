@@ -2,7 +2,10 @@
 //! `device` for every device identity, and groups of devices, static or with a membership rule.
 
 use super::entity::{EntitySet, Kind, Property, TEXT, TextLimits};
+use uuid::Uuid;
+
 use super::membership::{MembershipRule, RuleError};
+use super::query::Filter;
 
 /// A physical id is a kind (`[PurchaseOrderId]:`, the longest) before an identity's property, which
 /// may be as long as any string.
@@ -36,7 +39,8 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     ],
     aliases: &[],
     unique: None,
-    internal_columns: &[],
+    // The identity a directory device belongs to.
+    internal_columns: &["device_identity_id"],
     derived: &[],
     expandable: &[],
 };
@@ -94,6 +98,18 @@ pub enum MembershipProblem {
 }
 
 impl Membership {
+    /// The members of the group with this id, as a filter on directory devices.
+    pub fn members(&self, group: Uuid) -> Filter {
+        match self {
+            Membership::Assigned => Filter::AddedTo(group),
+            Membership::Dynamic(rule) => rule.to_filter(
+                DIRECTORY_DEVICES
+                    .property("devicePhysicalIds")
+                    .expect("directory devices have physical ids"),
+            ),
+        }
+    }
+
     /// The membership of a group with these `groupTypes` and `membershipRule`.
     pub fn of(group_types: &[String], rule: Option<&str>) -> Result<Membership, MembershipProblem> {
         let dynamic = group_types

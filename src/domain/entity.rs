@@ -316,6 +316,10 @@ pub struct EntitySet {
 pub enum Navigation {
     /// A deployment profile's `assignments`.
     ProfileAssignments,
+    /// The deployment profile a device identity has (beta).
+    DeploymentProfile,
+    /// The deployment profile a device identity is about to have (beta).
+    IntendedDeploymentProfile,
 }
 
 impl Navigation {
@@ -323,7 +327,14 @@ impl Navigation {
     pub fn name(self) -> &'static str {
         match self {
             Navigation::ProfileAssignments => "assignments",
+            Navigation::DeploymentProfile => "deploymentProfile",
+            Navigation::IntendedDeploymentProfile => "intendedDeploymentProfile",
         }
+    }
+
+    /// Deployment profiles, and so every navigation to or from them, exist on beta only.
+    pub fn exists_in(self, version: ApiVersion) -> bool {
+        version == ApiVersion::Beta
     }
 }
 

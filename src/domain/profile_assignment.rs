@@ -1,6 +1,8 @@
 //! `microsoft.graph.windowsAutopilotDeploymentProfileAssignment` (beta): which groups of devices a
 //! deployment profile is assigned to, and the devices those assignments target.
 
+use std::collections::{HashMap, HashSet};
+
 use uuid::Uuid;
 
 use super::entity::EnumType;
@@ -107,6 +109,39 @@ pub fn targeted_devices(
     }
 }
 
+/// The profile each device identity is targeted with (workflows spec section 3): of the assignments
+/// (oldest first) that include a device, the oldest whose profile does not exclude it. `members`
+/// gives the identities in each group the assignments name; `devices` is every identity of the
+/// tenant.
+pub fn effective_profiles(
+    assignments: &[ProfileAssignment],
+    members: &HashMap<Uuid, HashSet<Uuid>>,
+    devices: &[Uuid],
+) -> HashMap<Uuid, Uuid> {
+    let none = HashSet::new();
+    let in_group = |group: &Uuid| members.get(group).unwrap_or(&none);
+    let excluded = |profile: Uuid, device: &Uuid| {
+        assignments.iter().any(|a| {
+            a.profile == profile
+                && matches!(a.target, Target::ExclusionGroup(group) if in_group(&group).contains(device))
+        })
+    };
+    let mut effective = HashMap::new();
+    for assignment in assignments {
+        let targeted: Box<dyn Iterator<Item = &Uuid>> = match assignment.target {
+            Target::Group(group) => Box::new(in_group(&group).iter()),
+            Target::AllDevices => Box::new(devices.iter()),
+            Target::ExclusionGroup(_) => continue,
+        };
+        for device in targeted {
+            if !effective.contains_key(device) && !excluded(assignment.profile, device) {
+                effective.insert(*device, assignment.profile);
+            }
+        }
+    }
+    effective
+}
+
 fn any_of(filters: Vec<Filter>) -> Option<Filter> {
     filters
         .into_iter()
@@ -119,6 +154,41 @@ mod tests {
 
     fn group(n: u128) -> Uuid {
         Uuid::from_u128(n)
+    }
+
+    fn assigned(profile: u128, target: Target) -> ProfileAssignment {
+        ProfileAssignment {
+            id: String::new(),
+            profile: Uuid::from_u128(profile),
+            target,
+            source: DIRECT.to_owned(),
+            source_id: None,
+        }
+    }
+
+    #[test]
+    fn the_oldest_assignment_wins_and_exclusions_win_over_inclusions() {
+        let (kiosks, lab, blocked) = (group(10), group(11), group(12));
+        let (a, b, c, d) = (group(1), group(2), group(3), group(4));
+        let members = HashMap::from([
+            (kiosks, HashSet::from([a, b])),
+            (lab, HashSet::from([b, c])),
+            (blocked, HashSet::from([a])),
+        ]);
+        let assignments = [
+            assigned(100, Target::Group(kiosks)),
+            assigned(100, Target::ExclusionGroup(blocked)),
+            assigned(200, Target::Group(lab)),
+            assigned(300, Target::AllDevices),
+        ];
+        let effective = effective_profiles(&assignments, &members, &[a, b, c, d]);
+        // a: kiosks, but excluded from profile 100; lab does not have it; all devices does.
+        assert_eq!(effective[&a], Uuid::from_u128(300));
+        // b: in kiosks and lab; the older assignment wins.
+        assert_eq!(effective[&b], Uuid::from_u128(100));
+        assert_eq!(effective[&c], Uuid::from_u128(200));
+        assert_eq!(effective[&d], Uuid::from_u128(300));
+        assert!(!effective_profiles(&assignments[..3], &members, &[a, b, c, d]).contains_key(&d));
     }
 
     #[test]

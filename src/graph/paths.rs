@@ -6,7 +6,7 @@
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::directory::GROUPS;
-use crate::domain::entity::EntitySet;
+use crate::domain::entity::{EntitySet, Navigation};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::domain::{ApiVersion, ENTITY_SETS};
 use crate::graph::error::GraphError;
@@ -73,6 +73,8 @@ pub enum Target {
     Import,
     /// `sync`, bound to the Autopilot settings.
     Sync,
+    /// A device identity's `deploymentProfile` or `intendedDeploymentProfile`.
+    Navigation(String, Navigation),
     /// A group's `members`.
     Members(String),
     /// A group's `members/$ref` (adding one).
@@ -111,6 +113,9 @@ impl GraphPath {
             Target::Action(id, action) => format!("{collection}/{id}/{}", action.name()),
             Target::Import => format!("{collection}/{IMPORT}"),
             Target::Sync => format!("{collection}/{SYNC}"),
+            Target::Navigation(id, navigation) => {
+                format!("{collection}/{id}/{}", navigation.name())
+            }
             Target::Members(id) => format!("{collection}/{id}/{MEMBERS}"),
             Target::MemberRefs(id) => format!("{collection}/{id}/{MEMBERS}/{REF}"),
             Target::MemberRef(id, member) => format!("{collection}/{id}/{MEMBERS}/{member}/{REF}"),
@@ -131,6 +136,7 @@ impl GraphPath {
             Target::Action(..) => "~/singleton/navigation/key/action",
             Target::Import => "~/singleton/navigation/action",
             Target::Sync => "~/singleton/navigation/action",
+            Target::Navigation(..) => "~/singleton/navigation/key/navigation",
             Target::Members(_) => "~/entityset/key/navigation",
             Target::MemberRefs(_) => "~/entityset/key/navigation/$ref",
             Target::MemberRef(..) => "~/entityset/key/navigation/key/$ref",
@@ -206,18 +212,33 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
             }
             Some(other) => return Err(unknown(other)),
         },
-        Some(id) => match rest.next() {
-            None => Target::Item(id.to_owned()),
-            Some(segment) => {
-                let name = action_name(segment);
-                let action = DeviceAction::ALL
-                    .into_iter()
-                    .filter(|_| is_device)
-                    .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(&name))
-                    .ok_or_else(|| unknown(segment))?;
-                Target::Action(id.to_owned(), action)
+        Some(id) => {
+            match rest.next() {
+                None => Target::Item(id.to_owned()),
+                Some(segment) if is_device => match DEVICE_IDENTITIES.expandable.iter().find(|n| {
+                    n.exists_in(version) && n.name().eq_ignore_ascii_case(&decode(segment))
+                }) {
+                    Some(navigation) => Target::Navigation(id.to_owned(), *navigation),
+                    None => {
+                        let name = action_name(segment);
+                        let action = DeviceAction::ALL
+                            .into_iter()
+                            .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(&name))
+                            .ok_or_else(|| unknown(segment))?;
+                        Target::Action(id.to_owned(), action)
+                    }
+                },
+                Some(segment) => {
+                    let name = action_name(segment);
+                    let action = DeviceAction::ALL
+                        .into_iter()
+                        .filter(|_| is_device)
+                        .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(&name))
+                        .ok_or_else(|| unknown(segment))?;
+                    Target::Action(id.to_owned(), action)
+                }
             }
-        },
+        }
     };
     match rest.next() {
         Some(extra) => Err(unknown(extra)),

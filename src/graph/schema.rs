@@ -677,8 +677,13 @@ impl IntoParams for CountParameters {
 }
 
 /// `$expand` with the navigations of `set`, if it has any.
-pub fn expand_parameter(set: &EntitySet) -> Option<Parameter> {
-    let names: Vec<&str> = set.expandable.iter().map(|n| n.name()).collect();
+pub fn expand_parameter(set: &EntitySet, version: ApiVersion) -> Option<Parameter> {
+    let names: Vec<&str> = set
+        .expandable
+        .iter()
+        .filter(|n| n.exists_in(version))
+        .map(|n| n.name())
+        .collect();
     (!names.is_empty()).then(|| {
         query(
             "$expand",

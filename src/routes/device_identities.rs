@@ -2,20 +2,24 @@
 //! device's bound actions. Each root gets thin wrappers whose attributes describe the operation on
 //! that root (its schemas and operationId).
 
-use actix_web::{FromRequest, HttpRequest, delete, get, patch, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, patch, post, web};
+use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
+use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
-use crate::domain::entity::EntitySet;
-use crate::graph::error::ErrorResponse;
+use crate::domain::entity::{EntitySet, Navigation};
+use crate::graph::GRAPH_JSON;
+use crate::graph::entity::EntityView;
+use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
 use crate::graph::paths::DeviceAction;
 use crate::graph::schema::{
-    AssignResourceAccountToDeviceBody, AssignUserToDeviceBody, CountParameters, DeviceIdentityBeta,
-    DeviceIdentityPageBeta, DeviceIdentityPageV1, DeviceIdentityV1, ListParameters, TAG,
-    UpdateDevicePropertiesBodyBeta, UpdateDevicePropertiesBodyV1, create_request_example,
-    create_response_example,
+    AssignResourceAccountToDeviceBody, AssignUserToDeviceBody, CountParameters,
+    DeploymentProfileBeta, DeviceIdentityBeta, DeviceIdentityPageBeta, DeviceIdentityPageV1,
+    DeviceIdentityV1, ListParameters, TAG, UpdateDevicePropertiesBodyBeta,
+    UpdateDevicePropertiesBodyV1, create_request_example, create_response_example,
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
@@ -57,9 +61,50 @@ async fn run_action(
     )
 }
 
+/// The deployment profile `navigation` names for a device identity: the one it has, or the one
+/// that targets it (404 when it has none).
+async fn device_profile(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    device: Uuid,
+    navigation: Navigation,
+) -> Handled {
+    store
+        .get(&DEVICE_IDENTITIES, tenant, device)
+        .await?
+        .ok_or_else(|| GraphError::entity_not_found(&DEVICE_IDENTITIES, &device.to_string()))?;
+    let none = || {
+        GraphError::not_found(format!(
+            "The windowsAutopilotDeviceIdentity with id '{device}' has no {}.",
+            navigation.name()
+        ))
+    };
+    let profile = store
+        .device_profiles(tenant, &[device], navigation)
+        .await?
+        .remove(&device)
+        .ok_or_else(none)?;
+    let profile = store
+        .get(&DEPLOYMENT_PROFILES, tenant, profile)
+        .await?
+        .ok_or_else(none)?;
+    let context = root.entity_context(&DEPLOYMENT_PROFILES, "");
+    Ok(HttpResponse::Ok()
+        .content_type(GRAPH_JSON)
+        .json(EntityView {
+            entity: &profile,
+            version: root.version,
+            select: None,
+            context: Some(&context),
+            typed: false,
+            expanded: &[],
+        }))
+}
+
 /// The operations both roots have, for one root.
 macro_rules! root_operations {
-    ($root:ident, $prefix:literal, $entity:ty, $page:ty, $update_properties:ty) => {
+    ($root:ident, $prefix:tt, $entity:ty, $page:ty, $update_properties:ty) => {
         pub mod $root {
             use super::*;
 
@@ -109,7 +154,7 @@ macro_rules! root_operations {
 /// actix's route attribute takes only a literal path (with its own `{id}`, as actix parameter names
 /// cannot hold Microsoft's `-`), hence `$route` beside `$name`.
 macro_rules! action {
-    ($prefix:literal, $handler:ident, $name:literal, $route:literal, $action:ident $(, body = $body:ty)?) => {
+    ($prefix:tt, $handler:ident, $name:literal, $route:literal, $action:ident $(, body = $body:ty)?) => {
         #[utoipa::path(
             post,
             path = concat!("/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}/", $name),
@@ -173,6 +218,43 @@ pub mod beta_actions {
         AssignResourceAccountToDevice,
         body = AssignResourceAccountToDeviceBody
     );
+    /// GET `.../{id}/deploymentProfile` or `.../intendedDeploymentProfile`.
+    macro_rules! profile_navigation {
+        ($handler:ident, $navigation:ident, $name:literal, $route:literal) => {
+            #[utoipa::path(
+                get,
+                path = concat!("/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}/", $name),
+                tag = TAG,
+                security(("bearer" = [])),
+                operation_id = concat!("beta.deviceManagement.windowsAutopilotDeviceIdentities.Get", $name),
+                summary = concat!("Get ", $name, " from deviceManagement"),
+                params(DeviceKey),
+                responses(
+                    (status = 200, description = "The deployment profile", body = DeploymentProfileBeta),
+                    (status = "4XX", response = ErrorResponse),
+                    (status = "5XX", response = ErrorResponse),
+                )
+            )]
+            #[get($route)]
+            pub async fn $handler(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: DeviceKey) -> Handled {
+                device_profile(access.0, store, root, key.0, Navigation::$navigation).await
+            }
+        };
+    }
+
+    profile_navigation!(
+        deployment_profile,
+        DeploymentProfile,
+        "deploymentProfile",
+        "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/deploymentProfile"
+    );
+    profile_navigation!(
+        intended_deployment_profile,
+        IntendedDeploymentProfile,
+        "intendedDeploymentProfile",
+        "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/intendedDeploymentProfile"
+    );
+
     action!(
         "beta.",
         unassign_resource_account_from_device,

@@ -118,14 +118,7 @@ async fn update(
 
 /// The directory devices that are members of `group`: those added to it, or those its rule takes.
 pub(super) fn members_filter(group: &Entity) -> Result<Filter, GraphError> {
-    Ok(match membership_of(&[], Some(group))? {
-        Membership::Assigned => Filter::AddedTo(group.id()),
-        Membership::Dynamic(rule) => rule.to_filter(
-            DIRECTORY_DEVICES
-                .property("devicePhysicalIds")
-                .expect("directory devices have physical ids"),
-        ),
-    })
+    Ok(membership_of(&[], Some(group))?.members(group.id()))
 }
 
 /// GET `/groups/{id}/members`: the directory devices added to the group, or those its rule takes.
@@ -188,7 +181,7 @@ async fn remove_member(
 }
 
 macro_rules! root_operations {
-    ($root:ident, $prefix:literal, $device:ty, $device_page:ty, $group:ty, $group_page:ty) => {
+    ($root:ident, $prefix:tt, $device:ty, $device_page:ty, $group:ty, $group_page:ty) => {
         pub mod $root {
             use super::*;
 

@@ -12,10 +12,11 @@ use std::marker::PhantomData;
 use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
-use crate::domain::Tenant;
+use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::entity::{Assignment, Entity, EntitySet, Navigation};
 use crate::domain::profile_assignment::ProfileAssignment;
 use crate::domain::query::{Filter, Page};
+use crate::domain::{ApiVersion, Tenant};
 use crate::graph::GRAPH_JSON;
 use crate::graph::entity::{CollectionPage, EntityView, parse_entity_body, parse_new_entity};
 use crate::graph::error::GraphError;
@@ -74,12 +75,40 @@ impl<S: Served> utoipa::IntoParams for ItemParameters<S> {
     }
 }
 
-/// `$expand`, for a set with navigations to expand (else no parameter).
-pub struct ExpandParameters<S>(PhantomData<S>);
+/// A root, as a type the route attributes can name.
+pub trait Root: 'static {
+    const VERSION: ApiVersion;
+}
 
-impl<S: Served> utoipa::IntoParams for ExpandParameters<S> {
+pub struct V1Root;
+pub struct BetaRoot;
+
+impl Root for V1Root {
+    const VERSION: ApiVersion = ApiVersion::V1;
+}
+
+impl Root for BetaRoot {
+    const VERSION: ApiVersion = ApiVersion::Beta;
+}
+
+/// The root of an operationId prefix (`""` or `"beta."`), as a type.
+macro_rules! root_of {
+    ("") => {
+        $crate::routes::entity_set::V1Root
+    };
+    ("beta.") => {
+        $crate::routes::entity_set::BetaRoot
+    };
+}
+
+pub(crate) use root_of;
+
+/// `$expand`, for a set with navigations to expand on root `R` (else no parameter).
+pub struct ExpandParameters<S, R>(PhantomData<(S, R)>);
+
+impl<S: Served, R: Root> utoipa::IntoParams for ExpandParameters<S, R> {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        expand_parameter(S::SET).into_iter().collect()
+        expand_parameter(S::SET, R::VERSION).into_iter().collect()
     }
 }
 
@@ -166,7 +195,7 @@ pub async fn list_of(
             .collect();
         format!("{}?{}", collection.url, options.next_page_query(&cursor))
     });
-    let expanded = expansions(&store, tenant, &entities, &options.expand).await?;
+    let expanded = expansions(&store, tenant, root.version, &entities, &options.expand).await?;
     let body = CollectionPage {
         context: root.metadata(&format!(
             "{}{}",
@@ -251,6 +280,7 @@ pub async fn get(
     let expanded = expansions(
         &store,
         tenant,
+        root.version,
         std::slice::from_ref(&entity),
         &options.expand,
     )
@@ -268,6 +298,7 @@ pub async fn get(
 async fn expansions(
     store: &Store,
     tenant: Tenant,
+    version: ApiVersion,
     entities: &[Entity],
     expand: &[Navigation],
 ) -> Result<Vec<Vec<(&'static str, Json)>>, GraphError> {
@@ -287,6 +318,35 @@ async fn expansions(
                 for (entity, expanded) in entities.iter().zip(&mut expanded) {
                     let own = by_profile.remove(&entity.id()).unwrap_or_default();
                     expanded.push((navigation.name(), expanded_assignments(&own)));
+                }
+            }
+            Navigation::DeploymentProfile | Navigation::IntendedDeploymentProfile => {
+                let devices: Vec<Uuid> = entities.iter().map(Entity::id).collect();
+                let of_device = store.device_profiles(tenant, &devices, navigation).await?;
+                let mut profiles: HashMap<Uuid, Json> = HashMap::new();
+                for &profile in of_device.values() {
+                    if profiles.contains_key(&profile) {
+                        continue;
+                    }
+                    if let Some(entity) = store.get(&DEPLOYMENT_PROFILES, tenant, profile).await? {
+                        let view = EntityView {
+                            entity: &entity,
+                            version,
+                            select: None,
+                            context: None,
+                            typed: false,
+                            expanded: &[],
+                        };
+                        profiles.insert(profile, serde_json::to_value(view).unwrap_or_default());
+                    }
+                }
+                for (entity, expanded) in entities.iter().zip(&mut expanded) {
+                    let profile = of_device
+                        .get(&entity.id())
+                        .and_then(|profile| profiles.get(profile))
+                        .cloned()
+                        .unwrap_or(Json::Null);
+                    expanded.push((navigation.name(), profile));
                 }
             }
         }
@@ -371,7 +431,7 @@ pub async fn delete(
 /// names cannot hold Microsoft's `-`), hence the routes beside the documented paths.
 macro_rules! entity_set_routes {
     (
-        set: $set:ty, prefix: $prefix:literal, tag: $tag:expr,
+        set: $set:ty, prefix: $prefix:tt, tag: $tag:expr,
         collection: $collection:literal, count: $count:literal, item: $item:literal,
         documented_item: $documented_item:literal,
         operation_ids: ($stem:literal, $pascal:literal, $count_id:literal),
@@ -385,7 +445,7 @@ macro_rules! entity_set_routes {
             ($page_description, $item_description, $location_description), $entity, $page,
             $examples);)*
     };
-    (@list $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+    (@list $set:ty, $prefix:tt, $tag:expr, $collection:literal, $count:literal, $item:literal,
         $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
         ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
         $location_description:literal), $entity:ty, $page:ty, ($($examples:tt)*)) => {
@@ -396,7 +456,7 @@ macro_rules! entity_set_routes {
             security(("bearer" = [])),
             operation_id = concat!($prefix, $stem, "List", $pascal),
             summary = concat!("List ", $plural),
-            params(ListParameters, ExpandParameters<$set>),
+            params(ListParameters, ExpandParameters<$set, $crate::routes::entity_set::root_of!($prefix)>),
             responses(
                 (status = 200, description = $page_description, body = $page),
                 (status = "4XX", response = ErrorResponse),
@@ -408,7 +468,7 @@ macro_rules! entity_set_routes {
             entity_set::list(<$set>::SET, access.0, store, root, req).await
         }
     };
-    (@create $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+    (@create $set:ty, $prefix:tt, $tag:expr, $collection:literal, $count:literal, $item:literal,
         $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
         ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
         $location_description:literal), $entity:ty, $page:ty,
@@ -434,7 +494,7 @@ macro_rules! entity_set_routes {
             <$set>::create(access.0, store, root, body).await
         }
     };
-    (@count $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+    (@count $set:ty, $prefix:tt, $tag:expr, $collection:literal, $count:literal, $item:literal,
         $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
         ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
         $location_description:literal), $entity:ty, $page:ty, ($($examples:tt)*)) => {
@@ -457,7 +517,7 @@ macro_rules! entity_set_routes {
             entity_set::count(<$set>::SET, access.0, store, root, req).await
         }
     };
-    (@get $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+    (@get $set:ty, $prefix:tt, $tag:expr, $collection:literal, $count:literal, $item:literal,
         $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
         ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
         $location_description:literal), $entity:ty, $page:ty, ($($examples:tt)*)) => {
@@ -468,7 +528,7 @@ macro_rules! entity_set_routes {
             security(("bearer" = [])),
             operation_id = concat!($prefix, $stem, "Get", $pascal),
             summary = concat!("Get ", $singular),
-            params(ItemParameters<$set>, ExpandParameters<$set>),
+            params(ItemParameters<$set>, ExpandParameters<$set, $crate::routes::entity_set::root_of!($prefix)>),
             responses(
                 (status = 200, description = $item_description, body = $entity),
                 (status = "4XX", response = ErrorResponse),
@@ -480,7 +540,7 @@ macro_rules! entity_set_routes {
             entity_set::get(<$set>::SET, access.0, store, root, key.0, req).await
         }
     };
-    (@delete $set:ty, $prefix:literal, $tag:expr, $collection:literal, $count:literal, $item:literal,
+    (@delete $set:ty, $prefix:tt, $tag:expr, $collection:literal, $count:literal, $item:literal,
         $documented_item:literal, ($stem:literal, $pascal:literal, $count_id:literal),
         ($plural:literal, $singular:literal), ($page_description:literal, $item_description:literal,
         $location_description:literal), $entity:ty, $page:ty, ($($examples:tt)*)) => {

@@ -83,7 +83,7 @@ async fn import(
 }
 
 macro_rules! root_operations {
-    ($root:ident, $prefix:literal, $entity:ty, $page:ty, $import_body:ty, $import_response:ty) => {
+    ($root:ident, $prefix:tt, $entity:ty, $page:ty, $import_body:ty, $import_response:ty) => {
         pub mod $root {
             use super::*;
 

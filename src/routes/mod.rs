@@ -89,6 +89,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(beta_actions::allow_next_enrollment)
                 .service(beta_actions::assign_resource_account_to_device)
                 .service(beta_actions::unassign_resource_account_from_device)
+                .service(beta_actions::deployment_profile)
+                .service(beta_actions::intended_deployment_profile)
                 .service(imported_beta::list)
                 .service(imported_beta::create)
                 .service(imported_beta::count)

@@ -17,6 +17,7 @@ use crate::domain::Tenant;
 use crate::domain::entity::{Assignment, Entity, EntitySet, Kind, Property, Value};
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
+mod assignment_status;
 mod directory;
 pub(crate) mod filter;
 mod grouped;
@@ -24,6 +25,7 @@ mod imports;
 mod profile_assignments;
 mod settings;
 
+pub use assignment_status::ASSIGNMENT_CHANNEL;
 pub use directory::Added;
 use grouped::{GroupStatement, Grouped};
 pub use imports::IMPORT_CHANNEL;

@@ -8,7 +8,7 @@ use super::{Store, StoreError};
 use crate::domain::Tenant;
 use crate::domain::profile_assignment::{NewAssignment, ProfileAssignment, Target, assignment_id};
 
-const COLUMNS: &str = "id, profile_id, target_type, group_id, source, source_id";
+pub(super) const COLUMNS: &str = "id, profile_id, target_type, group_id, source, source_id";
 
 /// What creating an assignment did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub enum ProfileDeleted {
     Assigned(Vec<String>),
 }
 
-fn assignment(row: &PgRow) -> Result<ProfileAssignment, sqlx::Error> {
+pub(super) fn assignment(row: &PgRow) -> Result<ProfileAssignment, sqlx::Error> {
     let type_name: String = row.try_get("target_type")?;
     let group: Option<Uuid> = row.try_get("group_id")?;
     let target = Target::of(&type_name, group).ok_or_else(|| {

@@ -81,19 +81,31 @@ impl Store {
         Ok(SyncTrigger::Started)
     }
 
-    /// Completes at most `limit` running syncs that are due; returns how many.
+    /// Completes at most `limit` running syncs that are due, settling their tenants' pending
+    /// devices with them (a sync is where pending assignments settle); returns how many.
     pub async fn complete_syncs(&self, limit: i64) -> Result<usize, StoreError> {
-        let done = sqlx::query(
-            "UPDATE autopilot_settings SET sync_status = 'completed', last_sync_date_time = now(), \
-                 sync_completes_at = NULL, updated_at = now() \
-             WHERE tenant_id IN (SELECT tenant_id FROM autopilot_settings \
-                                 WHERE sync_completes_at <= now() ORDER BY sync_completes_at \
-                                 LIMIT $1 FOR UPDATE SKIP LOCKED)",
+        let done: i64 = sqlx::query_scalar(
+            "WITH done AS ( \
+                 UPDATE autopilot_settings SET sync_status = 'completed', \
+                     last_sync_date_time = now(), sync_completes_at = NULL, updated_at = now() \
+                 WHERE tenant_id IN (SELECT tenant_id FROM autopilot_settings \
+                                     WHERE sync_completes_at <= now() ORDER BY sync_completes_at \
+                                     LIMIT $1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING tenant_id), \
+             settled AS ( \
+                 UPDATE device_identities \
+                 SET deployment_profile_assignment_status = 'assignedUnkownSyncState', \
+                     assigned_profile_id = intended_profile_id, \
+                     deployment_profile_assigned_date_time = now(), \
+                     assignment_pending_since = NULL, updated_at = now() \
+                 WHERE tenant_id IN (SELECT tenant_id FROM done) \
+                   AND assignment_pending_since IS NOT NULL) \
+             SELECT count(*) FROM done",
         )
         .bind(limit)
-        .execute(self.pool()?)
+        .fetch_one(self.pool()?)
         .await?;
-        Ok(done.rows_affected() as usize)
+        Ok(done as usize)
     }
 
     /// How long until the next running sync is due to complete: zero when one is, `None` when

@@ -2,6 +2,7 @@
 //! restart loses none of it. Each kind of work runs the same loop: do what is due, then sleep until
 //! a notification (from any instance) or the next due time.
 
+pub mod assignments;
 pub mod imports;
 pub mod syncs;
 

@@ -64,9 +64,9 @@ impl Name {
         }
     }
 
-    /// `$expand` only where `set` has navigations to expand.
-    fn allowed_on(self, endpoint: Endpoint, set: &EntitySet) -> bool {
-        let expandable = !set.expandable.is_empty();
+    /// `$expand` only where `set` has navigations to expand on `version`.
+    fn allowed_on(self, endpoint: Endpoint, set: &EntitySet, version: ApiVersion) -> bool {
+        let expandable = set.expandable.iter().any(|n| n.exists_in(version));
         match endpoint {
             Endpoint::List => match self {
                 Name::Search => false,
@@ -133,7 +133,7 @@ impl QueryOptions {
                 }
                 continue; // Non-OData parameters are not ours to judge.
             };
-            if !name.allowed_on(endpoint, set) {
+            if !name.allowed_on(endpoint, set, version) {
                 return Err(GraphError::bad_request(match name {
                     Name::Search | Name::Expand => format!(
                         "Query option '{}' is not supported on {}.",

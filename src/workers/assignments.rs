@@ -1,0 +1,44 @@
+//! Profile assignment status: working out which profile targets each device of a tenant whose
+//! devices, groups, members or assignments changed, and settling devices that have waited the
+//! assignment delay. Both are woken by the same notifications.
+
+use std::time::Duration;
+
+use super::DueWork;
+use crate::store::{ASSIGNMENT_CHANNEL, Store, StoreError};
+
+pub struct AssignmentRecompute;
+
+impl DueWork for AssignmentRecompute {
+    const NAME: &'static str = "assignment recompute";
+    const CHANNEL: &'static str = ASSIGNMENT_CHANNEL;
+    /// One tenant a transaction.
+    const BATCH: i64 = 1;
+
+    async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
+        store.recompute_assignments().await
+    }
+
+    async fn next_due(&self, store: &Store) -> Result<Option<Duration>, StoreError> {
+        store.next_assignment_recompute().await
+    }
+}
+
+/// The assignment delay pending devices wait (`--assignment-delay`).
+pub struct AssignmentSettling {
+    pub delay: Duration,
+}
+
+impl DueWork for AssignmentSettling {
+    const NAME: &'static str = "assignment settling";
+    const CHANNEL: &'static str = ASSIGNMENT_CHANNEL;
+    const BATCH: i64 = 1000;
+
+    async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
+        store.settle_assignments(self.delay, Self::BATCH).await
+    }
+
+    async fn next_due(&self, store: &Store) -> Result<Option<Duration>, StoreError> {
+        store.next_assignment_settle(self.delay).await
+    }
+}

@@ -1,0 +1,329 @@
+//! Profile assignment status on device identities (beta): a dynamic group on the group tag, a
+//! profile assigned to it, a device that joins (`pending`), a sync that settles it
+//! (`assignedUnkownSyncState`), the profile through its navigations and `$expand`, and the ways a
+//! device leaves its profile again.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value as Json, json};
+
+use crate::helpers::{TestApp, body_of, error_of, fresh_database, send, spawn_app_with};
+use crate::imports::{HASH, IMPORTED};
+
+const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
+const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+const KIOSK_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
+const NEVER: &str = "0001-01-01T00:00:00Z";
+
+async fn profile(app: &TestApp, name: &str) -> String {
+    let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                      "displayName": name});
+    let created = body_of(
+        send(app, Method::POST, PROFILES, Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+async fn group(app: &TestApp, name: &str, rule: Option<&str>) -> String {
+    let mut body = json!({"displayName": name, "mailNickname": name, "mailEnabled": false,
+                          "securityEnabled": true});
+    if let Some(rule) = rule {
+        body["groupTypes"] = json!(["DynamicMembership"]);
+        body["membershipRule"] = json!(rule);
+    }
+    let created = body_of(
+        send(app, Method::POST, "beta/groups", Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+async fn assign(app: &TestApp, profile: &str, odata_type: &str, group: Option<&str>) {
+    let mut target = json!({"@odata.type": odata_type});
+    if let Some(group) = group {
+        target["groupId"] = json!(group);
+    }
+    let path = format!("{PROFILES}/{profile}/assignments");
+    body_of(
+        send(app, Method::POST, &path, Some(json!({"target": target}))).await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+/// Polls a device until its status is `status`, and returns it.
+async fn status(app: &TestApp, id: &str, status: &str) -> Json {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let device = body_of(
+            send(app, Method::GET, &format!("{DEVICES}/{id}"), None).await,
+            StatusCode::OK,
+        )
+        .await;
+        if device["deploymentProfileAssignmentStatus"] == status {
+            return device;
+        }
+        assert!(Instant::now() < deadline, "never {status}: {device}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn navigation(app: &TestApp, id: &str, name: &str) -> reqwest::Response {
+    send(app, Method::GET, &format!("{DEVICES}/{id}/{name}"), None).await
+}
+
+#[tokio::test]
+async fn a_device_in_an_assigned_dynamic_group_waits_then_settles_on_sync_and_leaves_with_its_tag()
+{
+    let app = spawn_app_with(
+        &fresh_database().await,
+        &[
+            "--assignment-delay",
+            "600",
+            "--sync-cooldown",
+            "0",
+            "--import-delay",
+            "0",
+        ],
+    )
+    .await;
+    let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let kiosk_profile = profile(&app, "Kiosk profile").await;
+    assign(
+        &app,
+        &kiosk_profile,
+        "#microsoft.graph.groupAssignmentTarget",
+        Some(&kiosks),
+    )
+    .await;
+
+    let created = body_of(
+        send(
+            &app,
+            Method::POST,
+            DEVICES,
+            Some(json!({"serialNumber": "ST-1", "groupTag": "Kiosk"})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let pending = status(&app, &id, "pending").await;
+    assert_eq!(pending["deploymentProfileAssignedDateTime"], NEVER);
+    let intended = body_of(
+        navigation(&app, &id, "intendedDeploymentProfile").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(intended["id"], kiosk_profile.as_str());
+    assert_eq!(
+        intended["@odata.type"],
+        "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile"
+    );
+    error_of(
+        navigation(&app, &id, "deploymentProfile").await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+
+    // A sync settles it: the misspelt status, the date, the profile it now has.
+    let synced = send(
+        &app,
+        Method::POST,
+        "beta/deviceManagement/windowsAutopilotSettings/sync",
+        None,
+    )
+    .await;
+    assert_eq!(synced.status(), StatusCode::NO_CONTENT);
+    let assigned = status(&app, &id, "assignedUnkownSyncState").await;
+    assert_ne!(assigned["deploymentProfileAssignedDateTime"], NEVER);
+    let has = body_of(
+        navigation(&app, &id, "deploymentProfile").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(has["id"], kiosk_profile.as_str());
+    let expanded = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("{DEVICES}/{id}?$expand=deploymentProfile,intendedDeploymentProfile"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(expanded["deploymentProfile"]["id"], kiosk_profile.as_str());
+    assert_eq!(
+        expanded["intendedDeploymentProfile"]["displayName"],
+        "Kiosk profile"
+    );
+    let listed = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("{DEVICES}?$expand=deploymentProfile"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        listed["value"][0]["deploymentProfile"]["id"],
+        kiosk_profile.as_str()
+    );
+    // v1.0 has no deployment profiles to expand.
+    let v1 = send(
+        &app,
+        Method::GET,
+        &format!(
+            "v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{id}?$expand=deploymentProfile"
+        ),
+        None,
+    )
+    .await;
+    error_of(v1, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // The group tag changes: out of the group, no profile.
+    let moved = send(
+        &app,
+        Method::POST,
+        &format!("{DEVICES}/{id}/updateDeviceProperties"),
+        Some(json!({"groupTag": "Lab"})),
+    )
+    .await;
+    assert_eq!(moved.status(), StatusCode::NO_CONTENT);
+    let left = status(&app, &id, "notAssigned").await;
+    assert_eq!(left["deploymentProfileAssignedDateTime"], NEVER);
+    error_of(
+        navigation(&app, &id, "deploymentProfile").await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+
+    // An all-devices assignment takes it in; an exclusion group that holds it wins.
+    let everyone = profile(&app, "Everyone").await;
+    assign(
+        &app,
+        &everyone,
+        "#microsoft.graph.allDevicesAssignmentTarget",
+        None,
+    )
+    .await;
+    status(&app, &id, "pending").await;
+    let excluded = group(&app, "Excluded", None).await;
+    let device_object = body_of(
+        send(
+            &app,
+            Method::GET,
+            "beta/devices?$filter=displayName eq 'ST-1'",
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let added = send(
+        &app,
+        Method::POST,
+        &format!("beta/groups/{excluded}/members/$ref"),
+        Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{device_object}")})),
+    )
+    .await;
+    assert_eq!(added.status(), StatusCode::NO_CONTENT);
+    assign(
+        &app,
+        &everyone,
+        "#microsoft.graph.exclusionGroupAssignmentTarget",
+        Some(&excluded),
+    )
+    .await;
+    status(&app, &id, "notAssigned").await;
+
+    // A device that comes in through an import joins like any other.
+    let record = body_of(
+        send(
+            &app,
+            Method::POST,
+            &format!("beta/{IMPORTED}"),
+            Some(json!({"serialNumber": "ST-2", "groupTag": "Kiosk", "hardwareIdentifier": HASH})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let device = loop {
+        let record = body_of(
+            send(
+                &app,
+                Method::GET,
+                &format!("beta/{IMPORTED}/{}", record["id"].as_str().unwrap()),
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        if record["state"]["deviceImportStatus"] == "complete" {
+            break record["state"]["deviceRegistrationId"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+        assert!(Instant::now() < deadline, "{record}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let imported = status(&app, &device, "pending").await;
+    assert_eq!(imported["serialNumber"], "ST-2");
+}
+
+#[tokio::test]
+async fn without_a_sync_a_pending_device_settles_after_the_assignment_delay() {
+    let app = spawn_app_with(&fresh_database().await, &["--assignment-delay", "0.5"]).await;
+    let kiosk_profile = profile(&app, "Kiosk profile").await;
+    assign(
+        &app,
+        &kiosk_profile,
+        "#microsoft.graph.allDevicesAssignmentTarget",
+        None,
+    )
+    .await;
+    let created = body_of(
+        send(
+            &app,
+            Method::POST,
+            DEVICES,
+            Some(json!({"serialNumber": "ST-3"})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let settled = status(&app, id, "assignedUnkownSyncState").await;
+    assert_ne!(settled["deploymentProfileAssignedDateTime"], NEVER);
+    // Deleting the assignment (here: its profile's only one) takes the profile away again.
+    let assignment = format!("{kiosk_profile}_adadadad-808e-44e2-905a-0b7873a8a531_0");
+    let deleted = send(
+        &app,
+        Method::DELETE,
+        &format!("{PROFILES}/{kiosk_profile}/assignments/{assignment}"),
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    status(&app, id, "notAssigned").await;
+}
