@@ -320,9 +320,10 @@ fn returning_columns() -> String {
         .join(", ")
 }
 
-/// Empties the table and checkpoints, so that each run starts from the same state.
+/// Empties the table (and what refers to it: group members) and checkpoints, so that each run starts
+/// from the same state.
 async fn reset_table(db: &mut PgConnection) -> Result<(), BoxError> {
-    sqlx::raw_sql("TRUNCATE device_identities")
+    sqlx::raw_sql("TRUNCATE device_identities CASCADE")
         .execute(&mut *db)
         .await?;
     sqlx::raw_sql("CHECKPOINT").execute(&mut *db).await?;
