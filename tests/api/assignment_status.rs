@@ -3,12 +3,16 @@
 //! (`assignedUnkownSyncState`), the profile through its navigations and `$expand`, and the ways a
 //! device leaves its profile again.
 
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 
-use crate::helpers::{TestApp, body_of, error_of, fresh_database, send, spawn_app_with};
+use crate::child::start_service;
+use crate::helpers::{
+    TestApp, body_of, error_of, fresh_database, http_client, send, spawn_app_with,
+};
 use crate::imports::{HASH, IMPORTED};
 
 const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -326,4 +330,61 @@ async fn without_a_sync_a_pending_device_settles_after_the_assignment_delay() {
     .await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     status(&app, id, "notAssigned").await;
+}
+
+/// A device left `pending` by a service that is killed settles after the next one starts: the wait
+/// is a column, not a timer in a process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_device_outlives_a_killed_service_and_settles_after_the_restart() {
+    let database_url = fresh_database().await;
+    let url = database_url.clone();
+    let (mut first, base) = tokio::task::spawn_blocking(move || {
+        start_service(&url, &["--assignment-delay", "600"], Stdio::null())
+    })
+    .await
+    .unwrap();
+    let client = http_client();
+    let post = |path: &str, body: Json| client.post(format!("{base}/{path}")).json(&body).send();
+    let profile: Json = post(
+        PROFILES,
+        json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let profile = profile["id"].as_str().unwrap();
+    let assigned = post(
+        &format!("{PROFILES}/{profile}/assignments"),
+        json!({"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(assigned.status(), StatusCode::CREATED);
+    let device: Json = post(DEVICES, json!({"serialNumber": "ST-KILL"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = device["id"].as_str().unwrap().to_owned();
+    let db = sqlx::PgPool::connect(&database_url).await.unwrap();
+    let status_of = || {
+        sqlx::query_scalar::<_, String>(
+            "SELECT deployment_profile_assignment_status FROM device_identities",
+        )
+        .fetch_one(&db)
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status_of().await.unwrap() != "pending" {
+        assert!(Instant::now() < deadline, "never pending");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let app = spawn_app_with(&database_url, &["--assignment-delay", "0"]).await;
+    let settled = status(&app, &id, "assignedUnkownSyncState").await;
+    assert_ne!(settled["deploymentProfileAssignedDateTime"], NEVER);
 }
