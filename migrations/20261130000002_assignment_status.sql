@@ -1,6 +1,7 @@
 -- Profile assignment status on device identities (workflows spec section 3): the profile that
 -- targets a device (intended, `pending`), the one it has once settled, and since when it waits.
--- A tenant whose devices' status must be worked out again is a row here, for any instance's worker.
+-- A change that can move a device's profile leaves a request for its tenant, for any instance's
+-- worker.
 
 ALTER TABLE device_identities
     ADD COLUMN intended_profile_id uuid,
@@ -25,17 +26,20 @@ SELECT directory_object_id AS id,
        id AS device_identity_id
 FROM device_identities;
 
+-- One row per change, only ever inserted and deleted: a change never waits for the worker that is
+-- handling an earlier one (an upsert of one row per tenant would, and could deadlock with it).
 CREATE TABLE assignment_recomputes (
-    tenant_id uuid PRIMARY KEY,
-    requested_at timestamptz NOT NULL DEFAULT now()
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id uuid NOT NULL
 );
+CREATE INDEX assignment_recomputes_tenant ON assignment_recomputes (tenant_id);
 
 -- Asks for the tenants of the changed rows to be worked out again, and wakes the workers.
 CREATE FUNCTION request_assignment_recompute() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO assignment_recomputes (tenant_id)
-    SELECT DISTINCT tenant_id FROM changed_rows ON CONFLICT DO NOTHING;
+    SELECT DISTINCT tenant_id FROM changed_rows;
     PERFORM pg_notify('autopilot_assignments', '');
     RETURN NULL;
 END
@@ -47,8 +51,7 @@ CREATE FUNCTION request_assignment_recompute_for_new_devices() RETURNS trigger
 BEGIN
     INSERT INTO assignment_recomputes (tenant_id)
     SELECT DISTINCT n.tenant_id FROM changed_rows n
-    WHERE EXISTS (SELECT 1 FROM deployment_profile_assignments a WHERE a.tenant_id = n.tenant_id)
-    ON CONFLICT DO NOTHING;
+    WHERE EXISTS (SELECT 1 FROM deployment_profile_assignments a WHERE a.tenant_id = n.tenant_id);
     IF FOUND THEN
         PERFORM pg_notify('autopilot_assignments', '');
     END IF;
@@ -60,7 +63,7 @@ $$;
 CREATE FUNCTION request_assignment_recompute_for_device() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO assignment_recomputes (tenant_id) VALUES (NEW.tenant_id) ON CONFLICT DO NOTHING;
+    INSERT INTO assignment_recomputes (tenant_id) VALUES (NEW.tenant_id);
     PERFORM pg_notify('autopilot_assignments', '');
     RETURN NULL;
 END

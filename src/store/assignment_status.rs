@@ -24,20 +24,32 @@ pub const ASSIGNMENT_CHANNEL: &str = "autopilot_assignments";
 
 impl Store {
     /// Works out again the status of the devices of the tenant that asked first; returns how many
-    /// tenants it did (0 or 1).
+    /// tenants it did (0 or 1). One instance at a time works on a tenant (an advisory lock); the
+    /// requests it takes are those it can see, so one made meanwhile is left for another pass.
     pub async fn recompute_assignments(&self) -> Result<usize, StoreError> {
         let mut tx = self.pool()?.begin().await?;
         let tenant: Option<Uuid> = sqlx::query_scalar(
-            "DELETE FROM assignment_recomputes WHERE tenant_id = \
-                 (SELECT tenant_id FROM assignment_recomputes ORDER BY requested_at LIMIT 1 \
-                  FOR UPDATE SKIP LOCKED) \
-             RETURNING tenant_id",
+            "SELECT tenant_id FROM assignment_recomputes ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
         )
         .fetch_optional(&mut *tx)
         .await?;
         let Some(tenant) = tenant else {
             return Ok(0);
         };
+        let mine: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1::text, 0))")
+                .bind(tenant)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !mine {
+            return Ok(0);
+        }
+        let requests: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM assignment_recomputes WHERE tenant_id = $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(tenant)
+        .fetch_all(&mut *tx)
+        .await?;
         let tenant = Tenant(tenant);
         let assignments = tenant_assignments(&mut tx, tenant).await?;
         let mut members: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
@@ -81,6 +93,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        sqlx::query("DELETE FROM assignment_recomputes WHERE id = ANY($1)")
+            .bind(&requests)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(1)
     }
