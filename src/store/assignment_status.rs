@@ -22,6 +22,12 @@ use crate::domain::query::Filter;
 /// recomputing notifies when devices start to wait.
 pub const ASSIGNMENT_CHANNEL: &str = "autopilot_assignments";
 
+/// What settling does to a pending device, by the delay or by a sync: its intended profile becomes
+/// its own (`assignedUnkownSyncState`, misspelt as on Graph's wire).
+pub(super) const SETTLE_DEVICE: &str = "deployment_profile_assignment_status = 'assignedUnkownSyncState', \
+     assigned_profile_id = intended_profile_id, deployment_profile_assigned_date_time = now(), \
+     assignment_pending_since = NULL, updated_at = now()";
+
 impl Store {
     /// Works out again the status of the devices of the tenant that asked first; returns how many
     /// tenants it did (0 or 1). One instance at a time works on a tenant (an advisory lock); the
@@ -110,26 +116,23 @@ impl Store {
         Ok(waiting.then_some(Duration::ZERO))
     }
 
-    /// Settles at most `limit` devices that have waited `delay`: their intended profile becomes
-    /// theirs (`assignedUnkownSyncState`, misspelt as on Graph's wire).
+    /// Settles at most `limit` devices that have waited `delay`.
     pub async fn settle_assignments(
         &self,
         delay: Duration,
         limit: i64,
     ) -> Result<usize, StoreError> {
-        let done = sqlx::query(
-            "UPDATE device_identities SET deployment_profile_assignment_status = 'assignedUnkownSyncState', \
-                 assigned_profile_id = intended_profile_id, \
-                 deployment_profile_assigned_date_time = now(), assignment_pending_since = NULL, \
-                 updated_at = now() \
+        let sql = format!(
+            "UPDATE device_identities SET {SETTLE_DEVICE} \
              WHERE id IN (SELECT id FROM device_identities \
                           WHERE assignment_pending_since <= now() - make_interval(secs => $1) \
-                          ORDER BY assignment_pending_since LIMIT $2 FOR UPDATE SKIP LOCKED)",
-        )
-        .bind(delay.as_secs_f64())
-        .bind(limit)
-        .execute(self.pool()?)
-        .await?;
+                          ORDER BY assignment_pending_since LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        );
+        let done = sqlx::query(AssertSqlSafe(sql))
+            .bind(delay.as_secs_f64())
+            .bind(limit)
+            .execute(self.pool()?)
+            .await?;
         Ok(done.rows_affected() as usize)
     }
 

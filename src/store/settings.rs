@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::AssertSqlSafe;
 
+use super::assignment_status::SETTLE_DEVICE;
 use super::{Store, StoreError, entity_from_row, select_columns};
 use crate::domain::Tenant;
 use crate::domain::entity::Entity;
@@ -84,7 +85,7 @@ impl Store {
     /// Completes at most `limit` running syncs that are due, settling their tenants' pending
     /// devices with them (a sync is where pending assignments settle); returns how many.
     pub async fn complete_syncs(&self, limit: i64) -> Result<usize, StoreError> {
-        let done: i64 = sqlx::query_scalar(
+        let sql = format!(
             "WITH done AS ( \
                  UPDATE autopilot_settings SET sync_status = 'completed', \
                      last_sync_date_time = now(), sync_completes_at = NULL, updated_at = now() \
@@ -93,18 +94,15 @@ impl Store {
                                      LIMIT $1 FOR UPDATE SKIP LOCKED) \
                  RETURNING tenant_id), \
              settled AS ( \
-                 UPDATE device_identities \
-                 SET deployment_profile_assignment_status = 'assignedUnkownSyncState', \
-                     assigned_profile_id = intended_profile_id, \
-                     deployment_profile_assigned_date_time = now(), \
-                     assignment_pending_since = NULL, updated_at = now() \
+                 UPDATE device_identities SET {SETTLE_DEVICE} \
                  WHERE tenant_id IN (SELECT tenant_id FROM done) \
                    AND assignment_pending_since IS NOT NULL) \
-             SELECT count(*) FROM done",
-        )
-        .bind(limit)
-        .fetch_one(self.pool()?)
-        .await?;
+             SELECT count(*) FROM done"
+        );
+        let done: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(limit)
+            .fetch_one(self.pool()?)
+            .await?;
         Ok(done as usize)
     }
 
