@@ -1,13 +1,15 @@
 //! Profile assignment status on device identities (beta): a dynamic group on the group tag, a
 //! profile assigned to it, a device that joins (`pending`), a sync that settles it
 //! (`assignedUnkownSyncState`), the profile through its navigations and `$expand`, and the ways a
-//! device leaves its profile again.
+//! device leaves its profile again; a SIGKILL while a device waits, and two instances changing one
+//! tenant at once.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
+use sqlx::{Connection, PgConnection};
 
 use crate::child::start_service;
 use crate::helpers::{
@@ -387,4 +389,77 @@ async fn a_pending_device_outlives_a_killed_service_and_settles_after_the_restar
     let app = spawn_app_with(&database_url, &["--assignment-delay", "0"]).await;
     let settled = status(&app, &id, "assignedUnkownSyncState").await;
     assert_ne!(settled["deploymentProfileAssignedDateTime"], NEVER);
+}
+
+#[tokio::test]
+async fn two_instances_changing_one_tenant_at_once_answer_every_change_and_leave_no_request_behind()
+{
+    let database_url = fresh_database().await;
+    let apps = [
+        spawn_app_with(&database_url, &["--assignment-delay", "600"]).await,
+        spawn_app_with(&database_url, &["--assignment-delay", "600"]).await,
+    ];
+    let kiosks = group(&apps[0], "Kiosks", Some(KIOSK_RULE)).await;
+    let kiosk_profile = profile(&apps[0], "Kiosk profile").await;
+    assign(
+        &apps[0],
+        &kiosk_profile,
+        "#microsoft.graph.groupAssignmentTarget",
+        Some(&kiosks),
+    )
+    .await;
+
+    // Creates, then tag changes, through both instances at once while their workers recompute
+    // the tenant: every change is answered, none waits on a worker into a deadlock.
+    let created = futures_util::future::join_all((0..40).map(|n| {
+        let body = json!({"serialNumber": format!("PAR-{n}"), "groupTag": "Kiosk"});
+        send(&apps[n % 2], Method::POST, DEVICES, Some(body))
+    }))
+    .await;
+    let mut ids = Vec::new();
+    for response in created {
+        let device = body_of(response, StatusCode::CREATED).await;
+        ids.push(device["id"].as_str().unwrap().to_owned());
+    }
+    // Every other device leaves the group, through either instance.
+    let moves: Vec<(usize, String)> = (1..ids.len())
+        .step_by(2)
+        .map(|n| {
+            (
+                n / 2 % 2,
+                format!("{DEVICES}/{}/updateDeviceProperties", ids[n]),
+            )
+        })
+        .collect();
+    let moved = futures_util::future::join_all(moves.iter().map(|(app, path)| {
+        send(
+            &apps[*app],
+            Method::POST,
+            path,
+            Some(json!({"groupTag": "Lab"})),
+        )
+    }))
+    .await;
+    for response in moved {
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+
+    let mut database = PgConnection::connect(&database_url).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM assignment_recomputes")
+            .fetch_one(&mut database)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{left} requests never taken");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // With every request taken, what the workers wrote is the final word on each device.
+    for (n, id) in ids.iter().enumerate() {
+        let expected = if n % 2 == 1 { "notAssigned" } else { "pending" };
+        status(&apps[n % 2], id, expected).await;
+    }
 }
