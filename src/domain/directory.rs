@@ -4,7 +4,7 @@
 use super::entity::{EntitySet, Kind, Property, TEXT, TextLimits};
 use uuid::Uuid;
 
-use super::membership::{MembershipRule, RuleError};
+use super::membership::{MembershipRule, PhysicalIds, RuleError};
 use super::query::Filter;
 
 /// A physical id is a kind (`[PurchaseOrderId]:`, the longest) before an identity's property, which
@@ -107,6 +107,15 @@ impl Membership {
                     .property("devicePhysicalIds")
                     .expect("directory devices have physical ids"),
             ),
+        }
+    }
+
+    /// Whether a device with these physical ids is a member, `added` saying whether it was added
+    /// to the group: the test [`Membership::members`] puts to the database, for one device.
+    pub fn takes(&self, physical_ids: &PhysicalIds, added: bool) -> bool {
+        match self {
+            Membership::Assigned => added,
+            Membership::Dynamic(rule) => rule.matches(physical_ids),
         }
     }
 

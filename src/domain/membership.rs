@@ -20,7 +20,7 @@ use super::query::{CollectionTest, Filter};
 pub enum MembershipRule {
     Or(Box<MembershipRule>, Box<MembershipRule>),
     And(Box<MembershipRule>, Box<MembershipRule>),
-    /// Some physical id passes the test against `value`.
+    /// Some physical id passes the test against `value` (kept in lower case).
     Any {
         test: CollectionTest,
         value: String,
@@ -65,21 +65,15 @@ impl MembershipRule {
     }
 
     /// Whether a device with these physical ids is a member.
-    pub fn matches(&self, physical_ids: &[String]) -> bool {
+    pub fn matches(&self, physical_ids: &PhysicalIds) -> bool {
         match self {
             MembershipRule::Or(a, b) => a.matches(physical_ids) || b.matches(physical_ids),
             MembershipRule::And(a, b) => a.matches(physical_ids) && b.matches(physical_ids),
-            MembershipRule::Any { test, value } => {
-                let value = value.to_lowercase();
-                physical_ids.iter().any(|id| {
-                    let id = id.to_lowercase();
-                    match test {
-                        CollectionTest::Equals => id == value,
-                        CollectionTest::StartsWith => id.starts_with(&value),
-                        CollectionTest::Contains => id.contains(&value),
-                    }
-                })
-            }
+            MembershipRule::Any { test, value } => physical_ids.0.iter().any(|id| match test {
+                CollectionTest::Equals => id == value,
+                CollectionTest::StartsWith => id.starts_with(value.as_str()),
+                CollectionTest::Contains => id.contains(value.as_str()),
+            }),
         }
     }
 
@@ -100,6 +94,17 @@ impl MembershipRule {
                 value: value.clone(),
             },
         }
+    }
+}
+
+/// A device's `devicePhysicalIds` in lower case, the form rules match against: a rule is checked
+/// against many devices, and lowering each id once is what keeps that cheap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhysicalIds(Vec<String>);
+
+impl PhysicalIds {
+    pub fn new(ids: &[String]) -> PhysicalIds {
+        PhysicalIds(ids.iter().map(|id| id.to_lowercase()).collect())
     }
 }
 
@@ -265,7 +270,7 @@ impl Parser<'_> {
         let Kind::Quoted(value) = &value.kind else {
             return Err(value.error("a value in double quotes"));
         };
-        let value = value.clone();
+        let value = value.to_lowercase();
         let close = self.bump("')'")?;
         if close.kind != Kind::Close {
             return Err(close.error("')'"));
@@ -289,8 +294,8 @@ impl Parser<'_> {
 mod tests {
     use super::*;
 
-    fn ids(ids: &[&str]) -> Vec<String> {
-        ids.iter().map(|id| (*id).to_owned()).collect()
+    fn ids(ids: &[&str]) -> PhysicalIds {
+        PhysicalIds::new(&ids.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>())
     }
 
     #[test]

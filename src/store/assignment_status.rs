@@ -1,22 +1,23 @@
-//! Profile assignment status on device identities: working out which profile targets each device of
-//! a tenant that asked for it (the triggers of the migration ask when a device, group, member or
-//! assignment changes), and settling pending devices once the assignment delay has passed or a sync
+//! Profile assignment status on device identities: working out which profile targets the devices
+//! a change touched (the triggers of the migrations ask: for one device when it is created,
+//! regrouped, added to or taken from a group; for the whole tenant when a group or an assignment
+//! changes), and settling pending devices once the assignment delay has passed or a sync
 //! has completed. Every step is one transaction that claims its work with `SKIP LOCKED`, so any
 //! instance may do it, none twice, and a crash leaves it to be done again.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use sqlx::{AssertSqlSafe, PgConnection, Row};
+use sqlx::{AssertSqlSafe, PgConnection};
 use uuid::Uuid;
 
 use super::profile_assignments::{COLUMNS, assignment};
-use super::{Store, StoreError, bind_values, filter};
+use super::{Store, StoreError};
 use crate::domain::Tenant;
 use crate::domain::directory::Membership;
-use crate::domain::entity::{Navigation, Value};
+use crate::domain::entity::Navigation;
+use crate::domain::membership::PhysicalIds;
 use crate::domain::profile_assignment::{ProfileAssignment, effective_profiles};
-use crate::domain::query::Filter;
 
 /// The channel the triggers notify when a tenant's status must be worked out again, and that
 /// recomputing notifies when devices start to wait.
@@ -29,8 +30,9 @@ pub(super) const SETTLE_DEVICE: &str = "deployment_profile_assignment_status = '
      assignment_pending_since = NULL, updated_at = now()";
 
 impl Store {
-    /// Works out again the status of the devices of the tenant that asked first; returns how many
-    /// tenants it did (0 or 1). One instance at a time works on a tenant (an advisory lock); the
+    /// Works out again the status of the devices of the tenant that asked first (those the requests
+    /// name, or all when one names none), with the rules evaluated here rather than one query per
+    /// group; returns how many tenants it did (0 or 1). One instance at a time works on a tenant (an advisory lock); the
     /// requests it takes are those it can see, so one made meanwhile is left for another pass.
     pub async fn recompute_assignments(&self) -> Result<usize, StoreError> {
         let mut tx = self.pool()?.begin().await?;
@@ -50,32 +52,44 @@ impl Store {
         if !mine {
             return Ok(0);
         }
-        let requests: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM assignment_recomputes WHERE tenant_id = $1 FOR UPDATE SKIP LOCKED",
+        let requests: Vec<(i64, Option<Uuid>)> = sqlx::query_as(
+            "SELECT id, device_identity_id FROM assignment_recomputes WHERE tenant_id = $1 \
+             FOR UPDATE SKIP LOCKED",
         )
         .bind(tenant)
         .fetch_all(&mut *tx)
         .await?;
+        // A request without a device is for the whole tenant, and takes in the others.
+        let scope: Option<Vec<Uuid>> = requests.iter().map(|(_, device)| *device).collect();
+        let requests: Vec<i64> = requests.into_iter().map(|(id, _)| id).collect();
         let tenant = Tenant(tenant);
         let assignments = tenant_assignments(&mut tx, tenant).await?;
-        let mut members: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
-        for group in assignments.iter().filter_map(|a| a.target.group()) {
-            if let std::collections::hash_map::Entry::Vacant(entry) = members.entry(group) {
-                entry.insert(group_members(&mut tx, tenant, group).await?);
-            }
-        }
-        let current: Vec<(Uuid, Option<Uuid>)> = sqlx::query_as(
-            "SELECT id, intended_profile_id FROM device_identities WHERE tenant_id = $1",
-        )
-        .bind(tenant.0)
-        .fetch_all(&mut *tx)
-        .await?;
-        let devices: Vec<Uuid> = current.iter().map(|(id, _)| *id).collect();
-        let effective = effective_profiles(&assignments, &members, &devices);
-        let (changed, profiles): (Vec<Uuid>, Vec<Option<Uuid>>) = current
-            .into_iter()
-            .filter(|(id, intended)| effective.get(id) != intended.as_ref())
-            .map(|(id, _)| (id, effective.get(&id).copied()))
+        let mut groups: Vec<Uuid> = assignments
+            .iter()
+            .filter_map(|a| a.target.group())
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let memberships = group_memberships(&mut tx, tenant, &groups).await?;
+        let devices = devices_to_work_out(&mut tx, tenant, scope.as_deref()).await?;
+        let added = added_to(&mut tx, tenant, &groups, scope.as_deref()).await?;
+        let members: HashMap<Uuid, HashSet<Uuid>> = memberships
+            .iter()
+            .map(|(group, membership)| {
+                let taken = devices
+                    .iter()
+                    .filter(|d| membership.takes(&d.physical_ids, added.contains(&(*group, d.id))))
+                    .map(|d| d.id)
+                    .collect();
+                (*group, taken)
+            })
+            .collect();
+        let ids: Vec<Uuid> = devices.iter().map(|d| d.id).collect();
+        let effective = effective_profiles(&assignments, &members, &ids);
+        let (changed, profiles): (Vec<Uuid>, Vec<Option<Uuid>>) = devices
+            .iter()
+            .filter(|d| effective.get(&d.id) != d.intended.as_ref())
+            .map(|d| (d.id, effective.get(&d.id).copied()))
             .unzip();
         if !changed.is_empty() {
             // A device a profile now targets waits (`pending`) until it settles; one that none
@@ -192,34 +206,77 @@ async fn tenant_assignments(
     Ok(rows.iter().map(assignment).collect::<Result<_, _>>()?)
 }
 
-/// The device identities in a group of the tenant: added to it, or taken by its rule.
-async fn group_members(
+/// How each of these groups of the tenant takes its members; a group that is gone has none.
+async fn group_memberships(
     connection: &mut PgConnection,
     tenant: Tenant,
-    group: Uuid,
-) -> Result<HashSet<Uuid>, StoreError> {
-    let settings: Option<(Vec<String>, Option<String>)> = sqlx::query_as(
-        "SELECT group_types, membership_rule FROM directory_groups WHERE tenant_id = $1 AND id = $2",
+    groups: &[Uuid],
+) -> Result<HashMap<Uuid, Membership>, StoreError> {
+    let rows: Vec<(Uuid, Vec<String>, Option<String>)> = sqlx::query_as(
+        "SELECT id, group_types, membership_rule FROM directory_groups \
+         WHERE tenant_id = $1 AND id = ANY($2)",
     )
     .bind(tenant.0)
-    .bind(group)
-    .fetch_optional(&mut *connection)
+    .bind(groups)
+    .fetch_all(connection)
     .await?;
-    // A stored group's settings were checked when they were written; a group that is gone has none.
-    let members = match settings.map(|(types, rule)| Membership::of(&types, rule.as_deref())) {
-        Some(Ok(membership)) => membership.members(group),
-        _ => Filter::Nothing,
-    };
-    let mut binds = vec![Value::Guid(tenant.0)];
-    let condition = filter::condition(&members, &mut binds);
-    let sql = format!(
-        "SELECT device_identity_id FROM directory_devices WHERE tenant_id = $1 AND {condition}"
-    );
-    let rows = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
-        .fetch_all(connection)
-        .await?;
+    // A stored group's settings were checked when they were written.
     Ok(rows
-        .iter()
-        .map(|row| row.try_get(0))
-        .collect::<Result<_, _>>()?)
+        .into_iter()
+        .filter_map(|(id, types, rule)| Some((id, Membership::of(&types, rule.as_deref()).ok()?)))
+        .collect())
+}
+
+/// A device identity as working out its profile needs it.
+struct DeviceToWorkOut {
+    id: Uuid,
+    physical_ids: PhysicalIds,
+    intended: Option<Uuid>,
+}
+
+/// The tenant's device identities in `scope` (every one when `None`), with the physical ids of
+/// their directory devices.
+async fn devices_to_work_out(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    scope: Option<&[Uuid]>,
+) -> Result<Vec<DeviceToWorkOut>, StoreError> {
+    let rows: Vec<(Uuid, Vec<String>, Option<Uuid>)> = sqlx::query_as(
+        "SELECT d.id, v.device_physical_ids, d.intended_profile_id \
+         FROM device_identities d JOIN directory_devices v ON v.device_identity_id = d.id \
+         WHERE d.tenant_id = $1 AND ($2::uuid[] IS NULL OR d.id = ANY($2))",
+    )
+    .bind(tenant.0)
+    .bind(scope)
+    .fetch_all(connection)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, physical_ids, intended)| DeviceToWorkOut {
+            id,
+            physical_ids: PhysicalIds::new(&physical_ids),
+            intended,
+        })
+        .collect())
+}
+
+/// The (group, device identity) pairs of devices in `scope` (all when `None`) added to one of
+/// these groups.
+async fn added_to(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    groups: &[Uuid],
+    scope: Option<&[Uuid]>,
+) -> Result<HashSet<(Uuid, Uuid)>, StoreError> {
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT m.group_id, d.id FROM directory_group_members m \
+         JOIN device_identities d ON d.directory_object_id = m.device_object_id \
+         WHERE m.tenant_id = $1 AND m.group_id = ANY($2) AND ($3::uuid[] IS NULL OR d.id = ANY($3))",
+    )
+    .bind(tenant.0)
+    .bind(groups)
+    .bind(scope)
+    .fetch_all(connection)
+    .await?;
+    Ok(rows.into_iter().collect())
 }

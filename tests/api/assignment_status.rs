@@ -257,6 +257,16 @@ async fn a_device_in_an_assigned_dynamic_group_waits_then_settles_on_sync_and_le
     )
     .await;
     status(&app, &id, "notAssigned").await;
+    // Taken out of the exclusion group, the device alone is worked out again.
+    let removed = send(
+        &app,
+        Method::DELETE,
+        &format!("beta/groups/{excluded}/members/{device_object}/$ref"),
+        None,
+    )
+    .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    status(&app, &id, "pending").await;
 
     // A device that comes in through an import joins like any other.
     let record = body_of(
