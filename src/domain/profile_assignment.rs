@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use super::entity::EnumType;
-use super::query::Filter;
 
 /// Intune's virtual group id of "all devices", which takes a group's place in the id of an
 /// all-devices assignment (workflows spec section 3).
@@ -90,29 +89,10 @@ pub struct NewAssignment {
     pub source_id: Option<String>,
 }
 
-/// The directory devices a profile's targets take in, as a filter on directory devices, from the
-/// filters of its included and excluded groups' members; `None` when that is every device.
-/// Exclusions win over inclusions.
-pub fn targeted_devices(
-    all_devices: bool,
-    included: Vec<Filter>,
-    excluded: Vec<Filter>,
-) -> Option<Filter> {
-    let included = match all_devices {
-        true => None,
-        false => Some(any_of(included).unwrap_or(Filter::Nothing)),
-    };
-    let not_excluded = any_of(excluded).map(|excluded| Filter::Not(Box::new(excluded)));
-    match (included, not_excluded) {
-        (Some(included), not_excluded) => Some(included.and(not_excluded.as_ref())),
-        (None, not_excluded) => not_excluded,
-    }
-}
-
 /// The profile each device identity is targeted with (workflows spec section 3): of the assignments
-/// (oldest first) that include a device, the oldest whose profile does not exclude it. `members`
-/// gives the identities in each group the assignments name; `devices` is every identity of the
-/// tenant.
+/// (oldest first) that include a device, the oldest whose profile does not exclude it. `devices`
+/// are the identities to work out (all of the tenant's, or those a change touched); `members` gives
+/// those of them in each group the assignments name.
 pub fn effective_profiles(
     assignments: &[ProfileAssignment],
     members: &HashMap<Uuid, HashSet<Uuid>>,
@@ -140,12 +120,6 @@ pub fn effective_profiles(
         }
     }
     effective
-}
-
-fn any_of(filters: Vec<Filter>) -> Option<Filter> {
-    filters
-        .into_iter()
-        .reduce(|a, b| Filter::Or(Box::new(a), Box::new(b)))
 }
 
 #[cfg(test)]
@@ -215,33 +189,5 @@ mod tests {
         }
         assert_eq!(Target::of(Target::GROUP, None), None);
         assert_eq!(Target::of(Target::ALL_DEVICES, Some(group(2))), None);
-    }
-
-    #[test]
-    fn exclusions_narrow_inclusions_and_nothing_included_is_nothing() {
-        let a = Filter::AddedTo(group(1));
-        let b = Filter::AddedTo(group(2));
-        let x = Filter::AddedTo(group(3));
-        let not_x = Filter::Not(Box::new(x.clone()));
-        assert_eq!(
-            targeted_devices(false, vec![a.clone(), b.clone()], vec![x.clone()]),
-            Some(Filter::And(
-                Box::new(Filter::Or(Box::new(a), Box::new(b))),
-                Box::new(not_x.clone())
-            ))
-        );
-        assert_eq!(
-            targeted_devices(true, vec![], vec![x.clone()]),
-            Some(not_x.clone())
-        );
-        assert_eq!(targeted_devices(true, vec![], vec![]), None);
-        assert_eq!(
-            targeted_devices(false, vec![], vec![x]),
-            Some(Filter::And(Box::new(Filter::Nothing), Box::new(not_x)))
-        );
-        assert_eq!(
-            targeted_devices(false, vec![], vec![]),
-            Some(Filter::Nothing)
-        );
     }
 }

@@ -29,8 +29,8 @@ pub enum Filter {
     AddedTo(Uuid),
     /// A device identity whose directory device passes the filter.
     DirectoryDevice(Box<Filter>),
-    /// No entity (what a profile that targets no group takes in).
-    Nothing,
+    /// A device identity whose intended deployment profile is the one with this id.
+    IntendedProfile(Uuid),
     /// Some member of a string collection passes `test` against `value` (case-insensitive).
     Any {
         property: &'static Property,

@@ -8,7 +8,7 @@ use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
-use crate::domain::profile_assignment::{ProfileAssignment, Target, targeted_devices};
+use crate::domain::profile_assignment::ProfileAssignment;
 use crate::domain::query::Filter;
 use crate::graph::GRAPH_JSON;
 use crate::graph::error::{ErrorDetail, ErrorResponse, GraphError};
@@ -21,7 +21,6 @@ use crate::graph::schema::{
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
 use crate::routes::deployment_profiles::DeploymentProfiles;
-use crate::routes::directory::{group, members_filter};
 use crate::routes::entity_set::{self, Collection, Key};
 use crate::store::{AssignmentCreated, Store};
 
@@ -244,9 +243,10 @@ pub async fn delete(
     }
 }
 
-/// The device identities the profile's assignments target: members of an included group (or every
-/// device for an all-devices target) that are in none of its exclusion groups. Which profile wins
-/// when several target a device (the oldest assignment) is not applied here yet.
+/// The device identities whose effective profile is this one: targeted by one of its assignments,
+/// excluded by none, and not taken by an older assignment of another profile. They are the devices
+/// the status worker settled on it, so a change shows here once it is worked out (as on Graph,
+/// where assignment is asynchronous too).
 async fn assigned_devices(
     tenant: Tenant,
     store: web::Data<Store>,
@@ -255,21 +255,8 @@ async fn assigned_devices(
     req: HttpRequest,
 ) -> Handled {
     profile_exists(&store, tenant, profile).await?;
-    let mut all_devices = false;
-    let mut included = Vec::new();
-    let mut excluded = Vec::new();
-    for assignment in store.profile_assignments(tenant, &[profile]).await? {
-        match assignment.target {
-            Target::AllDevices => all_devices = true,
-            Target::Group(id) => included.push(members_filter(&group(&store, tenant, id).await?)?),
-            Target::ExclusionGroup(id) => {
-                excluded.push(members_filter(&group(&store, tenant, id).await?)?)
-            }
-        }
-    }
     let collection = Collection {
-        within: targeted_devices(all_devices, included, excluded)
-            .map(|devices| Filter::DirectoryDevice(Box::new(devices))),
+        within: Some(Filter::IntendedProfile(profile)),
         url: format!("{}/assignedDevices", profile_url(&root, profile)),
         metadata_fragment: format!("{}/assignedDevices", profile_fragment(profile)),
         typed: false,
@@ -284,8 +271,10 @@ async fn assigned_devices(
     security(("bearer" = [])),
     operation_id = "beta.deviceManagement.windowsAutopilotDeploymentProfiles.ListAssignedDevices",
     summary = "List assignedDevices",
-    description = "The device identities the profile's assignments target (included groups or all \
-                   devices, minus exclusion groups). Ties between profiles are not settled yet.",
+    description = "The device identities whose effective profile is this one: targeted by its \
+                   assignments (included groups or all devices, minus exclusion groups) and not \
+                   by an older assignment of another profile. Assignment is worked out in the \
+                   background, so a change shows here shortly after it is made.",
     params(Key<DeploymentProfiles>, ListParameters),
     responses(
         (status = 200, description = "A page of device identities", body = DeviceIdentityPageBeta),

@@ -77,7 +77,10 @@ pub fn condition(filter: &Filter, binds: &mut Vec<Value>) -> String {
             "directory_object_id IN (SELECT id FROM directory_devices WHERE {})",
             condition(filter, binds)
         ),
-        Filter::Nothing => "FALSE".to_owned(),
+        Filter::IntendedProfile(profile) => {
+            let p = push_bind(binds, Value::Guid(*profile));
+            format!("intended_profile_id = {p}")
+        }
         Filter::Any {
             property,
             test,

@@ -1,7 +1,7 @@
 //! Deployment profile assignments (beta): the three target types and their ids, errors, a profile's
 //! delete refused while it has assignments, `$expand=assignments`, assignedDevices, tenants.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use autopilot_registry::auth::mint_token;
 use autopilot_registry::config::GRAPH_AUDIENCES;
@@ -408,7 +408,7 @@ async fn expand_assignments_inlines_them_on_the_list_and_the_item_only() {
 }
 
 #[tokio::test]
-async fn assigned_devices_are_the_included_groups_members_minus_the_excluded() {
+async fn assigned_devices_are_those_whose_effective_profile_it_is() {
     let app = spawn_app().await;
     let kiosk_profile = profile(&app, "Kiosk").await;
     let everyone_profile = profile(&app, "Everyone").await;
@@ -427,25 +427,21 @@ async fn assigned_devices_are_the_included_groups_members_minus_the_excluded() {
     for group in [&kiosks, &lab] {
         assign(&app, &kiosk_profile, target(GROUP_TARGET, Some(group))).await;
     }
-    assert_eq!(
-        assigned_serials(&app, &kiosk_profile).await,
-        ["KIOSK-1", "KIOSK-2", "LAB-1"]
-    );
+    assigned_become(&app, &kiosk_profile, &["KIOSK-1", "KIOSK-2", "LAB-1"]).await;
     assign(
         &app,
         &kiosk_profile,
         target(EXCLUSION_TARGET, Some(&broken)),
     )
     .await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-1", "LAB-1"]).await;
+
+    // A newer profile gets the devices no older assignment holds.
+    assign(&app, &everyone_profile, target(ALL_DEVICES_TARGET, None)).await;
+    assigned_become(&app, &everyone_profile, &["DESK-1", "KIOSK-2"]).await;
     assert_eq!(
         assigned_serials(&app, &kiosk_profile).await,
         ["KIOSK-1", "LAB-1"]
-    );
-
-    assign(&app, &everyone_profile, target(ALL_DEVICES_TARGET, None)).await;
-    assert_eq!(
-        assigned_serials(&app, &everyone_profile).await,
-        ["DESK-1", "KIOSK-1", "KIOSK-2", "LAB-1"]
     );
     assign(
         &app,
@@ -453,29 +449,40 @@ async fn assigned_devices_are_the_included_groups_members_minus_the_excluded() {
         target(EXCLUSION_TARGET, Some(&kiosks)),
     )
     .await;
-    assert_eq!(
-        assigned_serials(&app, &everyone_profile).await,
-        ["DESK-1", "LAB-1"]
-    );
+    assigned_become(&app, &everyone_profile, &["DESK-1"]).await;
 
     // A list like any other: $filter, $top and $count apply within the assigned devices.
     let path = format!(
-        "{PROFILES}/{everyone_profile}/assignedDevices?$filter=startswith(serialNumber,'LAB')&$count=true"
+        "{PROFILES}/{kiosk_profile}/assignedDevices?$filter=startswith(serialNumber,'LAB')&$count=true"
     );
     let page = body_of(send(&app, Method::GET, &path, None).await, StatusCode::OK).await;
     assert_eq!(page["@odata.count"], 1);
 
-    // A deleted group takes its assignments with it.
+    // A deleted group takes its assignments with it: the kiosks fall to the all-devices profile.
     body_of(
         send(&app, Method::DELETE, &format!("beta/groups/{kiosks}"), None).await,
         StatusCode::NO_CONTENT,
     )
     .await;
-    assert_eq!(assigned_serials(&app, &kiosk_profile).await, ["LAB-1"]);
-    assert_eq!(
-        assigned_serials(&app, &everyone_profile).await,
-        ["DESK-1", "KIOSK-1", "KIOSK-2", "LAB-1"]
-    );
+    assigned_become(&app, &kiosk_profile, &["LAB-1"]).await;
+    assigned_become(&app, &everyone_profile, &["DESK-1", "KIOSK-1", "KIOSK-2"]).await;
+}
+
+/// Waits until the profile's assigned devices are `expected`: assignment is worked out in the
+/// background.
+async fn assigned_become(app: &TestApp, profile: &str, expected: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let serials = assigned_serials(app, profile).await;
+        if serials == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "assigned devices stayed {serials:?}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
