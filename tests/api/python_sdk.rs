@@ -1,7 +1,8 @@
 //! End-to-end: the official Microsoft Graph Python SDKs (msgraph-sdk and msgraph-beta-sdk, pinned in
 //! tests/e2e/requirements.txt) drive the service as a Graph client whose base URL was changed would:
 //! v1.0 device identities through tests/e2e/python_sdk.py, the beta import flow of
-//! Get-WindowsAutopilotInfo -Online through tests/e2e/python_beta_sdk.py. One test per script.
+//! Get-WindowsAutopilotInfo -Online -Assign (import, then profile assignment through a dynamic group
+//! and a sync) through tests/e2e/python_beta_sdk.py. One test per script.
 //!
 //! Needs the SDKs' virtualenv: `AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)`. Ignored under
 //! plain `cargo test`; scripts/test prepares the virtualenv and runs it. Run without the variable,
@@ -10,7 +11,7 @@
 use std::time::Duration;
 
 use crate::child::{python, required_env, run_to_success};
-use crate::helpers::spawn_app;
+use crate::helpers::{fresh_database, spawn_app, spawn_app_with};
 
 const TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
@@ -29,13 +30,14 @@ async fn the_official_python_sdk_works_against_the_service() {
 
 #[tokio::test]
 #[ignore = "end-to-end: needs AUTOPILOT_E2E_PYTHON from scripts/python-env (scripts/test runs it)"]
-async fn the_official_beta_python_sdk_runs_the_import_flow() {
+async fn the_official_beta_python_sdk_runs_the_import_and_assignment_flow() {
     let venv_python = required_env(
         "AUTOPILOT_E2E_PYTHON",
         "AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)",
     );
-    // The default --import-delay (2 s), so the script sees records stay `unknown` and polls.
-    let app = spawn_app().await;
+    // The default --import-delay (2 s), so the script sees records stay `unknown` and polls; only
+    // a sync settles assignments, so it sees devices stay `pending`.
+    let app = spawn_app_with(&fresh_database().await, &["--assignment-delay", "3600"]).await;
     let mut command = python(&venv_python, "tests/e2e/python_beta_sdk.py");
     command.arg(format!("http://{}", app.address));
     run_to_success(command, TIMEOUT).await;

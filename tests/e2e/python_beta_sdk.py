@@ -3,13 +3,18 @@
 
 Usage: python tests/e2e/python_beta_sdk.py http://127.0.0.1:PORT
 
-The flow is the one Get-WindowsAutopilotInfo -Online runs (workflows spec sections 0 and 1): upload a
-hardware hash as an importedWindowsAutopilotDeviceIdentity, poll the record while its state is
-`unknown`, read the new device through `state.deviceRegistrationId`, delete the record; plus the
-collection's `import` action and the `contains(serialNumber,...)` lookup that scripts use. Every call
-goes through the beta SDK's own request builders and models, with only its base URL changed.
+The flow is the one Get-WindowsAutopilotInfo -Online -Assign runs (workflows spec sections 0 to 4):
+upload a hardware hash as an importedWindowsAutopilotDeviceIdentity, poll the record while its state
+is `unknown`, read the new device through `state.deviceRegistrationId`, delete the record; plus the
+collection's `import` action and the `contains(serialNumber,...)` lookup that scripts use. Then the
+assignment: a dynamic group on the device's group tag, a deployment profile assigned to it, the
+device `pending`, a sync that settles it (and a second one refused with 429 in the cooldown), the
+profile through `$expand` and `assignedDevices`, the group tag changed away, an all-devices
+assignment and an exclusion group, and the profile's delete refused while it has assignments. Every
+call goes through the beta SDK's own request builders and models, with only its base URL changed.
 
-The service must be on a fresh (empty) database and process imports after its default delay (2 s).
+The service must be on a fresh (empty) database, process imports after its default delay (2 s), and
+settle assignments only on a sync (a long --assignment-delay), so that `pending` can be seen.
 Each step prints one line; the last line is `python-beta-sdk e2e: N passed, M failed`. The first
 failing step stops the run (later steps build on the earlier ones) and the script exits with status 1.
 """
@@ -32,7 +37,25 @@ from msgraph_beta.generated.device_management.imported_windows_autopilot_device_
 from msgraph_beta.generated.device_management.imported_windows_autopilot_device_identities.imported_windows_autopilot_device_identities_request_builder import (
     ImportedWindowsAutopilotDeviceIdentitiesRequestBuilder,
 )
+from msgraph_beta.generated.device_management.windows_autopilot_device_identities.item.update_device_properties.update_device_properties_post_request_body import (
+    UpdateDevicePropertiesPostRequestBody,
+)
+from msgraph_beta.generated.device_management.windows_autopilot_device_identities.item.windows_autopilot_device_identity_item_request_builder import (
+    WindowsAutopilotDeviceIdentityItemRequestBuilder,
+)
+from msgraph_beta.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget
+from msgraph_beta.generated.models.azure_a_d_windows_autopilot_deployment_profile import (
+    AzureADWindowsAutopilotDeploymentProfile,
+)
 from msgraph_beta.generated.models.enrollment_state import EnrollmentState
+from msgraph_beta.generated.models.exclusion_group_assignment_target import ExclusionGroupAssignmentTarget
+from msgraph_beta.generated.models.group import Group
+from msgraph_beta.generated.models.group_assignment_target import GroupAssignmentTarget
+from msgraph_beta.generated.models.reference_create import ReferenceCreate
+from msgraph_beta.generated.models.windows_autopilot_deployment_profile_assignment import (
+    WindowsAutopilotDeploymentProfileAssignment,
+)
+from msgraph_beta.generated.models.windows_autopilot_sync_status import WindowsAutopilotSyncStatus
 from msgraph_beta.generated.models.imported_windows_autopilot_device_identity import (
     ImportedWindowsAutopilotDeviceIdentity,
 )
@@ -51,6 +74,10 @@ from msgraph_beta.generated.models.windows_autopilot_profile_assignment_status i
 ListParameters = (
     ImportedWindowsAutopilotDeviceIdentitiesRequestBuilder.ImportedWindowsAutopilotDeviceIdentitiesRequestBuilderGetQueryParameters
 )
+DeviceParameters = (
+    WindowsAutopilotDeviceIdentityItemRequestBuilder.WindowsAutopilotDeviceIdentityItemRequestBuilderGetQueryParameters
+)
+Status = WindowsAutopilotProfileAssignmentStatus
 
 # Scripts poll every 15-30 s against Graph's minute or so; the service here takes 2 s.
 POLL_INTERVAL = 0.5
@@ -86,6 +113,8 @@ IMPORTED_DUPLICATE = {
     "group_tag": "e2e-lab",
     "hardware_identifier": hardware_hash("E2E-BETA-0001-again"),
 }
+# The dynamic group the uploaded device's group tag puts it in, as Autopilot scripts write it.
+KIOSK_RULE = '(device.devicePhysicalIds -any (_ -eq "[OrderID]:%s"))' % UPLOADED["group_tag"]
 # Matches UPLOADED and IMPORTED_DUPLICATE (case-insensitively), not IMPORTED_NEW.
 FILTER_TEXT = "beta-0001"
 # Every property of the imported identity that a client sends (the rest are set by the service).
@@ -146,6 +175,10 @@ class E2E:
         self.imported_duplicate_id = ""
         self.import_id = ""
         self.device_ids: dict[str, str] = {}  # serial -> the id of the device its record produced
+        self.profiles = self.client.device_management.windows_autopilot_deployment_profiles
+        self.kiosk_group_id = ""
+        self.kiosk_profile_id = ""
+        self.everyone_profile_id = ""
 
     def record(self, record_id: str):
         return self.records.by_imported_windows_autopilot_device_identity_id(record_id)
@@ -201,6 +234,45 @@ class E2E:
             check_equal(error.error.code, "ResourceNotFound", f"GET of {what}: error code")
         else:
             raise StepFailed(f"GET of {what} answered success: {answer!r}")
+
+    async def wait_for_status(self, serial: str, status: Status) -> WindowsAutopilotDeviceIdentity:
+        """GETs the device until its deploymentProfileAssignmentStatus is `status`: assignment is
+        worked out in the background, as on Graph."""
+        deadline = time.monotonic() + POLL_TIMEOUT
+        while True:
+            device = await self.device(self.device_ids[serial]).get()
+            if device.deployment_profile_assignment_status == status:
+                return device
+            check(
+                time.monotonic() < deadline,
+                f"{serial}: still {device.deployment_profile_assignment_status} after {POLL_TIMEOUT:.0f}s, "
+                f"never {status.value}",
+            )
+            await asyncio.sleep(POLL_INTERVAL)
+
+    async def assign(self, profile_id: str, target) -> WindowsAutopilotDeploymentProfileAssignment:
+        assignments = self.profiles.by_windows_autopilot_deployment_profile_id(profile_id).assignments
+        created = await assignments.post(WindowsAutopilotDeploymentProfileAssignment(target=target))
+        group_id = getattr(target, "group_id", None) or "adadadad-808e-44e2-905a-0b7873a8a531"
+        check_equal(created.id, f"{profile_id}_{group_id}_0", "the assignment's id")
+        check_equal(type(created.target), type(target), "the assignment's target type")
+        return created
+
+    async def profile(self, name: str) -> str:
+        created = await self.profiles.post(AzureADWindowsAutopilotDeploymentProfile(display_name=name))
+        check(isinstance(created, AzureADWindowsAutopilotDeploymentProfile), f"POST answered {created!r}")
+        check(created.created_date_time is not None, f"{name}: no createdDateTime")
+        return created.id
+
+    async def group(self, name: str, rule: str | None) -> str:
+        group = Group(display_name=name, mail_nickname=name, mail_enabled=False, security_enabled=True)
+        if rule is not None:
+            group.group_types = ["DynamicMembership"]
+            group.membership_rule = rule
+            group.membership_rule_processing_state = "On"
+        created = await self.client.groups.post(group)
+        check_equal(created.membership_rule, rule, f"{name}: membershipRule")
+        return created.id
 
     # ---- the steps, in order ------------------------------------------------------------------
 
@@ -324,6 +396,101 @@ class E2E:
         check_equal(await self.devices.count.get(), len(self.device_ids), "$count of devices after the deletes")
         return f"{len(deleted)} records gone (GET raises ODataError 404), their {len(self.device_ids)} devices kept"
 
+    async def step_assign(self) -> str:
+        serial = UPLOADED["serial_number"]
+        device = await self.device(self.device_ids[serial]).get()
+        check_equal(device.deployment_profile_assignment_status, Status.NotAssigned, f"{serial} before")
+        self.kiosk_group_id = await self.group("E2E Kiosks", KIOSK_RULE)
+        self.kiosk_profile_id = await self.profile("E2E Kiosk")
+        await self.assign(self.kiosk_profile_id, GroupAssignmentTarget(group_id=self.kiosk_group_id))
+        device = await self.wait_for_status(serial, Status.Pending)
+        intended = await self.device(device.id).intended_deployment_profile.get()
+        check_equal(intended.id, self.kiosk_profile_id, "intendedDeploymentProfile")
+        try:
+            answer = await self.device(device.id).deployment_profile.get()
+        except ODataError as error:
+            check_equal(error.response_status_code, 404, "deploymentProfile of a pending device: status")
+        else:
+            raise StepFailed(f"deploymentProfile of a pending device answered {answer!r}")
+        return f"group on {KIOSK_RULE}, profile assigned to it: {serial} pending, intended profile E2E Kiosk"
+
+    async def step_sync(self) -> str:
+        settings = self.client.device_management.windows_autopilot_settings
+        await settings.sync.post()
+        serial = UPLOADED["serial_number"]
+        device = await self.wait_for_status(serial, Status.AssignedUnkownSyncState)
+        check(device.deployment_profile_assigned_date_time > NEVER_CONTACTED, "deploymentProfileAssignedDateTime")
+        read = await settings.get()
+        check(read.last_manual_sync_trigger_date_time is not None, "lastManualSyncTriggerDateTime")
+        try:
+            await settings.sync.post()
+        except ODataError as error:
+            check_equal(error.response_status_code, 429, "a second sync within the cooldown: status")
+            retry_after = error.response_headers.get("Retry-After") if error.response_headers else None
+            check(retry_after is not None and int(retry_after) > 0, f"Retry-After: {retry_after!r}")
+        else:
+            raise StepFailed("a second sync within the cooldown answered success")
+        check(read.sync_status in (WindowsAutopilotSyncStatus.InProgress, WindowsAutopilotSyncStatus.Completed),
+              f"syncStatus {read.sync_status}")
+        return f"204, {serial} assignedUnkownSyncState; a second sync 429 with Retry-After {retry_after}s"
+
+    async def step_expand(self) -> str:
+        device_id = self.device_ids[UPLOADED["serial_number"]]
+        config = RequestConfiguration(
+            query_parameters=DeviceParameters(expand=["deploymentProfile", "intendedDeploymentProfile"])
+        )
+        device = await self.device(device_id).get(config)
+        for name in ("deployment_profile", "intended_deployment_profile"):
+            profile = getattr(device, name)
+            check(isinstance(profile, AzureADWindowsAutopilotDeploymentProfile), f"$expand {name}: {profile!r}")
+            check_equal(profile.display_name, "E2E Kiosk", f"$expand {name}: displayName")
+        assigned = await self.profiles.by_windows_autopilot_deployment_profile_id(
+            self.kiosk_profile_id
+        ).assigned_devices.get()
+        check_equal([d.id for d in assigned.value], [device_id], "assignedDevices")
+        return "deploymentProfile and intendedDeploymentProfile inlined; assignedDevices lists the device"
+
+    async def step_group_tag_changed(self) -> str:
+        serial = UPLOADED["serial_number"]
+        await self.device(self.device_ids[serial]).update_device_properties.post(
+            UpdateDevicePropertiesPostRequestBody(group_tag="e2e-moved")
+        )
+        device = await self.wait_for_status(serial, Status.NotAssigned)
+        check_equal(device.group_tag, "e2e-moved", "groupTag")
+        return f"{serial} to group tag e2e-moved: notAssigned"
+
+    async def step_all_devices_and_exclusion(self) -> str:
+        self.everyone_profile_id = await self.profile("E2E Everyone")
+        await self.assign(self.everyone_profile_id, AllDevicesAssignmentTarget())
+        for serial in self.device_ids:
+            await self.wait_for_status(serial, Status.Pending)
+        excluded = await self.group("E2E Excluded", None)
+        serial = IMPORTED_NEW["serial_number"]
+        directory = await self.client.devices.get()
+        object_id = next(d.id for d in directory.value if d.display_name == serial)
+        await self.client.groups.by_group_id(excluded).members.ref.post(
+            ReferenceCreate(odata_id=f"{self.base_url}/beta/directoryObjects/{object_id}")
+        )
+        await self.assign(self.everyone_profile_id, ExclusionGroupAssignmentTarget(group_id=excluded))
+        await self.wait_for_status(serial, Status.NotAssigned)
+        other = UPLOADED["serial_number"]
+        device = await self.device(self.device_ids[other]).get()
+        check_equal(device.deployment_profile_assignment_status, Status.Pending, f"{other}, not excluded")
+        return f"all devices: both pending; {serial} in the exclusion group: notAssigned"
+
+    async def step_profile_delete(self) -> str:
+        profile = self.profiles.by_windows_autopilot_deployment_profile_id(self.kiosk_profile_id)
+        try:
+            await profile.delete()
+        except ODataError as error:
+            check_equal(error.response_status_code, 400, "deleting a profile with assignments: status")
+        else:
+            raise StepFailed("a profile with assignments was deleted")
+        assignment_id = f"{self.kiosk_profile_id}_{self.kiosk_group_id}_0"
+        await profile.assignments.by_windows_autopilot_deployment_profile_assignment_id(assignment_id).delete()
+        await profile.delete()
+        return "400 while assigned; the assignment deleted by its computed id, then the profile"
+
     STEPS = (
         ("the service is reachable and empty", step_empty),
         ("upload one device (POST importedWindowsAutopilotDeviceIdentities)", step_upload),
@@ -333,6 +500,12 @@ class E2E:
         ("poll the imported records", step_poll_import),
         ("list with $filter=contains(serialNumber,...)", step_filter),
         ("delete the records, keep the devices", step_delete),
+        ("assign a profile through a dynamic group on the group tag", step_assign),
+        ("sync settles the assignment (POST windowsAutopilotSettings/sync)", step_sync),
+        ("the profile through $expand and assignedDevices", step_expand),
+        ("change the group tag: no profile", step_group_tag_changed),
+        ("all-devices assignment and an exclusion group", step_all_devices_and_exclusion),
+        ("profile delete refused with assignments", step_profile_delete),
     )
 
     async def run(self) -> int:
