@@ -95,6 +95,31 @@ fn is_type(value: &Json, type_name: &str) -> bool {
         .is_some_and(|named| named.trim_start_matches('#') == type_name)
 }
 
+/// The assignment filter of a target (Graph's `deviceAndAppManagementAssignmentTarget` base type).
+/// Intune does not apply assignment filters to Autopilot deployment profiles, so a target has
+/// none: its id is null and its type `none`, which clients may send back as they read them.
+pub const FILTER_ID: &str = "deviceAndAppManagementAssignmentFilterId";
+pub const FILTER_TYPE: &str = "deviceAndAppManagementAssignmentFilterType";
+pub const NO_FILTER: &str = "none";
+
+/// A target's filter properties, accepted only when they name no filter.
+fn check_no_filter(object: &serde_json::Map<String, Json>) -> Result<(), ErrorDetail> {
+    let no_filter = |key: &str, none: &dyn Fn(&Json) -> bool| match object.get(key) {
+        Some(value) if !none(value) => Err(ErrorDetail::invalid(
+            &format!("target/{key}"),
+            format!(
+                "Assignment filters do not apply to Windows Autopilot deployment profiles:                  {key} must be null{}, not {value}.",
+                if key == FILTER_TYPE { " or 'none'" } else { "" }
+            ),
+        )),
+        _ => Ok(()),
+    };
+    no_filter(FILTER_ID, &|value| value.is_null())?;
+    no_filter(FILTER_TYPE, &|value| {
+        value.is_null() || value.as_str() == Some(NO_FILTER)
+    })
+}
+
 /// A target: `@odata.type` names one of the three types; the two group types need a `groupId`.
 fn parse_target(value: &Json) -> Result<Target, ErrorDetail> {
     let types = [Target::GROUP, Target::EXCLUSION_GROUP, Target::ALL_DEVICES];
@@ -112,12 +137,12 @@ fn parse_target(value: &Json) -> Result<Target, ErrorDetail> {
                 names.join(", ")
             ))
         })?;
-    if let Some(key) = object
-        .keys()
-        .find(|key| *key != "groupId" && !key.contains('@'))
-    {
+    if let Some(key) = object.keys().find(|key| {
+        !["groupId", FILTER_ID, FILTER_TYPE].contains(&key.as_str()) && !key.contains('@')
+    }) {
         return Err(unknown_property(&format!("target/{key}"), type_name));
     }
+    check_no_filter(object)?;
     let group = match object.get("groupId") {
         None | Some(Json::Null) => None,
         Some(group) => Some(
@@ -171,6 +196,8 @@ impl Serialize for TargetView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry(TYPE_ANNOTATION, &format!("#{}", self.0.type_name()))?;
+        map.serialize_entry(FILTER_ID, &None::<&str>)?;
+        map.serialize_entry(FILTER_TYPE, NO_FILTER)?;
         if let Some(group) = self.0.group() {
             map.serialize_entry("groupId", &group)?;
         }
@@ -238,6 +265,12 @@ mod tests {
             parse(r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}"##)
                 .unwrap();
         assert_eq!(all.target, Target::AllDevices);
+        // The filter properties read back from an answer go back in as they were.
+        let read_back = parse(&format!(
+            r##"{{"target":{{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":"{GROUP}","deviceAndAppManagementAssignmentFilterId":null,"deviceAndAppManagementAssignmentFilterType":"none"}}}}"##
+        ))
+        .unwrap();
+        assert_eq!(read_back.target, Target::Group(group));
     }
 
     #[test]
@@ -275,6 +308,14 @@ mod tests {
                 r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"},"intent":"apply"}"##,
                 "intent",
             ),
+            (
+                r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget","deviceAndAppManagementAssignmentFilterId":"5d2b4b1e-0000-0000-0000-000000000000"}}"##,
+                "target/deviceAndAppManagementAssignmentFilterId",
+            ),
+            (
+                r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget","deviceAndAppManagementAssignmentFilterType":"include"}}"##,
+                "target/deviceAndAppManagementAssignmentFilterType",
+            ),
         ] {
             let error = parse(body).unwrap_err();
             assert_eq!(error.details[0].target, target, "{body}: {}", error.message);
@@ -294,7 +335,11 @@ mod tests {
             expanded_assignments(&[&assignment]),
             serde_json::json!([{
                 "id": "p_adadadad-808e-44e2-905a-0b7873a8a531_0",
-                "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"},
+                "target": {
+                    "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget",
+                    "deviceAndAppManagementAssignmentFilterId": null,
+                    "deviceAndAppManagementAssignmentFilterType": "none"
+                },
                 "source": "direct",
                 "sourceId": null
             }])

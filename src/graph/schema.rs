@@ -29,7 +29,7 @@ use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
 use crate::graph::paths::DeviceAction;
-use crate::graph::profile_assignment::ASSIGNMENT_TYPE;
+use crate::graph::profile_assignment::{ASSIGNMENT_TYPE, FILTER_ID, FILTER_TYPE, NO_FILTER};
 
 /// Microsoft's tag for the device identity operations.
 pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
@@ -393,6 +393,20 @@ fn target_schema() -> Schema {
             text().enum_values(Some(
                 [Target::GROUP, Target::EXCLUSION_GROUP, Target::ALL_DEVICES]
                     .map(|t| format!("#{t}")),
+            )),
+        )
+        .property(
+            FILTER_ID,
+            ObjectBuilder::new()
+                .schema_type(Type::Null)
+                .description(Some(
+                    "Always null: assignment filters do not apply to Autopilot deployment profiles.",
+                )),
+        )
+        .property(
+            FILTER_TYPE,
+            text().enum_values(Some([NO_FILTER])).description(Some(
+                "Always none: assignment filters do not apply to Autopilot deployment profiles.",
             )),
         )
         .property(

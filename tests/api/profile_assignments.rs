@@ -135,7 +135,9 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
                 "beta/$metadata#deviceManagement/windowsAutopilotDeploymentProfiles('{profile}')/assignments/$entity"
             )),
             "id": group_id,
-            "target": {"@odata.type": GROUP_TARGET, "groupId": kiosks},
+            "target": {"@odata.type": GROUP_TARGET, "groupId": kiosks,
+                       "deviceAndAppManagementAssignmentFilterId": null,
+                       "deviceAndAppManagementAssignmentFilterType": "none"},
             "source": "direct",
             "sourceId": null
         })
@@ -152,7 +154,9 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     assert_eq!(excluded["id"], format!("{profile}_{lab}_0"));
     assert_eq!(
         excluded["target"],
-        json!({"@odata.type": EXCLUSION_TARGET, "groupId": lab})
+        json!({"@odata.type": EXCLUSION_TARGET, "groupId": lab,
+               "deviceAndAppManagementAssignmentFilterId": null,
+               "deviceAndAppManagementAssignmentFilterType": "none"})
     );
     assert_eq!(excluded["source"], "policySets");
     assert_eq!(excluded["sourceId"], "policy-set-1");
@@ -164,7 +168,12 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     .await;
     let all_id = format!("{profile}_{ALL_DEVICES_GROUP}_0");
     assert_eq!(all["id"], all_id);
-    assert_eq!(all["target"], json!({"@odata.type": ALL_DEVICES_TARGET}));
+    assert_eq!(
+        all["target"],
+        json!({"@odata.type": ALL_DEVICES_TARGET,
+               "deviceAndAppManagementAssignmentFilterId": null,
+               "deviceAndAppManagementAssignmentFilterType": "none"})
+    );
 
     // The item, by the id scripts compute, in the OData key form too.
     let read = body_of(
@@ -242,6 +251,13 @@ async fn bad_assignments_are_refused_naming_the_part() {
         (target(ALL_DEVICES_TARGET, Some(&kiosks)), "target/groupId"),
         // A group of no tenant's: 400 naming it (the body is at fault, not the URL).
         (target(GROUP_TARGET, Some(&unknown)), "target/groupId"),
+        // Autopilot profiles take no assignment filter.
+        (
+            json!({"target": {"@odata.type": ALL_DEVICES_TARGET,
+                              "deviceAndAppManagementAssignmentFilterId": unknown,
+                              "deviceAndAppManagementAssignmentFilterType": "include"}}),
+            "target/deviceAndAppManagementAssignmentFilterId",
+        ),
     ] {
         let response = assign(&app, &profile, body.clone()).await;
         let error = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
