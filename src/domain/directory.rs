@@ -1,6 +1,8 @@
 //! The slice of Entra ID that profile assignment needs (workflows spec section 4): a directory
 //! `device` for every device identity, and groups of devices, static or with a membership rule.
 
+use std::collections::HashMap;
+
 use super::entity::{EntitySet, Kind, Property, TEXT, TextLimits};
 use uuid::Uuid;
 
@@ -87,6 +89,51 @@ pub enum Membership {
     Dynamic(MembershipRule),
 }
 
+/// Dynamic groups arranged for finding those that take a device: a rule that is one `-eq`
+/// condition (the usual `[OrderID]:tag`) is found by a lookup per physical id, so checking a device
+/// against hundreds of such groups costs a few lookups rather than a test per group.
+#[derive(Debug, Default)]
+pub struct DynamicGroups {
+    by_value: HashMap<String, Vec<Uuid>>,
+    other_rules: Vec<(Uuid, MembershipRule)>,
+}
+
+impl DynamicGroups {
+    /// The dynamic ones of these groups (added members are not a rule's business).
+    pub fn new(groups: impl IntoIterator<Item = (Uuid, Membership)>) -> DynamicGroups {
+        let mut dynamic = DynamicGroups::default();
+        for (group, membership) in groups {
+            let Membership::Dynamic(rule) = membership else {
+                continue;
+            };
+            match rule.single_value() {
+                Some(value) => dynamic
+                    .by_value
+                    .entry(value.to_owned())
+                    .or_default()
+                    .push(group),
+                None => dynamic.other_rules.push((group, rule)),
+            }
+        }
+        dynamic
+    }
+
+    /// The groups whose rule takes a device with these physical ids.
+    pub fn taking<'a>(&'a self, physical_ids: &'a PhysicalIds) -> impl Iterator<Item = Uuid> + 'a {
+        let by_value = physical_ids
+            .iter()
+            .filter_map(|id| self.by_value.get(id))
+            .flatten()
+            .copied();
+        let by_rule = self
+            .other_rules
+            .iter()
+            .filter(|(_, rule)| rule.matches(physical_ids))
+            .map(|(group, _)| *group);
+        by_value.chain(by_rule)
+    }
+}
+
 /// Why a group's membership settings do not fit together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MembershipProblem {
@@ -110,15 +157,6 @@ impl Membership {
         }
     }
 
-    /// Whether a device with these physical ids is a member, `added` saying whether it was added
-    /// to the group: the test [`Membership::members`] puts to the database, for one device.
-    pub fn takes(&self, physical_ids: &PhysicalIds, added: bool) -> bool {
-        match self {
-            Membership::Assigned => added,
-            Membership::Dynamic(rule) => rule.matches(physical_ids),
-        }
-    }
-
     /// The membership of a group with these `groupTypes` and `membershipRule`.
     pub fn of(group_types: &[String], rule: Option<&str>) -> Result<Membership, MembershipProblem> {
         let dynamic = group_types
@@ -132,5 +170,56 @@ impl Membership {
             (false, Some(_)) => Err(MembershipProblem::RuleWithoutDynamicMembership),
             (false, None) => Ok(Membership::Assigned),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dynamic(rule: &str) -> Membership {
+        Membership::of(&[DYNAMIC_MEMBERSHIP.to_owned()], Some(rule)).unwrap()
+    }
+
+    #[test]
+    fn dynamic_groups_take_a_device_by_single_values_and_by_other_rules() {
+        let (kiosk, kiosk_too, lab, every, added) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
+            Uuid::from_u128(5),
+        );
+        let groups = DynamicGroups::new([
+            (
+                kiosk,
+                dynamic(r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#),
+            ),
+            (
+                kiosk_too,
+                dynamic(r#"(device.devicePhysicalIds -any (_ -eq "[orderid]:KIOSK"))"#),
+            ),
+            (
+                lab,
+                dynamic(r#"(device.devicePhysicalIds -any (_ -startsWith "[OrderID]:La"))"#),
+            ),
+            (
+                every,
+                dynamic(r#"(device.devicePhysicalIds -any (_ -eq "[ZTDID]"))"#),
+            ),
+            (added, Membership::Assigned),
+        ]);
+        let taking = |ids: &[&str]| {
+            let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+            let mut groups: Vec<Uuid> = groups.taking(&PhysicalIds::new(&ids)).collect();
+            groups.sort();
+            groups
+        };
+        assert_eq!(
+            taking(&["[ZTDID]:a", "[OrderID]:Kiosk"]),
+            [kiosk, kiosk_too, every]
+        );
+        assert_eq!(taking(&["[ZTDID]:b", "[OrderID]:Lab"]), [lab, every]);
+        assert_eq!(taking(&["[OrderID]:Desk"]), Vec::<Uuid>::new());
     }
 }

@@ -77,6 +77,18 @@ impl MembershipRule {
         }
     }
 
+    /// The value of a rule that is one `-eq` condition: a device is a member when one of its
+    /// physical ids is that value (in lower case).
+    pub fn single_value(&self) -> Option<&str> {
+        match self {
+            MembershipRule::Any {
+                test: CollectionTest::Equals,
+                value,
+            } => Some(value),
+            _ => None,
+        }
+    }
+
     /// The rule as a filter on the property that holds the physical ids.
     pub fn to_filter(&self, property: &'static super::entity::Property) -> Filter {
         match self {
@@ -105,6 +117,10 @@ pub struct PhysicalIds(Vec<String>);
 impl PhysicalIds {
     pub fn new(ids: &[String]) -> PhysicalIds {
         PhysicalIds(ids.iter().map(|id| id.to_lowercase()).collect())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
     }
 }
 

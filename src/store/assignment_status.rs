@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::profile_assignments::{COLUMNS, assignment};
 use super::{Store, StoreError};
 use crate::domain::Tenant;
-use crate::domain::directory::Membership;
+use crate::domain::directory::{DynamicGroups, Membership};
 use crate::domain::entity::Navigation;
 use crate::domain::membership::PhysicalIds;
 use crate::domain::profile_assignment::{ProfileAssignment, effective_profiles};
@@ -72,18 +72,18 @@ impl Store {
         groups.dedup();
         let memberships = group_memberships(&mut tx, tenant, &groups).await?;
         let devices = devices_to_work_out(&mut tx, tenant, scope.as_deref()).await?;
-        let added = added_to(&mut tx, tenant, &groups, scope.as_deref()).await?;
-        let members: HashMap<Uuid, HashSet<Uuid>> = memberships
-            .iter()
-            .map(|(group, membership)| {
-                let taken = devices
-                    .iter()
-                    .filter(|d| membership.takes(&d.physical_ids, added.contains(&(*group, d.id))))
-                    .map(|d| d.id)
-                    .collect();
-                (*group, taken)
-            })
-            .collect();
+        let mut members: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+        for (group, device) in added_to(&mut tx, tenant, &groups, scope.as_deref()).await? {
+            if memberships.get(&group) == Some(&Membership::Assigned) {
+                members.entry(group).or_default().insert(device);
+            }
+        }
+        let dynamic = DynamicGroups::new(memberships);
+        for device in &devices {
+            for group in dynamic.taking(&device.physical_ids) {
+                members.entry(group).or_default().insert(device.id);
+            }
+        }
         let ids: Vec<Uuid> = devices.iter().map(|d| d.id).collect();
         let effective = effective_profiles(&assignments, &members, &ids);
         let (changed, profiles): (Vec<Uuid>, Vec<Option<Uuid>>) = devices
@@ -241,15 +241,21 @@ async fn devices_to_work_out(
     tenant: Tenant,
     scope: Option<&[Uuid]>,
 ) -> Result<Vec<DeviceToWorkOut>, StoreError> {
-    let rows: Vec<(Uuid, Vec<String>, Option<Uuid>)> = sqlx::query_as(
-        "SELECT d.id, v.device_physical_ids, d.intended_profile_id \
-         FROM device_identities d JOIN directory_devices v ON v.device_identity_id = d.id \
-         WHERE d.tenant_id = $1 AND ($2::uuid[] IS NULL OR d.id = ANY($2))",
-    )
-    .bind(tenant.0)
-    .bind(scope)
-    .fetch_all(connection)
-    .await?;
+    // Two statements rather than `$2 IS NULL OR ...`, whose generic plan would scan the tenant
+    // for one device.
+    const SELECT: &str = "SELECT d.id, v.device_physical_ids, d.intended_profile_id \
+         FROM device_identities d JOIN directory_devices v ON v.device_identity_id = d.id";
+    let query = match scope {
+        Some(devices) => sqlx::query_as(AssertSqlSafe(format!(
+            "{SELECT} WHERE d.tenant_id = $1 AND d.id = ANY($2)"
+        )))
+        .bind(tenant.0)
+        .bind(devices),
+        None => {
+            sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE d.tenant_id = $1"))).bind(tenant.0)
+        }
+    };
+    let rows: Vec<(Uuid, Vec<String>, Option<Uuid>)> = query.fetch_all(connection).await?;
     Ok(rows
         .into_iter()
         .map(|(id, physical_ids, intended)| DeviceToWorkOut {
@@ -267,16 +273,18 @@ async fn added_to(
     tenant: Tenant,
     groups: &[Uuid],
     scope: Option<&[Uuid]>,
-) -> Result<HashSet<(Uuid, Uuid)>, StoreError> {
-    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT m.group_id, d.id FROM directory_group_members m \
+) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+    const SELECT: &str = "SELECT m.group_id, d.id FROM directory_group_members m \
          JOIN device_identities d ON d.directory_object_id = m.device_object_id \
-         WHERE m.tenant_id = $1 AND m.group_id = ANY($2) AND ($3::uuid[] IS NULL OR d.id = ANY($3))",
-    )
-    .bind(tenant.0)
-    .bind(groups)
-    .bind(scope)
-    .fetch_all(connection)
-    .await?;
-    Ok(rows.into_iter().collect())
+         WHERE m.tenant_id = $1 AND m.group_id = ANY($2)";
+    let query = match scope {
+        Some(devices) => sqlx::query_as(AssertSqlSafe(format!("{SELECT} AND d.id = ANY($3)")))
+            .bind(tenant.0)
+            .bind(groups)
+            .bind(devices),
+        None => sqlx::query_as(AssertSqlSafe(SELECT))
+            .bind(tenant.0)
+            .bind(groups),
+    };
+    Ok(query.fetch_all(connection).await?)
 }
