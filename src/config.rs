@@ -82,9 +82,15 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub auth: AuthArgs,
     /// External base URL for @odata.context, Location and nextLink (e.g. https://graph.example.com).
-    /// When unset, it is derived from each request's scheme and Host (honouring Forwarded and X-Forwarded-*).
+    /// When unset, it is derived from each request's Host (and, with --trust-forwarded, its
+    /// Forwarded and X-Forwarded-Proto/Host headers).
     #[arg(long, env = "AUTOPILOT_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Take the scheme and host of links from the Forwarded and X-Forwarded-Proto/Host headers:
+    /// only behind a reverse proxy that sets them and that every client goes through, since
+    /// anyone else could point the links of their answers elsewhere.
+    #[arg(long, env = "AUTOPILOT_TRUST_FORWARDED", conflicts_with = "public_url")]
+    pub trust_forwarded: bool,
     /// Seconds an imported identity stays `unknown` before it is processed (decimals allowed);
     /// 0 processes at once. Real Autopilot takes 60 to 95 s.
     #[arg(long, env = "AUTOPILOT_IMPORT_DELAY", default_value = "2", value_parser = parse_seconds)]
@@ -488,7 +494,22 @@ mod tests {
         ])
         .unwrap();
         assert!(
-            matches!(cli.command, Command::Serve(ref a) if a.public_url.as_deref() == Some("https://g"))
+            matches!(cli.command, Command::Serve(ref a) if a.public_url.as_deref() == Some("https://g") && !a.trust_forwarded)
+        );
+    }
+
+    #[test]
+    fn forwarded_headers_are_trusted_only_when_asked_and_never_beside_a_public_url() {
+        let trusting = |args: &[&str]| match parse(args).map(|cli| cli.command) {
+            Ok(Command::Serve(serve)) => Ok(serve.trust_forwarded),
+            Ok(other) => panic!("not serve: {other:?}"),
+            Err(error) => Err(error.kind()),
+        };
+        assert_eq!(trusting(&[]), Ok(false));
+        assert_eq!(trusting(&["--trust-forwarded"]), Ok(true));
+        assert_eq!(
+            trusting(&["--trust-forwarded", "--public-url", "https://g"]),
+            Err(clap::error::ErrorKind::ArgumentConflict)
         );
     }
 }

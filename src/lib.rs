@@ -32,7 +32,7 @@ use crate::auth::{AuthMode, AuthSettings, Authenticator, JwksSource};
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::domain::Tenant;
 use crate::embedded::EmbeddedPostgres;
-use crate::graph::links::PublicUrl;
+use crate::graph::links::LinkBase;
 use crate::routes::SyncCooldown;
 use crate::store::Store;
 
@@ -65,16 +65,18 @@ impl Application {
 
         let listener = TcpListener::bind(args.bind)?;
         let address = listener.local_addr()?;
-        let public_url = args
-            .public_url
-            .as_deref()
-            .map(|url| PublicUrl(url.trim_end_matches('/').to_owned()));
+        let link_base = match &args.public_url {
+            Some(url) => LinkBase::Public(url.trim_end_matches('/').to_owned()),
+            None => LinkBase::FromRequest {
+                trust_forwarded: args.trust_forwarded,
+            },
+        };
         let app_store = store.clone();
         let sync_cooldown = args.sync_cooldown;
         let server = HttpServer::new(move || {
             app::graph_app(
                 app_store.clone(),
-                public_url.clone(),
+                link_base.clone(),
                 SyncCooldown(sync_cooldown),
                 authenticator.clone(),
             )
