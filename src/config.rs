@@ -137,6 +137,9 @@ pub struct AuthArgs {
     /// Allow `--auth none` on an address other than loopback.
     #[arg(long, env = "AUTOPILOT_ALLOW_ANONYMOUS_REMOTE")]
     pub allow_anonymous_remote: bool,
+    /// Allow `--auth unverified` on an address other than loopback.
+    #[arg(long, env = "AUTOPILOT_ALLOW_UNVERIFIED_REMOTE")]
+    pub allow_unverified_remote: bool,
 }
 
 // Debug by hand below: the JWT secret.
@@ -233,6 +236,7 @@ impl fmt::Debug for AuthArgs {
             audiences,
             issuers,
             allow_anonymous_remote,
+            allow_unverified_remote,
         } = self;
         f.debug_struct("AuthArgs")
             .field("auth", auth)
@@ -242,6 +246,7 @@ impl fmt::Debug for AuthArgs {
             .field("audiences", audiences)
             .field("issuers", issuers)
             .field("allow_anonymous_remote", allow_anonymous_remote)
+            .field("allow_unverified_remote", allow_unverified_remote)
             .finish()
     }
 }
@@ -340,7 +345,10 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "d" => 86_400,
         _ => return Err(format!("'{unit}' is not a unit: use s, m, h or d")),
     };
-    Ok(Duration::from_secs(number * seconds))
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("'{text}' is too long a duration"))
 }
 
 #[cfg(test)]
@@ -372,6 +380,7 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
         assert!(parse_duration("1y").is_err() && parse_duration("h").is_err());
+        assert!(parse_duration(&format!("{}d", u64::MAX)).is_err());
     }
 
     #[test]
