@@ -3,13 +3,15 @@
 #   docker build -t autopilot-registry .
 #   docker run -p 8080:8080 \
 #       -e DATABASE_URL=postgres://user:password@db-host:5432/autopilot \
-#       -e AUTOPILOT_AUTH=jwt -e AUTOPILOT_JWT_SECRET=a-long-random-secret \
+#       -e AUTOPILOT_AUTH=jwt -e AUTOPILOT_JWT_SECRET="$(openssl rand -hex 32)" \
 #       autopilot-registry
 #
 # Inside the container the service listens on 0.0.0.0:8080 (AUTOPILOT_BIND), and
 # on a non-loopback address it refuses to start until authentication is chosen:
-#   AUTOPILOT_AUTH=jwt + AUTOPILOT_JWT_SECRET (HS256) or AUTOPILOT_JWKS (RS256/ES256)
-#   AUTOPILOT_AUTH=unverified   (claims checked, signature not: trusted clients only)
+#   AUTOPILOT_AUTH=jwt + AUTOPILOT_JWT_SECRET (HS256, at least 32 random bytes) or
+#       AUTOPILOT_JWKS (RS256/ES256)
+#   AUTOPILOT_AUTH=unverified + AUTOPILOT_ALLOW_UNVERIFIED_REMOTE=true
+#       claims checked, signature not: only where every client is trusted
 #   AUTOPILOT_AUTH=none + AUTOPILOT_ALLOW_ANONYMOUS_REMOTE=true
 #       anonymous, every request has every permission: only for a throwaway
 #       instance that nobody else can reach.

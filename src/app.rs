@@ -9,7 +9,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::auth::Authenticator;
 use crate::graph::MAX_BODY_BYTES;
-use crate::graph::links::PublicUrl;
+use crate::graph::links::LinkBase;
 use crate::graph::paths;
 use crate::routes;
 use crate::routes::SyncCooldown;
@@ -19,7 +19,7 @@ use crate::store::Store;
 /// The whole service as an actix `App`, ready for `HttpServer::new` or `actix_web::test`.
 pub fn graph_app(
     store: Store,
-    public_url: Option<PublicUrl>,
+    link_base: LinkBase,
     sync_cooldown: SyncCooldown,
     authenticator: web::Data<Authenticator>,
 ) -> App<
@@ -31,14 +31,12 @@ pub fn graph_app(
         InitError = (),
     >,
 > {
-    let mut app = App::new()
+    let app = App::new()
         .app_data(web::Data::new(store))
         .app_data(authenticator)
         .app_data(web::Data::new(sync_cooldown))
-        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES));
-    if let Some(public_url) = public_url {
-        app = app.app_data(public_url);
-    }
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(link_base);
     let (app, document) = app
         .into_utoipa_app()
         .openapi(routes::docs::base())

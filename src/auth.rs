@@ -8,26 +8,33 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, dangerous::insecure_decode, decode,
     decode_header,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
 
 use crate::domain::Tenant;
 use crate::graph::error::GraphError;
 
-/// Clock skew tolerated on `exp` and `nbf`.
-const LEEWAY_SECONDS: u64 = 60;
-/// A JWKS is read again for an unknown `kid` at most this often.
-const JWKS_REFRESH_INTERVAL: Duration = Duration::from_secs(2);
-/// Keys are read again when older than this, so a key removed from the JWKS stops being trusted.
-const JWKS_MAX_AGE: Duration = Duration::from_secs(300);
+mod jwks;
+
+use jwks::JwksKeys;
+pub use jwks::JwksSource;
+
+/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+const LEEWAY_SECONDS: i64 = 60;
+/// The shortest HS256 secret `serve` accepts: RFC 7518 (3.2) asks for a key at least as long as
+/// the hash, 256 bits.
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Secrets this project's documentation has shown as examples: whoever copied one runs a service
+/// that accepts tokens anyone can forge.
+const DOCUMENTED_EXAMPLE_SECRETS: [&str; 2] = ["change-me", "a-long-random-secret"];
+/// The most characters of a token's own text (such as its `kid`) a 401 repeats.
+const MAX_ECHOED_CHARS: usize = 64;
 
 /// What a caller may do.
 const READ_PERMISSIONS: [&str; 3] = [
@@ -48,41 +55,6 @@ pub enum AuthMode {
     Jwt,
     /// Claims are checked but signatures are not (for real Entra ID tokens issued for Graph).
     Unverified,
-}
-
-/// Where RS256/ES256 keys come from.
-#[derive(Debug, Clone)]
-pub enum JwksSource {
-    File(std::path::PathBuf),
-    Url(String),
-}
-
-impl JwksSource {
-    pub fn parse(text: &str) -> JwksSource {
-        if text.starts_with("http://") || text.starts_with("https://") {
-            // reqwest's TLS takes the process's rustls provider; ring needs no system library.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            JwksSource::Url(text.to_owned())
-        } else {
-            JwksSource::File(text.into())
-        }
-    }
-
-    async fn load(&self) -> Result<JwkSet, String> {
-        let text = match self {
-            JwksSource::File(path) => tokio::fs::read_to_string(path)
-                .await
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-            JwksSource::Url(url) => reqwest::get(url)
-                .await
-                .and_then(|r| r.error_for_status())
-                .map_err(|e| format!("cannot fetch {url}: {e}"))?
-                .text()
-                .await
-                .map_err(|e| format!("cannot read {url}: {e}"))?,
-        };
-        serde_json::from_str(&text).map_err(|e| format!("the JWKS is not valid: {e}"))
-    }
 }
 
 /// The settings of the token check.
@@ -119,16 +91,10 @@ impl std::fmt::Debug for AuthSettings {
     }
 }
 
-struct KeyCache {
-    keys: HashMap<String, (DecodingKey, Algorithm)>,
-    loaded_at: Option<Instant>,
-}
-
 /// Checks bearer tokens. One per service, shared by every worker.
 pub struct Authenticator {
     settings: AuthSettings,
-    jwks: tokio::sync::Mutex<()>,
-    cache: RwLock<KeyCache>,
+    jwks: Option<Arc<JwksKeys>>,
 }
 
 /// The claims this service reads.
@@ -177,24 +143,59 @@ impl Caller {
     }
 }
 
-fn unauthorized(detail: &str) -> GraphError {
+/// Graph's 401. The message says which check failed in Graph's words and never what this service
+/// is configured with; the details go to the debug log.
+fn unauthorized(message: impl Into<String>) -> GraphError {
     GraphError::new(
         StatusCode::UNAUTHORIZED,
         "InvalidAuthenticationToken",
-        format!("Access token validation failure. {detail}"),
+        message,
     )
+}
+
+fn validation_failure(reason: &str) -> GraphError {
+    unauthorized(format!("Access token validation failure. {reason}"))
+}
+
+fn invalid_signature(why: &str) -> GraphError {
+    log::debug!("token refused: {why}");
+    validation_failure("Invalid signature.")
+}
+
+/// A token's own text, as much of it as a 401 repeats.
+fn echoed(text: &str) -> String {
+    match text.char_indices().nth(MAX_ECHOED_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// Why `serve` refuses an HS256 secret: too short to resist guessing, or one anyone can read in
+/// this project's documentation.
+pub fn weak_secret(secret: &str) -> Option<String> {
+    if DOCUMENTED_EXAMPLE_SECRETS.contains(&secret.trim()) {
+        return Some(
+            "AUTOPILOT_JWT_SECRET is an example from the documentation: anyone could forge tokens \
+             with it. Use a random secret, e.g. `openssl rand -hex 32`."
+                .to_owned(),
+        );
+    }
+    (secret.len() < MIN_SECRET_BYTES).then(|| {
+        format!(
+            "AUTOPILOT_JWT_SECRET has {} bytes; an HS256 secret needs at least {MIN_SECRET_BYTES} \
+             (random ones, e.g. `openssl rand -hex 32`).",
+            secret.len()
+        )
+    })
 }
 
 impl Authenticator {
     pub fn new(settings: AuthSettings) -> Authenticator {
-        Authenticator {
-            settings,
-            jwks: tokio::sync::Mutex::new(()),
-            cache: RwLock::new(KeyCache {
-                keys: HashMap::new(),
-                loaded_at: None,
-            }),
-        }
+        let jwks = match settings.mode {
+            AuthMode::Jwt => settings.jwks.clone().map(JwksKeys::new),
+            AuthMode::None | AuthMode::Unverified => None,
+        };
+        Authenticator { settings, jwks }
     }
 
     /// The caller behind an `Authorization` header value (or its absence).
@@ -211,15 +212,8 @@ impl Authenticator {
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
             .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                GraphError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "InvalidAuthenticationToken",
-                    "Access token is empty.",
-                )
-            })?;
-        let malformed =
-            || unauthorized("The token is not a well-formed JWT (header.payload.signature).");
+            .ok_or_else(|| unauthorized("Access token is empty."))?;
+        let malformed = || validation_failure("The token is not a well-formed JWT.");
         let header = decode_header(token).map_err(|_| malformed())?;
         let claims: Claims = match self.settings.mode {
             AuthMode::Unverified => insecure_decode(token).map_err(|_| malformed())?.claims,
@@ -231,18 +225,18 @@ impl Authenticator {
                 signature_only.validate_aud = false;
                 signature_only.required_spec_claims.clear();
                 decode(token, &key, &signature_only)
-                    .map_err(|error| unauthorized(describe(&error)))?
+                    .map_err(|error| refused(&error))?
                     .claims
             }
         };
-        self.check_claims(&claims)?;
+        check_claims(&self.settings, &claims, chrono::Utc::now().timestamp())?;
         let tenant = claims
             .tid
             .as_deref()
             .and_then(|tid| Uuid::parse_str(tid).ok())
             .map(Tenant)
             .ok_or_else(|| {
-                unauthorized("The token has no tenant: its 'tid' claim must be a GUID.")
+                validation_failure("The token has no tenant: its 'tid' claim must be a GUID.")
             })?;
         let mut permissions = claims.roles;
         permissions.extend(
@@ -258,146 +252,94 @@ impl Authenticator {
         })
     }
 
-    /// `exp` and `nbf` (with leeway), `aud` among the accepted audiences, `iss` among the accepted
-    /// issuers when some are configured.
-    fn check_claims(&self, claims: &Claims) -> Result<(), GraphError> {
-        let now = chrono::Utc::now().timestamp();
-        let leeway = LEEWAY_SECONDS as i64;
-        match claims.exp {
-            None => return Err(unauthorized("The token has no expiry ('exp').")),
-            Some(exp) if exp + leeway < now => {
-                return Err(unauthorized(
-                    "Lifetime validation failed, the token is expired.",
-                ));
-            }
-            Some(_) => {}
-        }
-        if claims.nbf.is_some_and(|nbf| nbf - leeway > now) {
-            return Err(unauthorized(
-                "Lifetime validation failed, the token is not yet valid (nbf).",
-            ));
-        }
-        let audiences = match &claims.aud {
-            Some(Audience::One(aud)) => std::slice::from_ref(aud),
-            Some(Audience::Many(auds)) => auds.as_slice(),
-            None => &[],
-        };
-        if !audiences
-            .iter()
-            .any(|aud| self.settings.audiences.contains(aud))
-        {
-            return Err(unauthorized(&format!(
-                "Invalid audience: the token is for {audiences:?}; this service accepts {:?}.",
-                self.settings.audiences
-            )));
-        }
-        if !self.settings.issuers.is_empty()
-            && !claims
-                .iss
-                .as_ref()
-                .is_some_and(|iss| self.settings.issuers.contains(iss))
-        {
-            return Err(unauthorized("Invalid issuer."));
-        }
-        Ok(())
-    }
-
-    /// The key that must have signed a token with this header.
+    /// The key that must have signed a token with this header. Only the configured secret and the
+    /// configured JWKS are ever used: keys or key URLs a token carries (`jwk`, `jku`, `x5u`, `x5c`)
+    /// are not looked at.
     async fn verification_key(&self, header: &Header) -> Result<DecodingKey, GraphError> {
         match header.alg {
             Algorithm::HS256 => match &self.settings.secret {
                 Some(secret) => DecodingKey::from_secret(secret.as_bytes())
-                    .map_err(|_| unauthorized("Signature verification failed.")),
-                None => Err(unauthorized(
-                    "HS256 tokens are not accepted: no secret is configured.",
-                )),
+                    .map_err(|_| invalid_signature("the secret is not a usable HS256 key")),
+                None => Err(invalid_signature("HS256, but no secret is configured")),
             },
             Algorithm::RS256 | Algorithm::ES256 => {
-                let kid = header.kid.as_deref().ok_or_else(|| {
-                    unauthorized("Signature verification failed: the token names no key ('kid').")
-                })?;
-                self.jwks_key(kid, header.alg).await
+                let kid = header
+                    .kid
+                    .as_deref()
+                    .ok_or_else(|| validation_failure("The token names no signing key ('kid')."))?;
+                let key = match &self.jwks {
+                    Some(jwks) => jwks.key(kid, header.alg).await,
+                    None => None,
+                };
+                key.ok_or_else(|| {
+                    log::debug!(
+                        "token refused: no {:?} key '{}' (JWKS configured: {})",
+                        header.alg,
+                        echoed(kid),
+                        self.jwks.is_some()
+                    );
+                    validation_failure(&format!("The signing key '{}' was not found.", echoed(kid)))
+                })
             }
-            other => Err(unauthorized(&format!(
-                "Signature verification failed: algorithm {other:?} is not accepted (HS256, RS256, ES256 are)."
+            other => Err(validation_failure(&format!(
+                "The signing algorithm {other:?} is not accepted."
             ))),
         }
     }
-
-    /// A key from the JWKS, which is loaded again when it does not know `kid` (keys rotate).
-    async fn jwks_key(&self, kid: &str, alg: Algorithm) -> Result<DecodingKey, GraphError> {
-        if let Some(key) = self.cached_key(kid, alg) {
-            return Ok(key);
-        }
-        let Some(source) = &self.settings.jwks else {
-            return Err(unauthorized(
-                "Signature verification failed: no JWKS is configured.",
-            ));
-        };
-        // One refresh at a time, and not more often than the interval.
-        let _refreshing = self.jwks.lock().await;
-        let stale = self
-            .cache
-            .read()
-            .expect("key cache lock")
-            .loaded_at
-            .is_none_or(|at| at.elapsed() >= JWKS_REFRESH_INTERVAL);
-        if stale {
-            match source.load().await {
-                Ok(set) => self.store_keys(&set),
-                Err(problem) => log::warn!("JWKS refresh failed: {problem}"),
-            }
-        }
-        self.cached_key(kid, alg).ok_or_else(|| {
-            unauthorized(&format!(
-                "Signature verification failed: no key with kid '{kid}' is known."
-            ))
-        })
-    }
-
-    fn cached_key(&self, kid: &str, alg: Algorithm) -> Option<DecodingKey> {
-        let cache = self.cache.read().expect("key cache lock");
-        if cache
-            .loaded_at
-            .is_none_or(|at| at.elapsed() >= JWKS_MAX_AGE)
-        {
-            return None;
-        }
-        cache
-            .keys
-            .get(kid)
-            .filter(|(_, key_alg)| *key_alg == alg)
-            .map(|(key, _)| key.clone())
-    }
-
-    fn store_keys(&self, set: &JwkSet) {
-        let keys = set
-            .keys
-            .iter()
-            .filter_map(|jwk| {
-                let kid = jwk.common.key_id.clone()?;
-                let alg = match &jwk.algorithm {
-                    jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
-                    jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
-                    _ => return None,
-                };
-                Some((kid, (DecodingKey::from_jwk(jwk).ok()?, alg)))
-            })
-            .collect();
-        let mut cache = self.cache.write().expect("key cache lock");
-        cache.keys = keys;
-        cache.loaded_at = Some(Instant::now());
-    }
 }
 
-fn describe(error: &jsonwebtoken::errors::Error) -> &'static str {
+/// `exp` and `nbf` (with leeway) against `now`, `aud` among the accepted audiences, `iss` among
+/// the accepted issuers when some are configured. The lifetime arithmetic saturates: `exp` and
+/// `nbf` are the caller's numbers, any `i64`.
+fn check_claims(settings: &AuthSettings, claims: &Claims, now: i64) -> Result<(), GraphError> {
+    match claims.exp {
+        None => {
+            return Err(unauthorized(
+                "Lifetime validation failed, the token has no expiry ('exp').",
+            ));
+        }
+        Some(exp) if exp.saturating_add(LEEWAY_SECONDS) < now => {
+            return Err(unauthorized(
+                "Lifetime validation failed, the token is expired.",
+            ));
+        }
+        Some(_) => {}
+    }
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf.saturating_sub(LEEWAY_SECONDS) > now)
+    {
+        return Err(unauthorized(
+            "Lifetime validation failed, the token is not yet valid.",
+        ));
+    }
+    let audiences = match &claims.aud {
+        Some(Audience::One(aud)) => std::slice::from_ref(aud),
+        Some(Audience::Many(auds)) => auds.as_slice(),
+        None => &[],
+    };
+    if !audiences.iter().any(|aud| settings.audiences.contains(aud)) {
+        return Err(validation_failure("Invalid audience."));
+    }
+    if !settings.issuers.is_empty()
+        && !claims
+            .iss
+            .as_ref()
+            .is_some_and(|iss| settings.issuers.contains(iss))
+    {
+        return Err(validation_failure("Invalid issuer."));
+    }
+    Ok(())
+}
+
+/// The 401 for a token whose signature does not verify with the key its header chose.
+fn refused(error: &jsonwebtoken::errors::Error) -> GraphError {
     use jsonwebtoken::errors::ErrorKind;
     match error.kind() {
-        ErrorKind::InvalidSignature => "Signature verification failed.",
-        ErrorKind::InvalidAlgorithm => {
-            "Signature verification failed: the algorithm does not match the key."
+        ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm => {
+            invalid_signature(&error.to_string())
         }
-        _ => "The token is not a well-formed JWT.",
+        _ => validation_failure("The token is not a well-formed JWT."),
     }
 }
 
@@ -427,10 +369,16 @@ async fn authorize(req: HttpRequest, need: Need) -> Result<Tenant, GraphError> {
         log::error!("no Authenticator registered");
         return Err(GraphError::internal());
     };
-    let authorization = req
+    let mut authorizations = req
         .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+        .get_all(actix_web::http::header::AUTHORIZATION);
+    let authorization = authorizations.next().and_then(|v| v.to_str().ok());
+    // Which of two would count is a guess a proxy in front may make differently: refuse both.
+    if authorizations.next().is_some() {
+        return Err(GraphError::bad_request(
+            "The request has more than one Authorization header.",
+        ));
+    }
     let caller = authenticator.authenticate(authorization).await?;
     if caller.may(need.permissions()) {
         Ok(caller.tenant)
@@ -500,7 +448,7 @@ pub fn mint_token(
         scp,
         iat: now,
         nbf: now,
-        exp: now + ttl.as_secs() as i64,
+        exp: now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
     };
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -530,5 +478,86 @@ mod tests {
             !shown.contains(secret) && shown.contains("secret: Some([redacted])"),
             "{shown}"
         );
+    }
+
+    fn graph_settings() -> AuthSettings {
+        AuthSettings {
+            mode: AuthMode::Unverified,
+            default_tenant: Tenant(Uuid::nil()),
+            secret: None,
+            jwks: None,
+            audiences: vec!["https://graph.microsoft.com".to_owned()],
+            issuers: Vec::new(),
+        }
+    }
+
+    fn lifetime(exp: i64, nbf: Option<i64>) -> Result<(), String> {
+        let claims = Claims {
+            exp: Some(exp),
+            nbf,
+            aud: Some(Audience::One("https://graph.microsoft.com".to_owned())),
+            iss: None,
+            tid: None,
+            roles: Vec::new(),
+            scp: None,
+        };
+        check_claims(&graph_settings(), &claims, 1_750_000_000).map_err(|e| e.message)
+    }
+
+    /// Run in a debug build (as `cargo test` does), where an overflow would panic.
+    #[test]
+    fn lifetime_checks_saturate_at_the_ends_of_i64() {
+        assert_eq!(lifetime(i64::MAX, None), Ok(()));
+        assert_eq!(lifetime(i64::MAX, Some(i64::MIN)), Ok(()));
+        assert!(lifetime(i64::MIN, None).unwrap_err().contains("expired"));
+        assert!(
+            lifetime(i64::MAX, Some(i64::MAX))
+                .unwrap_err()
+                .contains("not yet valid")
+        );
+        // The leeway still applies away from the ends.
+        assert_eq!(
+            lifetime(1_750_000_000 - 60, Some(1_750_000_000 + 60)),
+            Ok(())
+        );
+        assert!(lifetime(1_750_000_000 - 61, None).is_err());
+        assert!(lifetime(1_750_000_000, Some(1_750_000_000 + 61)).is_err());
+    }
+
+    #[test]
+    fn a_minted_token_with_an_endless_lifetime_saturates() {
+        let token = mint_token(
+            &"s".repeat(MIN_SECRET_BYTES),
+            "https://graph.microsoft.com",
+            None,
+            Uuid::nil(),
+            &[],
+            None,
+            Duration::MAX,
+        );
+        let claims: Claims = insecure_decode(&token).unwrap().claims;
+        assert_eq!(claims.exp, Some(i64::MAX));
+    }
+
+    #[test]
+    fn echoed_text_is_bounded_to_64_characters() {
+        assert_eq!(echoed("k1"), "k1");
+        assert_eq!(echoed(&"é".repeat(64)), "é".repeat(64));
+        assert_eq!(echoed(&"é".repeat(65)), format!("{}…", "é".repeat(64)));
+        assert_eq!(echoed(&"x".repeat(10_000)).chars().count(), 65);
+    }
+
+    #[test]
+    fn short_and_documented_secrets_are_weak() {
+        for example in DOCUMENTED_EXAMPLE_SECRETS {
+            let problem = weak_secret(example).unwrap();
+            assert!(problem.contains("example"), "{problem}");
+        }
+        let problem = weak_secret(&"x".repeat(MIN_SECRET_BYTES - 1)).unwrap();
+        assert!(
+            problem.contains("31 bytes") && problem.contains("at least 32"),
+            "{problem}"
+        );
+        assert_eq!(weak_secret(&"x".repeat(MIN_SECRET_BYTES)), None);
     }
 }

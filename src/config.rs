@@ -82,9 +82,15 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub auth: AuthArgs,
     /// External base URL for @odata.context, Location and nextLink (e.g. https://graph.example.com).
-    /// When unset, it is derived from each request's scheme and Host (honouring Forwarded and X-Forwarded-*).
+    /// When unset, it is derived from each request's Host (and, with --trust-forwarded, its
+    /// Forwarded and X-Forwarded-Proto/Host headers).
     #[arg(long, env = "AUTOPILOT_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Take the scheme and host of links from the Forwarded and X-Forwarded-Proto/Host headers:
+    /// only behind a reverse proxy that sets them and that every client goes through, since
+    /// anyone else could point the links of their answers elsewhere.
+    #[arg(long, env = "AUTOPILOT_TRUST_FORWARDED", conflicts_with = "public_url")]
+    pub trust_forwarded: bool,
     /// Seconds an imported identity stays `unknown` before it is processed (decimals allowed);
     /// 0 processes at once. Real Autopilot takes 60 to 95 s.
     #[arg(long, env = "AUTOPILOT_IMPORT_DELAY", default_value = "2", value_parser = parse_seconds)]
@@ -131,6 +137,9 @@ pub struct AuthArgs {
     /// Allow `--auth none` on an address other than loopback.
     #[arg(long, env = "AUTOPILOT_ALLOW_ANONYMOUS_REMOTE")]
     pub allow_anonymous_remote: bool,
+    /// Allow `--auth unverified` on an address other than loopback.
+    #[arg(long, env = "AUTOPILOT_ALLOW_UNVERIFIED_REMOTE")]
+    pub allow_unverified_remote: bool,
 }
 
 // Debug by hand below: the JWT secret.
@@ -227,6 +236,7 @@ impl fmt::Debug for AuthArgs {
             audiences,
             issuers,
             allow_anonymous_remote,
+            allow_unverified_remote,
         } = self;
         f.debug_struct("AuthArgs")
             .field("auth", auth)
@@ -236,6 +246,7 @@ impl fmt::Debug for AuthArgs {
             .field("audiences", audiences)
             .field("issuers", issuers)
             .field("allow_anonymous_remote", allow_anonymous_remote)
+            .field("allow_unverified_remote", allow_unverified_remote)
             .finish()
     }
 }
@@ -334,7 +345,10 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "d" => 86_400,
         _ => return Err(format!("'{unit}' is not a unit: use s, m, h or d")),
     };
-    Ok(Duration::from_secs(number * seconds))
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("'{text}' is too long a duration"))
 }
 
 #[cfg(test)]
@@ -366,6 +380,7 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
         assert!(parse_duration("1y").is_err() && parse_duration("h").is_err());
+        assert!(parse_duration(&format!("{}d", u64::MAX)).is_err());
     }
 
     #[test]
@@ -488,7 +503,22 @@ mod tests {
         ])
         .unwrap();
         assert!(
-            matches!(cli.command, Command::Serve(ref a) if a.public_url.as_deref() == Some("https://g"))
+            matches!(cli.command, Command::Serve(ref a) if a.public_url.as_deref() == Some("https://g") && !a.trust_forwarded)
+        );
+    }
+
+    #[test]
+    fn forwarded_headers_are_trusted_only_when_asked_and_never_beside_a_public_url() {
+        let trusting = |args: &[&str]| match parse(args).map(|cli| cli.command) {
+            Ok(Command::Serve(serve)) => Ok(serve.trust_forwarded),
+            Ok(other) => panic!("not serve: {other:?}"),
+            Err(error) => Err(error.kind()),
+        };
+        assert_eq!(trusting(&[]), Ok(false));
+        assert_eq!(trusting(&["--trust-forwarded"]), Ok(true));
+        assert_eq!(
+            trusting(&["--trust-forwarded", "--public-url", "https://g"]),
+            Err(clap::error::ErrorKind::ArgumentConflict)
         );
     }
 }

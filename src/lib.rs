@@ -32,7 +32,7 @@ use crate::auth::{AuthMode, AuthSettings, Authenticator, JwksSource};
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::domain::Tenant;
 use crate::embedded::EmbeddedPostgres;
-use crate::graph::links::PublicUrl;
+use crate::graph::links::LinkBase;
 use crate::routes::SyncCooldown;
 use crate::store::Store;
 
@@ -65,16 +65,18 @@ impl Application {
 
         let listener = TcpListener::bind(args.bind)?;
         let address = listener.local_addr()?;
-        let public_url = args
-            .public_url
-            .as_deref()
-            .map(|url| PublicUrl(url.trim_end_matches('/').to_owned()));
+        let link_base = match &args.public_url {
+            Some(url) => LinkBase::Public(url.trim_end_matches('/').to_owned()),
+            None => LinkBase::FromRequest {
+                trust_forwarded: args.trust_forwarded,
+            },
+        };
         let app_store = store.clone();
         let sync_cooldown = args.sync_cooldown;
         let server = HttpServer::new(move || {
             app::graph_app(
                 app_store.clone(),
-                public_url.clone(),
+                link_base.clone(),
                 SyncCooldown(sync_cooldown),
                 authenticator.clone(),
             )
@@ -160,37 +162,78 @@ impl Application {
     }
 }
 
-/// The token check `serve` runs with: `none` by default on loopback (with a warning), and a refusal
-/// to serve anonymously anywhere else unless asked to in so many words.
+/// The token check `serve` runs with: `none` by default on loopback (with a warning); a refusal to
+/// serve anyone off loopback without verifying tokens unless asked to in so many words; a refusal of
+/// an HS256 secret that could be guessed, and of a secret or JWKS the mode would silently ignore.
 pub fn auth_settings(args: &ServeArgs) -> Result<AuthSettings, StartupError> {
     let auth = &args.auth;
     let mode = auth.auth.unwrap_or(AuthMode::None);
     let loopback = args.bind.ip().is_loopback();
-    if mode == AuthMode::None {
-        if !loopback && !auth.allow_anonymous_remote {
+    let secret = auth.jwt_secret.clone().filter(|s| !s.is_empty());
+    let open_remote = match mode {
+        AuthMode::None => (!auth.allow_anonymous_remote).then_some((
+            "without authentication",
+            "anyone who reaches it could read and change every device",
+            "--allow-anonymous-remote",
+        )),
+        AuthMode::Unverified => (!auth.allow_unverified_remote).then_some((
+            "without verifying token signatures (--auth unverified)",
+            "anyone who reaches it could forge a token for any tenant",
+            "--allow-unverified-remote",
+        )),
+        AuthMode::Jwt => None,
+    };
+    if let Some((how, danger, flag)) = open_remote.filter(|_| !loopback) {
+        return Err(format!(
+            "refusing to serve {how} on {}, which is not a loopback address: {danger}. Choose \
+             --auth jwt (AUTOPILOT_AUTH), or pass {flag} for an instance only trusted clients can \
+             reach.",
+            args.bind
+        )
+        .into());
+    }
+    if mode != AuthMode::Jwt {
+        // Whoever configured a key believes tokens are verified with it: they would not be.
+        let ignored: Vec<&str> = [
+            secret
+                .as_ref()
+                .map(|_| "AUTOPILOT_JWT_SECRET (--jwt-secret)"),
+            auth.jwks.as_ref().map(|_| "AUTOPILOT_JWKS (--jwks)"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !ignored.is_empty() {
+            let mode = if mode == AuthMode::None {
+                "none"
+            } else {
+                "unverified"
+            };
             return Err(format!(
-                "refusing to serve without authentication on {}, which is not a loopback address: \
-                 anyone who reaches it could read and change every device. Choose --auth jwt or \
-                 --auth unverified (AUTOPILOT_AUTH), or pass --allow-anonymous-remote for a throwaway \
-                 instance.",
-                args.bind
+                "{} is set, but --auth {mode} verifies no signature with it. Choose --auth jwt \
+                 (AUTOPILOT_AUTH) to verify tokens, or unset it.",
+                ignored.join(" and ")
             )
             .into());
         }
+    }
+    if mode == AuthMode::None {
         log::warn!(
             "authentication is off (--auth none): every request acts for tenant {}",
             auth.default_tenant
         );
     }
-    let secret = auth.jwt_secret.clone().filter(|s| !s.is_empty());
     if mode == AuthMode::Jwt && secret.is_none() && auth.jwks.is_none() {
         return Err("--auth jwt needs AUTOPILOT_JWT_SECRET (HS256) or AUTOPILOT_JWKS (RS256/ES256) to verify tokens with".into());
+    }
+    if let Some(problem) = secret.as_deref().and_then(auth::weak_secret) {
+        return Err(format!("refusing to serve: {problem}").into());
     }
     Ok(AuthSettings {
         mode,
         default_tenant: Tenant(auth.default_tenant),
         secret,
-        jwks: auth.jwks.as_deref().map(JwksSource::parse),
+        jwks: auth.jwks.as_deref().map(JwksSource::parse).transpose()?,
         audiences: auth.audiences.clone(),
         issuers: auth.issuers.clone(),
     })

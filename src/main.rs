@@ -13,21 +13,25 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => migrate(args).await,
-        Command::Token(args) => {
-            println!(
-                "{}",
-                autopilot_registry::auth::mint_token(
-                    &args.jwt_secret,
-                    &args.audience,
-                    args.issuer.as_deref(),
-                    args.tenant,
-                    &args.roles,
-                    args.scp.as_deref(),
-                    args.ttl,
-                )
-            );
-            Ok(())
-        }
+        // A token signed with a weak secret would be refused by `serve`: say so now.
+        Command::Token(args) => match autopilot_registry::auth::weak_secret(&args.jwt_secret) {
+            Some(problem) => Err(problem.into()),
+            None => {
+                println!(
+                    "{}",
+                    autopilot_registry::auth::mint_token(
+                        &args.jwt_secret,
+                        &args.audience,
+                        args.issuer.as_deref(),
+                        args.tenant,
+                        &args.roles,
+                        args.scp.as_deref(),
+                        args.ttl,
+                    )
+                );
+                Ok(())
+            }
+        },
         Command::Openapi => {
             print!("{}", autopilot_registry::routes::docs::document_json());
             Ok(())

@@ -58,7 +58,8 @@ impl AutopilotRegistry {
         }
     }
 
-    /// Tokens are required and verified with this HS256 secret (`autopilot-registry token` mints them).
+    /// Tokens are required and verified with this HS256 secret (`autopilot-registry token` mints
+    /// them); the registry refuses to start with one shorter than 32 bytes.
     pub fn with_jwt_secret(mut self, secret: impl Into<String>) -> Self {
         self.env.retain(|(name, _)| {
             name != "AUTOPILOT_AUTH" && name != "AUTOPILOT_ALLOW_ANONYMOUS_REMOTE"

@@ -6,9 +6,15 @@ use uuid::Uuid;
 use crate::domain::ApiVersion;
 use crate::domain::entity::EntitySet;
 
-/// The configured external base URL, without a trailing slash.
+/// Where the external base URL of links comes from.
 #[derive(Debug, Clone)]
-pub struct PublicUrl(pub String);
+pub enum LinkBase {
+    /// The configured `--public-url`, without a trailing slash.
+    Public(String),
+    /// Each request's Host; with `trust_forwarded`, its `Forwarded` and `X-Forwarded-*` headers
+    /// first.
+    FromRequest { trust_forwarded: bool },
+}
 
 /// The root (`<base>/v1.0` or `<base>/beta`) a request was made under.
 #[derive(Debug, Clone)]

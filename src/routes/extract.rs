@@ -1,42 +1,74 @@
 //! The service root a request was made under, from the route's version and the external base URL.
 
 use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::http::uri::Authority;
 use actix_web::{FromRequest, HttpRequest};
 use std::future::{Ready, ready};
 
 use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
-use crate::graph::links::{PublicUrl, ServiceRoot};
+use crate::graph::links::{LinkBase, ServiceRoot};
 
-/// The configured `--public-url`, or else the scheme and host the request came in on (honouring
-/// `Forwarded` and `X-Forwarded-*`, which actix's connection info reads).
+/// The configured `--public-url`, or else the scheme and host the request came in on.
 impl FromRequest for ServiceRoot {
     type Error = GraphError;
     type Future = Ready<Result<Self, GraphError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // Each version scope registers its ApiVersion; a handler outside them is a wiring mistake.
-        let Some(version) = req.app_data::<ApiVersion>().copied() else {
-            let cause = format!("no ApiVersion registered for {}", req.path());
+        // Each version scope registers its ApiVersion and the app its LinkBase; a handler without
+        // them is a wiring mistake.
+        let (Some(version), Some(link_base)) = (
+            req.app_data::<ApiVersion>().copied(),
+            req.app_data::<LinkBase>(),
+        ) else {
+            let cause = format!("no ApiVersion or LinkBase registered for {}", req.path());
             return ready(Err(GraphError::internal().caused_by(
                 Box::<dyn std::error::Error + Send + Sync>::from(cause).into(),
             )));
         };
-        let root = match req.app_data::<PublicUrl>() {
-            Some(PublicUrl(base)) => ServiceRoot::new(base, version),
-            None => {
-                let connection = req.connection_info();
-                // Host and Forwarded headers are the caller's text: only a real host makes a link.
-                let host = connection.host();
-                if host.parse::<actix_web::http::uri::Authority>().is_err() {
-                    return ready(Err(GraphError::bad_request(
-                        "The Host (or Forwarded / X-Forwarded-Host) header is not a valid host.",
-                    )));
-                }
-                let base = format!("{}://{}", connection.scheme(), host);
-                ServiceRoot::new(&base, version)
+        ready(match link_base {
+            LinkBase::Public(base) => Ok(ServiceRoot::new(base, version)),
+            LinkBase::FromRequest { trust_forwarded } => {
+                request_base(req, *trust_forwarded).map(|base| ServiceRoot::new(&base, version))
             }
-        };
-        ready(Ok(root))
+        })
     }
+}
+
+/// `scheme://host` of the request: its Host on this connection, or, when forwarded headers are
+/// trusted, what actix's connection info reads from `Forwarded` and `X-Forwarded-Proto/Host`
+/// first. Either way the text is the caller's: only `http`, `https` and a real host make a link.
+fn request_base(req: &HttpRequest, trust_forwarded: bool) -> Result<String, GraphError> {
+    let (scheme, host) = if trust_forwarded {
+        let connection = req.connection_info();
+        let scheme = connection.scheme().to_ascii_lowercase();
+        if !matches!(scheme.as_str(), "http" | "https") {
+            return Err(GraphError::bad_request(
+                "The Forwarded proto or X-Forwarded-Proto header must be http or https.",
+            ));
+        }
+        (scheme, connection.host().to_owned())
+    } else {
+        let scheme = if req.app_config().secure() {
+            "https"
+        } else {
+            "http"
+        };
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|value| value.to_str().ok())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()))
+            .unwrap_or_else(|| req.app_config().host());
+        (scheme.to_owned(), host.to_owned())
+    };
+    // An authority may carry user info, which would make `https://graph.example@elsewhere/` links.
+    let real_host = host.parse::<Authority>().is_ok() && !host.contains('@');
+    if !real_host {
+        return Err(GraphError::bad_request(
+            "The Host (or Forwarded / X-Forwarded-Host) header is not a valid host.",
+        ));
+    }
+    Ok(format!("{scheme}://{host}"))
 }

@@ -43,7 +43,7 @@ async fn swagger_ui_try_it_out_creates_a_device_in_a_real_browser() {
     let screenshot = artifacts_dir().join("swagger-ui.png");
     let _ = std::fs::remove_file(&screenshot); // never mistake an old one for this run's
     // With authentication on, so that the run also proves Swagger UI's Authorize button.
-    let secret = "browser-test-secret";
+    let secret = "browser-test-secret-of-at-least-32-bytes";
     let app = spawn_app_with(
         &fresh_database().await,
         &["--auth", "jwt", "--jwt-secret", secret],

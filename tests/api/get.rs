@@ -83,7 +83,8 @@ async fn unknown_and_malformed_ids_are_not_found() {
 
 #[tokio::test]
 async fn links_use_the_forwarded_host_or_the_configured_public_url() {
-    let app = spawn_app().await;
+    // Forwarded headers count only when the service is told it sits behind a proxy that sets them.
+    let app = spawn_app_with(&fresh_database().await, &["--trust-forwarded"]).await;
     let response = app
         .client
         .post(app.collection_url("v1.0"))

@@ -28,6 +28,7 @@ mod migrations;
 mod profile_assignments;
 mod python_sdk;
 mod resilience;
+mod security;
 mod settings;
 mod shutdown;
 mod update;
