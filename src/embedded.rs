@@ -74,7 +74,7 @@ impl EmbeddedPostgres {
                 .into());
             }
         }
-        remove_stale_pid_file(&cluster);
+        remove_stale_lock_files(&cluster, &data_dir);
 
         // No TCP listener: the socket in the data directory (mode 0700) is the only way in.
         let mut command = as_server_account(Command::new(bin.join("postgres")), owner);
@@ -222,11 +222,29 @@ fn as_server_account(mut command: Command, owner: Option<(u32, u32)>) -> Command
     command
 }
 
-/// A crash leaves `postmaster.pid` behind; when the process it names is gone (or a zombie, or
-/// some other program that got its pid), it is stale.
-fn remove_stale_pid_file(cluster: &Path) {
-    let pid_file = cluster.join("postmaster.pid");
-    let Ok(text) = std::fs::read_to_string(&pid_file) else {
+/// A crash leaves `postmaster.pid` in the cluster and `.s.PGSQL.<port>.lock` beside the socket
+/// behind. Each names the server's pid on its first line; when that process is gone (or a zombie,
+/// or some other program that got its pid), the file is stale. PostgreSQL checks the socket lock
+/// itself, but takes a zombie for a live server and refuses to start ("another postmaster ... is
+/// using socket file"), which is what a killed server becomes where init does not reap orphans.
+fn remove_stale_lock_files(cluster: &Path, socket_dir: &Path) {
+    let socket_locks = std::fs::read_dir(socket_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with(".s.PGSQL.") && name.ends_with(".lock"))
+        });
+    for lock in std::iter::once(cluster.join("postmaster.pid")).chain(socket_locks) {
+        remove_if_stale(&lock);
+    }
+}
+
+fn remove_if_stale(lock: &Path) {
+    let Ok(text) = std::fs::read_to_string(lock) else {
         return;
     };
     let alive = text
@@ -237,9 +255,9 @@ fn remove_stale_pid_file(cluster: &Path) {
     if !alive {
         log::warn!(
             "removing the stale {} of a server that is gone",
-            pid_file.display()
+            lock.display()
         );
-        let _ = std::fs::remove_file(pid_file);
+        let _ = std::fs::remove_file(lock);
     }
 }
 

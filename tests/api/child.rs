@@ -36,15 +36,18 @@ impl Run {
 /// returns the child and its base URL once it is ready. Blocks: from async code, call it on
 /// `spawn_blocking`.
 pub fn start_service(database_url: &str, options: &[&str], stderr: Stdio) -> (Child, String) {
+    let mut arguments = vec!["--database-url", database_url];
+    arguments.extend(options);
+    start_serve(&arguments, stderr)
+}
+
+/// `autopilot-registry serve` on port 0 with `options` alone (no DATABASE_URL from the
+/// environment either), as [`start_service`] does.
+pub fn start_serve(options: &[&str], stderr: Stdio) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_autopilot-registry"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-        ])
+        .args(["serve", "--bind", "127.0.0.1:0"])
         .args(options)
+        .env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(stderr)

@@ -4,7 +4,9 @@ use autopilot_registry::Application;
 use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
 use std::path::Path;
+use std::process::Stdio;
 
+use crate::child::{start_serve, terminate};
 use crate::helpers::{COLLECTION, READY_WITHIN, http_client, serve_args};
 
 /// `serve` on loopback port 0 with its data in `data_dir`, whatever DATABASE_URL says.
@@ -73,6 +75,84 @@ async fn devices_survive_a_restart_in_the_data_directory() {
     );
     handle.stop(true).await;
     running.await.unwrap().unwrap();
+    std::fs::remove_dir_all(&data_dir).unwrap();
+}
+
+/// The pid on the first line of a PostgreSQL lock file.
+fn pid_in(lock: &Path) -> libc::pid_t {
+    let text = std::fs::read_to_string(lock).unwrap();
+    text.lines().next().unwrap().trim().parse().unwrap()
+}
+
+fn sigkill(pid: libc::pid_t) {
+    // SAFETY: a signal to a process this test started (the service) or that the service started.
+    assert_eq!(
+        unsafe { libc::kill(pid, libc::SIGKILL) },
+        0,
+        "SIGKILL to {pid}"
+    );
+}
+
+#[tokio::test]
+async fn a_restart_after_the_service_and_its_postgres_were_both_killed_serves_the_data() {
+    let data_dir = std::env::temp_dir().join(format!("embedded-{}", uuid::Uuid::new_v4()));
+    let data = data_dir.to_str().unwrap().to_owned();
+    let start = |stderr: Stdio| {
+        let data = data.clone();
+        move || start_serve(&["--data-dir", &data], stderr)
+    };
+    let client = http_client();
+
+    let (mut service, base) = tokio::task::spawn_blocking(start(Stdio::null()))
+        .await
+        .unwrap();
+    let collection = format!("{base}/v1.0/{COLLECTION}");
+    let created = client
+        .post(&collection)
+        .json(&json!({"serialNumber": "KILLED-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = created.json::<Json>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // PostgreSQL first, so that it cannot shut down cleanly when its parent dies; it stays a zombie
+    // of the service, then of whatever adopts it (where init does not reap, a zombie for good).
+    let postgres = pid_in(&data_dir.join("pgdata/postmaster.pid"));
+    let socket_lock = data_dir.join(".s.PGSQL.5432.lock");
+    assert_eq!(
+        pid_in(&socket_lock),
+        postgres,
+        "the socket lock names the server"
+    );
+    sigkill(postgres);
+    sigkill(libc::pid_t::try_from(service.id()).unwrap());
+    service.wait().unwrap();
+    assert!(
+        socket_lock.exists(),
+        "a killed server leaves its socket lock behind"
+    );
+
+    let restart = tokio::task::spawn_blocking(start(Stdio::inherit()));
+    let (mut service, base) = tokio::time::timeout(READY_WITHIN, restart)
+        .await
+        .expect("the restarted service is ready in time")
+        .unwrap();
+    let read = client
+        .get(format!("{base}/v1.0/{COLLECTION}/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(
+        read.json::<Json>().await.unwrap()["serialNumber"],
+        "KILLED-1"
+    );
+    terminate(&service);
+    service.wait().unwrap();
     std::fs::remove_dir_all(&data_dir).unwrap();
 }
 
