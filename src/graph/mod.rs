@@ -6,6 +6,7 @@ pub mod directory;
 pub mod entity;
 pub mod error;
 pub mod import;
+pub mod json_body;
 pub mod links;
 pub mod odata;
 pub mod paths;

@@ -9,7 +9,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use autopilot_registry::domain::device_identity::DEVICE_IDENTITIES;
 use autopilot_registry::domain::entity::Property;
 
-use crate::helpers::{COLLECTION, TestApp, error_of, spawn_app};
+use autopilot_registry::graph::MAX_BODY_BYTES;
+use autopilot_registry::graph::import::MAX_IMPORT_BODY_BYTES;
+
+use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send, spawn_app};
 
 /// Text that breaks SQL, LIKE patterns, JSON and URLs if any layer pastes it instead of binding it.
 const METACHARACTERS: &[&str] = &[
@@ -21,14 +24,26 @@ const METACHARACTERS: &[&str] = &[
     "&$filter=x#?/",
 ];
 
-/// Every stored row, as PostgreSQL sees it.
+/// Every stored row of the tables that requests write, as PostgreSQL sees them.
 async fn table_snapshot(app: &TestApp) -> Json {
-    sqlx::query_scalar(
-        "SELECT coalesce(jsonb_agg(to_jsonb(d) ORDER BY id), '[]') FROM device_identities d",
-    )
-    .fetch_one(&app.db().await)
-    .await
-    .unwrap()
+    let mut snapshot = Map::new();
+    for table in [
+        "device_identities",
+        "imported_device_identities",
+        "directory_groups",
+        "directory_group_members",
+        "deployment_profiles",
+        "deployment_profile_assignments",
+    ] {
+        let rows: Json = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]') FROM {table} t"
+        )))
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+        snapshot.insert(table.to_owned(), rows);
+    }
+    Json::Object(snapshot)
 }
 
 /// Every request that carries a body, on one device: create, update and each action, both roots.
@@ -49,8 +64,9 @@ fn writes(id: &str) -> Vec<(Method, String)> {
     writes
 }
 
-/// JSON bodies each write must refuse, with the status and code it must refuse them with.
-fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, StatusCode, &'static str)> {
+/// JSON bodies each write must refuse, with the status and code it must refuse them with; `limit`
+/// is the write's largest body.
+fn hostile_bodies(limit: usize) -> Vec<(&'static str, Vec<u8>, StatusCode, &'static str)> {
     let bad = StatusCode::BAD_REQUEST;
     let deep = |open: &str, close: &str| {
         format!(
@@ -65,7 +81,7 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, StatusCode, &'static str)> {
             "over the 1 MiB limit",
             format!(
                 r#"{{"serialNumber":"BIG","userPrincipalName":"{}"}}"#,
-                "x".repeat(1024 * 1024)
+                "x".repeat(limit)
             )
             .into_bytes(),
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -115,6 +131,49 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, StatusCode, &'static str)> {
             "BadRequest",
         ),
         ("no body", Vec::new(), bad, "BadRequest"),
+        // Graph's lenient forms stop at unquoted names, single quotes and one trailing comma.
+        (
+            "two trailing commas",
+            b"{serialNumber: 'A', userPrincipalName: 'u@x',,}".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "a bare word as a value",
+            b"{serialNumber: A, userPrincipalName: u}".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "an unclosed single-quoted string",
+            b"{serialNumber: 'A', userPrincipalName: 'u@x".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "a comment",
+            b"{serialNumber: 'A', /* who */ userPrincipalName: 'u@x'}".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "a hyphen in an unquoted name",
+            b"{serial-number: 'A', user-principal-name: 'u@x'}".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "unquoted objects 10,000 deep",
+            format!("{{a: 'x', b: {}}}", "{c: ".repeat(10_000)).into_bytes(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "single quotes that never close, 10,000 times",
+            "{a: '".repeat(10_000).into_bytes(),
+            bad,
+            "BadRequest",
+        ),
         (
             "a cut-off body",
             br#"{"serialNumber":"A","userPrincipalName":"#.to_vec(),
@@ -200,7 +259,108 @@ async fn hostile_bodies_on_every_write_are_refused_and_change_nothing() {
     let before = table_snapshot(&app).await;
 
     for (method, path) in writes(id) {
-        for (what, body, status, code) in hostile_bodies() {
+        for (what, body, status, code) in hostile_bodies(MAX_BODY_BYTES) {
+            let response = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "{what}: {method} {path}");
+            error_of(response, status, code).await;
+        }
+    }
+    assert_eq!(table_snapshot(&app).await, before);
+}
+
+/// Every other request that carries a body (imported identities, groups and their members,
+/// deployment profiles and their assignments), with its largest body.
+fn other_writes(group: &str, profile: &str) -> Vec<(Method, String, usize)> {
+    let imported = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
+    let profiles = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+    let mut writes = Vec::new();
+    for version in ["v1.0", "beta"] {
+        writes.extend([
+            (
+                Method::POST,
+                format!("{version}/{imported}"),
+                MAX_BODY_BYTES,
+            ),
+            (
+                Method::POST,
+                format!("{version}/{imported}/import"),
+                MAX_IMPORT_BODY_BYTES,
+            ),
+            (Method::POST, format!("{version}/groups"), MAX_BODY_BYTES),
+            (
+                Method::PATCH,
+                format!("{version}/groups/{group}"),
+                MAX_BODY_BYTES,
+            ),
+            (
+                Method::POST,
+                format!("{version}/groups/{group}/members/$ref"),
+                MAX_BODY_BYTES,
+            ),
+        ]);
+    }
+    writes.extend([
+        (Method::POST, profiles.to_owned(), MAX_BODY_BYTES),
+        (
+            Method::PATCH,
+            format!("{profiles}/{profile}"),
+            MAX_BODY_BYTES,
+        ),
+        (
+            Method::POST,
+            format!("{profiles}/{profile}/assignments"),
+            MAX_BODY_BYTES,
+        ),
+    ]);
+    writes
+}
+
+#[tokio::test]
+async fn hostile_bodies_on_every_other_write_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let group = body_of(
+        send(
+            &app,
+            Method::POST,
+            "v1.0/groups",
+            Some(
+                json!({"displayName": "G", "mailNickname": "g", "mailEnabled": false,
+                        "securityEnabled": true}),
+            ),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let profile = body_of(
+        send(
+            &app,
+            Method::POST,
+            "beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+            Some(
+                json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                        "displayName": "P"}),
+            ),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let writes = other_writes(
+        group["id"].as_str().unwrap(),
+        profile["id"].as_str().unwrap(),
+    );
+    let before = table_snapshot(&app).await;
+
+    for (method, path, limit) in writes {
+        for (what, body, status, code) in hostile_bodies(limit) {
             let response = app
                 .client
                 .request(method.clone(), app.url(&path))

@@ -21,6 +21,7 @@ mod helpers;
 mod import_command;
 mod import_processing;
 mod imports;
+mod lenient_bodies;
 mod list;
 mod load;
 mod logging;
