@@ -2,6 +2,7 @@
 //! the OpenAPI schemas. It reads the domain; it knows neither actix's routing nor SQL.
 
 pub mod actions;
+pub mod batch;
 pub mod directory;
 pub mod entity;
 pub mod error;

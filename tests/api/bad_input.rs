@@ -2,6 +2,7 @@
 //! SQL metacharacters in every string. Never a 5xx, every refusal a Graph envelope, and no stored
 //! row changed by a refused request.
 
+use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value as Json, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -10,6 +11,7 @@ use autopilot_registry::domain::device_identity::DEVICE_IDENTITIES;
 use autopilot_registry::domain::entity::Property;
 
 use autopilot_registry::graph::MAX_BODY_BYTES;
+use autopilot_registry::graph::batch::MAX_BATCH_BODY_BYTES;
 use autopilot_registry::graph::import::MAX_IMPORT_BODY_BYTES;
 
 use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send, spawn_app};
@@ -276,7 +278,7 @@ async fn hostile_bodies_on_every_write_are_refused_and_change_nothing() {
 }
 
 /// Every other request that carries a body (imported identities, groups and their members,
-/// deployment profiles and their assignments), with its largest body.
+/// `$batch`, deployment profiles and their assignments), with its largest body.
 fn other_writes(group: &str, profile: &str) -> Vec<(Method, String, usize)> {
     let imported = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
     let profiles = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
@@ -307,6 +309,8 @@ fn other_writes(group: &str, profile: &str) -> Vec<(Method, String, usize)> {
         ]);
     }
     writes.extend([
+        (Method::POST, "v1.0/$batch".to_owned(), MAX_BATCH_BODY_BYTES),
+        (Method::POST, "beta/$batch".to_owned(), MAX_BATCH_BODY_BYTES),
         (Method::POST, profiles.to_owned(), MAX_BODY_BYTES),
         (
             Method::PATCH,
@@ -469,6 +473,68 @@ async fn hostile_query_options_on_every_read_are_400_envelopes() {
             let status = response.status();
             let body: Json = response.json().await.unwrap();
             assert!(body["error"]["code"].is_string(), "{status} {path}: {body}");
+        }
+    }
+    assert_eq!(table_snapshot(&app).await, before);
+}
+
+/// Hostile query options, keys and bodies inside a batch: each answered as it would be alone (a
+/// 4xx envelope), the batch itself 200, never a 5xx.
+#[tokio::test]
+async fn hostile_requests_inside_a_batch_are_answered_as_alone() {
+    let app = spawn_app().await;
+    app.create_ok("v1.0", &json!({"serialNumber": "KEEP"}))
+        .await;
+    let before = table_snapshot(&app).await;
+    let mut requests: Vec<Json> = hostile_queries()
+        .into_iter()
+        .map(|(_, query)| json!({"method": "GET", "url": format!("/{COLLECTION}?{query}")}))
+        .collect();
+    requests.extend(METACHARACTERS.iter().flat_map(|text| {
+        [
+            json!({"method": "GET", "url": format!("/{COLLECTION}/{}", urlencode(text))}),
+            json!({"method": "PATCH", "url": format!("/{COLLECTION}('{}')", urlencode(text)),
+                   "headers": {"content-type": "application/json"}, "body": {"displayName": text}}),
+            json!({"method": "POST", "url": format!("/{COLLECTION}"),
+                   "headers": {"content-type": "application/json"}, "body": text}),
+        ]
+    }));
+    for (what, body, _, _) in hostile_bodies(MAX_BODY_BYTES) {
+        // Bytes that are not JSON travel as base64 under another Content-Type, and are refused so.
+        requests.push(json!({"method": "POST", "url": format!("/{COLLECTION}"),
+                             "headers": {"content-type": "text/plain", "x-what": what},
+                             "body": base64::engine::general_purpose::STANDARD.encode(body)}));
+    }
+    for version in ["v1.0", "beta"] {
+        for chunk in requests.chunks(20) {
+            let chunk: Vec<Json> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, request)| {
+                    let mut request = request.clone();
+                    request["id"] = json!(i.to_string());
+                    request
+                })
+                .collect();
+            let response = app
+                .client
+                .post(app.url(&format!("{version}/$batch")))
+                .json(&json!({ "requests": chunk }))
+                .send()
+                .await
+                .unwrap();
+            let answers = body_of(response, StatusCode::OK).await;
+            for (answer, request) in answers["responses"].as_array().unwrap().iter().zip(&chunk) {
+                let status = answer["status"].as_u64().unwrap();
+                assert!(
+                    (400..500).contains(&status),
+                    "{version} {request}: {answer}"
+                );
+                assert!(
+                    answer["body"]["error"]["code"].is_string(),
+                    "{request}: {answer}"
+                );
+            }
         }
     }
     assert_eq!(table_snapshot(&app).await, before);

@@ -3,6 +3,7 @@
 mod assignment_status;
 mod auth;
 mod bad_input;
+mod batch;
 mod browser;
 mod child;
 #[cfg(feature = "testcontainers")]
