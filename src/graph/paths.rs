@@ -151,10 +151,13 @@ impl GraphPath {
 
 /// Whether a path ends in `$batch`, in any case.
 pub fn is_batch(path: &str) -> bool {
-    path.trim_end_matches('/')
+    // Asked of every request, so without allocating: `$` is the one character to decode.
+    let last = path
+        .trim_end_matches('/')
         .rsplit('/')
         .next()
-        .is_some_and(|last| decode(last).eq_ignore_ascii_case(BATCH))
+        .unwrap_or_default();
+    last.eq_ignore_ascii_case(BATCH) || last.eq_ignore_ascii_case("%24batch")
 }
 
 /// The path the route table has for `$batch` under a version root, however it was spelt.

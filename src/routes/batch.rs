@@ -10,6 +10,7 @@ use std::rc::{Rc, Weak};
 use actix_http::Request;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{AppConfig, Payload, Service, ServiceFactory, ServiceResponse};
+use actix_web::http::Uri;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, post};
@@ -255,7 +256,7 @@ async fn send(
     };
     let head = sub_request.head_mut();
     head.method = request.method.clone();
-    head.uri = request.uri.clone();
+    head.uri = same_origin(batch.uri(), &request.uri);
     head.version = batch.version();
     head.peer_addr = batch.peer_addr();
     for name in INHERITED {
@@ -279,6 +280,15 @@ async fn send(
         Ok(response) => response.into_parts().1,
         Err(error) => error.error_response(),
     }
+}
+
+/// The request's path under the batch's scheme and authority, which HTTP/2 carries in the URI
+/// rather than in a Host header (links are written with them).
+fn same_origin(batch: &Uri, path: &Uri) -> Uri {
+    let mut parts = path.clone().into_parts();
+    parts.scheme = batch.scheme().cloned();
+    parts.authority = batch.authority().cloned();
+    Uri::from_parts(parts).unwrap_or_else(|_| path.clone())
 }
 
 /// A response as one entry of the batch's answer: every header, and the body inline when it is
@@ -341,5 +351,24 @@ fn graph_header_name(name: &HeaderName) -> &str {
         header::CACHE_CONTROL => "Cache-Control",
         _ if name.as_str() == "odata-version" => "OData-Version",
         _ => name.as_str(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_keeps_the_scheme_and_authority_the_batch_came_with() {
+        let path: Uri = "/v1.0/groups?$top=1".parse().unwrap();
+        let http2: Uri = "https://graph.contoso.test:8443/v1.0/$batch"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            same_origin(&http2, &path),
+            "https://graph.contoso.test:8443/v1.0/groups?$top=1"
+        );
+        let http1: Uri = "/v1.0/$batch".parse().unwrap();
+        assert_eq!(same_origin(&http1, &path), path);
     }
 }
