@@ -1,8 +1,10 @@
 //! The actix application: shared state, the routes with the OpenAPI document they make, and the
 //! middleware that makes every response Graph-shaped.
 
+use actix_http::Request;
+use actix_service::IntoServiceFactory;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{AppConfig, ServiceFactory, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt;
@@ -12,20 +14,21 @@ use crate::graph::MAX_BODY_BYTES;
 use crate::graph::links::LinkBase;
 use crate::graph::paths;
 use crate::routes;
-use crate::routes::SyncCooldown;
 use crate::routes::middleware::graph_responses;
+use crate::routes::{Batching, SyncCooldown};
 use crate::store::Store;
 
-/// The whole service as an actix `App`, ready for `HttpServer::new` or `actix_web::test`.
+/// The whole service, ready for `HttpServer::new` or `actix_web::test`: the actix `App`, able to
+/// serve the requests of a `$batch` through itself.
 pub fn graph_app(
     store: Store,
     link_base: LinkBase,
     sync_cooldown: SyncCooldown,
     authenticator: web::Data<Authenticator>,
-) -> App<
-    impl actix_web::dev::ServiceFactory<
-        ServiceRequest,
-        Config = (),
+) -> Batching<
+    impl ServiceFactory<
+        Request,
+        Config = AppConfig,
         Response = ServiceResponse<impl MessageBody>,
         Error = actix_web::Error,
         InitError = (),
@@ -42,9 +45,11 @@ pub fn graph_app(
         .openapi(routes::docs::base())
         .configure(routes::register)
         .split_for_parts();
-    app.configure(|config| routes::docs::configure(config, &document))
+    let app = app
+        .configure(|config| routes::docs::configure(config, &document))
         .default_service(web::to(|req: HttpRequest| async move {
             Err::<actix_web::HttpResponse, _>(paths::unrouted(req.method().as_str(), req.path()))
         }))
-        .wrap(from_fn(graph_responses))
+        .wrap(from_fn(graph_responses));
+    Batching(app.into_factory())
 }

@@ -364,7 +364,11 @@ pub struct ReadAccess(pub Tenant);
 /// The tenant of a caller who may write.
 pub struct WriteAccess(pub Tenant);
 
-async fn authorize(req: HttpRequest, need: Need) -> Result<Tenant, GraphError> {
+/// A caller with a valid token, whatever it may do: what `$batch` itself needs, each request in
+/// it being authorised on its own.
+pub struct Authenticated;
+
+async fn caller(req: &HttpRequest) -> Result<Caller, GraphError> {
     let Some(authenticator) = req.app_data::<web::Data<Authenticator>>().cloned() else {
         log::error!("no Authenticator registered");
         return Err(GraphError::internal());
@@ -379,7 +383,11 @@ async fn authorize(req: HttpRequest, need: Need) -> Result<Tenant, GraphError> {
             "The request has more than one Authorization header.",
         ));
     }
-    let caller = authenticator.authenticate(authorization).await?;
+    authenticator.authenticate(authorization).await
+}
+
+async fn authorize(req: HttpRequest, need: Need) -> Result<Tenant, GraphError> {
+    let caller = caller(&req).await?;
     if caller.may(need.permissions()) {
         Ok(caller.tenant)
     } else {
@@ -391,6 +399,16 @@ async fn authorize(req: HttpRequest, need: Need) -> Result<Tenant, GraphError> {
                 need.permissions().join(", ")
             ),
         ))
+    }
+}
+
+impl FromRequest for Authenticated {
+    type Error = GraphError;
+    type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { caller(&req).await.map(|_| Authenticated) })
     }
 }
 

@@ -13,6 +13,7 @@ use crate::domain::entity::{
     TextLimits, TextProblem, Value,
 };
 use crate::graph::error::{ErrorDetail, GraphError};
+use crate::graph::json_body::{self, message_without_position};
 
 /// An `Edm.DateTimeOffset` as Graph accepts it: ISO-8601 with an explicit offset and at most seven
 /// fractional digits (.NET's tick precision), naming an instant within .NET's range: years 0001 to
@@ -102,10 +103,10 @@ impl<'de> Deserialize<'de> for Members {
     }
 }
 
-/// Reads a JSON object body, every refusal a 400 that says what is wrong with it.
+/// Reads a JSON object body (or one in Graph's lenient forms, see [`json_body`]), every refusal a
+/// 400 that says what is wrong with it.
 pub fn parse_object(body: &[u8]) -> Result<Vec<(String, Box<RawValue>)>, GraphError> {
-    let Members(members) = serde_json::from_slice(body)
-        .map_err(|e| GraphError::bad_request(describe_json_error(&e)))?;
+    let Members(members) = json_body::read(body)?;
     let mut problems = Vec::new();
     for (i, (key, _)) in members.iter().enumerate() {
         if members[..i].iter().any(|(earlier, _)| earlier == key) {
@@ -460,27 +461,6 @@ fn decode_binary(name: &str, text: &str) -> Result<Vec<u8>, ErrorDetail> {
                 format!("The value of '{name}' is not valid base64 (Edm.Binary)."),
             )
         })
-}
-
-/// serde_json's message for a body that is not a JSON object at all.
-fn describe_json_error(error: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    match error.classify() {
-        Category::Data => "The request body must be a JSON object.".to_owned(),
-        Category::Syntax | Category::Eof | Category::Io => format!(
-            "The request body is not valid JSON: {} (line {}, column {}).",
-            message_without_position(error),
-            error.line(),
-            error.column()
-        ),
-    }
-}
-
-/// serde_json appends " at line L column C", which says nothing useful once the property is named.
-fn message_without_position(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
 }
 
 /// An entity as a response body writes it: the properties of `version` (only the `$select`ed ones

@@ -2,10 +2,12 @@
 //! the OpenAPI schemas. It reads the domain; it knows neither actix's routing nor SQL.
 
 pub mod actions;
+pub mod batch;
 pub mod directory;
 pub mod entity;
 pub mod error;
 pub mod import;
+pub mod json_body;
 pub mod links;
 pub mod odata;
 pub mod paths;

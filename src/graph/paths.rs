@@ -18,6 +18,7 @@ const MEMBERS: &str = "members";
 const ASSIGNMENTS: &str = "assignments";
 const ASSIGNED_DEVICES: &str = "assignedDevices";
 const REF: &str = "$ref";
+const BATCH: &str = "$batch";
 const ACTION_NAMESPACE: &str = "microsoft.graph.";
 
 /// A bound action of windowsAutopilotDeviceIdentity.
@@ -146,6 +147,26 @@ impl GraphPath {
             Target::Assignment(..) => "~/singleton/navigation/key/navigation/key",
         }
     }
+}
+
+/// Whether a path ends in `$batch`, in any case.
+pub fn is_batch(path: &str) -> bool {
+    // Asked of every request, so without allocating: `$` is the one character to decode.
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    last.eq_ignore_ascii_case(BATCH) || last.eq_ignore_ascii_case("%24batch")
+}
+
+/// The path the route table has for `$batch` under a version root, however it was spelt.
+pub fn canonical_batch(path: &str) -> Option<String> {
+    let (root, rest) = path.trim_matches('/').split_once('/')?;
+    let version = [ApiVersion::V1, ApiVersion::Beta]
+        .into_iter()
+        .find(|version| decode(root).eq_ignore_ascii_case(version.segment()))?;
+    (!rest.contains('/') && is_batch(rest)).then(|| format!("/{}/{BATCH}", version.segment()))
 }
 
 /// Parses a request path (as sent, percent-encoded) against the grammar.
@@ -358,6 +379,22 @@ fn decode(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn batch_paths_in_any_spelling_are_made_canonical() {
+        for (path, canonical) in [
+            ("/v1.0/$batch", Some("/v1.0/$batch")),
+            ("/V1.0/$BATCH/", Some("/v1.0/$batch")),
+            ("/beta/%24batch", Some("/beta/$batch")),
+            ("/v2/$batch", None),
+            ("/v1.0/groups/$batch", None),
+            ("/v1.0/groups", None),
+        ] {
+            assert_eq!(canonical_batch(path).as_deref(), canonical, "{path}");
+        }
+        assert!(is_batch("/v1.0/groups/$batch"));
+        assert!(!is_batch("/v1.0/groups"));
+    }
+
     use super::*;
 
     const COLLECTION: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities";

@@ -40,6 +40,8 @@ pub const PROFILES_TAG: &str = "deviceManagement.windowsAutopilotDeploymentProfi
 /// Microsoft's tags for the directory operations.
 pub const DEVICES_TAG: &str = "devices.device";
 pub const GROUPS_TAG: &str = "groups.group";
+/// The tag of `$batch`, which Microsoft's Intune document does not describe.
+pub const BATCH_TAG: &str = "batch";
 /// Microsoft's tag for the imported identity operations.
 pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceIdentity";
 
@@ -837,3 +839,102 @@ mod tests {
         );
     }
 }
+
+/// The body of `$batch` (one for both roots).
+fn batch_request_schema() -> Schema {
+    let request = ObjectBuilder::new()
+        .property(
+            "id",
+            text().description(Some("Unique in the batch (compared case-insensitively).")),
+        )
+        .property(
+            "method",
+            text().description(Some("GET, POST, PATCH or DELETE.")),
+        )
+        .property(
+            "url",
+            text().description(Some(
+                "Relative to the version root: /deviceManagement/windowsAutopilotDeviceIdentities",
+            )),
+        )
+        .property(
+            "headers",
+            ObjectBuilder::new()
+                .additional_properties(Some(text()))
+                .description(Some(
+                    "This request's headers (Content-Type with a body); Authorization and the \
+                     host come from the batch unless given here.",
+                )),
+        )
+        .property(
+            "body",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .description(Some("JSON, or base64 text for another Content-Type.")),
+        )
+        .property(
+            "dependsOn",
+            ArrayBuilder::new().items(text()).description(Some(
+                "Ids of requests that must succeed before this one runs; else it is answered 424.",
+            )),
+        )
+        .required("id")
+        .required("method")
+        .required("url");
+    ObjectBuilder::new()
+        .title(Some("batchRequest"))
+        .property(
+            "requests",
+            ArrayBuilder::new()
+                .items(request)
+                .max_items(Some(crate::graph::batch::MAX_REQUESTS)),
+        )
+        .required("requests")
+        .into()
+}
+
+/// The answer of `$batch`: one response for each request, in their order.
+fn batch_response_schema() -> Schema {
+    let response = ObjectBuilder::new()
+        .property(
+            "id",
+            text().description(Some("The id of the request it answers.")),
+        )
+        .property("status", ObjectBuilder::new().schema_type(Type::Integer))
+        .property(
+            "headers",
+            ObjectBuilder::new().additional_properties(Some(text())),
+        )
+        .property(
+            "body",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .description(Some(
+                    "JSON inline, other text as a string, anything else base64; absent when the \
+                     answer has none.",
+                )),
+        )
+        .required("id")
+        .required("status")
+        .required("headers");
+    ObjectBuilder::new()
+        .title(Some("batchResponse"))
+        .property("responses", ArrayBuilder::new().items(response))
+        .required("responses")
+        .into()
+}
+
+graph_schema!(
+    /// The body of `$batch`.
+    BatchRequestSchema,
+    "batchRequest".to_owned(),
+    batch_request_schema(),
+    Vec::new()
+);
+graph_schema!(
+    /// The answer of `$batch`.
+    BatchResponseSchema,
+    "batchResponse".to_owned(),
+    batch_response_schema(),
+    Vec::new()
+);

@@ -9,7 +9,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::graph::error::{ErrorResponse, ODataError};
 use crate::graph::schema::{
-    DEVICES_TAG, GROUPS_TAG, IMPORTED_TAG, PROFILES_TAG, SETTINGS_TAG, TAG,
+    BATCH_TAG, DEVICES_TAG, GROUPS_TAG, IMPORTED_TAG, PROFILES_TAG, SETTINGS_TAG, TAG,
 };
 
 pub const DOCUMENT_PATH: &str = "/openapi.json";
@@ -31,7 +31,8 @@ const SWAGGER_UI: &str = "/swagger-ui/";
         (name = PROFILES_TAG, description = "Windows Autopilot deployment profiles (beta)"),
         (name = SETTINGS_TAG, description = "Windows Autopilot settings and sync (beta)"),
         (name = DEVICES_TAG, description = "Entra ID devices: one for every device identity"),
-        (name = GROUPS_TAG, description = "Entra ID groups of devices, with members added or decided by a rule")
+        (name = GROUPS_TAG, description = "Entra ID groups of devices, with members added or decided by a rule"),
+        (name = BATCH_TAG, description = "JSON batching: up to 20 requests in one, each answered as if sent alone")
     )
 )]
 struct Base;

@@ -3,7 +3,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{StatusCode, Uri};
 use actix_web::middleware::Next;
 
@@ -25,6 +25,8 @@ pub async fn graph_responses(
     );
     if let Ok(path) = paths::parse(req.path()) {
         rewrite_path(&mut req, &path.canonical());
+    } else if let Some(batch) = paths::canonical_batch(req.path()) {
+        rewrite_path(&mut req, &batch);
     }
     // Routing inside never fails (handler errors arrive as responses); should an inner service ever
     // fail, the error still leaves as an envelope through GraphError's own ResponseError.
@@ -41,7 +43,12 @@ pub async fn graph_responses(
         let rendered = error.render(&ids);
         response = response.into_response(rendered);
     }
-    let headers = response.headers_mut();
+    stamp(response.headers_mut(), &ids);
+    Ok(response)
+}
+
+/// The headers every Graph answer carries: its request ids and the OData version.
+pub fn stamp(headers: &mut HeaderMap, ids: &RequestIds) {
     for (name, value) in [
         (REQUEST_ID, &ids.request_id),
         (CLIENT_REQUEST_ID, &ids.client_request_id),
@@ -54,7 +61,6 @@ pub async fn graph_responses(
         HeaderName::from_static("odata-version"),
         HeaderValue::from_static("4.0"),
     );
-    Ok(response)
 }
 
 /// The Graph error a response stands for, if it is an error: the one a handler returned, Graph's

@@ -3,6 +3,8 @@
 //! served. The generic operations live in `entity_set`; each entity set has a file of thin per-root
 //! wrappers (which call them, and its own actions), and [`register`] puts those in the table.
 
+mod batch;
+pub use batch::Batching;
 mod body;
 mod deployment_profiles;
 mod device_identities;
@@ -71,7 +73,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(imported_v1::count)
                 .service(imported_v1::import)
                 .service(imported_v1::get)
-                .service(imported_v1::delete),
+                .service(imported_v1::delete)
+                .service(batch::v1::batch),
             v1
         ))
         .service(directory_services!(
@@ -109,7 +112,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .service(profile_assignments::create)
                 .service(profile_assignments::get)
                 .service(profile_assignments::delete)
-                .service(profile_assignments::list_assigned_devices),
+                .service(profile_assignments::list_assigned_devices)
+                .service(batch::beta::batch),
             beta
         ));
 }

@@ -2,6 +2,7 @@
 //! SQL metacharacters in every string. Never a 5xx, every refusal a Graph envelope, and no stored
 //! row changed by a refused request.
 
+use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value as Json, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -9,7 +10,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use autopilot_registry::domain::device_identity::DEVICE_IDENTITIES;
 use autopilot_registry::domain::entity::Property;
 
-use crate::helpers::{COLLECTION, TestApp, error_of, spawn_app};
+use autopilot_registry::graph::MAX_BODY_BYTES;
+use autopilot_registry::graph::batch::MAX_BATCH_BODY_BYTES;
+use autopilot_registry::graph::import::MAX_IMPORT_BODY_BYTES;
+
+use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send, spawn_app};
 
 /// Text that breaks SQL, LIKE patterns, JSON and URLs if any layer pastes it instead of binding it.
 const METACHARACTERS: &[&str] = &[
@@ -21,14 +26,26 @@ const METACHARACTERS: &[&str] = &[
     "&$filter=x#?/",
 ];
 
-/// Every stored row, as PostgreSQL sees it.
+/// Every stored row of the tables that requests write, as PostgreSQL sees them.
 async fn table_snapshot(app: &TestApp) -> Json {
-    sqlx::query_scalar(
-        "SELECT coalesce(jsonb_agg(to_jsonb(d) ORDER BY id), '[]') FROM device_identities d",
-    )
-    .fetch_one(&app.db().await)
-    .await
-    .unwrap()
+    let mut snapshot = Map::new();
+    for table in [
+        "device_identities",
+        "imported_device_identities",
+        "directory_groups",
+        "directory_group_members",
+        "deployment_profiles",
+        "deployment_profile_assignments",
+    ] {
+        let rows: Json = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]') FROM {table} t"
+        )))
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+        snapshot.insert(table.to_owned(), rows);
+    }
+    Json::Object(snapshot)
 }
 
 /// Every request that carries a body, on one device: create, update and each action, both roots.
@@ -49,8 +66,9 @@ fn writes(id: &str) -> Vec<(Method, String)> {
     writes
 }
 
-/// JSON bodies each write must refuse, with the status and code it must refuse them with.
-fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, StatusCode, &'static str)> {
+/// JSON bodies each write must refuse, with the status and code it must refuse them with; `limit`
+/// is the write's largest body.
+fn hostile_bodies(limit: usize) -> Vec<(&'static str, Vec<u8>, StatusCode, &'static str)> {
     let bad = StatusCode::BAD_REQUEST;
     let deep = |open: &str, close: &str| {
         format!(
@@ -65,7 +83,7 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, StatusCode, &'static str)> {
             "over the 1 MiB limit",
             format!(
                 r#"{{"serialNumber":"BIG","userPrincipalName":"{}"}}"#,
-                "x".repeat(1024 * 1024)
+                "x".repeat(limit)
             )
             .into_bytes(),
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -115,6 +133,49 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, StatusCode, &'static str)> {
             "BadRequest",
         ),
         ("no body", Vec::new(), bad, "BadRequest"),
+        // Graph's lenient forms stop at unquoted names, single quotes and one trailing comma.
+        (
+            "two trailing commas",
+            b"{serialNumber: 'A', userPrincipalName: 'u@x',,}".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "a bare word as a value",
+            b"{serialNumber: A, userPrincipalName: u}".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "an unclosed single-quoted string",
+            b"{serialNumber: 'A', userPrincipalName: 'u@x".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "a comment",
+            b"{serialNumber: 'A', /* who */ userPrincipalName: 'u@x'}".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "a hyphen in an unquoted name",
+            b"{serial-number: 'A', user-principal-name: 'u@x'}".to_vec(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "unquoted objects 10,000 deep",
+            format!("{{a: 'x', b: {}}}", "{c: ".repeat(10_000)).into_bytes(),
+            bad,
+            "BadRequest",
+        ),
+        (
+            "single quotes that never close, 10,000 times",
+            "{a: '".repeat(10_000).into_bytes(),
+            bad,
+            "BadRequest",
+        ),
         (
             "a cut-off body",
             br#"{"serialNumber":"A","userPrincipalName":"#.to_vec(),
@@ -200,7 +261,110 @@ async fn hostile_bodies_on_every_write_are_refused_and_change_nothing() {
     let before = table_snapshot(&app).await;
 
     for (method, path) in writes(id) {
-        for (what, body, status, code) in hostile_bodies() {
+        for (what, body, status, code) in hostile_bodies(MAX_BODY_BYTES) {
+            let response = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "{what}: {method} {path}");
+            error_of(response, status, code).await;
+        }
+    }
+    assert_eq!(table_snapshot(&app).await, before);
+}
+
+/// Every other request that carries a body (imported identities, groups and their members,
+/// `$batch`, deployment profiles and their assignments), with its largest body.
+fn other_writes(group: &str, profile: &str) -> Vec<(Method, String, usize)> {
+    let imported = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
+    let profiles = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+    let mut writes = Vec::new();
+    for version in ["v1.0", "beta"] {
+        writes.extend([
+            (
+                Method::POST,
+                format!("{version}/{imported}"),
+                MAX_BODY_BYTES,
+            ),
+            (
+                Method::POST,
+                format!("{version}/{imported}/import"),
+                MAX_IMPORT_BODY_BYTES,
+            ),
+            (Method::POST, format!("{version}/groups"), MAX_BODY_BYTES),
+            (
+                Method::PATCH,
+                format!("{version}/groups/{group}"),
+                MAX_BODY_BYTES,
+            ),
+            (
+                Method::POST,
+                format!("{version}/groups/{group}/members/$ref"),
+                MAX_BODY_BYTES,
+            ),
+        ]);
+    }
+    writes.extend([
+        (Method::POST, "v1.0/$batch".to_owned(), MAX_BATCH_BODY_BYTES),
+        (Method::POST, "beta/$batch".to_owned(), MAX_BATCH_BODY_BYTES),
+        (Method::POST, profiles.to_owned(), MAX_BODY_BYTES),
+        (
+            Method::PATCH,
+            format!("{profiles}/{profile}"),
+            MAX_BODY_BYTES,
+        ),
+        (
+            Method::POST,
+            format!("{profiles}/{profile}/assignments"),
+            MAX_BODY_BYTES,
+        ),
+    ]);
+    writes
+}
+
+#[tokio::test]
+async fn hostile_bodies_on_every_other_write_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let group = body_of(
+        send(
+            &app,
+            Method::POST,
+            "v1.0/groups",
+            Some(
+                json!({"displayName": "G", "mailNickname": "g", "mailEnabled": false,
+                        "securityEnabled": true}),
+            ),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let profile = body_of(
+        send(
+            &app,
+            Method::POST,
+            "beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+            Some(
+                json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                        "displayName": "P"}),
+            ),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let writes = other_writes(
+        group["id"].as_str().unwrap(),
+        profile["id"].as_str().unwrap(),
+    );
+    let before = table_snapshot(&app).await;
+
+    for (method, path, limit) in writes {
+        for (what, body, status, code) in hostile_bodies(limit) {
             let response = app
                 .client
                 .request(method.clone(), app.url(&path))
@@ -309,6 +473,68 @@ async fn hostile_query_options_on_every_read_are_400_envelopes() {
             let status = response.status();
             let body: Json = response.json().await.unwrap();
             assert!(body["error"]["code"].is_string(), "{status} {path}: {body}");
+        }
+    }
+    assert_eq!(table_snapshot(&app).await, before);
+}
+
+/// Hostile query options, keys and bodies inside a batch: each answered as it would be alone (a
+/// 4xx envelope), the batch itself 200, never a 5xx.
+#[tokio::test]
+async fn hostile_requests_inside_a_batch_are_answered_as_alone() {
+    let app = spawn_app().await;
+    app.create_ok("v1.0", &json!({"serialNumber": "KEEP"}))
+        .await;
+    let before = table_snapshot(&app).await;
+    let mut requests: Vec<Json> = hostile_queries()
+        .into_iter()
+        .map(|(_, query)| json!({"method": "GET", "url": format!("/{COLLECTION}?{query}")}))
+        .collect();
+    requests.extend(METACHARACTERS.iter().flat_map(|text| {
+        [
+            json!({"method": "GET", "url": format!("/{COLLECTION}/{}", urlencode(text))}),
+            json!({"method": "PATCH", "url": format!("/{COLLECTION}('{}')", urlencode(text)),
+                   "headers": {"content-type": "application/json"}, "body": {"displayName": text}}),
+            json!({"method": "POST", "url": format!("/{COLLECTION}"),
+                   "headers": {"content-type": "application/json"}, "body": text}),
+        ]
+    }));
+    for (what, body, _, _) in hostile_bodies(MAX_BODY_BYTES) {
+        // Bytes that are not JSON travel as base64 under another Content-Type, and are refused so.
+        requests.push(json!({"method": "POST", "url": format!("/{COLLECTION}"),
+                             "headers": {"content-type": "text/plain", "x-what": what},
+                             "body": base64::engine::general_purpose::STANDARD.encode(body)}));
+    }
+    for version in ["v1.0", "beta"] {
+        for chunk in requests.chunks(20) {
+            let chunk: Vec<Json> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, request)| {
+                    let mut request = request.clone();
+                    request["id"] = json!(i.to_string());
+                    request
+                })
+                .collect();
+            let response = app
+                .client
+                .post(app.url(&format!("{version}/$batch")))
+                .json(&json!({ "requests": chunk }))
+                .send()
+                .await
+                .unwrap();
+            let answers = body_of(response, StatusCode::OK).await;
+            for (answer, request) in answers["responses"].as_array().unwrap().iter().zip(&chunk) {
+                let status = answer["status"].as_u64().unwrap();
+                assert!(
+                    (400..500).contains(&status),
+                    "{version} {request}: {answer}"
+                );
+                assert!(
+                    answer["body"]["error"]["code"].is_string(),
+                    "{request}: {answer}"
+                );
+            }
         }
     }
     assert_eq!(table_snapshot(&app).await, before);

@@ -3,6 +3,7 @@
 mod assignment_status;
 mod auth;
 mod bad_input;
+mod batch;
 mod browser;
 mod child;
 #[cfg(feature = "testcontainers")]
@@ -21,6 +22,7 @@ mod helpers;
 mod import_command;
 mod import_processing;
 mod imports;
+mod lenient_bodies;
 mod list;
 mod load;
 mod logging;

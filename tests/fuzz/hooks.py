@@ -14,7 +14,9 @@ is rewritten:
 * a non-empty `serialNumber` gets a suffix that makes it unique in this run;
 * `$filter` becomes a valid expression that carries the generated string as its literal;
   `$select` and `$orderby` name real properties of the root; `$skip` and datetime properties get
-  boundary values.
+  boundary values;
+* the requests of a `$batch` body get real methods and urls (on real devices), keeping what was
+  generated for the rest of each request.
 
 Which cases are rewritten depends only on the generated case (a CRC of it), never on a clock or an
 unseeded random source, so a run with the same seed sends the same requests.
@@ -216,9 +218,48 @@ def _rewrite_query(case, share: _Shares) -> None:
         case.query = changed
 
 
+# What a request inside a `$batch` is pointed at when its generated method and url are rewritten.
+BATCH_METHODS = ["GET", "POST", "PATCH", "DELETE", "PUT"]
+BATCH_URLS = [
+    "/" + COLLECTION,
+    "/" + COLLECTION + "?$top=2&$count=true",
+    "/" + COLLECTION + "/$count",
+    "/" + COLLECTION + "/{device}",
+    "/" + COLLECTION + "/{device}/updateDeviceProperties",
+    "/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+    "/groups",
+    "/$batch",
+]
+
+
+def _rewrite_batch(case, share: _Shares) -> None:
+    """Half of the `$batch` bodies that hold requests get real methods and urls (on pool devices)
+    for them, keeping the generated ids, headers, bodies and dependsOn, so that fuzzing reaches the
+    requests inside a batch rather than stopping at the batch's own checks."""
+    body = case.body
+    if not case.path.endswith("/$batch") or not isinstance(body, dict) or share("batch", 2) != 0:
+        return
+    requests = body.get("requests")
+    if not isinstance(requests, list):
+        return
+    rewritten = []
+    for i, request in enumerate(requests):
+        if not isinstance(request, dict):
+            rewritten.append(request)
+            continue
+        url = BATCH_URLS[share(f"url{i}", len(BATCH_URLS))]
+        rewritten.append({
+            **request,
+            "method": BATCH_METHODS[share(f"method{i}", len(BATCH_METHODS))],
+            "url": url.format(device=_pool_device(share(f"device{i}", 1 << 16))),
+        })
+    case.body = {**body, "requests": rewritten}
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     share = _Shares(case)
     _rewrite_key(case, share)
     _rewrite_body(case, share)
     _rewrite_query(case, share)
+    _rewrite_batch(case, share)
