@@ -8,6 +8,7 @@ use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt;
 
 use crate::auth::Authenticator;
+use crate::auth::issuer::Issuer;
 use crate::graph::MAX_BODY_BYTES;
 use crate::graph::links::PublicUrl;
 use crate::graph::paths;
@@ -22,6 +23,7 @@ pub fn graph_app(
     public_url: Option<PublicUrl>,
     sync_cooldown: SyncCooldown,
     authenticator: web::Data<Authenticator>,
+    issuer: web::Data<Issuer>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -34,6 +36,7 @@ pub fn graph_app(
     let mut app = App::new()
         .app_data(web::Data::new(store))
         .app_data(authenticator)
+        .app_data(issuer)
         .app_data(web::Data::new(sync_cooldown))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES));
     if let Some(public_url) = public_url {
@@ -45,6 +48,8 @@ pub fn graph_app(
         .configure(routes::register)
         .split_for_parts();
     app.configure(|config| routes::docs::configure(config, &document))
+        // Beside the Graph roots and outside the OpenAPI document: Entra's protocol, not Graph's.
+        .configure(routes::token_endpoint::configure)
         .default_service(web::to(|req: HttpRequest| async move {
             Err::<actix_web::HttpResponse, _>(paths::unrouted(req.method().as_str(), req.path()))
         }))

@@ -1,8 +1,16 @@
 //! Bearer tokens: who is calling (the tenant) and what they may do (Graph's permissions).
 //!
 //! Three modes: `none` (no token; the default tenant may do everything), `jwt` (signatures verified
-//! with an HS256 secret and/or RS256/ES256 keys from a JWKS), and `unverified` (claims checked, the
-//! signature not: Entra ID tokens issued for Graph cannot be verified by anyone but Graph).
+//! with the service's own token endpoint's key, an HS256 secret and/or RS256/ES256 keys from a
+//! JWKS), and `unverified` (claims checked, the signature not: Entra ID tokens issued for Graph
+//! cannot be verified by anyone but Graph).
+//!
+//! The token endpoint itself (app registrations, its signing key, Entra's protocol) lives in the
+//! submodules.
+
+pub mod apps;
+pub mod issuer;
+pub mod token_endpoint;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -15,12 +23,13 @@ use jsonwebtoken::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::domain::Tenant;
 use crate::graph::error::GraphError;
+use issuer::Issuer;
 
 /// Clock skew tolerated on `exp` and `nbf`.
 const LEEWAY_SECONDS: u64 = 60;
@@ -127,6 +136,8 @@ struct KeyCache {
 /// Checks bearer tokens. One per service, shared by every worker.
 pub struct Authenticator {
     settings: AuthSettings,
+    /// The token endpoint's: its tokens are accepted under `jwt` with no other setting.
+    issuer: Arc<Issuer>,
     jwks: tokio::sync::Mutex<()>,
     cache: RwLock<KeyCache>,
 }
@@ -186,9 +197,10 @@ fn unauthorized(detail: &str) -> GraphError {
 }
 
 impl Authenticator {
-    pub fn new(settings: AuthSettings) -> Authenticator {
+    pub fn new(settings: AuthSettings, issuer: Arc<Issuer>) -> Authenticator {
         Authenticator {
             settings,
+            issuer,
             jwks: tokio::sync::Mutex::new(()),
             cache: RwLock::new(KeyCache {
                 keys: HashMap::new(),
@@ -316,6 +328,11 @@ impl Authenticator {
                 let kid = header.kid.as_deref().ok_or_else(|| {
                     unauthorized("Signature verification failed: the token names no key ('kid').")
                 })?;
+                if header.alg == Algorithm::RS256
+                    && let Some(key) = self.issuer.decoding_key(kid).await?
+                {
+                    return Ok(key);
+                }
                 self.jwks_key(kid, header.alg).await
             }
             other => Err(unauthorized(&format!(
@@ -330,9 +347,9 @@ impl Authenticator {
             return Ok(key);
         }
         let Some(source) = &self.settings.jwks else {
-            return Err(unauthorized(
-                "Signature verification failed: no JWKS is configured.",
-            ));
+            return Err(unauthorized(&format!(
+                "Signature verification failed: no key with kid '{kid}' is known (no JWKS is configured)."
+            )));
         };
         // One refresh at a time, and not more often than the interval.
         let _refreshing = self.jwks.lock().await;

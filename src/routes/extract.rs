@@ -8,8 +8,7 @@ use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
 use crate::graph::links::{PublicUrl, ServiceRoot};
 
-/// The configured `--public-url`, or else the scheme and host the request came in on (honouring
-/// `Forwarded` and `X-Forwarded-*`, which actix's connection info reads).
+/// The service root of the request's version, on [`public_base`].
 impl FromRequest for ServiceRoot {
     type Error = GraphError;
     type Future = Ready<Result<Self, GraphError>>;
@@ -22,21 +21,24 @@ impl FromRequest for ServiceRoot {
                 Box::<dyn std::error::Error + Send + Sync>::from(cause).into(),
             )));
         };
-        let root = match req.app_data::<PublicUrl>() {
-            Some(PublicUrl(base)) => ServiceRoot::new(base, version),
-            None => {
-                let connection = req.connection_info();
-                // Host and Forwarded headers are the caller's text: only a real host makes a link.
-                let host = connection.host();
-                if host.parse::<actix_web::http::uri::Authority>().is_err() {
-                    return ready(Err(GraphError::bad_request(
-                        "The Host (or Forwarded / X-Forwarded-Host) header is not a valid host.",
-                    )));
-                }
-                let base = format!("{}://{}", connection.scheme(), host);
-                ServiceRoot::new(&base, version)
-            }
-        };
-        ready(Ok(root))
+        ready(public_base(req).map(|base| ServiceRoot::new(&base, version)))
     }
+}
+
+/// The service's external base URL, without a trailing slash: the configured `--public-url`, or
+/// else the scheme (`https` when served over TLS) and host the request came in on (honouring
+/// `Forwarded` and `X-Forwarded-*`, which actix's connection info reads).
+pub fn public_base(req: &HttpRequest) -> Result<String, GraphError> {
+    if let Some(PublicUrl(base)) = req.app_data::<PublicUrl>() {
+        return Ok(base.clone());
+    }
+    let connection = req.connection_info();
+    // Host and Forwarded headers are the caller's text: only a real host makes a link.
+    let host = connection.host();
+    if host.parse::<actix_web::http::uri::Authority>().is_err() {
+        return Err(GraphError::bad_request(
+            "The Host (or Forwarded / X-Forwarded-Host) header is not a valid host.",
+        ));
+    }
+    Ok(format!("{}://{}", connection.scheme(), host))
 }
