@@ -16,6 +16,7 @@ mod errors;
 mod filter;
 mod fuzz;
 mod get;
+mod graph_client;
 mod health;
 mod helpers;
 mod import_command;
