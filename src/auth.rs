@@ -53,7 +53,8 @@ const WRITE_PERMISSIONS: [&str; 2] = [
 pub enum AuthMode {
     /// No token needed; every request belongs to the default tenant.
     None,
-    /// Tokens are verified (HS256 secret, RS256/ES256 keys from a JWKS) and their claims checked.
+    /// Tokens are verified (the token endpoint's own key, an HS256 secret, RS256/ES256 keys from a
+    /// JWKS) and their claims checked.
     Jwt,
     /// Claims are checked but signatures are not (for real Entra ID tokens issued for Graph).
     Unverified,
@@ -328,6 +329,10 @@ impl Authenticator {
                 let kid = header.kid.as_deref().ok_or_else(|| {
                     unauthorized("Signature verification failed: the token names no key ('kid').")
                 })?;
+                // A JWKS key already loaded first: tokens from elsewhere never wait on the database.
+                if let Some(key) = self.cached_key(kid, header.alg) {
+                    return Ok(key);
+                }
                 if header.alg == Algorithm::RS256
                     && let Some(key) = self.issuer.decoding_key(kid).await?
                 {

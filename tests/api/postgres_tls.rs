@@ -73,8 +73,7 @@ async fn the_service_runs_on_a_postgresql_that_requires_tls() {
     // Without TLS the server refuses; with it, it answers.
     let plain = PgConnection::connect(&format!("{server}/postgres?sslmode=disable")).await;
     let refusal = plain
-        .err()
-        .expect("a connection without TLS is refused")
+        .expect_err("a connection without TLS is refused")
         .to_string();
     assert!(
         refusal.contains("no encryption") || refusal.contains("pg_hba"),

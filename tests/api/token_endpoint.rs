@@ -381,6 +381,9 @@ async fn a_client_credentials_token_carries_entras_claims_and_verifies_with_the_
     assert_eq!(claims["aud"], "00000003-0000-0000-c000-000000000000");
 }
 
+/// Form fields to replace (`Some`) or leave out (`None`).
+type FormChanges<'a> = &'a [(&'static str, Option<&'a str>)];
+
 #[tokio::test]
 async fn every_wrong_request_gets_entras_error() {
     let app = spawn_app().await;
@@ -390,7 +393,7 @@ async fn every_wrong_request_gets_entras_error() {
     let client_id = credentials["clientId"].as_str().unwrap().to_owned();
     let secret = credentials["clientSecret"].as_str().unwrap().to_owned();
     let tenant = tenant.to_string();
-    let form = |changes: &[(&'static str, Option<&str>)]| {
+    let form = |changes: FormChanges| {
         let mut form = credentials_form(&credentials, &secret, GRAPH_SCOPE);
         for (name, value) in changes {
             form.retain(|(field, _)| field != name);
@@ -429,7 +432,7 @@ async fn every_wrong_request_gets_entras_error() {
     );
 
     let foreign_id = foreign["clientId"].as_str().unwrap();
-    let cases: [(&[(&'static str, Option<&str>)], StatusCode, &str, u32); 11] = [
+    let cases: [(FormChanges, StatusCode, &str, u32); 11] = [
         (
             &[("client_secret", None)],
             StatusCode::UNAUTHORIZED,
