@@ -47,14 +47,14 @@ async fn main() -> ExitCode {
 
 async fn serve(args: autopilot_registry::config::ServeArgs) -> Result<(), StartupError> {
     let application = Application::build(&args).await?;
-    // The two lines on stdout: scripts and test harnesses read the port from the first and wait
-    // for the second before sending Graph requests.
     if let Some(ca) = application.ca_certificate() {
         log::info!(
             "HTTPS with a certificate from the local CA: clients must trust {}",
             ca.display()
         );
     }
+    // The two lines on stdout: scripts and test harnesses read the port from the first and wait
+    // for the second before sending Graph requests.
     println!("autopilot-registry listening on {}", application.url());
     let ready = application.ready();
     tokio::spawn(async move {
