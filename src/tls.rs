@@ -184,7 +184,8 @@ fn local_ca_certificate(directory: &Path, extra_names: &[String]) -> Result<(), 
     params.not_after = now + SERVER_LIFETIME;
     let key = KeyPair::generate()?;
     let certificate = params.signed_by(&key, &Issuer::new(ca_params(&ca_key), &ca_key))?;
-    let ca_pem = std::fs::read_to_string(directory.join(CA_CERT))?;
+    let ca_pem = std::fs::read_to_string(directory.join(CA_CERT))
+        .map_err(|e| format!("{}: {e}", directory.join(CA_CERT).display()))?;
     write_file(
         &directory.join(SERVER_KEY),
         key.serialize_pem().as_bytes(),
