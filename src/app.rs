@@ -10,6 +10,7 @@ use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt;
 
 use crate::auth::Authenticator;
+use crate::auth::issuer::Issuer;
 use crate::graph::MAX_BODY_BYTES;
 use crate::graph::links::LinkBase;
 use crate::graph::paths;
@@ -25,6 +26,7 @@ pub fn graph_app(
     link_base: LinkBase,
     sync_cooldown: SyncCooldown,
     authenticator: web::Data<Authenticator>,
+    issuer: web::Data<Issuer>,
 ) -> Batching<
     impl ServiceFactory<
         Request,
@@ -37,6 +39,7 @@ pub fn graph_app(
     let app = App::new()
         .app_data(web::Data::new(store))
         .app_data(authenticator)
+        .app_data(issuer)
         .app_data(web::Data::new(sync_cooldown))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(link_base);
@@ -47,6 +50,8 @@ pub fn graph_app(
         .split_for_parts();
     let app = app
         .configure(|config| routes::docs::configure(config, &document))
+        // Beside the Graph roots and outside the OpenAPI document: Entra's protocol, not Graph's.
+        .configure(routes::token_endpoint::configure)
         .default_service(web::to(|req: HttpRequest| async move {
             Err::<actix_web::HttpResponse, _>(paths::unrouted(req.method().as_str(), req.path()))
         }))

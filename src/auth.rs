@@ -1,8 +1,16 @@
 //! Bearer tokens: who is calling (the tenant) and what they may do (Graph's permissions).
 //!
 //! Three modes: `none` (no token; the default tenant may do everything), `jwt` (signatures verified
-//! with an HS256 secret and/or RS256/ES256 keys from a JWKS), and `unverified` (claims checked, the
-//! signature not: Entra ID tokens issued for Graph cannot be verified by anyone but Graph).
+//! with the service's own token endpoint's key, an HS256 secret and/or RS256/ES256 keys from a
+//! JWKS), and `unverified` (claims checked, the signature not: Entra ID tokens issued for Graph
+//! cannot be verified by anyone but Graph).
+//!
+//! The token endpoint itself (app registrations, its signing key, Entra's protocol) lives in the
+//! submodules.
+
+pub mod apps;
+pub mod issuer;
+pub mod token_endpoint;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -19,6 +27,7 @@ use uuid::Uuid;
 
 use crate::domain::Tenant;
 use crate::graph::error::GraphError;
+use issuer::Issuer;
 
 mod jwks;
 
@@ -51,7 +60,8 @@ const WRITE_PERMISSIONS: [&str; 2] = [
 pub enum AuthMode {
     /// No token needed; every request belongs to the default tenant.
     None,
-    /// Tokens are verified (HS256 secret, RS256/ES256 keys from a JWKS) and their claims checked.
+    /// Tokens are verified (the token endpoint's own key, an HS256 secret, RS256/ES256 keys from a
+    /// JWKS) and their claims checked.
     Jwt,
     /// Claims are checked but signatures are not (for real Entra ID tokens issued for Graph).
     Unverified,
@@ -94,6 +104,8 @@ impl std::fmt::Debug for AuthSettings {
 /// Checks bearer tokens. One per service, shared by every worker.
 pub struct Authenticator {
     settings: AuthSettings,
+    /// The token endpoint's: its tokens are accepted under `jwt` with no other setting.
+    issuer: Arc<Issuer>,
     jwks: Option<Arc<JwksKeys>>,
 }
 
@@ -190,12 +202,16 @@ pub fn weak_secret(secret: &str) -> Option<String> {
 }
 
 impl Authenticator {
-    pub fn new(settings: AuthSettings) -> Authenticator {
+    pub fn new(settings: AuthSettings, issuer: Arc<Issuer>) -> Authenticator {
         let jwks = match settings.mode {
             AuthMode::Jwt => settings.jwks.clone().map(JwksKeys::new),
             AuthMode::None | AuthMode::Unverified => None,
         };
-        Authenticator { settings, jwks }
+        Authenticator {
+            settings,
+            issuer,
+            jwks,
+        }
     }
 
     /// The caller behind an `Authorization` header value (or its absence).
@@ -267,6 +283,19 @@ impl Authenticator {
                     .kid
                     .as_deref()
                     .ok_or_else(|| validation_failure("The token names no signing key ('kid')."))?;
+                // A JWKS key already loaded first: tokens from elsewhere never wait on the database.
+                if let Some(key) = self
+                    .jwks
+                    .as_ref()
+                    .and_then(|jwks| jwks.cached(kid, header.alg))
+                {
+                    return Ok(key);
+                }
+                if header.alg == Algorithm::RS256
+                    && let Some(key) = self.issuer.decoding_key(kid).await?
+                {
+                    return Ok(key);
+                }
                 let key = match &self.jwks {
                     Some(jwks) => jwks.key(kid, header.alg).await,
                     None => None,

@@ -26,7 +26,7 @@ impl Cli {
         let first = args.get(1).and_then(|a| a.to_str()).unwrap_or_default();
         let names_a_command = matches!(
             first,
-            "serve" | "migrate" | "openapi" | "token" | "import" | "help"
+            "serve" | "migrate" | "openapi" | "token" | "app" | "import" | "help"
         ) || matches!(first, "-h" | "--help" | "-V" | "--version");
         if !names_a_command {
             args.insert(1.min(args.len()), "serve".into());
@@ -35,6 +35,8 @@ impl Cli {
     }
 }
 
+// One value, parsed once at start: boxing the large `serve` variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the Graph API (the default).
@@ -45,6 +47,10 @@ pub enum Command {
     Openapi,
     /// Mint an HS256 token with AUTOPILOT_JWT_SECRET, for local use and tests.
     Token(TokenArgs),
+    /// Manage app registrations: the client ids and secrets the token endpoint
+    /// (/{tenant}/oauth2/v2.0/token) issues tokens to.
+    #[command(subcommand)]
+    App(AppCommand),
     /// Upload an Autopilot CSV through importedWindowsAutopilotDeviceIdentities/import, wait for
     /// every row to be processed and print a summary (exit 0: all complete; 1: some row failed or
     /// was malformed; 2: the file or the service could not be used).
@@ -81,6 +87,8 @@ pub struct ServeArgs {
     pub bind: SocketAddr,
     #[command(flatten)]
     pub auth: AuthArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// External base URL for @odata.context, Location and nextLink (e.g. https://graph.example.com).
     /// When unset, it is derived from each request's Host (and, with --trust-forwarded, its
     /// Forwarded and X-Forwarded-Proto/Host headers).
@@ -103,6 +111,30 @@ pub struct ServeArgs {
     /// every instance on the database).
     #[arg(long, env = "AUTOPILOT_SYNC_COOLDOWN", default_value = "600", value_parser = parse_seconds)]
     pub sync_cooldown: Duration,
+}
+
+/// HTTPS: a certificate of one's own, or one from a local CA the service makes.
+#[derive(Debug, Clone, Args)]
+pub struct TlsArgs {
+    /// PEM file with the certificate chain to serve HTTPS with (the server's certificate first).
+    #[arg(long, env = "AUTOPILOT_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file with the private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "AUTOPILOT_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate from a local CA kept in --data-dir/tls (made on first use):
+    /// for localhost, 127.0.0.1, ::1 and every --tls-name.
+    #[arg(long, env = "AUTOPILOT_TLS_SELF_SIGNED", conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub tls_self_signed: bool,
+    /// Another DNS name or IP address for the --tls-self-signed certificate (repeatable or comma
+    /// separated), e.g. graph.microsoft.com for a hosts-file redirect.
+    #[arg(
+        long = "tls-name",
+        env = "AUTOPILOT_TLS_NAME",
+        value_delimiter = ',',
+        requires = "tls_self_signed"
+    )]
+    pub tls_names: Vec<String>,
 }
 
 /// The audiences Graph tokens carry: Graph's URL and its application id.
@@ -163,6 +195,51 @@ pub struct TokenArgs {
     pub audience: String,
     #[arg(long)]
     pub issuer: Option<String>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AppCommand {
+    /// Register an app in a tenant and print its credentials as JSON
+    /// ({"tenantId","clientId","clientSecret"}); the secret is shown only this once.
+    Add(AppAddArgs),
+    /// Print the app registrations as a JSON array (never their secrets).
+    List(AppListArgs),
+    /// Delete an app registration: the token endpoint refuses its client id from then on (tokens
+    /// already issued stay valid until they expire, as on Entra ID).
+    Remove(AppRemoveArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AppAddArgs {
+    /// The tenant (a GUID): its tokens' `tid`, and the {tenant} of the token endpoint's path.
+    #[arg(long)]
+    pub tenant: Uuid,
+    /// Application permissions its tokens carry (`roles`), comma separated, e.g.
+    /// DeviceManagementServiceConfig.ReadWrite.All.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub roles: Vec<String>,
+    /// A display name (its tokens' `app_displayname`).
+    #[arg(long, default_value = "autopilot-registry app")]
+    pub name: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AppListArgs {
+    /// Only this tenant's.
+    #[arg(long)]
+    pub tenant: Option<Uuid>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AppRemoveArgs {
+    /// The app's client id.
+    pub client_id: Uuid,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 // Debug by hand below: the bearer token.

@@ -18,6 +18,7 @@ pub mod routes;
 pub mod store;
 #[cfg(feature = "testcontainers")]
 pub mod testcontainers;
+pub mod tls;
 pub mod workers;
 
 #[cfg(test)]
@@ -26,8 +27,11 @@ mod filter_sql_tests;
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::issuer::Issuer;
 use crate::auth::{AuthMode, AuthSettings, Authenticator, JwksSource};
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::domain::Tenant;
@@ -46,6 +50,10 @@ const MAX_STARTUP_BACKOFF: Duration = Duration::from_secs(5);
 /// The service, bound, not yet serving; it applies the migrations once it runs.
 pub struct Application {
     address: SocketAddr,
+    /// `https` when serving TLS, else `http`.
+    scheme: &'static str,
+    /// With `--tls-self-signed`: the local CA's certificate, for clients to trust.
+    ca_certificate: Option<PathBuf>,
     server: Server,
     store: Store,
     /// How long an imported identity waits before it is processed.
@@ -60,8 +68,13 @@ impl Application {
     /// Prepares the database connection (starting the private PostgreSQL when no URL is given) and
     /// binds the listener; port 0 picks a free port. The database need not be reachable yet.
     pub async fn build(args: &ServeArgs) -> Result<Application, StartupError> {
-        let authenticator = actix_web::web::Data::new(Authenticator::new(auth_settings(args)?));
+        let settings = auth_settings(args)?;
+        let tls = tls::configure(&args.tls, &args.database.data_dir)?;
         let (store, database) = open_store(&args.database).await?;
+        let issuer = Arc::new(Issuer::new(store.clone()));
+        let authenticator =
+            actix_web::web::Data::new(Authenticator::new(settings, Arc::clone(&issuer)));
+        let issuer = actix_web::web::Data::from(issuer);
 
         let listener = TcpListener::bind(args.bind)?;
         let address = listener.local_addr()?;
@@ -79,13 +92,22 @@ impl Application {
                 link_base.clone(),
                 SyncCooldown(sync_cooldown),
                 authenticator.clone(),
+                issuer.clone(),
             )
-        })
-        .listen(listener)?
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-        .run();
+        });
+        let (server, scheme, ca_certificate) = match tls {
+            Some(tls) => (
+                server.listen_rustls_0_23(listener, tls.config)?,
+                "https",
+                tls.ca_certificate,
+            ),
+            None => (server.listen(listener)?, "http", None),
+        };
+        let server = server.shutdown_timeout(SHUTDOWN_GRACE.as_secs()).run();
         Ok(Application {
             address,
+            scheme,
+            ca_certificate,
             server,
             store,
             import_delay: args.import_delay,
@@ -96,6 +118,16 @@ impl Application {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// `http://ADDRESS` or, serving TLS, `https://ADDRESS`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme, self.address)
+    }
+
+    /// With `--tls-self-signed`, the local CA certificate clients must trust.
+    pub fn ca_certificate(&self) -> Option<&std::path::Path> {
+        self.ca_certificate.as_deref()
     }
 
     /// Stops the server: `stop(true)` lets in-flight requests finish.
@@ -223,9 +255,8 @@ pub fn auth_settings(args: &ServeArgs) -> Result<AuthSettings, StartupError> {
             auth.default_tenant
         );
     }
-    if mode == AuthMode::Jwt && secret.is_none() && auth.jwks.is_none() {
-        return Err("--auth jwt needs AUTOPILOT_JWT_SECRET (HS256) or AUTOPILOT_JWKS (RS256/ES256) to verify tokens with".into());
-    }
+    // Under `jwt` the token endpoint's own tokens are always accepted: a secret and a JWKS are
+    // optional.
     if let Some(problem) = secret.as_deref().and_then(auth::weak_secret) {
         return Err(format!("refusing to serve: {problem}").into());
     }

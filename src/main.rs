@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
                 Ok(())
             }
         },
+        Command::App(command) => autopilot_registry::auth::apps::run(&command).await,
         Command::Openapi => {
             print!("{}", autopilot_registry::routes::docs::document_json());
             Ok(())
@@ -50,12 +51,15 @@ async fn main() -> ExitCode {
 
 async fn serve(args: autopilot_registry::config::ServeArgs) -> Result<(), StartupError> {
     let application = Application::build(&args).await?;
+    if let Some(ca) = application.ca_certificate() {
+        log::info!(
+            "HTTPS with a certificate from the local CA: clients must trust {}",
+            ca.display()
+        );
+    }
     // The two lines on stdout: scripts and test harnesses read the port from the first and wait
     // for the second before sending Graph requests.
-    println!(
-        "autopilot-registry listening on http://{}",
-        application.address()
-    );
+    println!("autopilot-registry listening on {}", application.url());
     let ready = application.ready();
     tokio::spawn(async move {
         ready.await;

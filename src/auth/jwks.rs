@@ -241,6 +241,14 @@ impl JwksKeys {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The key named `kid` for `alg` if the keys loaded so far have it, without reading them.
+    pub fn cached(&self, kid: &str, alg: Algorithm) -> Option<DecodingKey> {
+        match self.state().lookup(kid, alg, Instant::now()) {
+            Lookup::Fresh(key) | Lookup::Stale(key) => Some(key),
+            Lookup::Missing => None,
+        }
+    }
+
     /// The key named `kid` for `alg`, reading the keys again when it is unknown (waiting at most
     /// [`FETCH_TIMEOUT`]) or old (in the background).
     pub async fn key(self: &Arc<Self>, kid: &str, alg: Algorithm) -> Option<DecodingKey> {

@@ -10,29 +10,33 @@ use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
 use crate::graph::links::{LinkBase, ServiceRoot};
 
-/// The configured `--public-url`, or else the scheme and host the request came in on.
+/// The service root of the request's version, on [`public_base`].
 impl FromRequest for ServiceRoot {
     type Error = GraphError;
     type Future = Ready<Result<Self, GraphError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // Each version scope registers its ApiVersion and the app its LinkBase; a handler without
-        // them is a wiring mistake.
-        let (Some(version), Some(link_base)) = (
-            req.app_data::<ApiVersion>().copied(),
-            req.app_data::<LinkBase>(),
-        ) else {
-            let cause = format!("no ApiVersion or LinkBase registered for {}", req.path());
+        // Each version scope registers its ApiVersion; a handler outside them is a wiring mistake.
+        let Some(version) = req.app_data::<ApiVersion>().copied() else {
+            let cause = format!("no ApiVersion registered for {}", req.path());
             return ready(Err(GraphError::internal().caused_by(
                 Box::<dyn std::error::Error + Send + Sync>::from(cause).into(),
             )));
         };
-        ready(match link_base {
-            LinkBase::Public(base) => Ok(ServiceRoot::new(base, version)),
-            LinkBase::FromRequest { trust_forwarded } => {
-                request_base(req, *trust_forwarded).map(|base| ServiceRoot::new(&base, version))
-            }
-        })
+        ready(public_base(req).map(|base| ServiceRoot::new(&base, version)))
+    }
+}
+
+/// The service's external base URL, without a trailing slash: the configured `--public-url`, or
+/// else the scheme (`https` when served over TLS) and host the request came in on.
+pub fn public_base(req: &HttpRequest) -> Result<String, GraphError> {
+    match req.app_data::<LinkBase>() {
+        Some(LinkBase::Public(base)) => Ok(base.clone()),
+        Some(LinkBase::FromRequest { trust_forwarded }) => request_base(req, *trust_forwarded),
+        // The app registers its LinkBase; a request without one is a wiring mistake.
+        None => Err(GraphError::internal().caused_by(
+            Box::<dyn std::error::Error + Send + Sync>::from("no LinkBase registered").into(),
+        )),
     }
 }
 

@@ -1,15 +1,28 @@
 //! The middleware that makes every answer Graph-shaped: canonical paths before routing, request
-//! ids on every response, every error as the Graph envelope, logged once.
+//! ids on every response, every error as the Graph envelope, logged once. Side doors that answer in
+//! another protocol's shape (the token endpoint) mark their responses [`OwnShape`].
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{StatusCode, Uri};
 use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse};
 
 use crate::graph::error::GraphError;
 use crate::graph::paths;
 use crate::graph::request_ids::{CLIENT_REQUEST_ID, REQUEST_ID, RequestIds};
+
+/// Marks a response whose body is already in the shape its protocol wants (an Entra error of the
+/// token endpoint): the middleware leaves it as it is rather than making it a Graph envelope.
+pub struct OwnShape;
+
+impl OwnShape {
+    pub fn mark(mut response: HttpResponse) -> HttpResponse {
+        response.extensions_mut().insert(OwnShape);
+        response
+    }
+}
 
 /// Rewrites Graph's path variants to the canonical one, then makes every answer Graph-shaped: the
 /// request ids on every response, and every error (ours, the router's or an extractor's) rendered as
@@ -28,6 +41,9 @@ pub async fn graph_responses(
     } else if let Some(batch) = paths::canonical_batch(req.path()) {
         rewrite_path(&mut req, &batch);
     }
+    // For handlers that render their own errors with the ids (the token endpoint's trace and
+    // correlation ids).
+    req.extensions_mut().insert(ids.clone());
     // Routing inside never fails (handler errors arrive as responses); should an inner service ever
     // fail, the error still leaves as an envelope through GraphError's own ResponseError.
     let response =
@@ -66,6 +82,9 @@ pub fn stamp(headers: &mut HeaderMap, ids: &RequestIds) {
 /// The Graph error a response stands for, if it is an error: the one a handler returned, Graph's
 /// route-template error for actix's 405, or a description by status for anything else.
 fn graph_error_of<B>(response: &ServiceResponse<B>) -> Option<GraphError> {
+    if response.response().extensions().contains::<OwnShape>() {
+        return None;
+    }
     if let Some(error) = response.response().error() {
         return Some(
             error

@@ -19,6 +19,7 @@ mod profile_assignments;
 mod settings;
 pub use settings::SyncCooldown;
 mod store_errors;
+pub mod token_endpoint;
 
 use actix_web::HttpResponse;
 use utoipa_actix_web::scope;

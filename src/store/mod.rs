@@ -17,6 +17,7 @@ use crate::domain::Tenant;
 use crate::domain::entity::{Assignment, Entity, EntitySet, Kind, Property, Value};
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
+mod apps;
 mod assignment_status;
 mod directory;
 pub(crate) mod filter;
@@ -25,6 +26,7 @@ mod imports;
 mod profile_assignments;
 mod settings;
 
+pub use apps::AppRegistration;
 pub use assignment_status::ASSIGNMENT_CHANNEL;
 pub use directory::Added;
 use grouped::{GroupStatement, Grouped};

@@ -121,7 +121,8 @@ fn in_batch(answer: &Json) -> Json {
 
 #[tokio::test]
 async fn every_answer_is_the_one_the_request_gets_alone() {
-    let app = spawn_app().await;
+    // Behind a proxy (--trust-forwarded), so that forwarded headers steer links below.
+    let app = spawn_app_with(&fresh_database().await, &["--trust-forwarded"]).await;
     for n in 0..3 {
         app.create_ok("v1.0", &json!({"serialNumber": format!("B-{n}")}))
             .await;
@@ -165,7 +166,7 @@ async fn every_answer_is_the_one_the_request_gets_alone() {
         assert_eq!(by_id(&answers, "4")["status"], 400);
     }
 
-    // Links follow the batch's forwarded host and scheme, as they would the request's alone.
+    // Links follow the batch's trusted forwarded host and scheme, as they would the request's alone.
     let forwarded = [
         ("x-forwarded-proto", "https"),
         ("x-forwarded-host", "graph.contoso.test"),

@@ -105,6 +105,8 @@ pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(60)
 
 pub struct TestApp {
     pub address: SocketAddr,
+    /// `http://ADDRESS`, or `https://ADDRESS` when the service serves TLS.
+    pub base: String,
     pub database_url: String,
     pub client: reqwest::Client,
     handle: ServerHandle,
@@ -125,6 +127,7 @@ pub async fn spawn_app_with(database_url: &str, options: &[&str]) -> TestApp {
     let args = serve_args(database_url, options);
     let application = Application::build(&args).await.expect("the service starts");
     let address = application.address();
+    let base = application.url();
     let handle = application.handle();
     let ready = application.ready();
     tokio::spawn(application.run_until_stopped());
@@ -133,6 +136,7 @@ pub async fn spawn_app_with(database_url: &str, options: &[&str]) -> TestApp {
         .expect("the service applies its migrations");
     TestApp {
         address,
+        base,
         database_url: database_url.to_owned(),
         client: http_client(),
         handle,
@@ -181,7 +185,7 @@ pub fn serve_args(database_url: &str, options: &[&str]) -> ServeArgs {
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}/{}", self.address, path.trim_start_matches('/'))
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
     }
 
     /// `<base>/<version>/deviceManagement/windowsAutopilotDeviceIdentities`
@@ -343,4 +347,28 @@ impl DbProxy {
 fn upstream_of(database_url: &str) -> String {
     let after_at = database_url.split_once('@').unwrap().1;
     after_at.split_once('/').unwrap().0.to_owned()
+}
+
+/// A directory of its own under the system's temporary one, removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("{label}-{}", Uuid::new_v4()));
+        std::fs::create_dir(&path).expect("a temporary directory");
+        TempDir(path)
+    }
+
+    /// Writes `bytes` to the file `name` in the directory; returns its path.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).expect("the file is written");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

@@ -2,7 +2,7 @@
 //! Get-WindowsAutopilotInfo writes (UTF-16 LE) and a UTF-8 one, the JSON summary and the exit code,
 //! the devices the import creates, and the import records it deletes (or keeps).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -10,10 +10,9 @@ use base64::Engine;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
-use uuid::Uuid;
 
 use crate::child::{Run, run_with_timeout};
-use crate::helpers::{COLLECTION, TestApp, spawn_app};
+use crate::helpers::{COLLECTION, TempDir, TestApp, spawn_app};
 
 const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
 /// Upload, the service's import delay (2 s by default), polling every second, and the deletes.
@@ -37,29 +36,6 @@ fn get_windows_autopilot_info_csv(devices: &[(&str, String)]) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     bytes
-}
-
-/// A directory of its own under the system's temporary one, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let path = std::env::temp_dir().join(format!("import-command-{}", Uuid::new_v4()));
-        std::fs::create_dir(&path).expect("a temporary directory");
-        TempDir(path)
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).expect("the CSV is written");
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Runs `import FILE --url http://{service}/beta --json` and the `options`; returns the exit code and
@@ -125,7 +101,7 @@ async fn records(app: &TestApp, summary: &Json) -> Vec<Json> {
 #[tokio::test]
 async fn imports_get_windows_autopilot_info_and_utf8_files_and_deletes_the_records() {
     let app = spawn_app().await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("import-command");
 
     let utf16 = dir.file(
         "AutopilotHWID.csv",
@@ -176,7 +152,7 @@ async fn imports_get_windows_autopilot_info_and_utf8_files_and_deletes_the_recor
 #[tokio::test]
 async fn keep_records_leaves_the_processed_records_which_name_their_devices() {
     let app = spawn_app().await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("import-command");
     let file = dir.file(
         "AutopilotHWID.csv",
         &get_windows_autopilot_info_csv(&[("KEEP-0001", hardware_hash(4))]),
@@ -206,7 +182,7 @@ async fn a_duplicate_serial_is_806_and_a_malformed_row_is_reported_by_line_while
     let app = spawn_app().await;
     app.create_ok("beta", &json!({"serialNumber": "DUP-0001"}))
         .await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("import-command");
     let file = dir.file(
         "devices.csv",
         format!(

@@ -2,10 +2,16 @@
 
 Usage: python tests/e2e/python_sdk.py http://127.0.0.1:PORT
 
-The service must be on a fresh (empty) database. The SDK is set up exactly as a Graph client would be,
-with only its base URL changed (spec section 7). Each step prints one line; the last line is
-`python-sdk e2e: N passed, M failed`. The first failing step stops the run (later steps build on the
-earlier ones) and the script exits with status 1.
+The service must be on a fresh (empty) database, or the tenant of the credentials below must be
+empty. The SDK is set up exactly as a Graph client would be, with only its base URL changed (spec
+section 7). Each step prints one line; the last line is `python-sdk e2e: N passed, M failed`. The
+first failing step stops the run (later steps build on the earlier ones) and the script exits with
+status 1.
+
+With AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_AUTHORITY_HOST set, the SDK signs
+in as an app does against Entra ID: azure-identity's ClientSecretCredential with the service as its
+authority (and its CA trusted through SSL_CERT_FILE and REQUESTS_CA_BUNDLE), and a first step checks
+that a wrong secret fails with Entra's error.
 
 The script keeps its own model of what the service should hold (`self.expected`: device id -> the
 value of every v1.0 property) and compares every device it reads back against it, property by
@@ -14,15 +20,22 @@ property, so a property that is lost, renamed, mangled or unparseable by the SDK
 
 import asyncio
 import datetime as dt
+import os
 import sys
 import time
+import urllib.parse
 import uuid
 from collections import Counter
 from typing import Optional
 
 from steps import StepFailed, check, check_equal, describe, run_steps
 from steps import main as steps_main
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity.aio import ClientSecretCredential
 from kiota_abstractions.authentication import AnonymousAuthenticationProvider
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.device_management.windows_autopilot_device_identities.count.count_request_builder import (
@@ -51,6 +64,10 @@ PAGE_SIZE = 1000
 FILTER_TEXT = "0046"
 
 UTC = dt.timezone.utc
+
+# What an app asks Entra ID for to call Graph with its application permissions.
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+WRONG_SECRET_ERROR = "AADSTS7000215: Invalid client secret provided."
 
 # Every v1.0 property of windowsAutopilotDeviceIdentity but `id`, as the SDK model names them.
 PROPERTIES = (
@@ -155,12 +172,37 @@ def check_device(device, expected: dict, what: str, context_allowed: bool = Fals
 class E2E:
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
-        self.adapter = GraphRequestAdapter(AnonymousAuthenticationProvider())
-        self.adapter.base_url = self.base_url + "/v1.0"
-        self.client = GraphServiceClient(request_adapter=self.adapter)
+        self.credentials = credentials_from_environment()
+        self.credential = self.credential_with(self.credentials["secret"]) if self.credentials else None
+        self.adapter, self.client = self.graph_client(self.credential)
         self.devices = self.client.device_management.windows_autopilot_device_identities
         self.expected: dict[str, dict] = {}  # device id -> every property's value
         self.primary_id = ""
+
+    def credential_with(self, secret: str) -> ClientSecretCredential:
+        """The credential an app builds for Entra ID, with the service as the authority."""
+        return ClientSecretCredential(
+            self.credentials["tenant"],
+            self.credentials["client_id"],
+            secret,
+            authority=self.credentials["authority"],
+            disable_instance_discovery=True,
+        )
+
+    def graph_client(self, credential: Optional[ClientSecretCredential]):
+        """An adapter on the service's base URL, signed in with `credential` or anonymous, and its
+        GraphServiceClient."""
+        if credential is None:
+            provider = AnonymousAuthenticationProvider()
+        else:
+            # The SDK sends tokens only to hosts it is told of: Graph's by default, this one here.
+            host = urllib.parse.urlsplit(self.base_url).hostname
+            provider = AzureIdentityAuthenticationProvider(
+                credential, scopes=[GRAPH_SCOPE], allowed_hosts=[host]
+            )
+        adapter = GraphRequestAdapter(provider)
+        adapter.base_url = self.base_url + "/v1.0"
+        return adapter, GraphServiceClient(request_adapter=adapter)
 
     def item(self, device_id: str):
         return self.devices.by_windows_autopilot_device_identity_id(device_id)
@@ -175,6 +217,19 @@ class E2E:
         return await self.devices.count.get(RequestConfiguration(query_parameters=parameters))
 
     # ---- the steps, in order ------------------------------------------------------------------
+
+    async def step_wrong_secret(self) -> str:
+        credential = self.credential_with("not-the-" + self.credentials["secret"])
+        _, client = self.graph_client(credential)
+        try:
+            answer = await client.device_management.windows_autopilot_device_identities.get()
+        except ClientAuthenticationError as error:
+            check(WRONG_SECRET_ERROR in error.message, f"not Entra's error text: {error.message!r}")
+        else:
+            raise StepFailed(f"a wrong secret was accepted: {answer!r}")
+        finally:
+            await credential.close()
+        return f"ClientAuthenticationError: {WRONG_SECRET_ERROR}"
 
     async def step_empty(self) -> str:
         page = await self.devices.get(RequestConfiguration(query_parameters=ListParameters(top=1, count=True)))
@@ -342,7 +397,31 @@ class E2E:
     )
 
     async def run(self) -> int:
-        return await run_steps("python-sdk e2e", self, ODataError)
+        if self.credential is None:
+            return await run_steps("python-sdk e2e", self, ODataError)
+        self.STEPS = (("a wrong client secret fails with Entra's error", E2E.step_wrong_secret),) + E2E.STEPS
+        try:
+            return await run_steps("python-sdk e2e", self, ODataError)
+        finally:
+            await self.credential.close()
+
+
+def credentials_from_environment() -> Optional[dict]:
+    """An app's credentials from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and
+    AZURE_AUTHORITY_HOST when they are set (all or none), else None."""
+    names = {
+        "tenant": "AZURE_TENANT_ID",
+        "client_id": "AZURE_CLIENT_ID",
+        "secret": "AZURE_CLIENT_SECRET",
+        "authority": "AZURE_AUTHORITY_HOST",
+    }
+    values = {key: os.environ.get(name, "") for key, name in names.items()}
+    if not any(values.values()):
+        return None
+    missing = [names[key] for key, value in values.items() if not value]
+    if missing:
+        raise SystemExit(f"set all of {', '.join(names.values())} or none; missing: {', '.join(missing)}")
+    return values
 
 
 def main() -> int:
