@@ -103,7 +103,13 @@ impl Application {
             ),
             None => (server.listen(listener)?, "http", None),
         };
-        let server = server.shutdown_timeout(SHUTDOWN_GRACE.as_secs()).run();
+        // The binary owns SIGINT and SIGTERM from its first instruction (see `run_until`): actix
+        // would only catch them once the server runs, and a process that has not caught SIGTERM
+        // ignores it as PID 1 in a container.
+        let server = server
+            .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+            .disable_signals()
+            .run();
         Ok(Application {
             address,
             scheme,
@@ -141,13 +147,27 @@ impl Application {
         async move { store.migrated().await }
     }
 
-    /// Serves until SIGINT or SIGTERM (or a stop through the handle), finishing in-flight requests.
-    /// Meanwhile it applies the migrations as soon as the database can be reached; until then the
-    /// Graph routes and `/readyz` answer 503. Once they are applied, background work (processing
-    /// imported identities, completing syncs, profile assignment status) runs until the server
-    /// stops. A migration that fails for any other
-    /// reason stops the server and is returned.
+    /// Serves until a stop through the handle, as [`Application::run_until`] does.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `stop` resolves (the binary's SIGINT or SIGTERM) or a stop through the handle,
+    /// finishing in-flight requests. Meanwhile it applies the migrations as soon as the database
+    /// can be reached; until then the Graph routes and `/readyz` answer 503. Once they are
+    /// applied, background work (processing imported identities, completing syncs, profile
+    /// assignment status) runs until the server stops. A migration that fails for any other
+    /// reason stops the server and is returned.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            stop.await;
+            log::info!("stopping: in-flight requests may finish");
+            handle.stop(true).await;
+        });
         let Application {
             mut server,
             store,
@@ -285,18 +305,27 @@ pub async fn open_store(
     Ok((store, database))
 }
 
-/// Applies migrations, retrying with backoff while the database cannot be reached; any other
-/// failure (bad credentials, a broken migration) ends the start at once.
+/// Applies migrations, retrying with backoff while the database cannot be reached or refuses the
+/// service (an unknown database, a wrong password: PostgreSQL's reason is logged at each retry and
+/// shown by `/readyz`); any other failure (a broken migration) ends the start at once.
 pub async fn migrate_when_reachable(store: &Store) -> Result<(), StartupError> {
     let mut backoff = Duration::from_millis(250);
     loop {
-        match store.migrate().await {
-            Ok(()) => return Ok(()),
-            Err(sqlx::migrate::MigrateError::Execute(error)) if store::is_unreachable(&error) => {
-                log::warn!("database not reachable yet ({error}); retrying in {backoff:?}");
-            }
-            Err(error) => return Err(error.into()),
-        }
+        // One connection of its own first: the pool retries a refused connection in silence.
+        let problem = match store.probe().await {
+            Err(error) => error.to_string(),
+            Ok(()) => match store.migrate().await {
+                Ok(()) => return Ok(()),
+                Err(sqlx::migrate::MigrateError::Execute(error))
+                    if store::is_unreachable(&error) =>
+                {
+                    error.to_string()
+                }
+                Err(error) => return Err(error.into()),
+            },
+        };
+        log::warn!("database not ready ({problem}); retrying in {backoff:?}");
+        store.waiting_on(problem);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_STARTUP_BACKOFF);
     }

@@ -1,5 +1,8 @@
 use std::process::ExitCode;
 
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
 use autopilot_registry::config::{Cli, Command};
 use autopilot_registry::{Application, StartupError, migrate_when_reachable, open_store};
 
@@ -50,7 +53,16 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: autopilot_registry::config::ServeArgs) -> Result<(), StartupError> {
-    let application = Application::build(&args).await?;
+    // First: a SIGTERM while the private PostgreSQL starts or the database is away must stop the
+    // service too (as PID 1 in a container, a signal nobody catches is ignored).
+    let stop = stop_signal()?;
+    let application = tokio::select! {
+        built = Application::build(&args) => built?,
+        () = stopped(stop.clone()) => {
+            log::info!("stopped while starting");
+            return Ok(());
+        }
+    };
     if let Some(ca) = application.ca_certificate() {
         log::info!(
             "HTTPS with a certificate from the local CA: clients must trust {}",
@@ -65,7 +77,27 @@ async fn serve(args: autopilot_registry::config::ServeArgs) -> Result<(), Startu
         ready.await;
         println!("autopilot-registry ready");
     });
-    application.run_until_stopped().await
+    application.run_until(stopped(stop)).await
+}
+
+/// Becomes true at the first SIGINT or SIGTERM.
+fn stop_signal() -> std::io::Result<watch::Receiver<bool>> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let (sender, receiver) = watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        sender.send_replace(true);
+    });
+    Ok(receiver)
+}
+
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    // The sender only goes with a signal sent, so an error means stop too.
+    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 async fn migrate(args: autopilot_registry::config::DatabaseArgs) -> Result<(), StartupError> {

@@ -32,9 +32,18 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(store: web::Data<Store>) -> Result<HttpResponse, GraphError> {
     if store.is_ready().await? {
-        Ok(HttpResponse::Ok().json(Status { status: "ready" }))
-    } else {
-        log::warn!("not ready: this binary's migrations are not all applied (yet)");
-        Err(GraphError::service_unavailable())
+        return Ok(HttpResponse::Ok().json(Status { status: "ready" }));
+    }
+    match store.not_ready_because() {
+        // The operator's question is why: the database's own answer, as the log has it.
+        Some(problem) => Err(GraphError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            format!("Not ready: the database is not ready for the service ({problem})."),
+        )),
+        None => {
+            log::warn!("not ready: this binary's migrations are not all applied (yet)");
+            Err(GraphError::service_unavailable())
+        }
     }
 }

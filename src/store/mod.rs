@@ -5,7 +5,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, P
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the table and column names of entity-set
 // descriptions only; values are always bound, so AssertSqlSafe is sound.
-use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Row};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool, Postgres, Row};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -42,6 +42,8 @@ pub const BOOKKEEPING_COLUMNS: [&str; 3] = ["tenant_id", "created_at", "updated_
 
 /// How long a request waits for a connection before it is answered 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the start waits for PostgreSQL to answer one connection attempt.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a store operation failed. Cloneable, because one failed statement can answer a whole group.
 #[derive(Debug, Clone)]
@@ -119,6 +121,8 @@ pub struct Store {
     /// Set once this process has applied the migrations; until then no entity query runs, so a
     /// service that started before its database answers 503 rather than "no such table".
     migrated: Arc<watch::Sender<bool>>,
+    /// Why the migrations wait, while they do: what the database answered the last attempt.
+    not_ready_because: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Store {
@@ -145,7 +149,39 @@ impl Store {
             creates: Arc::new(Grouped::start(CreateEntities, options.clone(), grouped)),
             reads: Arc::new(Grouped::start(ReadEntities, options, grouped)),
             migrated: Arc::new(watch::Sender::new(false)),
+            not_ready_because: Arc::default(),
         })
+    }
+
+    /// Opens one connection outside the pool and closes it again, to hear PostgreSQL's own answer:
+    /// the pool retries a refused connection (an unknown database, a wrong password) in silence.
+    pub async fn probe(&self) -> Result<(), sqlx::Error> {
+        let options = self.pool.connect_options();
+        let connection = tokio::time::timeout(PROBE_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| {
+                sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer within {PROBE_TIMEOUT:?}"),
+                ))
+            })??;
+        connection.close().await
+    }
+
+    /// Records why the migrations still wait, for `/readyz`.
+    pub fn waiting_on(&self, problem: String) {
+        *self
+            .not_ready_because
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(problem);
+    }
+
+    /// Why the migrations have not been applied yet, when an attempt failed.
+    pub fn not_ready_because(&self) -> Option<String> {
+        self.not_ready_because
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Applies the migrations embedded in the binary.

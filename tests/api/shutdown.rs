@@ -1,5 +1,7 @@
-//! SIGTERM under load, to the real binary: in-flight requests complete, nothing acknowledged is lost.
+//! Stopping the real binary: under load, in-flight requests complete and nothing acknowledged is
+//! lost; while it waits for a database that refuses it, a signal stops it at once.
 
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -8,7 +10,7 @@ use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
 use crate::child::{start_service, terminate, wait_for};
-use crate::helpers::{COLLECTION, READY_WITHIN, fresh_database};
+use crate::helpers::{COLLECTION, READY_WITHIN, fresh_database, http_client};
 use crate::load::{Attempt, CreateLoad, missing_devices};
 
 const LOAD_TASKS: usize = 8;
@@ -106,4 +108,69 @@ async fn sigterm_under_load_finishes_in_flight_creates_and_acknowledges_only_com
     );
     let pool = sqlx::PgPool::connect(&database_url).await.unwrap();
     assert!(missing_devices(&pool, &created).await.is_empty());
+}
+
+/// A database that answers but refuses the service (here: one that does not exist) is named at
+/// each retry in the log and by `/readyz`, and SIGTERM or SIGINT still stops the waiting service.
+#[tokio::test]
+async fn a_refusing_database_is_named_in_the_log_and_readyz_and_a_signal_still_stops_the_wait() {
+    let existing = fresh_database().await;
+    let (server, _) = existing.rsplit_once('/').unwrap();
+    let missing = format!("{server}/no_such_database_{}", Uuid::new_v4().simple());
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let mut service = std::process::Command::new(env!("CARGO_BIN_EXE_autopilot-registry"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &missing])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(service.stdout.take().unwrap()).lines();
+        let listening = stdout.next().unwrap().unwrap();
+        let base = listening
+            .strip_prefix("autopilot-registry listening on ")
+            .unwrap()
+            .to_owned();
+        // Read on a thread of its own, so that a service that logs nothing fails the test in time.
+        let (lines, logged) = std::sync::mpsc::channel();
+        let stderr = BufReader::new(service.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            stderr
+                .lines()
+                .map_while(Result::ok)
+                .try_for_each(|line| lines.send(line))
+        });
+        let mut refusals = 0;
+        while refusals < 2 {
+            let line = logged
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the service logs why it waits, at each retry");
+            if line.contains("database not ready") {
+                assert!(line.contains("does not exist"), "{line}");
+                refusals += 1;
+            }
+        }
+
+        let ready = http_client()
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("does not exist"), "{message}");
+
+        let pid = libc::pid_t::try_from(service.id()).unwrap();
+        // SAFETY: a signal to our own child, not reaped yet.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let status = tokio::task::spawn_blocking(move || {
+            wait_for(&mut service, Instant::now() + Duration::from_secs(10))
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_or_else(|| panic!("still waiting 10 s after signal {signal}"));
+        assert!(status.success(), "signal {signal}: {status}");
+    }
 }
