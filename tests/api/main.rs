@@ -23,6 +23,7 @@ mod helpers;
 mod import_command;
 mod import_processing;
 mod imports;
+mod instances;
 mod lenient_bodies;
 mod list;
 mod load;
