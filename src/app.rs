@@ -14,6 +14,7 @@ use crate::graph::paths;
 use crate::routes;
 use crate::routes::SyncCooldown;
 use crate::routes::middleware::graph_responses;
+use crate::routes::traffic::{self, Traffic};
 use crate::store::Store;
 
 /// The whole service as an actix `App`, ready for `HttpServer::new` or `actix_web::test`.
@@ -22,6 +23,7 @@ pub fn graph_app(
     link_base: LinkBase,
     sync_cooldown: SyncCooldown,
     authenticator: web::Data<Authenticator>,
+    traffic: web::Data<Traffic>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -36,15 +38,19 @@ pub fn graph_app(
         .app_data(authenticator)
         .app_data(web::Data::new(sync_cooldown))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .app_data(link_base);
+        .app_data(link_base)
+        .app_data(traffic);
     let (app, document) = app
         .into_utoipa_app()
         .openapi(routes::docs::base())
         .configure(routes::register)
         .split_for_parts();
     app.configure(|config| routes::docs::configure(config, &document))
+        .configure(routes::configure_side_doors)
         .default_service(web::to(|req: HttpRequest| async move {
             Err::<actix_web::HttpResponse, _>(paths::unrouted(req.method().as_str(), req.path()))
         }))
+        .wrap(from_fn(traffic::shape))
         .wrap(from_fn(graph_responses))
+        .wrap(from_fn(traffic::observe))
 }

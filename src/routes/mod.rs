@@ -4,6 +4,7 @@
 //! wrappers (which call them, and its own actions), and [`register`] puts those in the table.
 
 mod body;
+mod control;
 mod deployment_profiles;
 mod device_identities;
 mod directory;
@@ -17,6 +18,7 @@ mod profile_assignments;
 mod settings;
 pub use settings::SyncCooldown;
 mod store_errors;
+pub mod traffic;
 
 use actix_web::HttpResponse;
 use utoipa_actix_web::scope;
@@ -24,6 +26,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
+pub use control::configure as configure_side_doors;
 use device_identities::{beta, beta_actions, v1};
 use imported_identities::{beta as imported_beta, v1 as imported_v1};
 

@@ -18,6 +18,7 @@ use crate::domain::entity::{Assignment, Entity, EntitySet, Kind, Property, Value
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
 mod assignment_status;
+mod control;
 mod directory;
 pub(crate) mod filter;
 mod grouped;
@@ -26,6 +27,10 @@ mod profile_assignments;
 mod settings;
 
 pub use assignment_status::ASSIGNMENT_CHANNEL;
+pub use control::{
+    Backlog, ImportStateError, Seeded, Settled, TENANT_TABLES, TENANT_WORK_TABLES, TenantTable,
+    Throttled,
+};
 pub use directory::Added;
 use grouped::{GroupStatement, Grouped};
 pub use imports::IMPORT_CHANNEL;
@@ -107,6 +112,14 @@ pub(crate) fn select_columns(set: &EntitySet) -> String {
         .join(", ")
 }
 
+/// The general pool's connections (grouped statements hold theirs outside it).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolConnections {
+    pub open: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
 #[derive(Clone)]
 pub struct Store {
     /// Lists, counts, updates, deletes and migrations.
@@ -140,10 +153,41 @@ impl Store {
             .connect_lazy_with(options.clone());
         Ok(Store {
             pool,
-            creates: Arc::new(Grouped::start(CreateEntities, options.clone(), grouped)),
-            reads: Arc::new(Grouped::start(ReadEntities, options, grouped)),
+            creates: Arc::new(Grouped::start(
+                CreateEntities,
+                options.clone(),
+                grouped,
+                "create",
+            )),
+            reads: Arc::new(Grouped::start(ReadEntities, options, grouped, "read")),
             migrated: Arc::new(watch::Sender::new(false)),
         })
+    }
+
+    /// The pool's connections, open and idle, and the most it opens.
+    pub fn pool_connections(&self) -> PoolConnections {
+        PoolConnections {
+            open: self.pool.size(),
+            idle: self.pool.num_idle(),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    /// Each grouped statement: its name, the requests queued for it, and how many requests each
+    /// of its statements served.
+    pub fn grouped_statements(&self) -> [(&'static str, usize, &prometheus::Histogram); 2] {
+        [
+            (
+                self.creates.name(),
+                self.creates.queued(),
+                self.creates.group_sizes(),
+            ),
+            (
+                self.reads.name(),
+                self.reads.queued(),
+                self.reads.group_sizes(),
+            ),
+        ]
     }
 
     /// Applies the migrations embedded in the binary.
