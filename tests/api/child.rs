@@ -36,6 +36,16 @@ impl Run {
 /// returns the child and its base URL once it is ready. Blocks: from async code, call it on
 /// `spawn_blocking`.
 pub fn start_service(database_url: &str, options: &[&str], stderr: Stdio) -> (Child, String) {
+    start_service_logging(database_url, options, stderr, "warn")
+}
+
+/// [`start_service`] with the log filter `rust_log` (`RUST_LOG`).
+pub fn start_service_logging(
+    database_url: &str,
+    options: &[&str],
+    stderr: Stdio,
+    rust_log: &str,
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_autopilot-registry"))
         .args([
             "serve",
@@ -45,7 +55,7 @@ pub fn start_service(database_url: &str, options: &[&str], stderr: Stdio) -> (Ch
             database_url,
         ])
         .args(options)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", rust_log)
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()

@@ -7,6 +7,7 @@ mod browser;
 mod child;
 #[cfg(feature = "testcontainers")]
 mod consumer;
+mod control;
 mod create;
 mod deployment_profiles;
 mod directory;
