@@ -111,21 +111,19 @@ pub async fn observe(
         latency_ms,
         "request answered"
     );
-    if let (Some(journal), Some((path, query, side_door))) = (&traffic.journal, sent_path) {
-        if !side_door {
-            journal.record(JournalEntry {
-                time: arrived,
-                method: method.to_string(),
-                path,
-                query: (!query.is_empty()).then_some(query),
-                status: status.as_u16(),
-                duration_ms: latency_ms,
-                request_id: header(REQUEST_ID).to_owned(),
-                client_request_id: header(CLIENT_REQUEST_ID).to_owned(),
-                tenant: caller.as_ref().map(|c| c.tenant.0),
-                app: caller.map(|c| c.app).filter(|app| !app.is_empty()),
-            });
-        }
+    if let (Some(journal), Some((path, query, false))) = (&traffic.journal, sent_path) {
+        journal.record(JournalEntry {
+            time: arrived,
+            method: method.to_string(),
+            path,
+            query: (!query.is_empty()).then_some(query),
+            status: status.as_u16(),
+            duration_ms: latency_ms,
+            request_id: header(REQUEST_ID).to_owned(),
+            client_request_id: header(CLIENT_REQUEST_ID).to_owned(),
+            tenant: caller.as_ref().map(|c| c.tenant.0),
+            app: caller.map(|c| c.app).filter(|app| !app.is_empty()),
+        });
     }
     Ok(response)
 }
@@ -150,21 +148,21 @@ pub async fn shape<B: MessageBody + 'static>(
             return Ok(req.error_response(error).map_into_right_body());
         }
     }
-    if let (Some(rate), Some(caller)) = (traffic.throttle, &call.caller) {
-        if let Some(wait) = throttle_wait(&req, rate, caller).await {
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let error = GraphError::too_many_requests(
-                format!(
-                    "Too many requests: at most {} in {} seconds for this application of the \
-                     tenant. Retry after {} seconds.",
-                    rate.requests,
-                    rate.period.as_secs_f64(),
-                    seconds.max(1)
-                ),
-                seconds.max(1),
-            );
-            return Ok(req.error_response(error).map_into_right_body());
-        }
+    if let (Some(rate), Some(caller)) = (traffic.throttle, &call.caller)
+        && let Some(wait) = throttle_wait(&req, rate, caller).await
+    {
+        // Whole seconds, rounded up, as Graph's Retry-After.
+        let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let error = GraphError::too_many_requests(
+            format!(
+                "Too many requests: at most {} in {} seconds for this application of the \
+                 tenant. Retry after {seconds} seconds.",
+                rate.requests,
+                rate.period.as_secs_f64(),
+            ),
+            seconds,
+        );
+        return Ok(req.error_response(error).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
 }
