@@ -16,6 +16,7 @@ use crate::graph::links::LinkBase;
 use crate::graph::paths;
 use crate::routes;
 use crate::routes::middleware::graph_responses;
+use crate::routes::traffic::{self, Traffic};
 use crate::routes::{Batching, SyncCooldown};
 use crate::store::Store;
 
@@ -27,6 +28,7 @@ pub fn graph_app(
     sync_cooldown: SyncCooldown,
     authenticator: web::Data<Authenticator>,
     issuer: web::Data<Issuer>,
+    traffic: web::Data<Traffic>,
 ) -> Batching<
     impl ServiceFactory<
         Request,
@@ -42,7 +44,8 @@ pub fn graph_app(
         .app_data(issuer)
         .app_data(web::Data::new(sync_cooldown))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .app_data(link_base);
+        .app_data(link_base)
+        .app_data(traffic);
     let (app, document) = app
         .into_utoipa_app()
         .openapi(routes::docs::base())
@@ -52,9 +55,12 @@ pub fn graph_app(
         .configure(|config| routes::docs::configure(config, &document))
         // Beside the Graph roots and outside the OpenAPI document: Entra's protocol, not Graph's.
         .configure(routes::token_endpoint::configure)
+        .configure(routes::configure_side_doors)
         .default_service(web::to(|req: HttpRequest| async move {
             Err::<actix_web::HttpResponse, _>(paths::unrouted(req.method().as_str(), req.path()))
         }))
-        .wrap(from_fn(graph_responses));
+        .wrap(from_fn(traffic::shape))
+        .wrap(from_fn(graph_responses))
+        .wrap(from_fn(traffic::observe));
     Batching(app.into_factory())
 }

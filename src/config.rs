@@ -14,6 +14,16 @@ use crate::auth::AuthMode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line) for log
+    /// collectors.
+    #[arg(long, global = true, env = "AUTOPILOT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Cli {
@@ -111,6 +121,33 @@ pub struct ServeArgs {
     /// every instance on the database).
     #[arg(long, env = "AUTOPILOT_SYNC_COOLDOWN", default_value = "600", value_parser = parse_seconds)]
     pub sync_cooldown: Duration,
+    #[command(flatten)]
+    pub control: ControlArgs,
+    /// Throttle Graph requests per tenant and application like Graph does: at most N requests in
+    /// any SECONDS (a token bucket of N refilled over SECONDS), shared by every instance on the
+    /// database; past it, 429 with Retry-After. Off when unset.
+    #[arg(long, env = "AUTOPILOT_THROTTLE", value_parser = parse_throttle)]
+    pub throttle: Option<ThrottleRate>,
+}
+
+// Debug by hand below: the control token.
+#[derive(Clone, Args)]
+pub struct ControlArgs {
+    /// Serve the test control plane under /_control/ (reset, seed, export and import a tenant,
+    /// fault injection, the request journal).
+    #[arg(long, env = "AUTOPILOT_CONTROL")]
+    pub control: bool,
+    /// The bearer token /_control/ requires (at least 16 characters); needed with --auth jwt or
+    /// unverified and on any address but loopback.
+    #[arg(long, env = "AUTOPILOT_CONTROL_TOKEN", hide_env_values = true)]
+    pub control_token: Option<String>,
+}
+
+/// `--throttle N/SECONDS`: at most `requests` in any `period`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThrottleRate {
+    pub requests: u32,
+    pub period: Duration,
 }
 
 /// HTTPS: a certificate of one's own, or one from a local CA the service makes.
@@ -328,6 +365,19 @@ impl fmt::Debug for AuthArgs {
     }
 }
 
+impl fmt::Debug for ControlArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ControlArgs {
+            control,
+            control_token,
+        } = self;
+        f.debug_struct("ControlArgs")
+            .field("control", control)
+            .field("control_token", &control_token.as_ref().map(|_| Redacted))
+            .finish()
+    }
+}
+
 impl fmt::Debug for TokenArgs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let TokenArgs {
@@ -398,6 +448,20 @@ fn parse_poll_interval(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// `100/20`: 100 requests in any 20 seconds (decimals allowed for the seconds).
+fn parse_throttle(text: &str) -> Result<ThrottleRate, String> {
+    let invalid = || format!("'{text}' is not a rate such as 100/20 (requests/seconds)");
+    let (requests, seconds) = text.split_once('/').ok_or_else(invalid)?;
+    let requests: u32 = requests.trim().parse().map_err(|_| invalid())?;
+    let period = parse_seconds(seconds).map_err(|_| invalid())?;
+    if requests == 0 || period.is_zero() {
+        return Err(format!(
+            "'{text}' allows nothing: both numbers must be above 0"
+        ));
+    }
+    Ok(ThrottleRate { requests, period })
+}
+
 /// `90s`, `30m`, `1h`, `7d`.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     text.trim()
@@ -452,6 +516,33 @@ mod tests {
     }
 
     #[test]
+    fn throttle_takes_requests_per_seconds() {
+        let rate = |text| parse_throttle(text);
+        assert_eq!(
+            rate("100/20"),
+            Ok(ThrottleRate {
+                requests: 100,
+                period: Duration::from_secs(20)
+            })
+        );
+        assert_eq!(
+            rate("5/0.5").map(|r| r.period),
+            Ok(Duration::from_millis(500))
+        );
+        for bad in ["100", "0/20", "10/0", "x/20", "10/y", "-1/2", "/"] {
+            assert!(rate(bad).is_err(), "{bad}");
+        }
+        let cli = parse(&["--throttle", "3/1", "--log-format", "json"]).unwrap();
+        assert_eq!(cli.log_format, LogFormat::Json);
+        assert!(
+            matches!(cli.command, Command::Serve(ref a) if a.throttle.is_some_and(|t| t.requests == 3))
+        );
+        assert!(
+            matches!(parse(&[]).unwrap().command, Command::Serve(ref a) if a.throttle.is_none() && !a.control.control)
+        );
+    }
+
+    #[test]
     fn durations_take_a_unit() {
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
@@ -484,6 +575,7 @@ mod tests {
         let url = format!("postgres://registry:{password}@db.example:5432/autopilot");
         let commands = [
             parse(&["serve", "--database-url", &url, "--jwt-secret", secret]).unwrap(),
+            parse(&["serve", "--control", "--control-token", secret]).unwrap(),
             parse(&["migrate", "--database-url", &url]).unwrap(),
             parse(&[
                 "token",

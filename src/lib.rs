@@ -11,9 +11,12 @@ pub mod app;
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod control;
 pub mod domain;
 pub mod embedded;
 pub mod graph;
+pub mod logging;
+pub mod metrics;
 pub mod routes;
 pub mod store;
 #[cfg(feature = "testcontainers")]
@@ -34,10 +37,15 @@ use std::time::Duration;
 use crate::auth::issuer::Issuer;
 use crate::auth::{AuthMode, AuthSettings, Authenticator, JwksSource};
 use crate::config::{DatabaseArgs, ServeArgs};
+use crate::control::faults::Faults;
+use crate::control::journal::Journal;
+use crate::control::{ControlPlane, MIN_TOKEN_CHARS};
 use crate::domain::Tenant;
 use crate::embedded::EmbeddedPostgres;
 use crate::graph::links::LinkBase;
+use crate::metrics::Metrics;
 use crate::routes::SyncCooldown;
+use crate::routes::traffic::Traffic;
 use crate::store::Store;
 
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -84,6 +92,13 @@ impl Application {
                 trust_forwarded: args.trust_forwarded,
             },
         };
+        let traffic = actix_web::web::Data::new(Traffic {
+            control: control_plane(args)?,
+            metrics: Metrics::new(&store),
+            faults: Faults::default(),
+            journal: args.control.control.then(Journal::default),
+            throttle: args.throttle,
+        });
         let app_store = store.clone();
         let sync_cooldown = args.sync_cooldown;
         let server = HttpServer::new(move || {
@@ -93,6 +108,7 @@ impl Application {
                 SyncCooldown(sync_cooldown),
                 authenticator.clone(),
                 issuer.clone(),
+                traffic.clone(),
             )
         });
         let (server, scheme, ca_certificate) = match tls {
@@ -287,6 +303,47 @@ pub fn auth_settings(args: &ServeArgs) -> Result<AuthSettings, StartupError> {
         jwks: auth.jwks.as_deref().map(JwksSource::parse).transpose()?,
         audiences: auth.audiences.clone(),
         issuers: auth.issuers.clone(),
+    })
+}
+
+/// The control plane `serve` runs with: off unless asked for; a token of at least
+/// [`MIN_TOKEN_CHARS`] when one is given, and one required where anyone but this machine's users
+/// could reach it or where Graph requests need verified tokens.
+pub fn control_plane(args: &ServeArgs) -> Result<ControlPlane, StartupError> {
+    let control = &args.control;
+    let token = control.control_token.clone().filter(|t| !t.is_empty());
+    if let Some(token) = &token
+        && token.chars().count() < MIN_TOKEN_CHARS
+    {
+        return Err(format!(
+            "AUTOPILOT_CONTROL_TOKEN has {} characters; it needs at least {MIN_TOKEN_CHARS} \
+             (random ones, e.g. `openssl rand -hex 32`).",
+            token.chars().count()
+        )
+        .into());
+    }
+    if control.control && token.is_none() {
+        let why = if !args.bind.ip().is_loopback() {
+            Some(format!("{} is not a loopback address", args.bind))
+        } else {
+            match args.auth.auth.unwrap_or(AuthMode::None) {
+                AuthMode::None => None,
+                AuthMode::Jwt => Some("--auth jwt verifies Graph callers".to_owned()),
+                AuthMode::Unverified => Some("--auth unverified checks Graph callers".to_owned()),
+            }
+        };
+        if let Some(why) = why {
+            return Err(format!(
+                "refusing to serve the control plane (--control) without a token: {why}, and \
+                 /_control/ can reset or rewrite any tenant. Set AUTOPILOT_CONTROL_TOKEN \
+                 (--control-token)."
+            )
+            .into());
+        }
+    }
+    Ok(ControlPlane {
+        enabled: control.control,
+        token,
     })
 }
 

@@ -8,11 +8,8 @@ use autopilot_registry::{Application, StartupError, migrate_when_reachable, open
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("warn,autopilot_registry=info"),
-    )
-    .init();
     let cli = Cli::parse_with_default(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    autopilot_registry::logging::init(cli.log_format);
     let outcome = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => migrate(args).await,

@@ -6,6 +6,7 @@
 mod batch;
 pub use batch::Batching;
 mod body;
+mod control;
 mod deployment_profiles;
 mod device_identities;
 mod directory;
@@ -20,6 +21,7 @@ mod settings;
 pub use settings::SyncCooldown;
 mod store_errors;
 pub mod token_endpoint;
+pub mod traffic;
 
 use actix_web::HttpResponse;
 use utoipa_actix_web::scope;
@@ -27,6 +29,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
+pub use control::configure as configure_side_doors;
 use device_identities::{beta, beta_actions, v1};
 use imported_identities::{beta as imported_beta, v1 as imported_v1};
 

@@ -10,6 +10,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use prometheus::{Histogram, HistogramOpts};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -21,6 +22,8 @@ use super::{StoreError, is_unreachable};
 const MAX_GROUP: usize = 64;
 /// Requests that may wait for a free connection before senders wait too.
 const QUEUE_CAPACITY: usize = 4096;
+/// Group sizes /metrics tells apart: powers of two up to [`MAX_GROUP`].
+const GROUP_SIZE_BUCKETS: [f64; 7] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
 /// How long a request may wait for its answer, queueing included: then it is answered 503.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long connecting plus one statement may take before the connection is given up.
@@ -47,18 +50,58 @@ type Job<S> = (
 /// The queue of one grouped statement and the tasks that serve it.
 pub(super) struct Grouped<S: GroupStatement> {
     queue: mpsc::Sender<Job<S>>,
+    name: &'static str,
+    /// How many requests each statement served, for /metrics.
+    group_sizes: Histogram,
 }
 
 impl<S: GroupStatement> Grouped<S> {
-    /// Starts `connections` tasks (each connects on first use) on the current runtime.
-    pub fn start(statement: S, options: PgConnectOptions, connections: u32) -> Self {
+    /// Starts `connections` tasks (each connects on first use) on the current runtime; `name`
+    /// labels its group sizes in /metrics.
+    pub fn start(
+        statement: S,
+        options: PgConnectOptions,
+        connections: u32,
+        name: &'static str,
+    ) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(Mutex::new(receiver));
         let statement = Arc::new(statement);
+        let group_sizes = Histogram::with_opts(
+            HistogramOpts::new(
+                "autopilot_grouped_statement_requests",
+                "Requests served by one grouped statement",
+            )
+            .const_label("statement", name)
+            .buckets(GROUP_SIZE_BUCKETS.to_vec()),
+        )
+        .expect("constant, valid histogram options");
         for _ in 0..connections {
-            tokio::spawn(serve(statement.clone(), options.clone(), receiver.clone()));
+            tokio::spawn(serve(
+                statement.clone(),
+                options.clone(),
+                receiver.clone(),
+                group_sizes.clone(),
+            ));
         }
-        Grouped { queue }
+        Grouped {
+            queue,
+            name,
+            group_sizes,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Requests waiting for a connection's task right now.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
+    pub fn group_sizes(&self) -> &Histogram {
+        &self.group_sizes
     }
 
     /// Queues `request` and waits for its answer.
@@ -84,9 +127,11 @@ async fn serve<S: GroupStatement>(
     statement: Arc<S>,
     options: PgConnectOptions,
     queue: Arc<Mutex<mpsc::Receiver<Job<S>>>>,
+    group_sizes: Histogram,
 ) {
     let mut connection = None;
     while let Some(jobs) = next_group(&queue).await {
+        group_sizes.observe(jobs.len() as f64);
         let (requests, answers): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
         let results = run_group(&*statement, &options, &mut connection, &requests).await;
         for (answer, result) in answers.into_iter().zip(results) {

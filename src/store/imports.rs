@@ -9,6 +9,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::{Store, StoreError};
+use crate::domain::Tenant;
 use crate::domain::import::{ALREADY_ASSIGNED, ImportOutcome, ImportRecord, SerialOwner};
 
 /// The channel the migration's trigger notifies when records are inserted.
@@ -27,19 +28,26 @@ struct Pending {
 }
 
 impl Store {
-    /// Processes at most `limit` records created at least `delay` ago, oldest first; returns how
-    /// many it processed.
-    pub async fn process_imports(&self, delay: Duration, limit: i64) -> Result<usize, StoreError> {
+    /// Processes at most `limit` records created at least `delay` ago, oldest first, of one tenant
+    /// or of all; returns how many it processed.
+    pub async fn process_imports(
+        &self,
+        delay: Duration,
+        limit: i64,
+        tenant: Option<Tenant>,
+    ) -> Result<usize, StoreError> {
         let mut tx = self.pool()?.begin().await?;
         let claimed: Vec<Pending> = sqlx::query_as(
             "SELECT id, tenant_id, serial_number, product_key, hardware_identifier, group_tag, \
                     assigned_user_principal_name \
              FROM imported_device_identities \
              WHERE pending AND created_at <= now() - make_interval(secs => $1) \
+                   AND ($3::uuid IS NULL OR tenant_id = $3) \
              ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED",
         )
         .bind(delay.as_secs_f64())
         .bind(limit)
+        .bind(tenant.map(|t| t.0))
         .fetch_all(&mut *tx)
         .await?;
         if claimed.is_empty() {

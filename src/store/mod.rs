@@ -19,6 +19,7 @@ use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
 mod apps;
 mod assignment_status;
+mod control;
 mod directory;
 pub(crate) mod filter;
 mod grouped;
@@ -28,6 +29,10 @@ mod settings;
 
 pub use apps::AppRegistration;
 pub use assignment_status::ASSIGNMENT_CHANNEL;
+pub use control::{
+    Backlog, ImportStateError, Seeded, Settled, TENANT_TABLES, TENANT_WORK_TABLES, TenantTable,
+    Throttled,
+};
 pub use directory::Added;
 use grouped::{GroupStatement, Grouped};
 pub use imports::IMPORT_CHANNEL;
@@ -111,6 +116,14 @@ pub(crate) fn select_columns(set: &EntitySet) -> String {
         .join(", ")
 }
 
+/// The general pool's connections (grouped statements hold theirs outside it).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolConnections {
+    pub open: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
 #[derive(Clone)]
 pub struct Store {
     /// Lists, counts, updates, deletes and migrations.
@@ -146,8 +159,13 @@ impl Store {
             .connect_lazy_with(options.clone());
         Ok(Store {
             pool,
-            creates: Arc::new(Grouped::start(CreateEntities, options.clone(), grouped)),
-            reads: Arc::new(Grouped::start(ReadEntities, options, grouped)),
+            creates: Arc::new(Grouped::start(
+                CreateEntities,
+                options.clone(),
+                grouped,
+                "create",
+            )),
+            reads: Arc::new(Grouped::start(ReadEntities, options, grouped, "read")),
             migrated: Arc::new(watch::Sender::new(false)),
             not_ready_because: Arc::default(),
         })
@@ -182,6 +200,32 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// The pool's connections, open and idle, and the most it opens.
+    pub fn pool_connections(&self) -> PoolConnections {
+        PoolConnections {
+            open: self.pool.size(),
+            idle: self.pool.num_idle(),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    /// Each grouped statement: its name, the requests queued for it, and how many requests each
+    /// of its statements served.
+    pub fn grouped_statements(&self) -> [(&'static str, usize, &prometheus::Histogram); 2] {
+        [
+            (
+                self.creates.name(),
+                self.creates.queued(),
+                self.creates.group_sizes(),
+            ),
+            (
+                self.reads.name(),
+                self.reads.queued(),
+                self.reads.group_sizes(),
+            ),
+        ]
     }
 
     /// Applies the migrations embedded in the binary.

@@ -17,7 +17,7 @@ impl DueWork for ImportProcessing {
     const BATCH: i64 = 500;
 
     async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
-        store.process_imports(self.delay, Self::BATCH).await
+        store.process_imports(self.delay, Self::BATCH, None).await
     }
 
     async fn next_due(&self, store: &Store) -> Result<Option<Duration>, StoreError> {

@@ -36,19 +36,33 @@ impl Run {
 /// returns the child and its base URL once it is ready. Blocks: from async code, call it on
 /// `spawn_blocking`.
 pub fn start_service(database_url: &str, options: &[&str], stderr: Stdio) -> (Child, String) {
+    start_service_logging(database_url, options, stderr, "warn")
+}
+
+/// [`start_service`] with the log filter `rust_log` (`RUST_LOG`).
+pub fn start_service_logging(
+    database_url: &str,
+    options: &[&str],
+    stderr: Stdio,
+    rust_log: &str,
+) -> (Child, String) {
     let mut arguments = vec!["--database-url", database_url];
     arguments.extend(options);
-    start_serve(&arguments, stderr)
+    start_serve_logging(&arguments, stderr, rust_log)
 }
 
 /// `autopilot-registry serve` on port 0 with `options` alone (no DATABASE_URL from the
 /// environment either), as [`start_service`] does.
 pub fn start_serve(options: &[&str], stderr: Stdio) -> (Child, String) {
+    start_serve_logging(options, stderr, "warn")
+}
+
+fn start_serve_logging(options: &[&str], stderr: Stdio, rust_log: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_autopilot-registry"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(options)
         .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", rust_log)
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()

@@ -8,6 +8,7 @@ mod browser;
 mod child;
 #[cfg(feature = "testcontainers")]
 mod consumer;
+mod control;
 mod create;
 mod deployment_profiles;
 mod directory;

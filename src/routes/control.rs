@@ -1,0 +1,260 @@
+//! The side doors: the test control plane under /_control/ (with --control) and /metrics. Plain
+//! JSON, not Graph routes: they are not in the OpenAPI document, and refusals still come as the
+//! error envelope every answer of this service uses.
+
+use std::time::Instant;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use super::Handled;
+use super::traffic::Traffic;
+use crate::control::faults::FaultSpec;
+use crate::control::journal::CAPACITY as JOURNAL_CAPACITY;
+use crate::domain::Tenant;
+use crate::graph::error::GraphError;
+use crate::store::{ImportStateError, Store};
+
+/// The largest state document `import-state` takes.
+const MAX_STATE_BYTES: usize = 128 * 1024 * 1024;
+/// The most devices one `seed` makes.
+const MAX_SEED_DEVICES: u32 = 1_000_000;
+/// The longest serial number prefix `seed` takes.
+const MAX_SERIAL_PREFIX_CHARS: usize = 64;
+/// The longest group tag `seed` takes (a device's own limit).
+const MAX_GROUP_TAG_CHARS: usize = 1024;
+/// Journal entries answered when `limit` is not given.
+const DEFAULT_JOURNAL_LIMIT: usize = 100;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.route("/metrics", web::get().to(metrics)).service(
+        web::scope("/_control")
+            .route("/tenants/{tenant}/reset", web::post().to(reset))
+            .route("/tenants/{tenant}/seed", web::post().to(seed))
+            .route("/tenants/{tenant}/export", web::get().to(export))
+            .service(
+                web::resource("/tenants/{tenant}/import-state")
+                    .app_data(web::PayloadConfig::new(MAX_STATE_BYTES))
+                    .route(web::post().to(import_state)),
+            )
+            .route("/tenants/{tenant}/imports/settle", web::post().to(settle))
+            .route("/faults", web::post().to(add_fault))
+            .route("/faults", web::get().to(list_faults))
+            .route("/faults", web::delete().to(clear_faults))
+            .route("/requests", web::get().to(requests))
+            .route("/requests", web::delete().to(clear_requests)),
+    );
+}
+
+/// Prometheus' text format.
+async fn metrics(traffic: web::Data<Traffic>, store: web::Data<Store>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, prometheus::TEXT_FORMAT))
+        .body(traffic.metrics.render(&store).await)
+}
+
+/// A caller of the control plane: it is on, and the caller holds its token when one is set.
+struct ControlAccess(web::Data<Traffic>);
+
+impl FromRequest for ControlAccess {
+    type Error = GraphError;
+    type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let access = match req.app_data::<web::Data<Traffic>>() {
+            Some(traffic) if traffic.control.enabled => {
+                let mut authorizations = req.headers().get_all(AUTHORIZATION);
+                let authorization = authorizations.next().and_then(|v| v.to_str().ok());
+                if authorizations.next().is_none() && traffic.control.admits(authorization) {
+                    Ok(ControlAccess(traffic.clone()))
+                } else {
+                    Err(GraphError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "InvalidAuthenticationToken",
+                        "The control plane needs 'Authorization: Bearer' with the control token \
+                         (--control-token).",
+                    ))
+                }
+            }
+            _ => Err(GraphError::not_found(
+                "The control plane is off: start the service with --control (AUTOPILOT_CONTROL).",
+            )),
+        };
+        Box::pin(std::future::ready(access))
+    }
+}
+
+/// The tenant a path names.
+fn tenant_of(path: &str) -> Result<Tenant, GraphError> {
+    Uuid::parse_str(path)
+        .map(Tenant)
+        .map_err(|_| GraphError::bad_request(format!("'{path}' is not a tenant id (a GUID).")))
+}
+
+/// A JSON body, whatever its Content-Type says; an empty body is `{}`.
+fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, GraphError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body)
+        .map_err(|error| GraphError::bad_request(format!("The body is not valid: {error}.")))
+}
+
+async fn reset(_: ControlAccess, store: web::Data<Store>, tenant: web::Path<String>) -> Handled {
+    store.reset_tenant(tenant_of(&tenant)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SeedRequest {
+    devices: u32,
+    serial_prefix: Option<String>,
+    group_tag: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SeedAnswer {
+    created: u64,
+    first_serial_number: String,
+    last_serial_number: String,
+    duration_ms: f64,
+}
+
+async fn seed(
+    _: ControlAccess,
+    store: web::Data<Store>,
+    tenant: web::Path<String>,
+    body: web::Bytes,
+) -> Handled {
+    let tenant = tenant_of(&tenant)?;
+    let request: SeedRequest = json_body(&body)?;
+    if !(1..=MAX_SEED_DEVICES).contains(&request.devices) {
+        return Err(GraphError::bad_request(format!(
+            "devices is 1 to {MAX_SEED_DEVICES}."
+        )));
+    }
+    let prefix = request.serial_prefix.as_deref().unwrap_or("SEED");
+    if prefix.chars().count() > MAX_SERIAL_PREFIX_CHARS {
+        return Err(GraphError::bad_request(format!(
+            "serialPrefix has at most {MAX_SERIAL_PREFIX_CHARS} characters."
+        )));
+    }
+    let group_tag = request.group_tag.as_deref();
+    if group_tag.is_some_and(|tag| tag.chars().count() > MAX_GROUP_TAG_CHARS) {
+        return Err(GraphError::bad_request(format!(
+            "groupTag has at most {MAX_GROUP_TAG_CHARS} characters."
+        )));
+    }
+    let started = Instant::now();
+    let seeded = store
+        .seed_devices(tenant, request.devices, prefix, group_tag)
+        .await
+        .map_err(|error| match error {
+            crate::store::StoreError::Duplicate => GraphError::conflict(format!(
+                "The tenant already has a device with a serial number from {prefix}1 on; \
+                 choose another serialPrefix, or reset the tenant first."
+            )),
+            other => other.into(),
+        })?;
+    Ok(HttpResponse::Created().json(SeedAnswer {
+        created: seeded.created,
+        first_serial_number: seeded.first_serial_number,
+        last_serial_number: seeded.last_serial_number,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }))
+}
+
+async fn export(_: ControlAccess, store: web::Data<Store>, tenant: web::Path<String>) -> Handled {
+    let document = store.export_tenant(tenant_of(&tenant)?).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document))
+}
+
+async fn import_state(
+    _: ControlAccess,
+    store: web::Data<Store>,
+    tenant: web::Path<String>,
+    body: web::Bytes,
+) -> Handled {
+    let tenant = tenant_of(&tenant)?;
+    let document: Json = json_body(&body)?;
+    store
+        .import_tenant(tenant, &document)
+        .await
+        .map_err(|error| match error {
+            ImportStateError::Invalid(message) => GraphError::bad_request(message),
+            ImportStateError::Conflict(message) => GraphError::conflict(format!(
+                "{message}: another tenant has this row (ids are kept on import)."
+            )),
+            ImportStateError::Store(error) => error.into(),
+        })?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn settle(_: ControlAccess, store: web::Data<Store>, tenant: web::Path<String>) -> Handled {
+    let settled = store.settle_tenant(tenant_of(&tenant)?).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "importsProcessed": settled.imports_processed,
+        "devicesSettled": settled.devices_settled,
+    })))
+}
+
+async fn add_fault(ControlAccess(traffic): ControlAccess, body: web::Bytes) -> Handled {
+    let spec: FaultSpec = json_body(&body)?;
+    let rule = traffic.faults.add(spec).map_err(GraphError::bad_request)?;
+    Ok(HttpResponse::Created().json(&*rule))
+}
+
+async fn list_faults(ControlAccess(traffic): ControlAccess) -> HttpResponse {
+    let rules = traffic.faults.list();
+    let rules: Vec<_> = rules.iter().map(|rule| &**rule).collect();
+    HttpResponse::Ok().json(json!({ "value": rules }))
+}
+
+async fn clear_faults(ControlAccess(traffic): ControlAccess) -> HttpResponse {
+    traffic.faults.clear();
+    HttpResponse::NoContent().finish()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JournalQuery {
+    limit: Option<usize>,
+}
+
+async fn requests(
+    ControlAccess(traffic): ControlAccess,
+    query: web::Query<JournalQuery>,
+) -> Handled {
+    let limit = query.limit.unwrap_or(DEFAULT_JOURNAL_LIMIT);
+    if !(1..=JOURNAL_CAPACITY).contains(&limit) {
+        return Err(GraphError::bad_request(format!(
+            "limit is 1 to {JOURNAL_CAPACITY}."
+        )));
+    }
+    let entries = traffic
+        .journal
+        .as_ref()
+        .map(|journal| journal.last(limit))
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok().json(json!({ "value": entries })))
+}
+
+async fn clear_requests(ControlAccess(traffic): ControlAccess) -> HttpResponse {
+    if let Some(journal) = &traffic.journal {
+        journal.clear();
+    }
+    HttpResponse::NoContent().finish()
+}

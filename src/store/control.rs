@@ -1,0 +1,485 @@
+//! The SQL of the test control plane: a tenant's whole state (gone, exported as one document,
+//! loaded back), synthetic devices at bulk speed, a tenant's pending work finished now, the
+//! throttle's token buckets, and the backlogs /metrics reports.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value as Json};
+use sqlx::{AssertSqlSafe, PgConnection, Row};
+
+use super::assignment_status::SETTLE_DEVICE;
+use super::{Store, StoreError};
+use crate::domain::Tenant;
+
+/// A table that holds tenant state, and the order its rows are exported in.
+pub struct TenantTable {
+    pub name: &'static str,
+    order_by: &'static str,
+}
+
+/// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
+/// deleted in the reverse.
+pub const TENANT_TABLES: [TenantTable; 7] = [
+    TenantTable {
+        name: "directory_groups",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "device_identities",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "directory_group_members",
+        order_by: "group_id, device_object_id",
+    },
+    TenantTable {
+        name: "deployment_profiles",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "deployment_profile_assignments",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "imported_device_identities",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "autopilot_settings",
+        order_by: "id",
+    },
+];
+
+/// Tables with a `tenant_id` that hold work or counters rather than state: a reset empties them
+/// (after the state, whose deletion asks for recomputes), an export leaves them out.
+pub const TENANT_WORK_TABLES: [&str; 2] = ["throttle_buckets", "assignment_recomputes"];
+
+/// How long settling waits for another instance to let go of the tenant's recompute requests.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Imported records processed per transaction while settling, as the worker does.
+const SETTLE_BATCH: i64 = 500;
+
+/// What `seed` made.
+#[derive(Debug)]
+pub struct Seeded {
+    pub created: u64,
+    pub first_serial_number: String,
+    pub last_serial_number: String,
+}
+
+/// What settling finished.
+#[derive(Debug)]
+pub struct Settled {
+    pub imports_processed: usize,
+    pub devices_settled: u64,
+}
+
+/// The throttle's word on one request.
+#[derive(Debug, PartialEq)]
+pub enum Throttled {
+    Allowed,
+    /// Refused: a token is there again after this long.
+    Wait(Duration),
+}
+
+/// Work waiting in the database, for /metrics.
+#[derive(Debug)]
+pub struct Backlog {
+    pub imports_pending: i64,
+    pub recompute_requests: i64,
+    pub devices_pending: i64,
+}
+
+/// Why a state document could not be loaded.
+#[derive(Debug)]
+pub enum ImportStateError {
+    /// The document or a row in it is not valid (400).
+    Invalid(String),
+    /// A row has the id of another tenant's row (409).
+    Conflict(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ImportStateError {
+    fn from(error: StoreError) -> Self {
+        ImportStateError::Store(error)
+    }
+}
+
+impl From<sqlx::Error> for ImportStateError {
+    fn from(error: sqlx::Error) -> Self {
+        // The database's own words name the table, the column and the value at fault: the rows
+        // are the caller's, so they may read them.
+        let described = error.as_database_error().and_then(|db| {
+            let code = db.code()?;
+            let detail = db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .and_then(|pg| pg.detail())
+                .map(|detail| format!(" ({detail})"))
+                .unwrap_or_default();
+            let message = format!("{}{detail}", db.message());
+            // Class 22: a value of the wrong type or shape; 23: a constraint.
+            match &*code {
+                "23505" => Some(ImportStateError::Conflict(message)),
+                code if code.starts_with("22") || code.starts_with("23") => {
+                    Some(ImportStateError::Invalid(message))
+                }
+                _ => None,
+            }
+        });
+        described.unwrap_or_else(|| ImportStateError::Store(StoreError::from(error)))
+    }
+}
+
+impl Store {
+    /// Deletes every row of the tenant, state and work, in one transaction.
+    pub async fn reset_tenant(&self, tenant: Tenant) -> Result<(), StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        delete_tenant(&mut tx, tenant).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The tenant's whole state as one JSON document (pretty-printed, rows in a fixed order, so
+    /// two exports of one state are the same text): `{"tables": {"<table>": [{column: value}]}}`,
+    /// without `tenant_id`, which the tenant it is loaded into sets.
+    pub async fn export_tenant(&self, tenant: Tenant) -> Result<String, StoreError> {
+        let tables: Vec<String> = TENANT_TABLES
+            .iter()
+            .map(|table| {
+                format!(
+                    "'{name}', (SELECT coalesce(jsonb_agg(to_jsonb(t) - 'tenant_id' ORDER BY {order}), \
+                     '[]'::jsonb) FROM {name} t WHERE tenant_id = $1)",
+                    name = table.name,
+                    order = table.order_by
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT jsonb_pretty(jsonb_build_object('tables', jsonb_build_object({})))",
+            tables.join(", ")
+        );
+        // One statement reads every table from one snapshot.
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .fetch_one(self.pool()?)
+            .await?)
+    }
+
+    /// Replaces the tenant's state with the rows of a document shaped as [`Store::export_tenant`]
+    /// writes it, in one transaction. A table left out is left empty; a column left out of every
+    /// row of its table takes its default.
+    pub async fn import_tenant(
+        &self,
+        tenant: Tenant,
+        document: &Json,
+    ) -> Result<(), ImportStateError> {
+        let tables = document_tables(document)?;
+        let mut tx = self.pool()?.begin().await?;
+        let columns = table_columns(&mut tx).await?;
+        let mut loads = Vec::new();
+        for table in &TENANT_TABLES {
+            let Some(rows) = tables.get(table.name) else {
+                continue;
+            };
+            let known = columns.get(table.name).map(Vec::as_slice).unwrap_or(&[]);
+            let used = used_columns(table.name, rows, known)?;
+            if !rows.is_empty() {
+                loads.push((table.name, used, Json::Array(rows.to_vec()).to_string()));
+            }
+        }
+        delete_tenant(&mut tx, tenant).await?;
+        for (table, columns, rows) in loads {
+            let columns = columns.join(", ");
+            let sql = format!(
+                "INSERT INTO {table} (tenant_id, {columns}) \
+                 SELECT $1, {columns} FROM jsonb_populate_recordset(NULL::{table}, $2::jsonb)"
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(tenant.0)
+                .bind(rows)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts `count` device identities with the serial numbers `{prefix}000001` and on (at least
+    /// six digits) and `group_tag`, in one statement; all or, on a serial the tenant has, none.
+    pub async fn seed_devices(
+        &self,
+        tenant: Tenant,
+        count: u32,
+        serial_prefix: &str,
+        group_tag: Option<&str>,
+    ) -> Result<Seeded, StoreError> {
+        let digits = count.to_string().len().max(6);
+        let serial = |n: u32| format!("{serial_prefix}{n:0digits$}");
+        let done = sqlx::query(
+            "INSERT INTO device_identities (tenant_id, serial_number, group_tag) \
+             SELECT $1, $2 || lpad(n::text, $3, '0'), $4 FROM generate_series(1, $5) AS n",
+        )
+        .bind(tenant.0)
+        .bind(serial_prefix)
+        .bind(digits as i32)
+        .bind(group_tag)
+        .bind(count as i32)
+        .execute(self.pool()?)
+        .await?;
+        Ok(Seeded {
+            created: done.rows_affected(),
+            first_serial_number: serial(1),
+            last_serial_number: serial(count),
+        })
+    }
+
+    /// Finishes the tenant's pending work now: processes its imported records whatever their age,
+    /// works out the assignment status its changes asked for, and settles its pending devices.
+    pub async fn settle_tenant(&self, tenant: Tenant) -> Result<Settled, StoreError> {
+        let mut imports_processed = 0;
+        loop {
+            let done = self
+                .process_imports(Duration::ZERO, SETTLE_BATCH, Some(tenant))
+                .await?;
+            imports_processed += done;
+            if (done as i64) < SETTLE_BATCH {
+                break;
+            }
+        }
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        while self.recomputes_waiting(tenant).await? {
+            // Works out the oldest tenant that asked, which is this one once those before it are
+            // done; none while another instance holds it, so wait for that one to finish.
+            if self.recompute_assignments().await? == 0 {
+                if Instant::now() > deadline {
+                    return Err(StoreError::from(sqlx::Error::PoolTimedOut));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        let sql = format!(
+            "UPDATE device_identities SET {SETTLE_DEVICE} \
+             WHERE tenant_id = $1 AND assignment_pending_since IS NOT NULL"
+        );
+        let settled = sqlx::query(AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .execute(self.pool()?)
+            .await?;
+        Ok(Settled {
+            imports_processed,
+            devices_settled: settled.rows_affected(),
+        })
+    }
+
+    async fn recomputes_waiting(&self, tenant: Tenant) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM assignment_recomputes WHERE tenant_id = $1)",
+        )
+        .bind(tenant.0)
+        .fetch_one(self.pool()?)
+        .await?)
+    }
+
+    /// Takes a token from the bucket of (`tenant`, `app`), which holds at most `burst` tokens and
+    /// gains one every `interval`; one statement, shared by every instance on the database. The
+    /// bucket is kept as the time it is full again minus one burst (GCRA): a request is allowed
+    /// while that time is not ahead of now by more than the burst allows.
+    pub async fn take_throttle_token(
+        &self,
+        tenant: Tenant,
+        app: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Throttled, StoreError> {
+        let tolerance = interval.as_secs_f64() * f64::from(burst.saturating_sub(1));
+        // The outer SELECT reads the row as it was before the INSERT: when the request is refused,
+        // how far ahead the bucket is.
+        let row = sqlx::query(
+            "WITH taken AS ( \
+                 INSERT INTO throttle_buckets AS b (tenant_id, app_id, theoretical_arrival) \
+                 VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3)) \
+                 ON CONFLICT (tenant_id, app_id) DO UPDATE \
+                 SET theoretical_arrival = greatest(b.theoretical_arrival, clock_timestamp()) \
+                                           + make_interval(secs => $3) \
+                 WHERE b.theoretical_arrival <= clock_timestamp() + make_interval(secs => $4) \
+                 RETURNING 1) \
+             SELECT EXISTS (SELECT 1 FROM taken), \
+                    (SELECT extract(epoch FROM theoretical_arrival - clock_timestamp())::float8 - $4 \
+                     FROM throttle_buckets WHERE tenant_id = $1 AND app_id = $2)",
+        )
+        .bind(tenant.0)
+        .bind(app)
+        .bind(interval.as_secs_f64())
+        .bind(tolerance)
+        .fetch_one(self.pool()?)
+        .await?;
+        if row.try_get::<bool, _>(0)? {
+            return Ok(Throttled::Allowed);
+        }
+        let ahead: Option<f64> = row.try_get(1)?;
+        Ok(Throttled::Wait(
+            Duration::try_from_secs_f64(ahead.unwrap_or_default().max(0.0)).unwrap_or_default(),
+        ))
+    }
+
+    /// Imported records waiting to be processed, recompute requests waiting for a worker, devices
+    /// waiting `pending` to settle: in every tenant.
+    pub async fn backlog(&self) -> Result<Backlog, StoreError> {
+        let (imports_pending, recompute_requests, devices_pending) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM imported_device_identities WHERE pending), \
+                    (SELECT count(*) FROM assignment_recomputes), \
+                    (SELECT count(*) FROM device_identities \
+                     WHERE assignment_pending_since IS NOT NULL)",
+        )
+        .fetch_one(self.pool()?)
+        .await?;
+        Ok(Backlog {
+            imports_pending,
+            recompute_requests,
+            devices_pending,
+        })
+    }
+}
+
+/// Deletes the tenant's state, children first, then its work, which those deletions add to.
+async fn delete_tenant(connection: &mut PgConnection, tenant: Tenant) -> Result<(), StoreError> {
+    let tables = TENANT_TABLES
+        .iter()
+        .rev()
+        .map(|table| table.name)
+        .chain(TENANT_WORK_TABLES);
+    for table in tables {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE tenant_id = $1"
+        )))
+        .bind(tenant.0)
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The rows of each table a state document holds, refusing what is not one.
+fn document_tables(document: &Json) -> Result<BTreeMap<&str, &[Json]>, ImportStateError> {
+    let invalid = |message: String| Err(ImportStateError::Invalid(message));
+    let Some(tables) = document.get("tables").and_then(Json::as_object) else {
+        return invalid(
+            "The document must be an object with a \"tables\" object, as export writes it."
+                .to_owned(),
+        );
+    };
+    let mut found = BTreeMap::new();
+    for (name, rows) in tables {
+        let Some(table) = TENANT_TABLES.iter().find(|t| t.name == name) else {
+            let names: Vec<&str> = TENANT_TABLES.iter().map(|t| t.name).collect();
+            return invalid(format!(
+                "'{name}' is not a table of tenant state; the tables are {}.",
+                names.join(", ")
+            ));
+        };
+        let Some(rows) = rows.as_array() else {
+            return invalid(format!("tables.{name} must be an array of rows."));
+        };
+        if let Some(index) = rows.iter().position(|row| !row.is_object()) {
+            return invalid(format!("tables.{name}[{index}] is not an object."));
+        }
+        found.insert(table.name, rows.as_slice());
+    }
+    Ok(found)
+}
+
+/// The columns the rows of `table` set, in the table's order; a key that is no column, or that is
+/// `tenant_id`, refuses the document.
+fn used_columns(
+    table: &str,
+    rows: &[Json],
+    known: &[String],
+) -> Result<Vec<String>, ImportStateError> {
+    let mut used = HashSet::new();
+    for (index, row) in rows.iter().enumerate() {
+        for key in row.as_object().map(Map::keys).into_iter().flatten() {
+            if key == "tenant_id" || !known.contains(key) {
+                return Err(ImportStateError::Invalid(format!(
+                    "tables.{table}[{index}] has '{key}', which is not a column it can be given \
+                     (the tenant comes from the path)."
+                )));
+            }
+            used.insert(key.as_str());
+        }
+    }
+    Ok(known
+        .iter()
+        .filter(|column| used.contains(column.as_str()))
+        .cloned()
+        .collect())
+}
+
+/// The columns of every tenant table but `tenant_id`, in table order.
+async fn table_columns(
+    connection: &mut PgConnection,
+) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
+    let names: Vec<&str> = TENANT_TABLES.iter().map(|t| t.name).collect();
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = ANY($1) \
+               AND column_name <> 'tenant_id' \
+         ORDER BY table_name, ordinal_position",
+    )
+    .bind(&names)
+    .fetch_all(connection)
+    .await?;
+    let mut columns: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (table, column) in rows {
+        columns.entry(table).or_default().push(column);
+    }
+    Ok(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_document_names_only_tables_of_state_with_rows_as_objects() {
+        let error = |document: Json| match document_tables(&document) {
+            Err(ImportStateError::Invalid(message)) => message,
+            other => panic!("not refused: {other:?}"),
+        };
+        assert!(error(json!([])).contains("\"tables\""));
+        assert!(error(json!({"tables": {"users": []}})).contains("'users'"));
+        assert!(error(json!({"tables": {"throttle_buckets": []}})).contains("throttle_buckets"));
+        assert!(error(json!({"tables": {"device_identities": {}}})).contains("array"));
+        assert!(error(json!({"tables": {"device_identities": [1]}})).contains("[0]"));
+        let document = json!({"tables": {"device_identities": [{"serial_number": "A"}]}});
+        assert_eq!(
+            document_tables(&document).unwrap()["device_identities"].len(),
+            1
+        );
+    }
+
+    #[test]
+    fn rows_set_known_columns_in_table_order_and_never_the_tenant() {
+        let known = [
+            "id".to_owned(),
+            "serial_number".to_owned(),
+            "group_tag".to_owned(),
+        ];
+        let rows = [
+            json!({"group_tag": "x"}),
+            json!({"id": "i", "group_tag": "y"}),
+        ];
+        assert_eq!(
+            used_columns("t", &rows, &known).unwrap(),
+            ["id", "group_tag"]
+        );
+        for bad in [json!({"tenant_id": "x"}), json!({"colour": "red"})] {
+            assert!(matches!(
+                used_columns("t", &[bad], &known),
+                Err(ImportStateError::Invalid(_))
+            ));
+        }
+    }
+}

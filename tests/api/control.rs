@@ -1,0 +1,1013 @@
+//! The test control plane (/_control/), throttling, the request journal and observability: a reset
+//! that leaves other tenants alone, a bulk seed, an export that loads back identical, settling
+//! now, injected faults, Graph-like throttling, the journal, /metrics and the JSON access log.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use autopilot_registry::store::{TENANT_TABLES, TENANT_WORK_TABLES};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use crate::auth::{SECRET, WRITE, claims, hs256};
+use crate::child::{drain, start_service_logging, terminate, wait_for};
+use crate::helpers::{
+    COLLECTION, TestApp, body_of, error_of, fresh_database, serve_args, spawn_app_with,
+};
+
+const CONTROL_TOKEN: &str = "control-test-token-0123456789";
+const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+const IMPORTED: &str = "beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+const ITEM_ROUTE: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{id}";
+
+/// The service with tokens verified, the control plane on behind its token, and imports and
+/// assignments that wait an hour unless settled.
+async fn guarded_app() -> TestApp {
+    spawn_app_with(
+        &fresh_database().await,
+        &[
+            "--auth",
+            "jwt",
+            "--jwt-secret",
+            SECRET,
+            "--control",
+            "--control-token",
+            CONTROL_TOKEN,
+            "--import-delay",
+            "3600",
+            "--assignment-delay",
+            "3600",
+        ],
+    )
+    .await
+}
+
+/// A Graph request as `tenant`'s application with write permission.
+async fn graph(
+    app: &TestApp,
+    tenant: Uuid,
+    method: Method,
+    path: &str,
+    body: Option<Json>,
+) -> Response {
+    let request = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth(hs256(&claims(tenant, &[WRITE])));
+    match body {
+        Some(body) => request.json(&body),
+        None => request,
+    }
+    .send()
+    .await
+    .expect("request sent")
+}
+
+/// A control-plane request with the control token.
+async fn control(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> Response {
+    let request = app
+        .client
+        .request(method, app.url(&format!("_control/{path}")))
+        .bearer_auth(CONTROL_TOKEN);
+    match body {
+        Some(body) => request.json(&body),
+        None => request,
+    }
+    .send()
+    .await
+    .expect("request sent")
+}
+
+async fn created(response: Response) -> Json {
+    body_of(response, StatusCode::CREATED).await
+}
+
+/// Some of everything a tenant can hold: a static group with a device in it, a second device, a
+/// profile assigned to the group, an imported record still waiting, and the Autopilot settings.
+async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
+    let group = created(
+        graph(
+            app,
+            tenant,
+            Method::POST,
+            "v1.0/groups",
+            Some(json!({
+                "displayName": format!("{tag} group"), "mailNickname": tag,
+                "mailEnabled": false, "securityEnabled": true,
+            })),
+        )
+        .await,
+    )
+    .await;
+    for serial in [format!("{tag}-1"), format!("{tag}-2")] {
+        let body = json!({"serialNumber": serial, "groupTag": tag});
+        created(
+            graph(
+                app,
+                tenant,
+                Method::POST,
+                &format!("v1.0/{COLLECTION}"),
+                Some(body),
+            )
+            .await,
+        )
+        .await;
+    }
+    let devices = body_of(
+        graph(
+            app,
+            tenant,
+            Method::GET,
+            &format!("v1.0/devices?$filter=displayName eq '{tag}-1'"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let member = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}",
+                                              devices["value"][0]["id"].as_str().unwrap())});
+    let path = format!("v1.0/groups/{}/members/$ref", group["id"].as_str().unwrap());
+    body_of(
+        graph(app, tenant, Method::POST, &path, Some(member)).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let profile = created(
+        graph(
+            app,
+            tenant,
+            Method::POST,
+            PROFILES,
+            Some(json!({
+                "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                "displayName": format!("{tag} profile"),
+            })),
+        )
+        .await,
+    )
+    .await;
+    let target = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                                   "groupId": group["id"]}});
+    let path = format!("{PROFILES}/{}/assignments", profile["id"].as_str().unwrap());
+    created(graph(app, tenant, Method::POST, &path, Some(target)).await).await;
+    let record = json!({"serialNumber": format!("{tag}-3"), "hardwareIdentifier": "AAEC"});
+    created(graph(app, tenant, Method::POST, IMPORTED, Some(record)).await).await;
+    body_of(
+        graph(
+            app,
+            tenant,
+            Method::GET,
+            "beta/deviceManagement/windowsAutopilotSettings",
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+async fn export(app: &TestApp, tenant: Uuid) -> String {
+    let response = control(app, Method::GET, &format!("tenants/{tenant}/export"), None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+async fn settle(app: &TestApp, tenant: Uuid) -> Json {
+    body_of(
+        control(
+            app,
+            Method::POST,
+            &format!("tenants/{tenant}/imports/settle"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// How many rows of each table with a `tenant_id` belong to `tenant`.
+async fn rows_of(app: &TestApp, tenant: Uuid) -> BTreeMap<String, i64> {
+    let db = app.db().await;
+    let mut counts = BTreeMap::new();
+    for table in tenant_tables(app).await {
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM {table} WHERE tenant_id = $1"
+        )))
+        .bind(tenant)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        counts.insert(table, count);
+    }
+    counts
+}
+
+/// Every base table with a `tenant_id` column.
+async fn tenant_tables(app: &TestApp) -> BTreeSet<String> {
+    sqlx::query_scalar(
+        "SELECT c.table_name::text FROM information_schema.columns c \
+         JOIN information_schema.tables t USING (table_schema, table_name) \
+         WHERE c.table_schema = current_schema() AND c.column_name = 'tenant_id' \
+               AND t.table_type = 'BASE TABLE'",
+    )
+    .fetch_all(&app.db().await)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+#[tokio::test]
+async fn reset_and_export_cover_every_table_with_a_tenant() {
+    let app = guarded_app().await;
+    let covered: BTreeSet<String> = TENANT_TABLES
+        .iter()
+        .map(|t| t.name)
+        .chain(TENANT_WORK_TABLES)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        tenant_tables(&app).await,
+        covered,
+        "a table with tenant_id must be in store::control's TENANT_TABLES (state) or TENANT_WORK_TABLES"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_empties_one_tenant_in_every_table_and_leaves_the_others_alone() {
+    let app = spawn_app_with(
+        &fresh_database().await,
+        &[
+            "--auth",
+            "jwt",
+            "--jwt-secret",
+            SECRET,
+            "--control",
+            "--control-token",
+            CONTROL_TOKEN,
+            "--import-delay",
+            "3600",
+            "--assignment-delay",
+            "3600",
+            "--throttle",
+            "1000/1",
+        ],
+    )
+    .await;
+    let (reset, kept) = (Uuid::new_v4(), Uuid::new_v4());
+    populate(&app, reset, "RESET").await;
+    populate(&app, kept, "KEPT").await;
+    let kept_before = export(&app, kept).await;
+    let before = rows_of(&app, reset).await;
+    // (Recompute requests come and go with the worker: not counted here.)
+    for table in TENANT_TABLES
+        .iter()
+        .map(|t| t.name)
+        .chain(["throttle_buckets"])
+    {
+        assert!(
+            before[table] > 0,
+            "populate leaves rows in {table}: {before:?}"
+        );
+    }
+
+    let response = control(&app, Method::POST, &format!("tenants/{reset}/reset"), None).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    let after = rows_of(&app, reset).await;
+    assert!(
+        after.values().all(|&n| n == 0),
+        "every row of the tenant is gone: {after:?}"
+    );
+    assert_eq!(
+        export(&app, kept).await,
+        kept_before,
+        "the other tenant is untouched"
+    );
+    let page = body_of(
+        graph(
+            &app,
+            reset,
+            Method::GET,
+            &format!("v1.0/{COLLECTION}"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page["value"], json!([]));
+    // The tenant works as new afterwards.
+    created(
+        graph(
+            &app,
+            reset,
+            Method::POST,
+            &format!("v1.0/{COLLECTION}"),
+            Some(json!({"serialNumber": "RESET-1"})),
+        )
+        .await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_export_loads_back_identical_and_replaces_the_state() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    populate(&app, tenant, "TRIP").await;
+    settle(&app, tenant).await;
+    let exported = export(&app, tenant).await;
+    let document: Json = serde_json::from_str(&exported).unwrap();
+    for table in TENANT_TABLES {
+        let rows = document["tables"][table.name].as_array().unwrap();
+        assert!(!rows.is_empty(), "{} is exported", table.name);
+        assert!(rows.iter().all(|row| row.get("tenant_id").is_none()));
+    }
+
+    // Loaded over the same state, and into the emptied tenant: the same document comes out.
+    for reset_first in [false, true] {
+        if reset_first {
+            control(&app, Method::POST, &format!("tenants/{tenant}/reset"), None).await;
+            assert!(rows_of(&app, tenant).await.values().all(|&n| n == 0));
+        }
+        let response = control(
+            &app,
+            Method::POST,
+            &format!("tenants/{tenant}/import-state"),
+            Some(document.clone()),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        settle(&app, tenant).await;
+        assert_eq!(
+            export(&app, tenant).await,
+            exported,
+            "reset first: {reset_first}"
+        );
+    }
+
+    // A fixture with fewer rows replaces what was there.
+    let fixture = json!({"tables": {"device_identities": [{"serial_number": "FIXTURE-1", "group_tag": "F"}]}});
+    let response = control(
+        &app,
+        Method::POST,
+        &format!("tenants/{tenant}/import-state"),
+        Some(fixture),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let page = body_of(
+        graph(
+            &app,
+            tenant,
+            Method::GET,
+            &format!("v1.0/{COLLECTION}"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let serials: Vec<&str> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["serialNumber"].as_str().unwrap())
+        .collect();
+    assert_eq!(serials, ["FIXTURE-1"]);
+    let groups = body_of(
+        graph(&app, tenant, Method::GET, "v1.0/groups", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(groups["value"], json!([]));
+
+    // The same ids in another tenant are a conflict, and nothing of it is loaded.
+    let other = Uuid::new_v4();
+    control(
+        &app,
+        Method::POST,
+        &format!("tenants/{tenant}/import-state"),
+        Some(document.clone()),
+    )
+    .await;
+    let response = control(
+        &app,
+        Method::POST,
+        &format!("tenants/{other}/import-state"),
+        Some(document),
+    )
+    .await;
+    error_of(response, StatusCode::CONFLICT, "Conflict").await;
+    assert!(rows_of(&app, other).await.values().all(|&n| n == 0));
+}
+
+#[tokio::test]
+async fn a_state_document_that_is_not_one_is_a_400_naming_the_problem() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    created(
+        graph(
+            &app,
+            tenant,
+            Method::POST,
+            &format!("v1.0/{COLLECTION}"),
+            Some(json!({"serialNumber": "KEEP-1"})),
+        )
+        .await,
+    )
+    .await;
+    for (document, named) in [
+        (json!({"devices": []}), "\"tables\""),
+        (json!({"tables": {"users": []}}), "'users'"),
+        (
+            json!({"tables": {"device_identities": [{"colour": "red"}]}}),
+            "'colour'",
+        ),
+        (
+            json!({"tables": {"device_identities": [{"tenant_id": Uuid::new_v4()}]}}),
+            "'tenant_id'",
+        ),
+        (
+            json!({"tables": {"device_identities": [{"serial_number": "X", "id": "not-a-guid"}]}}),
+            "uuid",
+        ),
+        (
+            json!({"tables": {"device_identities": [{"group_tag": "no serial"}]}}),
+            "serial_number",
+        ),
+        (
+            json!({"tables": {"device_identities": [{"serial_number": "X", "enrollment_state": "sideways"}]}}),
+            "enrollment_state",
+        ),
+    ] {
+        let response = control(
+            &app,
+            Method::POST,
+            &format!("tenants/{tenant}/import-state"),
+            Some(document.clone()),
+        )
+        .await;
+        let body = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{document}: {message}");
+    }
+    let response = app
+        .client
+        .post(app.url(&format!("_control/tenants/{tenant}/import-state")))
+        .bearer_auth(CONTROL_TOKEN)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let page = body_of(
+        graph(
+            &app,
+            tenant,
+            Method::GET,
+            &format!("v1.0/{COLLECTION}"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        page["value"].as_array().unwrap().len(),
+        1,
+        "a refused document changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn seed_makes_100000_devices_in_under_10_seconds() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let started = Instant::now();
+    let seeded = created(
+        control(
+            &app,
+            Method::POST,
+            &format!("tenants/{tenant}/seed"),
+            Some(json!({"devices": 100_000, "serialPrefix": "BULK-", "groupTag": "Seeded"})),
+        )
+        .await,
+    )
+    .await;
+    let took = started.elapsed();
+    println!(
+        "seed of 100,000 devices: {took:?} end to end, {} ms in the service",
+        seeded["durationMs"]
+    );
+    assert!(took < Duration::from_secs(10), "seed took {took:?}");
+    assert_eq!(seeded["created"], 100_000);
+    assert_eq!(seeded["firstSerialNumber"], "BULK-000001");
+    assert_eq!(seeded["lastSerialNumber"], "BULK-100000");
+    let (count, distinct, tagged): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT lower(serial_number)), count(*) FILTER (WHERE group_tag = 'Seeded') \
+         FROM device_identities WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!((count, distinct, tagged), (100_000, 100_000, 100_000));
+    let count = graph(
+        &app,
+        tenant,
+        Method::GET,
+        &format!("v1.0/{COLLECTION}/$count"),
+        None,
+    )
+    .await;
+    assert_eq!(count.text().await.unwrap(), "100000");
+
+    // The same serial numbers again: all or nothing.
+    let again = control(
+        &app,
+        Method::POST,
+        &format!("tenants/{tenant}/seed"),
+        Some(json!({"devices": 5, "serialPrefix": "BULK-"})),
+    )
+    .await;
+    error_of(again, StatusCode::CONFLICT, "Conflict").await;
+    for bad in [
+        json!({}),
+        json!({"devices": 0}),
+        json!({"devices": 2_000_000}),
+        json!({"devices": 1, "extra": 1}),
+    ] {
+        let response = control(
+            &app,
+            Method::POST,
+            &format!("tenants/{tenant}/seed"),
+            Some(bad.clone()),
+        )
+        .await;
+        error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+}
+
+#[tokio::test]
+async fn settle_finishes_pending_imports_and_assignments_of_the_tenant_alone() {
+    let app = guarded_app().await;
+    let (tenant, other) = (Uuid::new_v4(), Uuid::new_v4());
+    populate(&app, tenant, "SETTLE").await;
+    populate(&app, other, "WAIT").await;
+    let settled = settle(&app, tenant).await;
+    assert_eq!(settled["importsProcessed"], 1, "{settled}");
+    assert_eq!(settled["devicesSettled"], 1, "{settled}");
+
+    let records = body_of(
+        graph(&app, tenant, Method::GET, IMPORTED, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        records["value"][0]["state"]["deviceImportStatus"],
+        "complete"
+    );
+    let device = body_of(
+        graph(
+            &app,
+            tenant,
+            Method::GET,
+            &format!("beta/{COLLECTION}?$filter=serialNumber eq 'SETTLE-1'"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        device["value"][0]["deploymentProfileAssignmentStatus"],
+        "assignedUnkownSyncState"
+    );
+
+    let waiting = body_of(
+        graph(&app, other, Method::GET, IMPORTED, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        waiting["value"][0]["state"]["deviceImportStatus"], "unknown",
+        "another tenant's import waits"
+    );
+}
+
+#[tokio::test]
+async fn the_control_plane_is_off_by_default_and_needs_its_token() {
+    let app = spawn_app_with(&fresh_database().await, &[]).await;
+    let response = app
+        .client
+        .post(app.url("_control/faults"))
+        .json(&json!({"status": 500}))
+        .send()
+        .await
+        .unwrap();
+    error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+
+    let app = guarded_app().await;
+    for token in [None, Some("wrong-token-but-long-enough"), Some(SECRET)] {
+        let mut request = app.client.get(app.url("_control/faults"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        error_of(
+            response,
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+        )
+        .await;
+    }
+    let tenant = "not-a-guid";
+    let response = control(&app, Method::POST, &format!("tenants/{tenant}/reset"), None).await;
+    error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+}
+
+#[test]
+fn serve_refuses_a_control_plane_others_could_reach_without_a_token() {
+    let refused = |options: &[&str]| {
+        autopilot_registry::control_plane(&serve_args("postgres://unused", options))
+            .err()
+            .map(|e| e.to_string())
+    };
+    let message = refused(&["--control", "--bind", "0.0.0.0:0", "--auth", "jwt"]).unwrap();
+    assert!(
+        message.contains("AUTOPILOT_CONTROL_TOKEN") && message.contains("loopback"),
+        "{message}"
+    );
+    let message = refused(&["--control", "--auth", "jwt"]).unwrap();
+    assert!(message.contains("--auth jwt"), "{message}");
+    assert!(refused(&["--control", "--auth", "unverified"]).is_some());
+    let message = refused(&["--control", "--control-token", "short"]).unwrap();
+    assert!(message.contains("16"), "{message}");
+    assert_eq!(
+        refused(&["--control"]),
+        None,
+        "loopback without auth needs no token"
+    );
+    assert_eq!(
+        refused(&[
+            "--control",
+            "--bind",
+            "0.0.0.0:0",
+            "--control-token",
+            CONTROL_TOKEN
+        ]),
+        None
+    );
+    assert_eq!(
+        refused(&["--bind", "0.0.0.0:0"]),
+        None,
+        "no control plane, nothing to guard"
+    );
+}
+
+#[tokio::test]
+async fn a_fault_rule_answers_its_error_before_any_work_then_is_spent() {
+    let app = spawn_app_with(&fresh_database().await, &["--control"]).await;
+    let rule = created(
+        app.client
+            .post(app.url("_control/faults"))
+            .json(
+                &json!({"method": "POST", "path": "/v1.0/deviceManagement/*", "status": 429,
+                          "code": "TooManyRequests", "retryAfter": 2, "times": 2,
+                          "probability": 1.0, "latencyMs": 0, "tenant": null}),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(rule["hits"], 0);
+    for attempt in 0..2 {
+        let response = app
+            .create("v1.0", &json!({"serialNumber": "FAULT-1"}))
+            .await;
+        assert_eq!(response.headers()["retry-after"], "2", "attempt {attempt}");
+        let body = error_of(response, StatusCode::TOO_MANY_REQUESTS, "TooManyRequests").await;
+        assert!(body["error"]["message"].as_str().unwrap().contains("rule"));
+        assert_eq!(
+            app.device_rows().await,
+            0,
+            "an injected failure changes nothing"
+        );
+    }
+    // Other methods and paths were never matched; the rule is spent now.
+    body_of(app.get(&format!("v1.0/{COLLECTION}")).await, StatusCode::OK).await;
+    body_of(
+        app.create("beta", &json!({"serialNumber": "FAULT-0"}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.create_ok("v1.0", &json!({"serialNumber": "FAULT-1"}))
+        .await;
+    assert_eq!(app.device_rows().await, 2);
+    let rules = body_of(app.get("_control/faults").await, StatusCode::OK).await;
+    assert_eq!(rules["value"][0]["hits"], 2);
+
+    // Latency alone delays the request and lets it through.
+    let response = app
+        .client
+        .delete(app.url("_control/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    created(
+        app.client
+            .post(app.url("_control/faults"))
+            .json(&json!({"path": "/v1.0/*", "latencyMs": 300}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let started = Instant::now();
+    body_of(app.get(&format!("v1.0/{COLLECTION}")).await, StatusCode::OK).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    // A rule for another tenant leaves this one's requests alone.
+    app.client
+        .delete(app.url("_control/faults"))
+        .send()
+        .await
+        .unwrap();
+    created(
+        app.client
+            .post(app.url("_control/faults"))
+            .json(&json!({"status": 503, "tenant": Uuid::new_v4()}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    body_of(app.get(&format!("v1.0/{COLLECTION}")).await, StatusCode::OK).await;
+
+    for bad in [
+        json!({"status": 200}),
+        json!({"status": 500, "retryAfter": 1}),
+        json!({"unknown": 1}),
+        json!({}),
+    ] {
+        let response = app
+            .client
+            .post(app.url("_control/faults"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+}
+
+#[tokio::test]
+async fn throttling_answers_429_past_the_limit_and_serves_again_after_retry_after() {
+    let app = spawn_app_with(&fresh_database().await, &["--throttle", "3/2"]).await;
+    let list = format!("v1.0/{COLLECTION}");
+    for _ in 0..3 {
+        body_of(app.get(&list).await, StatusCode::OK).await;
+    }
+    let refused = app.get(&list).await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    error_of(refused, StatusCode::TOO_MANY_REQUESTS, "TooManyRequests").await;
+
+    // Another application of the tenant has a bucket of its own (the token's appid; --auth none
+    // reads but does not check it).
+    let other_app = format!(
+        "h.{}.s",
+        base64_url(&json!({"appid": "other-app"}).to_string())
+    );
+    let response = app
+        .client
+        .get(app.url(&list))
+        .bearer_auth(other_app)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    body_of(app.get(&list).await, StatusCode::OK).await;
+    // Side doors are not throttled.
+    for _ in 0..5 {
+        assert_eq!(app.get("metrics").await.status(), StatusCode::OK);
+    }
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+#[tokio::test]
+async fn the_journal_shows_the_requests_answered_and_clears() {
+    let app = spawn_app_with(&fresh_database().await, &["--control"]).await;
+    let device = app
+        .create_ok("v1.0", &json!({"serialNumber": "JOURNAL-1"}))
+        .await;
+    let id = device["id"].as_str().unwrap();
+    let response = app
+        .client
+        .get(app.url(&format!("v1.0/{COLLECTION}/{id}?$select=id")))
+        .header("client-request-id", "journal-test")
+        .send()
+        .await
+        .unwrap();
+    let request_id = response.headers()["request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    app.get("v1.0/nowhere").await;
+
+    let journal = body_of(app.get("_control/requests?limit=2").await, StatusCode::OK).await;
+    let entries = journal["value"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    let read = &entries[0];
+    assert_eq!(read["method"], "GET");
+    assert_eq!(read["path"], format!("/v1.0/{COLLECTION}/{id}"));
+    assert_eq!(read["query"], "$select=id");
+    assert_eq!(read["status"], 200);
+    assert_eq!(read["requestId"], request_id.as_str());
+    assert_eq!(read["clientRequestId"], "journal-test");
+    assert_eq!(read["tenant"], Uuid::nil().to_string());
+    assert!(read["durationMs"].as_f64().unwrap() > 0.0 && read["time"].is_string());
+    assert_eq!(entries[1]["status"], 400);
+    let all = body_of(app.get("_control/requests").await, StatusCode::OK).await;
+    assert_eq!(
+        all["value"].as_array().unwrap().len(),
+        3,
+        "the control plane's own requests are left out"
+    );
+    assert_eq!(all["value"][0]["method"], "POST");
+
+    let response = app
+        .client
+        .delete(app.url("_control/requests"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let journal = body_of(app.get("_control/requests").await, StatusCode::OK).await;
+    assert_eq!(journal["value"], json!([]));
+    for bad in ["limit=0", "limit=1001", "limit=x"] {
+        let response = app.get(&format!("_control/requests?{bad}")).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+/// The samples of one metric, as label sets with their values.
+fn samples(text: &str, name: &str) -> Vec<(BTreeMap<String, String>, f64)> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let (labels, value) = match rest.strip_prefix('{') {
+                Some(rest) => rest.split_once("} ")?,
+                None => ("", rest.strip_prefix(' ')?),
+            };
+            let labels = labels
+                .split("\",")
+                .filter(|pair| !pair.is_empty())
+                .filter_map(|pair| {
+                    let (key, value) = pair.split_once("=\"")?;
+                    Some((key.to_owned(), value.trim_end_matches('"').to_owned()))
+                })
+                .collect();
+            Some((labels, value.parse().ok()?))
+        })
+        .collect()
+}
+
+fn count_of(text: &str, route: &str, method: &str, status: &str) -> f64 {
+    samples(text, "autopilot_http_request_duration_seconds_count")
+        .into_iter()
+        .find(|(labels, _)| {
+            labels["route"] == route && labels["method"] == method && labels["status"] == status
+        })
+        .map_or(0.0, |(_, value)| value)
+}
+
+#[tokio::test]
+async fn metrics_count_the_requests_sent_by_route_template() {
+    let app = spawn_app_with(&fresh_database().await, &[]).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let device = app
+            .create_ok("v1.0", &json!({"serialNumber": format!("METRICS-{n}")}))
+            .await;
+        ids.push(device["id"].as_str().unwrap().to_owned());
+    }
+    for id in ids.iter().chain(&ids[..2]) {
+        body_of(
+            app.get(&format!("v1.0/{COLLECTION}/{id}")).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    for _ in 0..2 {
+        let response = app
+            .get(&format!("v1.0/{COLLECTION}/{}", Uuid::new_v4()))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+
+    let response = app.get("metrics").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    assert_eq!(count_of(&text, ITEM_ROUTE, "GET", "200"), 5.0, "{text}");
+    assert_eq!(count_of(&text, ITEM_ROUTE, "GET", "404"), 2.0);
+    let collection = format!("/v1.0/{COLLECTION}");
+    assert_eq!(count_of(&text, &collection, "POST", "201"), 3.0);
+    // The grouped statements served them; the gauges are there.
+    let groups: f64 = samples(&text, "autopilot_grouped_statement_requests_sum")
+        .into_iter()
+        .map(|(_, value)| value)
+        .sum();
+    assert!(
+        groups >= 3.0 + 7.0,
+        "every create and read by id went through a group: {groups}"
+    );
+    for gauge in [
+        "autopilot_db_pool_connections",
+        "autopilot_db_pool_max_connections",
+        "autopilot_grouped_statement_queue_depth",
+        "autopilot_backlog",
+    ] {
+        assert!(!samples(&text, gauge).is_empty(), "{gauge} in\n{text}");
+    }
+    // An id never becomes a label.
+    assert!(!text.contains(&ids[0]));
+}
+
+#[tokio::test]
+async fn a_json_access_log_line_carries_the_request_id_the_client_saw() {
+    let database_url = fresh_database().await;
+    let (mut service, base) = tokio::task::spawn_blocking(move || {
+        start_service_logging(
+            &database_url,
+            &["--log-format", "json"],
+            Stdio::piped(),
+            "warn,autopilot_registry=info",
+        )
+    })
+    .await
+    .unwrap();
+    let stderr = drain(service.stderr.take().unwrap());
+    let response = crate::helpers::http_client()
+        .get(format!("{base}/v1.0/{COLLECTION}/{}", Uuid::new_v4()))
+        .header("client-request-id", "json-log-test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let request_id = response.headers()["request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    terminate(&service);
+    let stopped = tokio::task::spawn_blocking(move || {
+        wait_for(&mut service, Instant::now() + Duration::from_secs(30))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(stopped.is_some(), "the service stops on SIGTERM");
+    let log = stderr.join().unwrap();
+    let lines: Vec<Json> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let access: Vec<&Json> = lines
+        .iter()
+        .filter(|l| l["request_id"] == request_id.as_str())
+        .collect();
+    assert_eq!(access.len(), 1, "one line for the request:\n{log}");
+    let line = access[0];
+    assert_eq!(line["target"], "autopilot_registry::access");
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["client_request_id"], "json-log-test");
+    assert_eq!(line["tenant"], Uuid::nil().to_string());
+    assert_eq!(line["method"], "GET");
+    assert_eq!(line["route"], ITEM_ROUTE);
+    assert_eq!(line["status"], 404);
+    assert!(line["latency_ms"].as_f64().is_some() && line["timestamp"].is_string());
+}
