@@ -231,3 +231,28 @@ async fn two_processes_on_one_database_share_uniqueness_paging_background_work_a
 
     instances.stop();
 }
+
+/// `--throttle` counts a tenant's requests in PostgreSQL: two instances share one budget.
+#[tokio::test]
+async fn two_processes_share_one_throttle_budget() {
+    let database_url = fresh_database().await;
+    let instances = Instances::start(&database_url, &["--throttle", "10/600"]).await;
+    let client = http_client();
+    let mut statuses = Vec::new();
+    for n in 0..14 {
+        let answer = client
+            .get(instances.url(n % 2, &format!("v1.0/{COLLECTION}?$top=1")))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(answer.status());
+    }
+    let served = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // Each instance alone would have served all of its 7.
+    assert_eq!((served, throttled), (10, 4), "{statuses:?}");
+    instances.stop();
+}
