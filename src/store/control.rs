@@ -55,6 +55,11 @@ pub const TENANT_TABLES: [TenantTable; 7] = [
 /// (after the state, whose deletion asks for recomputes), an export leaves them out.
 pub const TENANT_WORK_TABLES: [&str; 2] = ["throttle_buckets", "assignment_recomputes"];
 
+/// Tables with a `tenant_id` that say who may call the service rather than hold its state: a reset
+/// keeps them (a test that resets its tenant keeps the app it signs in with), an export leaves them
+/// out (no credentials, even hashed, in a fixture).
+pub const TENANT_ACCESS_TABLES: [&str; 1] = ["app_registrations"];
+
 /// How long settling waits for another instance to let go of the tenant's recompute requests.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Imported records processed per transaction while settling, as the worker does.

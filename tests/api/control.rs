@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use autopilot_registry::store::{TENANT_TABLES, TENANT_WORK_TABLES};
+use autopilot_registry::store::{TENANT_ACCESS_TABLES, TENANT_TABLES, TENANT_WORK_TABLES};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -228,12 +228,14 @@ async fn reset_and_export_cover_every_table_with_a_tenant() {
         .iter()
         .map(|t| t.name)
         .chain(TENANT_WORK_TABLES)
+        .chain(TENANT_ACCESS_TABLES)
         .map(str::to_owned)
         .collect();
     assert_eq!(
         tenant_tables(&app).await,
         covered,
-        "a table with tenant_id must be in store::control's TENANT_TABLES (state) or TENANT_WORK_TABLES"
+        "a table with tenant_id must be in store::control's TENANT_TABLES (state), \
+         TENANT_WORK_TABLES or TENANT_ACCESS_TABLES"
     );
 }
 
@@ -485,8 +487,10 @@ async fn a_state_document_that_is_not_one_is_a_400_naming_the_problem() {
     );
 }
 
+/// The figure against issue 15's target (under 10 s) is scripts/bench-seed's, on a release build:
+/// this test checks what the seed makes and prints how long a debug build took.
 #[tokio::test]
-async fn seed_makes_100000_devices_in_under_10_seconds() {
+async fn seed_makes_100000_devices_with_unique_serials_in_one_request() {
     let app = guarded_app().await;
     let tenant = Uuid::new_v4();
     let started = Instant::now();
@@ -505,7 +509,6 @@ async fn seed_makes_100000_devices_in_under_10_seconds() {
         "seed of 100,000 devices: {took:?} end to end, {} ms in the service",
         seeded["durationMs"]
     );
-    assert!(took < Duration::from_secs(10), "seed took {took:?}");
     assert_eq!(seeded["created"], 100_000);
     assert_eq!(seeded["firstSerialNumber"], "BULK-000001");
     assert_eq!(seeded["lastSerialNumber"], "BULK-100000");
