@@ -9,7 +9,7 @@ use autopilot_registry::{Application, StartupError, migrate_when_reachable, open
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse_with_default(std::env::args_os()).unwrap_or_else(|e| e.exit());
-    autopilot_registry::logging::init(cli.log_format);
+    let _queued_lines = autopilot_registry::logging::init(cli.log_format);
     let outcome = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => migrate(args).await,
