@@ -181,7 +181,12 @@ async fn app_add_uses_the_postgres_of_the_service_running_on_the_data_directory(
         .await
         .unwrap()
         .unwrap();
-    assert!(run.succeeded(), "app add: {}: {}", run.outcome(), run.stderr);
+    assert!(
+        run.succeeded(),
+        "app add: {}: {}",
+        run.outcome(),
+        run.stderr
+    );
     let app: Json = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(
         pid_in(&data_dir.join("pgdata/postmaster.pid")),
