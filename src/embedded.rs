@@ -85,7 +85,12 @@ impl EmbeddedPostgres {
                 server: None,
                 socket_dir: data_dir,
             };
-            borrowed.wait_until_accepting().await?;
+            borrowed.wait_until_accepting().await.map_err(|e| {
+                format!(
+                    "{}/postmaster.pid names a running server (pid {pid}), but: {e}",
+                    cluster.display()
+                )
+            })?;
             return Ok(borrowed);
         }
         remove_stale_lock_files(&cluster, &data_dir);
