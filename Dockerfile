@@ -53,8 +53,8 @@ ARG RUST_IMAGE=rust:1-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${RUST_IMAGE} AS chef
-# Lets scripts/compose-smoke prune the untagged builder images the classic builder leaves
-# (the stages below inherit it).
+# Lets the smoke tests (scripts/lib/image.sh) prune the untagged images of the stages the
+# classic builder builds besides the target (the builder stages below inherit it).
 LABEL autopilot-registry.stage=builder
 ARG PREBUILT=
 WORKDIR /src
@@ -108,6 +108,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # All in one: PostgreSQL's server binaries (found in /usr/lib/postgresql/15/bin) for the
 # private server, its data in the volume /data.
 FROM base AS standalone
+LABEL autopilot-registry.stage=standalone
 # No cluster from the package: the service makes its own in /data on first start.
 # tini as PID 1 forwards SIGTERM to the service (which stops PostgreSQL with it) and reaps
 # whatever PostgreSQL leaves behind.

@@ -53,8 +53,6 @@ apt_install() {
 	rm -f "$log"
 }
 
-# ---------------------------------------------------------------- tools
-
 # ---------------------------------------------------------------- images
 # Prints the URI of this machine's apt mirror for bookworm (as scripts/test does).
 debian_mirror() {
@@ -200,7 +198,8 @@ stop_build() {
 
 # build_image TAG COMMAND...: runs the build command (which tags TAG), showing its log only when it
 # fails, and removes what each rebuild would otherwise leave behind: the previous TAG, untagged, and
-# the classic builder's untagged builder images.
+# the untagged images of the other stages the classic builder builds (labelled
+# autopilot-registry.stage by the Dockerfile).
 build_image() {
 	local tag=$1 previous log
 	shift
@@ -211,7 +210,7 @@ build_image() {
 	if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$tag")" ]; then
 		docker image rm "$previous" >/dev/null 2>&1 || true
 	fi
-	docker image prune -f --filter label=autopilot-registry.stage=builder >/dev/null 2>&1 || true
+	docker image prune -f --filter label=autopilot-registry.stage >/dev/null 2>&1 || true
 }
 
 # ---------------------------------------------------------------- talking to the service
