@@ -22,15 +22,17 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const UNPRIVILEGED_USER: &str = "postgres";
 
 /// A running private PostgreSQL; stopped when dropped (a fast shutdown, see the `Drop` impl) or,
-/// on Linux, when the service dies.
+/// on Linux, when the service dies, unless another process started it (see `start`).
 pub struct EmbeddedPostgres {
-    server: Child,
+    /// `None` when the server belongs to another process on the same data directory.
+    server: Option<Child>,
     socket_dir: PathBuf,
 }
 
 impl EmbeddedPostgres {
     /// Initialises the cluster on first use, then starts the server and waits until it accepts
-    /// connections.
+    /// connections. When a server already runs on the cluster (a running `serve`, and this is
+    /// `app add` or `migrate` on the same data directory), that one is used and left running.
     pub async fn start(data_dir: &Path, pg_bin: Option<&Path>) -> Result<Self, StartupError> {
         let bin = find_binaries(pg_bin)?;
         std::fs::create_dir_all(data_dir).map_err(|e| {
@@ -74,6 +76,23 @@ impl EmbeddedPostgres {
                 .into());
             }
         }
+        if let Some(pid) = running_server(&cluster) {
+            log::info!(
+                "using the PostgreSQL already running in {} (pid {pid})",
+                cluster.display()
+            );
+            let mut borrowed = EmbeddedPostgres {
+                server: None,
+                socket_dir: data_dir,
+            };
+            borrowed.wait_until_accepting().await.map_err(|e| {
+                format!(
+                    "{}/postmaster.pid names a running server (pid {pid}), but: {e}",
+                    cluster.display()
+                )
+            })?;
+            return Ok(borrowed);
+        }
         remove_stale_lock_files(&cluster, &data_dir);
 
         // No TCP listener: the socket in the data directory (mode 0700) is the only way in.
@@ -102,7 +121,7 @@ impl EmbeddedPostgres {
             .spawn()
             .map_err(|e| format!("cannot start PostgreSQL: {e}"))?;
         let mut embedded = EmbeddedPostgres {
-            server,
+            server: Some(server),
             socket_dir: data_dir,
         };
         embedded.wait_until_accepting().await?;
@@ -121,7 +140,13 @@ impl EmbeddedPostgres {
         use sqlx::Connection;
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if let Some(status) = self.server.try_wait()? {
+            if let Some(status) = self
+                .server
+                .as_mut()
+                .map(Child::try_wait)
+                .transpose()?
+                .flatten()
+            {
                 return Err(format!(
                     "PostgreSQL exited while starting ({status}); its log is above"
                 )
@@ -144,10 +169,13 @@ impl EmbeddedPostgres {
 impl Drop for EmbeddedPostgres {
     /// Fast shutdown: open sessions are ended, every committed transaction is already durable.
     fn drop(&mut self) {
+        let Some(server) = &mut self.server else {
+            return;
+        };
         unsafe {
-            libc::kill(self.server.id() as libc::pid_t, libc::SIGINT);
+            libc::kill(server.id() as libc::pid_t, libc::SIGINT);
         }
-        match self.server.wait() {
+        match server.wait() {
             Ok(status) => log::info!("PostgreSQL stopped ({status})"),
             Err(e) => log::warn!("waiting for PostgreSQL to stop: {e}"),
         }
@@ -243,16 +271,25 @@ fn remove_stale_lock_files(cluster: &Path, socket_dir: &Path) {
     }
 }
 
+/// The pid of the server running on `cluster`, if its `postmaster.pid` names a live one.
+fn running_server(cluster: &Path) -> Option<u32> {
+    live_owner(&std::fs::read_to_string(cluster.join("postmaster.pid")).ok()?)
+}
+
+/// The pid on a lock file's first line, when that may be the server that wrote it.
+fn live_owner(lock_file_text: &str) -> Option<u32> {
+    lock_file_text
+        .lines()
+        .next()
+        .and_then(|line| line.trim().parse::<u32>().ok())
+        .filter(|pid| may_be_running_postgres(*pid))
+}
+
 fn remove_if_stale(lock: &Path) {
     let Ok(text) = std::fs::read_to_string(lock) else {
         return;
     };
-    let alive = text
-        .lines()
-        .next()
-        .and_then(|line| line.trim().parse::<u32>().ok())
-        .is_some_and(may_be_running_postgres);
-    if !alive {
+    if live_owner(&text).is_none() {
         log::warn!(
             "removing the stale {} of a server that is gone",
             lock.display()

@@ -6,7 +6,7 @@ use serde_json::{Value as Json, json};
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::child::{start_serve, terminate};
+use crate::child::{run_with_timeout, start_serve, terminate};
 use crate::helpers::{COLLECTION, READY_WITHIN, http_client, serve_args};
 
 /// `serve` on loopback port 0 with its data in `data_dir`, whatever DATABASE_URL says.
@@ -153,6 +153,79 @@ async fn a_restart_after_the_service_and_its_postgres_were_both_killed_serves_th
     );
     terminate(&service);
     service.wait().unwrap();
+    std::fs::remove_dir_all(&data_dir).unwrap();
+}
+
+/// `app add` on the data directory of a running `serve` (`docker exec` into the all-in-one image
+/// does this) uses that service's PostgreSQL, and leaves it running when it exits.
+#[tokio::test]
+async fn app_add_uses_the_postgres_of_the_service_running_on_the_data_directory() {
+    let data_dir = std::env::temp_dir().join(format!("embedded-{}", uuid::Uuid::new_v4()));
+    let data = data_dir.to_str().unwrap().to_owned();
+    let (mut service, base) = tokio::task::spawn_blocking({
+        let data = data.clone();
+        move || start_serve(&["--data-dir", &data, "--auth", "jwt"], Stdio::null())
+    })
+    .await
+    .unwrap();
+    let postgres = pid_in(&data_dir.join("pgdata/postmaster.pid"));
+
+    let tenant = uuid::Uuid::new_v4().to_string();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_autopilot-registry"));
+    command
+        .args(["app", "add", "--data-dir", &data, "--tenant", &tenant])
+        .args(["--roles", "DeviceManagementServiceConfig.ReadWrite.All"])
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn");
+    let run = tokio::task::spawn_blocking(move || run_with_timeout(command, READY_WITHIN))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        run.succeeded(),
+        "app add: {}: {}",
+        run.outcome(),
+        run.stderr
+    );
+    let app: Json = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(
+        pid_in(&data_dir.join("pgdata/postmaster.pid")),
+        postgres,
+        "the service's server still runs"
+    );
+
+    // The service's token endpoint knows the app: both used one database.
+    let client = http_client();
+    let token = client
+        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", app["clientId"].as_str().unwrap()),
+            ("client_secret", app["clientSecret"].as_str().unwrap()),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), StatusCode::OK);
+    let token = token.json::<Json>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = client
+        .get(format!("{base}/v1.0/{COLLECTION}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
+
+    terminate(&service);
+    assert!(service.wait().unwrap().success());
+    assert!(
+        !data_dir.join("pgdata/postmaster.pid").exists(),
+        "the server stopped with the service"
+    );
     std::fs::remove_dir_all(&data_dir).unwrap();
 }
 
