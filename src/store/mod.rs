@@ -30,9 +30,8 @@ mod settings;
 pub use apps::AppRegistration;
 pub use assignment_status::ASSIGNMENT_CHANNEL;
 pub use control::{
-    Backlog, ImportStateError, Seeded, Settled, TENANT_ACCESS_TABLES, TENANT_TABLES, TENANT_WORK_TABLES,
-    TenantTable,
-    Throttled,
+    Backlog, ImportStateError, Seeded, Settled, TENANT_ACCESS_TABLES, TENANT_TABLES,
+    TENANT_WORK_TABLES, TenantTable, Throttled,
 };
 pub use directory::Added;
 use grouped::{GroupStatement, Grouped};
