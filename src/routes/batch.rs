@@ -115,65 +115,44 @@ where
     }
 }
 
-pub mod v1 {
-    use super::*;
+/// The `$batch` route of one root: the same operation, under that root's operationId.
+macro_rules! batch_route {
+    ($root:ident, $operation_id:literal, $version:expr) => {
+        pub mod $root {
+            use super::*;
 
-    #[utoipa::path(
-        post,
-        path = "/$batch",
-        tag = BATCH_TAG,
-        security(("bearer" = [])),
-        operation_id = "batch",
-        summary = "Send up to 20 requests in one",
-        description = "JSON batching: each request is answered as if it had been sent alone \
-                       (authorised with the batch's token unless it carries its own); dependsOn \
-                       orders them, and a request whose dependency failed is answered 424.",
-        request_body(content = BatchRequestSchema, content_type = "application/json"),
-        responses(
-            (status = 200, description = "The answer to each request", body = BatchResponseSchema),
-            (status = "4XX", response = ErrorResponse),
-            (status = "5XX", response = ErrorResponse),
-        )
-    )]
-    #[post("/$batch")]
-    pub async fn batch(
-        caller: Authenticated,
-        req: HttpRequest,
-        body: JsonBody<MAX_BATCH_BODY_BYTES>,
-    ) -> Handled {
-        super::batch(caller, ApiVersion::V1, req, body).await
-    }
+            #[utoipa::path(
+                post,
+                path = "/$batch",
+                tag = BATCH_TAG,
+                security(("bearer" = [])),
+                operation_id = $operation_id,
+                summary = "Send up to 20 requests in one",
+                description = "JSON batching: each request is answered as if it had been sent \
+                               alone (authorised with the batch's token unless it carries its \
+                               own); dependsOn orders them, and a request whose dependency \
+                               failed is answered 424.",
+                request_body(content = BatchRequestSchema, content_type = "application/json"),
+                responses(
+                    (status = 200, description = "The answer to each request", body = BatchResponseSchema),
+                    (status = "4XX", response = ErrorResponse),
+                    (status = "5XX", response = ErrorResponse),
+                )
+            )]
+            #[post("/$batch")]
+            pub async fn batch(
+                caller: Authenticated,
+                req: HttpRequest,
+                body: JsonBody<MAX_BATCH_BODY_BYTES>,
+            ) -> Handled {
+                super::batch(caller, $version, req, body).await
+            }
+        }
+    };
 }
 
-pub mod beta {
-    use super::*;
-
-    #[utoipa::path(
-        post,
-        path = "/$batch",
-        tag = BATCH_TAG,
-        security(("bearer" = [])),
-        operation_id = "beta.batch",
-        summary = "Send up to 20 requests in one",
-        description = "JSON batching: each request is answered as if it had been sent alone \
-                       (authorised with the batch's token unless it carries its own); dependsOn \
-                       orders them, and a request whose dependency failed is answered 424.",
-        request_body(content = BatchRequestSchema, content_type = "application/json"),
-        responses(
-            (status = 200, description = "The answer to each request", body = BatchResponseSchema),
-            (status = "4XX", response = ErrorResponse),
-            (status = "5XX", response = ErrorResponse),
-        )
-    )]
-    #[post("/$batch")]
-    pub async fn batch(
-        caller: Authenticated,
-        req: HttpRequest,
-        body: JsonBody<MAX_BATCH_BODY_BYTES>,
-    ) -> Handled {
-        super::batch(caller, ApiVersion::Beta, req, body).await
-    }
-}
+batch_route!(v1, "batch", ApiVersion::V1);
+batch_route!(beta, "beta.batch", ApiVersion::Beta);
 
 /// POST `$batch` (the caller needs a valid token; what each request may do is its own check).
 async fn batch(
