@@ -120,6 +120,31 @@ struct Claims {
     #[serde(default)]
     roles: Vec<String>,
     scp: Option<String>,
+    appid: Option<String>,
+    azp: Option<String>,
+}
+
+/// A JWT's payload, read without looking at its header or signature.
+fn payload_claims(token: &str) -> Option<Claims> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The most characters of a token's application id kept (for logs, the journal, the throttle).
+const MAX_APP_CHARS: usize = 128;
+
+impl Claims {
+    /// The calling application: `appid` (v1 tokens) or `azp` (v2), bounded.
+    fn app(&self) -> Option<String> {
+        self.appid
+            .as_deref()
+            .or(self.azp.as_deref())
+            .map(|app| app.chars().take(MAX_APP_CHARS).collect())
+    }
 }
 
 /// `aud` is a string or an array of strings.
@@ -143,6 +168,8 @@ enum Permissions {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub tenant: Tenant,
+    /// The token's application (`appid` or `azp`); none without a token or when it names none.
+    pub app: Option<String>,
     permissions: Permissions,
 }
 
@@ -216,19 +243,24 @@ impl Authenticator {
 
     /// The caller behind an `Authorization` header value (or its absence).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, GraphError> {
-        if self.settings.mode == AuthMode::None {
-            return Ok(Caller {
-                tenant: self.settings.default_tenant,
-                permissions: Permissions::All,
-            });
-        }
         let token = authorization
             .and_then(|value| {
                 let (scheme, token) = value.trim().split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| unauthorized("Access token is empty."))?;
+            .filter(|token| !token.is_empty());
+        if self.settings.mode == AuthMode::None {
+            // Nothing is checked, but a token still names its application (for the throttle's
+            // buckets and the logs), as Graph's throttling counts per application.
+            return Ok(Caller {
+                tenant: self.settings.default_tenant,
+                app: token
+                    .and_then(payload_claims)
+                    .and_then(|claims| claims.app()),
+                permissions: Permissions::All,
+            });
+        }
+        let token = token.ok_or_else(|| unauthorized("Access token is empty."))?;
         let malformed = || validation_failure("The token is not a well-formed JWT.");
         let header = decode_header(token).map_err(|_| malformed())?;
         let claims: Claims = match self.settings.mode {
@@ -254,6 +286,7 @@ impl Authenticator {
             .ok_or_else(|| {
                 validation_failure("The token has no tenant: its 'tid' claim must be a GUID.")
             })?;
+        let app = claims.app();
         let mut permissions = claims.roles;
         permissions.extend(
             claims
@@ -264,6 +297,7 @@ impl Authenticator {
         );
         Ok(Caller {
             tenant,
+            app,
             permissions: Permissions::Granted(permissions),
         })
     }
@@ -397,7 +431,23 @@ pub struct WriteAccess(pub Tenant);
 /// it being authorised on its own.
 pub struct Authenticated;
 
-async fn caller(req: &HttpRequest) -> Result<Caller, GraphError> {
+/// What checking a request's token found, kept on the request: the traffic middleware asks first
+/// (for logs, faults and the throttle), the permission extractor then reads the same answer.
+#[derive(Clone)]
+struct Checked(Result<Caller, GraphError>);
+
+/// The caller behind the request's `Authorization` header, checked once per request.
+pub async fn caller(req: &HttpRequest) -> Result<Caller, GraphError> {
+    use actix_web::HttpMessage;
+    if let Some(Checked(outcome)) = req.extensions().get::<Checked>().cloned() {
+        return outcome;
+    }
+    let outcome = check_caller(req).await;
+    req.extensions_mut().insert(Checked(outcome.clone()));
+    outcome
+}
+
+async fn check_caller(req: &HttpRequest) -> Result<Caller, GraphError> {
     let Some(authenticator) = req.app_data::<web::Data<Authenticator>>().cloned() else {
         log::error!("no Authenticator registered");
         return Err(GraphError::internal());
@@ -510,6 +560,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_application_comes_from_appid_or_azp() {
+        let app = |claims: &str| serde_json::from_str::<Claims>(claims).unwrap().app();
+        assert_eq!(app(r#"{"appid":"a1"}"#).as_deref(), Some("a1"));
+        assert_eq!(app(r#"{"azp":"a2"}"#).as_deref(), Some("a2"));
+        assert_eq!(app(r#"{"tid":"t"}"#), None);
+        let long = format!(r#"{{"appid":"{}"}}"#, "x".repeat(500));
+        assert_eq!(app(&long).unwrap().len(), MAX_APP_CHARS);
+    }
+
+    #[test]
     fn debug_output_redacts_the_secret() {
         let secret = "hs256-secret-5d2b";
         let settings = AuthSettings {
@@ -547,6 +607,8 @@ mod tests {
             tid: None,
             roles: Vec::new(),
             scp: None,
+            appid: None,
+            azp: None,
         };
         check_claims(&graph_settings(), &claims, 1_750_000_000).map_err(|e| e.message)
     }

@@ -9,14 +9,11 @@ use std::time::{Duration, Instant};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
-use base64::Engine;
 use chrono::Utc;
-use serde::Deserialize;
 
-use crate::auth::Authenticator;
+use crate::auth;
 use crate::config::ThrottleRate;
 use crate::control::ControlPlane;
 use crate::control::faults::Faults;
@@ -30,9 +27,6 @@ use crate::store::{Store, Throttled};
 
 /// The route label of a request no route matched.
 const UNMATCHED: &str = "unmatched";
-/// The longest application id kept from a token.
-const MAX_APP_CHARS: usize = 128;
-
 /// What the traffic middleware and the side doors (/_control/, /metrics) share: one per service.
 pub struct Traffic {
     pub control: ControlPlane,
@@ -200,36 +194,14 @@ fn is_graph_root(path: &str) -> bool {
 }
 
 /// The caller the route will see, when its token is accepted: the same check the route makes.
+/// Who sent the request, when its token is accepted: the check the permission extractor then
+/// reuses.
 async fn identify(req: &ServiceRequest) -> Option<Identity> {
-    let authenticator = req.app_data::<web::Data<Authenticator>>()?;
-    let authorization = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    let caller = authenticator.authenticate(authorization).await.ok()?;
+    let caller = auth::caller(req.request()).await.ok()?;
     Some(Identity {
         tenant: caller.tenant,
-        app: authorization.and_then(app_of_token).unwrap_or_default(),
+        app: caller.app.unwrap_or_default(),
     })
-}
-
-/// The application a bearer token names; read once the token was accepted.
-fn app_of_token(authorization: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct AppClaims {
-        appid: Option<String>,
-        azp: Option<String>,
-    }
-    let token = authorization.trim().split_once(' ')?.1.trim();
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: AppClaims = serde_json::from_slice(&bytes).ok()?;
-    claims
-        .appid
-        .or(claims.azp)
-        .map(|app| app.chars().take(MAX_APP_CHARS).collect())
 }
 
 /// The method as a metric label: the ones Graph serves, anything else as `other`, so that no
@@ -259,27 +231,5 @@ mod tests {
         for other in ["/_control/faults", "/metrics", "/healthz", "/v2/x", "/"] {
             assert!(!is_graph_root(other), "{other}");
         }
-    }
-
-    #[test]
-    fn the_application_comes_from_appid_or_azp() {
-        let token = |claims: &str| {
-            format!(
-                "Bearer h.{}.s",
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims)
-            )
-        };
-        assert_eq!(
-            app_of_token(&token(r#"{"appid":"a1"}"#)).as_deref(),
-            Some("a1")
-        );
-        assert_eq!(
-            app_of_token(&token(r#"{"azp":"a2"}"#)).as_deref(),
-            Some("a2")
-        );
-        assert_eq!(app_of_token(&token(r#"{"tid":"t"}"#)), None);
-        assert_eq!(app_of_token("Bearer garbage"), None);
-        let long = format!(r#"{{"appid":"{}"}}"#, "x".repeat(500));
-        assert_eq!(app_of_token(&token(&long)).unwrap().len(), MAX_APP_CHARS);
     }
 }
