@@ -6,6 +6,11 @@ use tokio::sync::watch;
 use autopilot_registry::config::{Cli, Command};
 use autopilot_registry::{Application, StartupError, migrate_when_reachable, open_store};
 
+// Requests allocate and free many small buffers on several threads, where glibc's malloc spends
+// far more time (consolidating, locking arenas) than mimalloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse_with_default(std::env::args_os()).unwrap_or_else(|e| e.exit());
