@@ -53,7 +53,7 @@ mod load;
 
 use common::{BoxError, number};
 use load::{
-    HttpConnection, ProcStat, Writer, clock_ticks_per_second, load_average, percentile,
+    HttpConnection, ProcStat, Writer, XorShift, clock_ticks_per_second, load_average, percentile,
     proc_status_kib,
 };
 
@@ -674,8 +674,7 @@ async fn connection_task(
     // Serial numbers: unique per run, task and request; the same length for every request.
     let run_tag = std::process::id() % 100_000 * 10 + u32::from(label == "run");
     let mut sequence: u64 = 0;
-    // A per-task xorshift: random ids with no shared state and next to no CPU.
-    let mut random = 0x9E37_79B9_7F4A_7C15_u64 ^ ((task as u64 + 1) << 17) ^ u64::from(run_tag);
+    let mut random = XorShift::new(((task as u64 + 1) << 17) ^ u64::from(run_tag));
     tokio::time::sleep_until(started.into()).await;
     while Instant::now() < deadline {
         request.clear();
@@ -690,10 +689,7 @@ async fn connection_task(
                 )?;
             }
             Operation::Get { devices } => {
-                random ^= random << 13;
-                random ^= random >> 7;
-                random ^= random << 17;
-                let k = random % devices as u64 + 1;
+                let k = random.below(devices as u64) + 1;
                 write!(
                     Writer(&mut request),
                     "GET {COLLECTION}/{ID_PREFIX}{k:012} HTTP/1.1\r\nHost: {address}\r\nAccept: application/json\r\n\r\n"
@@ -718,7 +714,7 @@ async fn connection_task(
             Ok(answer) => {
                 outcome.errors += 1;
                 if outcome.error_samples.len() < 2 {
-                    let body = String::from_utf8_lossy(&answer.body);
+                    let body = String::from_utf8_lossy(answer.body);
                     outcome.error_samples.push(format!(
                         "HTTP {}: {}",
                         answer.status,

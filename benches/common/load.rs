@@ -130,6 +130,24 @@ fn invalid(message: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message.to_owned())
 }
 
+/// A per-task xorshift generator: random picks with no shared state and next to no CPU.
+pub struct XorShift(u64);
+
+impl XorShift {
+    /// Tasks seeded differently draw different sequences.
+    pub fn new(seed: u64) -> Self {
+        XorShift(0x9E37_79B9_7F4A_7C15 ^ seed)
+    }
+
+    /// A number in 0..n (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
 /// Nearest-rank percentile of sorted samples.
 pub fn percentile(sorted: &[u32], p: f64) -> Option<u32> {
     if sorted.is_empty() {
