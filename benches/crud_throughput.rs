@@ -53,8 +53,8 @@ mod load;
 
 use common::{BoxError, number};
 use load::{
-    HttpConnection, ProcStat, Writer, XorShift, clock_ticks_per_second, load_average, percentile,
-    proc_status_kib,
+    HttpConnection, MachineTicks, ProcStat, Writer, XorShift, clock_ticks_per_second, load_average,
+    percentile, proc_status_kib, processes,
 };
 
 /// `--default-tenant`'s default: every request belongs to it when the service runs without authentication.
@@ -792,58 +792,13 @@ struct Snapshot {
     machine: MachineTicks,
 }
 
-/// Ticks of all CPUs together, from /proc/stat.
-#[derive(Clone, Copy)]
-struct MachineTicks {
-    /// Everything but idle, iowait and steal (irq and softirq included).
-    busy: u64,
-    idle: u64,
-    iowait: u64,
-    /// irq and softirq.
-    interrupts: u64,
-    steal: u64,
-}
-
 impl Snapshot {
     fn take(service: u32) -> io::Result<Snapshot> {
-        let read_dir = |dir: &str| -> io::Result<HashMap<u32, ProcStat>> {
-            let mut stats = HashMap::new();
-            for entry in fs::read_dir(dir)? {
-                let entry = entry?;
-                let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
-                    continue;
-                };
-                // A process may end between listing and reading.
-                if let Ok(text) = fs::read_to_string(entry.path().join("stat"))
-                    && let Ok(stat) = ProcStat::parse(&text)
-                {
-                    stats.insert(pid, stat);
-                }
-            }
-            Ok(stats)
-        };
-        let stat = fs::read_to_string("/proc/stat")?;
-        let cpu: Vec<u64> = stat
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        // user nice system idle iowait irq softirq steal (guest time is counted in user already).
-        let column = |i: usize| cpu.get(i).copied().unwrap_or(0);
-        let machine = MachineTicks {
-            busy: cpu.iter().take(7).sum::<u64>() - column(3) - column(4),
-            idle: column(3),
-            iowait: column(4),
-            interrupts: column(5) + column(6),
-            steal: column(7),
-        };
+        let machine = MachineTicks::read()?;
         Ok(Snapshot {
             at: Instant::now(),
-            processes: read_dir("/proc")?,
-            service_threads: read_dir(&format!("/proc/{service}/task")).unwrap_or_default(),
+            processes: processes("/proc")?,
+            service_threads: processes(&format!("/proc/{service}/task")).unwrap_or_default(),
             machine,
         })
     }

@@ -39,11 +39,9 @@
 //! environment.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::env;
 use std::fmt::Write as _;
-use std::fs;
-use std::io;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::process::ExitCode;
@@ -59,8 +57,8 @@ mod load;
 
 use common::{BoxError, number};
 use load::{
-    HttpConnection, ProcStat, Writer, XorShift, clock_ticks_per_second, load_average, percentile,
-    proc_status_kib,
+    HttpConnection, MachineTicks, ProcStat, Writer, XorShift, clock_ticks_per_second, load_average,
+    percentile, proc_status_kib, processes,
 };
 
 const DEVICES: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -94,6 +92,8 @@ const SAMPLE_EVERY: Duration = Duration::from_secs(MINUTE.as_secs() / SAMPLES_PE
 /// RSS growth below either bound is noise.
 const RSS_NOISE_FRACTION: f64 = 0.10;
 const RSS_NOISE_KIB: u64 = 8 * 1024;
+/// Above this much CPU used by other programs (% of one core) in a minute, the run is disturbed.
+const DISTURBED_REST_CPU: f64 = 15.0;
 
 struct Settings {
     database_url: String,
@@ -850,8 +850,7 @@ struct MinuteResources {
     instance_rss_kib: Vec<Vec<u64>>,
     /// PostgreSQL's RssAnon (postmaster and children) every SAMPLE_EVERY, in KiB.
     postgres_private_kib: Vec<u64>,
-    /// % of one core over the minute: each instance, then PostgreSQL, then this program.
-    cpu_percent: Vec<f64>,
+    cpu: CpuPercent,
     devices: i64,
     database_bytes: i64,
 }
@@ -861,32 +860,93 @@ fn mean(samples: &[u64]) -> f64 {
 }
 
 /// PostgreSQL's processes: the postmaster and its children.
-fn postgres_pids(postmaster: u32) -> io::Result<Vec<u32>> {
-    let mut pids = vec![postmaster];
-    for entry in fs::read_dir("/proc")? {
-        let Some(pid) = entry?.file_name().to_str().and_then(|n| n.parse().ok()) else {
-            continue;
-        };
-        // A process may end between listing and reading.
-        if ProcStat::read(pid).is_ok_and(|stat| stat.ppid == postmaster) {
-            pids.push(pid);
-        }
-    }
-    Ok(pids)
+fn postgres_pids(processes: &HashMap<u32, ProcStat>, postmaster: u32) -> Vec<u32> {
+    processes
+        .iter()
+        .filter(|(pid, stat)| **pid == postmaster || stat.ppid == postmaster)
+        .map(|(pid, _)| *pid)
+        .collect()
 }
 
-/// CPU ticks used so far: each instance, then PostgreSQL (its current processes), then this
-/// program.
-fn cpu_ticks(watched: &Watched) -> Result<Vec<u64>, BoxError> {
-    let ticks = |pid: u32| ProcStat::read(pid).map(|stat| stat.ticks);
-    let mut all = Vec::new();
-    for &pid in &watched.instances {
-        all.push(ticks(pid).map_err(|e| format!("instance pid {pid}: {e}"))?);
+/// CPU time used so far, in clock ticks.
+struct CpuTicks {
+    instances: Vec<u64>,
+    /// PostgreSQL's current processes (a backend that ended meanwhile is not counted).
+    postgres: u64,
+    generator: u64,
+    /// Kernel threads (kthreadd's children: kworker, jbd2 for the fsyncs).
+    kernel_threads: u64,
+    machine: MachineTicks,
+}
+
+impl CpuTicks {
+    fn read(watched: &Watched) -> Result<CpuTicks, BoxError> {
+        let processes = processes("/proc")?;
+        let ticks = |pid: &u32| processes.get(pid).map_or(0, |stat| stat.ticks);
+        let mut instances = Vec::new();
+        for pid in &watched.instances {
+            let stat = processes
+                .get(pid)
+                .ok_or_else(|| format!("instance pid {pid} is gone"))?;
+            instances.push(stat.ticks);
+        }
+        Ok(CpuTicks {
+            instances,
+            postgres: postgres_pids(&processes, watched.postmaster)
+                .iter()
+                .map(ticks)
+                .sum(),
+            generator: ticks(&watched.own),
+            kernel_threads: processes
+                .values()
+                .filter(|stat| stat.ppid == 2)
+                .map(|stat| stat.ticks)
+                .sum(),
+            machine: MachineTicks::read()?,
+        })
     }
-    let postgres = postgres_pids(watched.postmaster)?;
-    all.push(postgres.into_iter().filter_map(|pid| ticks(pid).ok()).sum());
-    all.push(ticks(watched.own)?);
-    Ok(all)
+
+    /// What was used from `before` to this reading, `seconds` apart.
+    fn percent(&self, before: &CpuTicks, seconds: f64) -> CpuPercent {
+        let percent = |ticks: u64| ticks as f64 / clock_ticks_per_second() / seconds * 100.0;
+        let machine =
+            |f: fn(&MachineTicks) -> u64| f(&self.machine).saturating_sub(f(&before.machine));
+        let instances: Vec<u64> = self
+            .instances
+            .iter()
+            .zip(&before.instances)
+            .map(|(after, before)| after.saturating_sub(*before))
+            .collect();
+        let postgres = self.postgres.saturating_sub(before.postgres);
+        let generator = self.generator.saturating_sub(before.generator);
+        let kernel =
+            self.kernel_threads.saturating_sub(before.kernel_threads) + machine(|m| m.interrupts);
+        let accounted = instances.iter().sum::<u64>() + postgres + generator + kernel;
+        CpuPercent {
+            instances: instances.into_iter().map(percent).collect(),
+            postgres: percent(postgres),
+            generator: percent(generator),
+            kernel: percent(kernel),
+            rest: percent((machine(|m| m.busy) + machine(|m| m.steal)).saturating_sub(accounted)),
+            idle: percent(machine(|m| m.idle) + machine(|m| m.iowait)),
+        }
+    }
+}
+
+/// CPU used over a minute, in % of one core.
+#[derive(Default)]
+struct CpuPercent {
+    instances: Vec<f64>,
+    postgres: f64,
+    /// This program.
+    generator: f64,
+    /// Interrupts, softirqs and kernel threads: mostly the loopback traffic and the fsyncs of the
+    /// benchmark itself.
+    kernel: f64,
+    /// Other programs, and the hypervisor's steal: CPU the benchmark did not have.
+    rest: f64,
+    /// Idle, waiting for I/O or not.
+    idle: f64,
 }
 
 /// Samples the processes every SAMPLE_EVERY and prints each minute's row but the last (printed
@@ -898,8 +958,7 @@ async fn monitor(
     start: Instant,
     minutes: usize,
 ) -> Result<Vec<MinuteResources>, BoxError> {
-    let ticks_per_minute = clock_ticks_per_second() * MINUTE.as_secs_f64();
-    let mut ticks_before = cpu_ticks(watched)?;
+    let mut cpu_before = (Instant::now(), CpuTicks::read(watched)?);
     let mut all = Vec::with_capacity(minutes);
     for minute in 0..minutes {
         let mut resources = MinuteResources {
@@ -919,21 +978,18 @@ async fn monitor(
                         .map_err(|e| format!("instance pid {pid} (did it exit?): {e}"))?,
                 );
             }
-            let postgres = postgres_pids(watched.postmaster)?;
+            let processes = processes("/proc")?;
             resources.postgres_private_kib.push(
-                postgres
+                postgres_pids(&processes, watched.postmaster)
                     .into_iter()
                     .filter_map(|pid| proc_status_kib(pid, "RssAnon").ok())
                     .sum(),
             );
         }
-        let ticks = cpu_ticks(watched)?;
-        resources.cpu_percent = ticks
-            .iter()
-            .zip(&ticks_before)
-            .map(|(after, before)| after.saturating_sub(*before) as f64 / ticks_per_minute * 100.0)
-            .collect();
-        ticks_before = ticks;
+        let cpu = (Instant::now(), CpuTicks::read(watched)?);
+        let seconds = cpu.0.duration_since(cpu_before.0).as_secs_f64();
+        resources.cpu = cpu.1.percent(&cpu_before.1, seconds);
+        cpu_before = cpu;
         (resources.devices, resources.database_bytes) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM device_identities), pg_database_size(current_database())",
         )
@@ -965,10 +1021,13 @@ fn print_header(instances: usize) {
         "latency of the answers as expected (ms), errors, import p50 (ms from upload until every record is processed),"
     );
     println!(
-        "RSS (MiB: each instance's VmRSS, PostgreSQL's private memory), CPU (% of one core: each instance, PostgreSQL, this load generator), devices and database size (MiB)"
+        "RSS (MiB: each instance's VmRSS, PostgreSQL's private memory), CPU (% of one core: each instance, PostgreSQL, this load generator, the kernel,"
+    );
+    println!(
+        "the rest: other programs and the hypervisor's steal, idle), devices and database size (MiB)"
     );
     let mut header = format!(
-        "{:>3} {:>6} |{:>7}{:>7}{:>7}{:>7}{:>7}{:>7}{:>7} |{:>6}{:>7}{:>5}{:>7} |",
+        "{:>3} {:>6} |{:>7}{:>7}{:>7}{:>7}{:>7}{:>7}{:>7} |{:>6}{:>7}{:>7}{:>7} |",
         "min",
         "req/s",
         "create",
@@ -992,8 +1051,8 @@ fn print_header(instances: usize) {
     }
     let _ = write!(
         header,
-        "{:>6}{:>6} |{:>8}{:>7}",
-        "pg", "gen", "devices", "db"
+        "{:>6}{:>6}{:>6}{:>6}{:>6} |{:>8}{:>7}",
+        "pg", "gen", "kern", "rest", "idle", "devices", "db"
     );
     println!("{header}");
 }
@@ -1013,7 +1072,7 @@ fn print_row(minute: usize, period: &Period, resources: &MinuteResources) {
     }
     let _ = write!(
         row,
-        " |{:>6}{:>7}{:>5}{:>7} |",
+        " |{:>6}{:>7}{:>7}{:>7} |",
         ms(percentile(&all, 50.0)),
         ms(percentile(&all, 99.0)),
         period.errors,
@@ -1023,8 +1082,15 @@ fn print_row(minute: usize, period: &Period, resources: &MinuteResources) {
         let _ = write!(row, "{:>7.1}", mib(mean(rss)));
     }
     let _ = write!(row, "{:>7.1} |", mib(mean(&resources.postgres_private_kib)));
-    for cpu in &resources.cpu_percent {
-        let _ = write!(row, "{cpu:>6.0}");
+    let cpu = &resources.cpu;
+    for percent in cpu.instances.iter().chain([
+        &cpu.postgres,
+        &cpu.generator,
+        &cpu.kernel,
+        &cpu.rest,
+        &cpu.idle,
+    ]) {
+        let _ = write!(row, "{percent:>6.0}");
     }
     let _ = write!(
         row,
@@ -1163,6 +1229,13 @@ fn verdict(settings: &Settings, stats: &Stats, resources: &[MinuteResources]) ->
         rate(final_minute),
         rate(final_minute) / rate(first_steady).max(f64::EPSILON)
     );
+    // Other programs' CPU slows the soak down without it being the service's doing.
+    let rest = resources.iter().map(|m| m.cpu.rest).fold(0.0, f64::max);
+    if rest > DISTURBED_REST_CPU {
+        println!(
+            "  WARNING: other programs or the hypervisor (steal) took up to {rest:.0} % of a core in a minute: the figures are disturbed"
+        );
+    }
     let passed = no_errors && no_growth;
     println!("soak: {}", if passed { "PASSED" } else { "FAILED" });
     passed

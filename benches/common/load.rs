@@ -5,6 +5,7 @@
 //!
 //! A benchmark includes it with `#[path = "common/load.rs"] mod load;` next to `mod common;`.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::net::SocketAddr;
@@ -172,7 +173,7 @@ impl ProcStat {
         Self::parse(&fs::read_to_string(format!("/proc/{pid}/stat"))?)
     }
 
-    pub fn parse(text: &str) -> io::Result<ProcStat> {
+    fn parse(text: &str) -> io::Result<ProcStat> {
         // `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so split at the last ')'.
         let open = text.find('(').ok_or_else(|| invalid("no comm"))?;
         let close = text.rfind(')').ok_or_else(|| invalid("no comm"))?;
@@ -188,6 +189,59 @@ impl ProcStat {
             comm: text[open + 1..close].to_owned(),
             ppid: field(1)? as u32,
             ticks: field(11)? + field(12)?,
+        })
+    }
+}
+
+/// The stat of every process in `dir` (/proc), or of every thread (/proc/PID/task), by pid.
+pub fn processes(dir: &str) -> io::Result<HashMap<u32, ProcStat>> {
+    let mut stats = HashMap::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // A process may end between listing and reading.
+        if let Ok(text) = fs::read_to_string(entry.path().join("stat"))
+            && let Ok(stat) = ProcStat::parse(&text)
+        {
+            stats.insert(pid, stat);
+        }
+    }
+    Ok(stats)
+}
+
+/// Ticks of all CPUs together, from /proc/stat.
+#[derive(Clone, Copy)]
+pub struct MachineTicks {
+    /// Everything but idle, iowait and steal (irq and softirq included).
+    pub busy: u64,
+    pub idle: u64,
+    pub iowait: u64,
+    /// irq and softirq.
+    pub interrupts: u64,
+    pub steal: u64,
+}
+
+impl MachineTicks {
+    pub fn read() -> io::Result<MachineTicks> {
+        let stat = fs::read_to_string("/proc/stat")?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+        let column = |i: usize| cpu.get(i).copied().unwrap_or(0);
+        Ok(MachineTicks {
+            busy: cpu.iter().take(7).sum::<u64>() - column(3) - column(4),
+            idle: column(3),
+            iowait: column(4),
+            interrupts: column(5) + column(6),
+            steal: column(7),
         })
     }
 }
