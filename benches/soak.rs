@@ -73,7 +73,8 @@ const MIX: [(Operation, u64); 5] = [
     (Operation::Import, 5),
 ];
 const IMPORT_ROWS: usize = 2;
-/// Devices each connection creates before the clock starts, and the most it keeps.
+/// Devices each connection creates before the clock starts, and from how many it owns it deletes
+/// rather than creates or imports.
 const FILL_DEVICES: usize = 50;
 const MAX_DEVICES: usize = 100;
 /// Devices get group tags Tag-0 to Tag-7: a tenant-wide list on one matches an eighth of them.
@@ -579,6 +580,7 @@ struct Worker<'a> {
     /// Numbers this connection's serial numbers.
     sequence: u64,
     hash: &'a str,
+    /// The end of the clock, set when it starts (the fill has none).
     deadline: Instant,
 }
 
