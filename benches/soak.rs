@@ -409,7 +409,8 @@ impl Stats {
         match self.clock {
             None => (&mut self.fill, false),
             Some((start, deadline)) => {
-                let minute = (at.saturating_duration_since(start).as_secs() / 60) as usize;
+                let minute =
+                    (at.saturating_duration_since(start).as_secs() / MINUTE.as_secs()) as usize;
                 let last = self.minutes.len() - 1;
                 (&mut self.minutes[minute.min(last)], at >= deadline)
             }
