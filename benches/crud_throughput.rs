@@ -16,8 +16,9 @@
 //! were waiting for.
 //!
 //! The load generator is cheap on purpose (it shares the machine with both): one thread, one task
-//! per connection, one keep-alive HTTP/1.1 connection per task, requests written as raw bytes and
-//! answers read up to their Content-Length. Every answer but the expected status is an error.
+//! per connection, one keep-alive HTTP/1.1 connection per task (benches/common/load.rs), requests
+//! written as raw bytes and answers read up to their Content-Length. Every answer but the expected
+//! status is an error.
 //!
 //! Linux only: the CPU and memory figures come from /proc.
 //!
@@ -44,13 +45,17 @@ use autopilot_registry::domain::device_identity::DEVICE_IDENTITIES;
 use autopilot_registry::domain::entity::Kind;
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/load.rs"]
+mod load;
 
 use common::{BoxError, number};
+use load::{
+    HttpConnection, MachineTicks, ProcStat, Writer, XorShift, clock_ticks_per_second, load_average,
+    percentile, proc_status_kib, processes,
+};
 
 /// `--default-tenant`'s default: every request belongs to it when the service runs without authentication.
 const TENANT: &str = "00000000-0000-0000-0000-000000000000";
@@ -394,15 +399,6 @@ impl RunResult {
     }
 }
 
-/// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[u32], p: f64) -> Option<u32> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
-}
-
 // --- pgbench -----------------------------------------------------------------------------------
 
 async fn pgbench(
@@ -678,8 +674,7 @@ async fn connection_task(
     // Serial numbers: unique per run, task and request; the same length for every request.
     let run_tag = std::process::id() % 100_000 * 10 + u32::from(label == "run");
     let mut sequence: u64 = 0;
-    // A per-task xorshift: random ids with no shared state and next to no CPU.
-    let mut random = 0x9E37_79B9_7F4A_7C15_u64 ^ ((task as u64 + 1) << 17) ^ u64::from(run_tag);
+    let mut random = XorShift::new(((task as u64 + 1) << 17) ^ u64::from(run_tag));
     tokio::time::sleep_until(started.into()).await;
     while Instant::now() < deadline {
         request.clear();
@@ -694,10 +689,7 @@ async fn connection_task(
                 )?;
             }
             Operation::Get { devices } => {
-                random ^= random << 13;
-                random ^= random >> 7;
-                random ^= random << 17;
-                let k = random % devices as u64 + 1;
+                let k = random.below(devices as u64) + 1;
                 write!(
                     Writer(&mut request),
                     "GET {COLLECTION}/{ID_PREFIX}{k:012} HTTP/1.1\r\nHost: {address}\r\nAccept: application/json\r\n\r\n"
@@ -722,7 +714,7 @@ async fn connection_task(
             Ok(answer) => {
                 outcome.errors += 1;
                 if outcome.error_samples.len() < 2 {
-                    let body = String::from_utf8_lossy(&answer.body);
+                    let body = String::from_utf8_lossy(answer.body);
                     outcome.error_samples.push(format!(
                         "HTTP {}: {}",
                         answer.status,
@@ -746,121 +738,6 @@ async fn connection_task(
     }
     outcome.finished = Some(Instant::now());
     Ok(outcome)
-}
-
-/// `write!` into a byte buffer.
-struct Writer<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for Writer<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
-}
-
-struct HttpConnection {
-    stream: TcpStream,
-    /// Bytes read and not yet consumed; kept to save an allocation per answer.
-    buffer: Vec<u8>,
-}
-
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-    close: bool,
-}
-
-impl HttpConnection {
-    async fn open(address: SocketAddr) -> Result<Self, BoxError> {
-        let stream = TcpStream::connect(address)
-            .await
-            .map_err(|e| format!("connecting to {address}: {e}"))?;
-        stream.set_nodelay(true)?;
-        Ok(HttpConnection {
-            stream,
-            buffer: Vec::with_capacity(8192),
-        })
-    }
-
-    /// Sends one request and reads its answer: status line, headers, and a Content-Length body
-    /// (the service answers nothing else). Only an error answer's body is kept.
-    async fn exchange(&mut self, request: &[u8]) -> io::Result<Answer> {
-        self.stream.write_all(request).await?;
-        self.buffer.clear();
-        let header_end = loop {
-            if let Some(at) = find(&self.buffer, b"\r\n\r\n") {
-                break at + 4;
-            }
-            self.read_more().await?;
-        };
-        let head = std::str::from_utf8(&self.buffer[..header_end])
-            .map_err(|_| invalid("the answer's head is not UTF-8"))?;
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .ok_or_else(|| invalid(&format!("bad status line {status_line:?}")))?;
-        let mut length = None;
-        let mut close = false;
-        for line in lines {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(
-                    value
-                        .parse::<usize>()
-                        .map_err(|_| invalid(&format!("bad Content-Length {value:?}")))?,
-                );
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                return Err(invalid(
-                    "a Transfer-Encoding body (expected Content-Length)",
-                ));
-            } else if name.eq_ignore_ascii_case("connection") {
-                close = value.eq_ignore_ascii_case("close");
-            }
-        }
-        let length = length.ok_or_else(|| invalid("an answer without Content-Length"))?;
-        while self.buffer.len() < header_end + length {
-            self.read_more().await?;
-        }
-        if self.buffer.len() > header_end + length {
-            return Err(invalid(
-                "more bytes than the answer (nothing was pipelined)",
-            ));
-        }
-        let body = if (200..300).contains(&status) {
-            Vec::new()
-        } else {
-            self.buffer[header_end..].to_vec()
-        };
-        Ok(Answer {
-            status,
-            body,
-            close,
-        })
-    }
-
-    async fn read_more(&mut self) -> io::Result<()> {
-        if self.buffer.capacity() - self.buffer.len() < 4096 {
-            self.buffer.reserve(8192);
-        }
-        if self.stream.read_buf(&mut self.buffer).await? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        Ok(())
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn invalid(message: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, message.to_owned())
 }
 
 // --- where the time goes -------------------------------------------------------------------------
@@ -907,39 +784,6 @@ struct WaitSummary {
     statements: BTreeSet<String>,
 }
 
-#[derive(Clone)]
-struct ProcStat {
-    comm: String,
-    ppid: u32,
-    /// utime + stime, in clock ticks.
-    ticks: u64,
-}
-
-impl ProcStat {
-    fn read(pid: u32) -> io::Result<ProcStat> {
-        Self::parse(&fs::read_to_string(format!("/proc/{pid}/stat"))?)
-    }
-
-    fn parse(text: &str) -> io::Result<ProcStat> {
-        // `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so split at the last ')'.
-        let open = text.find('(').ok_or_else(|| invalid("no comm"))?;
-        let close = text.rfind(')').ok_or_else(|| invalid("no comm"))?;
-        let fields: Vec<&str> = text[close + 1..].split_whitespace().collect();
-        let field = |i: usize| -> io::Result<u64> {
-            fields
-                .get(i)
-                .and_then(|f| f.parse().ok())
-                .ok_or_else(|| invalid("short /proc stat"))
-        };
-        // After the comm: state(0) ppid(1) ... utime(11) stime(12).
-        Ok(ProcStat {
-            comm: text[open + 1..close].to_owned(),
-            ppid: field(1)? as u32,
-            ticks: field(11)? + field(12)?,
-        })
-    }
-}
-
 /// Every process's CPU time, the service's threads', and the machine's, at one instant.
 struct Snapshot {
     at: Instant,
@@ -948,58 +792,13 @@ struct Snapshot {
     machine: MachineTicks,
 }
 
-/// Ticks of all CPUs together, from /proc/stat.
-#[derive(Clone, Copy)]
-struct MachineTicks {
-    /// Everything but idle, iowait and steal (irq and softirq included).
-    busy: u64,
-    idle: u64,
-    iowait: u64,
-    /// irq and softirq.
-    interrupts: u64,
-    steal: u64,
-}
-
 impl Snapshot {
     fn take(service: u32) -> io::Result<Snapshot> {
-        let read_dir = |dir: &str| -> io::Result<HashMap<u32, ProcStat>> {
-            let mut stats = HashMap::new();
-            for entry in fs::read_dir(dir)? {
-                let entry = entry?;
-                let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
-                    continue;
-                };
-                // A process may end between listing and reading.
-                if let Ok(text) = fs::read_to_string(entry.path().join("stat"))
-                    && let Ok(stat) = ProcStat::parse(&text)
-                {
-                    stats.insert(pid, stat);
-                }
-            }
-            Ok(stats)
-        };
-        let stat = fs::read_to_string("/proc/stat")?;
-        let cpu: Vec<u64> = stat
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        // user nice system idle iowait irq softirq steal (guest time is counted in user already).
-        let column = |i: usize| cpu.get(i).copied().unwrap_or(0);
-        let machine = MachineTicks {
-            busy: cpu.iter().take(7).sum::<u64>() - column(3) - column(4),
-            idle: column(3),
-            iowait: column(4),
-            interrupts: column(5) + column(6),
-            steal: column(7),
-        };
+        let machine = MachineTicks::read()?;
         Ok(Snapshot {
             at: Instant::now(),
-            processes: read_dir("/proc")?,
-            service_threads: read_dir(&format!("/proc/{service}/task")).unwrap_or_default(),
+            processes: processes("/proc")?,
+            service_threads: processes(&format!("/proc/{service}/task")).unwrap_or_default(),
             machine,
         })
     }
@@ -1073,12 +872,6 @@ fn cpu_split(before: &Snapshot, after: &Snapshot, watched: &Watched) -> CpuSplit
     split
 }
 
-fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf only reads a configuration value.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 { ticks as f64 } else { 100.0 }
-}
-
 /// Whose database connections a run's wait events are read from.
 #[derive(Clone, Copy, PartialEq)]
 enum Side {
@@ -1144,26 +937,6 @@ async fn sample(
 /// Sets the service's VmHWM back to its current RSS, so that the next reading is this run's peak.
 fn reset_peak_rss(pid: u32) -> io::Result<()> {
     fs::write(format!("/proc/{pid}/clear_refs"), "5")
-}
-
-fn proc_status_kib(pid: u32, field: &str) -> Result<u64, BoxError> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .ok_or_else(|| format!("no {field} in /proc/{pid}/status").into())
-}
-
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|_| "?".into())
 }
 
 // --- the report ----------------------------------------------------------------------------------

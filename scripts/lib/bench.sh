@@ -1,5 +1,5 @@
-# Shared by the benchmark scripts (scripts/bench-list, scripts/bench-crud, scripts/bench-import);
-# sourced, not run.
+# Shared by the benchmark scripts (scripts/bench-list, scripts/bench-crud, scripts/bench-import,
+# scripts/bench-soak...); sourced, not run.
 #
 # What they have in common: the release build of the service, a throwaway PostgreSQL 15 on a cached
 # data directory (one cluster for every benchmark, a database each), the service started on a free
@@ -8,7 +8,7 @@
 #
 # The sourcing script sets BENCH_NAME (its name, for messages) and BENCH_RUN_PREFIX (its temporary
 # directory's prefix) first, then calls, in order: bench_init, build_service, start_postgres,
-# migrate (per database), start_service, run_bench_program.
+# migrate (per database), start_service (once per instance), run_bench_program.
 #
 # Environment (besides what each script documents):
 #   CARGO_TARGET_DIR             build directory (default /var/cache/autopilot-registry/target)
@@ -68,7 +68,8 @@ bench_init() {
 	mkdir -m 700 "$PG_RUN"
 	if is_root; then chown postgres: "$PG_RUN"; fi
 
-	SERVICE_PID=
+	SERVICE_PIDS=()
+	SERVICE_URLS=()
 	BENCH_PGID=
 	PG_STARTED=
 	trap bench_cleanup EXIT
@@ -83,10 +84,9 @@ bench_cleanup() {
 		kill -TERM -- "-$BENCH_PGID" 2>/dev/null || true
 		wait "$BENCH_PGID" 2>/dev/null || true
 	fi
-	if [ -n "$SERVICE_PID" ]; then
-		kill "$SERVICE_PID" 2>/dev/null || true
-		wait "$SERVICE_PID" 2>/dev/null || true
-	fi
+	local pid
+	for pid in "${SERVICE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${SERVICE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 	if [ -n "$PG_STARTED" ]; then
 		as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 120 stop >/dev/null 2>&1 ||
 			warn "could not stop PostgreSQL on $PG_DATA"
@@ -186,35 +186,43 @@ http_status() {
 	) 2>/dev/null
 }
 
-# Starts the service on a free port of 127.0.0.1, with DATABASE_URL and the NAME=VALUE settings
-# given as arguments, and waits for its listening line and then for /readyz to answer 200 (the
-# service may listen before its migrations are applied). Sets SERVICE_PID and SERVICE_URL.
+# Starts an instance of the service on a free port of 127.0.0.1, with DATABASE_URL and the
+# NAME=VALUE settings given as arguments, and waits for its listening line and then for /readyz to
+# answer 200 (the service may listen before its migrations are applied). Sets SERVICE_PID and
+# SERVICE_URL to this instance's and appends them to SERVICE_PIDS and SERVICE_URLS: called again, it
+# starts another instance beside the first (on the same database when DATABASE_URL is unchanged).
+# The first instance writes $RUN_DIR/service.out and service.log, the n-th service-n.out and .log.
 start_service() {
-	local _
-	step "starting the service${*:+ ($*)}"
-	: >"$RUN_DIR/service.out"
-	"${SERVICE_ENV[@]}" AUTOPILOT_BIND=127.0.0.1:0 "$@" "$SERVICE_BIN" \
-		>"$RUN_DIR/service.out" 2>"$RUN_DIR/service.log" &
+	local _ instance=$((${#SERVICE_PIDS[@]} + 1)) name=service label=
+	if [ "$instance" -gt 1 ]; then name=service-$instance label=" instance $instance"; fi
+	local out="$RUN_DIR/$name.out" log="$RUN_DIR/$name.log" setting shown=()
+	# Secrets stay out of the output.
+	for setting in "$@"; do
+		case $setting in *SECRET*=*) shown+=("${setting%%=*}=...") ;; *) shown+=("$setting") ;; esac
+	done
+	step "starting the service$label${shown[*]:+ (${shown[*]})}"
+	: >"$out"
+	"${SERVICE_ENV[@]}" AUTOPILOT_BIND=127.0.0.1:0 "$@" "$SERVICE_BIN" >"$out" 2>"$log" &
 	SERVICE_PID=$!
+	SERVICE_PIDS+=("$SERVICE_PID")
 	SERVICE_URL=
 	for _ in $(seq $((SERVICE_START_SECS * 10))); do
 		if [ -z "$SERVICE_URL" ]; then
-			SERVICE_URL=$(sed -n 's/^autopilot-registry listening on \(http:\/\/[^ ]*\).*$/\1/p' "$RUN_DIR/service.out")
+			SERVICE_URL=$(sed -n 's/^autopilot-registry listening on \(http:\/\/[^ ]*\).*$/\1/p' "$out")
 		fi
 		[ -n "$SERVICE_URL" ] && [ "$(http_status "$SERVICE_URL/readyz")" = 200 ] && break
 		if ! kill -0 "$SERVICE_PID" 2>/dev/null; then
-			wait "$SERVICE_PID" 2>/dev/null || true
-			SERVICE_PID=
-			cat "$RUN_DIR/service.log" >&2
+			cat "$log" >&2
 			die "the service exited before it was ready"
 		fi
 		sleep 0.1
 	done
 	[ -n "$SERVICE_URL" ] ||
-		{ cat "$RUN_DIR/service.log" >&2; die "the service did not listen within ${SERVICE_START_SECS}s"; }
+		{ cat "$log" >&2; die "the service did not listen within ${SERVICE_START_SECS}s"; }
 	[ "$(http_status "$SERVICE_URL/readyz")" = 200 ] ||
-		{ cat "$RUN_DIR/service.log" >&2; die "$SERVICE_URL/readyz did not answer 200 within ${SERVICE_START_SECS}s"; }
-	note "$SERVICE_URL (pid $SERVICE_PID, log $RUN_DIR/service.log)"
+		{ cat "$log" >&2; die "$SERVICE_URL/readyz did not answer 200 within ${SERVICE_START_SECS}s"; }
+	SERVICE_URLS+=("$SERVICE_URL")
+	note "$SERVICE_URL (pid $SERVICE_PID, log $log)"
 }
 
 # `cargo bench --bench $1` with the environment the caller exported. In a process group of its
