@@ -1,11 +1,11 @@
-//! The actix application: shared state, the routes with the OpenAPI document they make, and the
-//! middleware that makes every response Graph-shaped.
+//! The actix application: shared state, the routes with the OpenAPI document they make, the
+//! middleware that makes every response Graph-shaped, and compression of answers.
 
 use actix_http::Request;
 use actix_service::IntoServiceFactory;
 use actix_web::body::MessageBody;
 use actix_web::dev::{AppConfig, ServiceFactory, ServiceResponse};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt;
 
@@ -61,6 +61,8 @@ pub fn graph_app(
         }))
         .wrap(from_fn(traffic::shape))
         .wrap(from_fn(graph_responses))
-        .wrap(from_fn(traffic::observe));
+        .wrap(from_fn(traffic::observe))
+        // gzip (or identity) as the client's Accept-Encoding asks, as Graph does.
+        .wrap(Compress::default());
     Batching(app.into_factory())
 }

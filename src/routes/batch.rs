@@ -249,6 +249,8 @@ async fn send(
     for (name, value) in &request.headers {
         head.headers.append(name.clone(), value.clone());
     }
+    // Its body goes inline into the batch's JSON answer, which is compressed as a whole if at all.
+    head.headers.remove(header::ACCEPT_ENCODING);
     if let Some(body) = &request.body {
         head.headers.insert(
             header::CONTENT_LENGTH,

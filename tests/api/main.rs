@@ -7,6 +7,7 @@ mod batch;
 mod browser;
 mod child;
 #[cfg(feature = "testcontainers")]
+mod compression;
 mod consumer;
 mod control;
 mod create;
