@@ -7,6 +7,7 @@
 //! * `contains(serialNumber,'<term>')` with a selective term (a handful of matching devices);
 //! * the first page of the unfiltered list (default page size, 1000 items);
 //! * the page reached after 500 `@odata.nextLink` hops with `$top=1000`;
+//! * (extra, no target) the first page again with `Accept-Encoding: gzip`, and the bytes each way;
 //!
 //! plus, as extra figures, the per-hop latency and the total time of that 500-hop walk. Every
 //! latency covers sending the request and reading the whole body (not parsing it).
@@ -120,7 +121,7 @@ async fn run() -> Result<bool, BoxError> {
     // Warm the service and its connection pool up.
     println!("list_latency: warming up");
     for _ in 0..settings.warmup {
-        get(&mut client, &first_page_url)?;
+        get(&mut client, &first_page_url, false)?;
     }
 
     // The deep page's URL comes from walking the nextLinks; the walk's own figures are extras.
@@ -159,7 +160,7 @@ async fn run() -> Result<bool, BoxError> {
         ),
         Scenario::new(
             "first page, unfiltered (1000 items)".into(),
-            Ok(first_page_url),
+            Ok(first_page_url.clone()),
             Some(PAGE_SIZE),
         ),
         Scenario::new(
@@ -167,12 +168,19 @@ async fn run() -> Result<bool, BoxError> {
             deep_url,
             Some(PAGE_SIZE),
         ),
+        Scenario::new(
+            "first page, gzip (1000 items)".into(),
+            Ok(first_page_url),
+            Some(PAGE_SIZE),
+        )
+        .gzipped(),
     ];
     println!(
         "list_latency: {} warm-up and {} timed rounds, each one GET of every scenario in turn",
         settings.warmup, settings.requests
     );
     measure(&mut client, &mut scenarios, &settings);
+    let page_bytes = [scenarios[1].wire_bytes, scenarios[3].wire_bytes];
     let mut results: Vec<Outcome> = scenarios.into_iter().map(Scenario::outcome).collect();
     results.push(Outcome::new(
         format!("  (extra) each of the {} walk hops", settings.hops),
@@ -185,6 +193,14 @@ async fn run() -> Result<bool, BoxError> {
     );
 
     print_table(&results, walk_total, settings.hops);
+    if let [plain, gzipped] = page_bytes
+        && gzipped > 0
+    {
+        println!(
+            "first page on the wire: {plain} bytes as JSON, {gzipped} gzip-compressed ({:.1}x smaller)",
+            plain as f64 / gzipped as f64
+        );
+    }
 
     // Verdicts.
     println!();
@@ -434,9 +450,11 @@ fn selective_term(probe_device: i64) -> String {
 }
 
 /// A GET whose whole body was read; the latency excludes parsing.
-fn get(client: &mut Http, url: &str) -> Result<(Duration, Vec<u8>), BoxError> {
+/// GETs `url` (gzip-compressed when `gzip` and the service agrees); the latency and the body as
+/// it came over the wire.
+fn get(client: &mut Http, url: &str, gzip: bool) -> Result<(Duration, Vec<u8>), BoxError> {
     let started = Instant::now();
-    let (status, body) = client.get(url)?;
+    let (status, body) = client.get(url, gzip)?;
     let elapsed = started.elapsed();
     if status != 200 {
         let text = String::from_utf8_lossy(&body);
@@ -464,7 +482,11 @@ struct Scenario {
     /// Err: the scenario failed (or could not even be set up).
     url: Result<String, String>,
     expected_items: Option<usize>,
+    /// Asks for gzip; such a scenario is an extra figure, with no target.
+    gzip: bool,
     items: usize,
+    /// The body's size on the wire (compressed, when it was).
+    wire_bytes: usize,
     durations: Vec<Duration>,
 }
 
@@ -474,15 +496,21 @@ impl Scenario {
             label,
             url,
             expected_items,
+            gzip: false,
             items: 0,
+            wire_bytes: 0,
             durations: Vec::new(),
         }
+    }
+
+    fn gzipped(self) -> Self {
+        Scenario { gzip: true, ..self }
     }
 
     /// One GET, its latency recorded when `timed`; a failure ends the scenario.
     fn get(&mut self, client: &mut Http, timed: bool) {
         let Ok(url) = &self.url else { return };
-        match get(client, url) {
+        match get(client, url, self.gzip) {
             Ok((elapsed, body)) if !body.is_empty() => {
                 if timed {
                     self.durations.push(elapsed);
@@ -497,7 +525,17 @@ impl Scenario {
     fn check(&mut self, client: &mut Http) {
         let Ok(url) = &self.url else { return };
         let mut checked = || {
-            let (_, body) = get(client, url)?;
+            let (_, body) = get(client, url, self.gzip)?;
+            self.wire_bytes = body.len();
+            let body = if self.gzip {
+                let mut plain = Vec::new();
+                flate2::read::GzDecoder::new(body.as_slice())
+                    .read_to_end(&mut plain)
+                    .map_err(|e| format!("GET {url} (gzip): not a gzip body: {e}"))?;
+                plain
+            } else {
+                body
+            };
             let (items, _) = parse_page(url, &body)?;
             if let Some(expected) = self.expected_items
                 && items.len() != expected
@@ -516,7 +554,11 @@ impl Scenario {
 
     fn outcome(self) -> Outcome {
         let samples = self.url.map(|_| Samples::new(self.durations, self.items));
-        Outcome::new(self.label, samples, true)
+        let label = match self.gzip {
+            true => format!("  (extra) {}", self.label),
+            false => self.label,
+        };
+        Outcome::new(label, samples, !self.gzip)
     }
 }
 
@@ -556,7 +598,7 @@ struct Walk {
 
 fn walk(client: &mut Http, start_url: &str, hops: usize) -> Result<Walk, BoxError> {
     let started = Instant::now();
-    let (_, body) = get(client, start_url)?;
+    let (_, body) = get(client, start_url, false)?;
     let (mut items, mut next) = parse_page(start_url, &body)?;
     let mut durations = Vec::with_capacity(hops);
     let mut deep_url = start_url.to_owned();
@@ -570,7 +612,7 @@ fn walk(client: &mut Http, start_url: &str, hops: usize) -> Result<Walk, BoxErro
             .and_then(|d| d.get("id"))
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let (elapsed, body) = get(client, &url)?;
+        let (elapsed, body) = get(client, &url, false)?;
         durations.push(elapsed);
         (items, next) = parse_page(&url, &body)?;
         if items.len() != PAGE_SIZE {
@@ -795,9 +837,9 @@ impl From<io::Error> for HttpError {
 impl Http {
     const TIMEOUT: Duration = Duration::from_secs(120);
 
-    /// GETs an absolute `http://` URL, sent as it is (nextLinks are followed verbatim); returns
-    /// the status and the whole body.
-    fn get(&mut self, url: &str) -> Result<(u16, Vec<u8>), BoxError> {
+    /// GETs an absolute `http://` URL, sent as it is (nextLinks are followed verbatim), accepting
+    /// gzip when `gzip`; returns the status and the whole body as it came.
+    fn get(&mut self, url: &str, gzip: bool) -> Result<(u16, Vec<u8>), BoxError> {
         let rest = url
             .strip_prefix("http://")
             .ok_or_else(|| format!("{url}: only http:// URLs are supported"))?;
@@ -813,11 +855,11 @@ impl Http {
         if !reused {
             self.connect(authority)?;
         }
-        match self.exchange(authority, &target) {
+        match self.exchange(authority, &target, gzip) {
             Ok(answer) => Ok(answer),
             Err(HttpError::Stale(_)) if reused => {
                 self.connect(authority)?;
-                self.exchange(authority, &target)
+                self.exchange(authority, &target, gzip)
                     .map_err(|error| match error {
                         HttpError::Stale(error) => format!("GET {url}: {error}").into(),
                         HttpError::Other(error) => error,
@@ -845,12 +887,22 @@ impl Http {
         Ok(())
     }
 
-    fn exchange(&mut self, authority: &str, target: &str) -> Result<(u16, Vec<u8>), HttpError> {
+    fn exchange(
+        &mut self,
+        authority: &str,
+        target: &str,
+        gzip: bool,
+    ) -> Result<(u16, Vec<u8>), HttpError> {
         let Some((_, reader)) = self.connection.as_mut() else {
             return Err(HttpError::Other("not connected".into()));
         };
+        let accept_encoding = if gzip {
+            "Accept-Encoding: gzip\r\n"
+        } else {
+            ""
+        };
         let request = format!(
-            "GET {target} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\nUser-Agent: autopilot-registry-list-latency\r\n\r\n"
+            "GET {target} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\n{accept_encoding}User-Agent: autopilot-registry-list-latency\r\n\r\n"
         );
         reader
             .get_mut()
