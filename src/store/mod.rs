@@ -584,9 +584,19 @@ async fn read(
         let entity = entity_from_row(set, &row)?;
         found.insert((tenant, entity.id()), entity);
     }
+    // Each found entity moves to its request; only an id asked for again later in the group is
+    // copied (groups hold at most a few dozen requests).
     Ok(requests
         .iter()
-        .map(|(_, tenant, id)| Ok(found.get(&(tenant.0, *id)).cloned()))
+        .enumerate()
+        .map(|(i, (_, tenant, id))| {
+            let key = (tenant.0, *id);
+            let asked_again = requests[i + 1..].iter().any(|(_, t, d)| (t.0, *d) == key);
+            Ok(match asked_again {
+                true => found.get(&key).cloned(),
+                false => found.remove(&key),
+            })
+        })
         .collect())
 }
 

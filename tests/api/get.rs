@@ -130,3 +130,43 @@ async fn links_use_the_forwarded_host_or_the_configured_public_url() {
         "https://staging.example.org/graph/beta/$metadata#deviceManagement/windowsAutopilotDeviceIdentities/$entity"
     );
 }
+
+/// Reads are grouped into one statement when they arrive together, so a group may ask for one id
+/// several times, beside other ids and ids that do not exist: each request still gets its own
+/// answer.
+#[tokio::test]
+async fn concurrent_reads_of_the_same_and_other_ids_each_get_their_answer() {
+    let app = spawn_app().await;
+    let mut devices = Vec::new();
+    for n in 0..3 {
+        devices.push(
+            app.create_ok("v1.0", &json!({"serialNumber": format!("SN-SAME-{n}")}))
+                .await,
+        );
+    }
+    let missing = json!({"id": "00000000-0000-0000-0000-0000000000ff"});
+    let wanted: Vec<&Json> = (0..60)
+        .map(|i| match i % 5 {
+            0 | 1 | 2 => &devices[0],
+            3 => &devices[1 + i % 2],
+            _ => &missing,
+        })
+        .collect();
+    let answers = futures_util::future::join_all(wanted.iter().map(|device| {
+        let id = device["id"].as_str().unwrap().to_owned();
+        let app = &app;
+        async move {
+            let response = app.get(&format!("v1.0/{COLLECTION}/{id}")).await;
+            (response.status(), response.json::<Json>().await.unwrap())
+        }
+    }))
+    .await;
+    for (device, (status, body)) in wanted.iter().zip(answers) {
+        if std::ptr::eq(*device, &missing) {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        } else {
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["serialNumber"], device["serialNumber"], "{body}");
+        }
+    }
+}
