@@ -147,7 +147,7 @@ async fn concurrent_reads_of_the_same_and_other_ids_each_get_their_answer() {
     let missing = json!({"id": "00000000-0000-0000-0000-0000000000ff"});
     let wanted: Vec<&Json> = (0..60)
         .map(|i| match i % 5 {
-            0 | 1 | 2 => &devices[0],
+            0..=2 => &devices[0],
             3 => &devices[1 + i % 2],
             _ => &missing,
         })
