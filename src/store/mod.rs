@@ -21,6 +21,7 @@ mod apps;
 mod assignment_status;
 mod control;
 mod directory;
+pub mod distribution;
 pub(crate) mod filter;
 mod grouped;
 mod imports;
