@@ -233,9 +233,11 @@ async fn tag_changes(
             .await?;
         requests.push(ms(started.elapsed()));
         loop {
+            // By the primary key, (tenant, id): a probe by id alone would scan the table.
             let intended: Option<Uuid> = sqlx::query_scalar(
-                "SELECT intended_profile_id FROM device_identities WHERE id = $1",
+                "SELECT intended_profile_id FROM device_identities WHERE tenant_id = $1 AND id = $2",
             )
+            .bind(TENANT)
             .bind(device)
             .fetch_one(&mut *db)
             .await?;

@@ -1125,7 +1125,8 @@ fn named_figures(items: &[(String, f64)], take: usize, decimals: usize, unit: &s
 
 /// The statements a side ran, as pg_stat_activity saw them, shortened: pgbench runs one request
 /// per statement, the service one statement per group of concurrent requests (multi-row INSERT,
-/// `id = ANY($1)`), so the two differ in shape, not in the rows they write or read.
+/// `tenant_id = ANY($1) AND id = ANY($2)`), so the two differ in shape, not in the rows they write
+/// or read.
 fn statements_seen(statements: &BTreeSet<String>, operation: &str) -> String {
     const SHOWN: usize = 150;
     // An idle connection shows the last statement it ran, which may be another phase's.

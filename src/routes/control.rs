@@ -195,9 +195,6 @@ async fn import_state(
         .await
         .map_err(|error| match error {
             ImportStateError::Invalid(message) => GraphError::bad_request(message),
-            ImportStateError::Conflict(message) => GraphError::conflict(format!(
-                "{message}: another tenant has this row (ids are kept on import)."
-            )),
             ImportStateError::Store(error) => error.into(),
         })?;
     Ok(HttpResponse::NoContent().finish())

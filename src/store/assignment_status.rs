@@ -2,8 +2,9 @@
 //! a change touched (the triggers of the migrations ask: for one device when it is created,
 //! regrouped, added to or taken from a group; for the whole tenant when a group or an assignment
 //! changes), and settling pending devices once the assignment delay has passed or a sync
-//! has completed. Every step is one transaction that claims its work with `SKIP LOCKED`, so any
-//! instance may do it, none twice, and a crash leaves it to be done again.
+//! has completed. Every step is one transaction within one tenant, named by a discovery query that
+//! reads across tenants without locks, and claims its work with `SKIP LOCKED` (or the tenant's
+//! advisory lock), so any instance may do it, none twice, and a crash leaves it to be done again.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -12,7 +13,7 @@ use sqlx::{AssertSqlSafe, PgConnection};
 use uuid::Uuid;
 
 use super::profile_assignments::{COLUMNS, assignment};
-use super::{Store, StoreError};
+use super::{DISCOVERY_WINDOW, Store, StoreError};
 use crate::domain::Tenant;
 use crate::domain::directory::{DynamicGroups, Membership};
 use crate::domain::entity::Navigation;
@@ -30,23 +31,30 @@ pub(super) const SETTLE_DEVICE: &str = "deployment_profile_assignment_status = '
      assignment_pending_since = NULL, updated_at = now()";
 
 impl Store {
-    /// Works out again the status of the devices of the tenant that asked first (those the requests
-    /// name, or all when one names none), with the rules evaluated here rather than one query per
-    /// group; returns how many tenants it did (0 or 1). One instance at a time works on a tenant (an advisory lock); the
-    /// requests it takes are those it can see, so one made meanwhile is left for another pass.
-    pub async fn recompute_assignments(&self) -> Result<usize, StoreError> {
-        let mut tx = self.pool()?.begin().await?;
-        let tenant: Option<Uuid> = sqlx::query_scalar(
-            "SELECT tenant_id FROM assignment_recomputes ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+    /// The tenants with recompute requests, those that asked first first, among the oldest
+    /// [`DISCOVERY_WINDOW`] requests: it reads across tenants, without locks.
+    pub async fn tenants_with_recomputes(&self) -> Result<Vec<Tenant>, StoreError> {
+        let tenants: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT tenant_id FROM (SELECT tenant_id, id FROM assignment_recomputes \
+                                    ORDER BY id LIMIT $1) AS asked \
+             GROUP BY tenant_id ORDER BY min(id)",
         )
-        .fetch_optional(&mut *tx)
+        .bind(DISCOVERY_WINDOW)
+        .fetch_all(self.pool()?)
         .await?;
-        let Some(tenant) = tenant else {
-            return Ok(0);
-        };
+        Ok(tenants.into_iter().map(Tenant).collect())
+    }
+
+    /// Works out again the status of the tenant's devices that its requests name (all of them when
+    /// one names none), with the rules evaluated here rather than one query per group; returns
+    /// whether it did (0 or 1). One instance at a time works on a tenant (an advisory lock): 0 when
+    /// another one holds it, or has taken every request. The requests it takes are those it can
+    /// see, so one made meanwhile is left for another pass.
+    pub async fn recompute_assignments(&self, tenant: Tenant) -> Result<usize, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
         let mine: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1::text, 0))")
-                .bind(tenant)
+                .bind(tenant.0)
                 .fetch_one(&mut *tx)
                 .await?;
         if !mine {
@@ -56,13 +64,15 @@ impl Store {
             "SELECT id, device_identity_id FROM assignment_recomputes WHERE tenant_id = $1 \
              FOR UPDATE SKIP LOCKED",
         )
-        .bind(tenant)
+        .bind(tenant.0)
         .fetch_all(&mut *tx)
         .await?;
+        if requests.is_empty() {
+            return Ok(0);
+        }
         // A request without a device is for the whole tenant, and takes in the others.
         let scope: Option<Vec<Uuid>> = requests.iter().map(|(_, device)| *device).collect();
         let requests: Vec<i64> = requests.into_iter().map(|(id, _)| id).collect();
-        let tenant = Tenant(tenant);
         let assignments = tenant_assignments(&mut tx, tenant).await?;
         let mut groups: Vec<Uuid> = assignments
             .iter()
@@ -102,10 +112,12 @@ impl Store {
                      assignment_pending_since = CASE WHEN u.profile IS NULL THEN NULL ELSE now() END, \
                      deployment_profile_assigned_date_time = '0001-01-01T00:00:00Z', \
                      updated_at = now() \
-                 FROM unnest($1::uuid[], $2::uuid[]) AS u(id, profile) WHERE d.id = u.id",
+                 FROM unnest($1::uuid[], $2::uuid[]) AS u(id, profile) \
+                 WHERE d.tenant_id = $3 AND d.id = u.id",
             )
             .bind(&changed)
             .bind(&profiles)
+            .bind(tenant.0)
             .execute(&mut *tx)
             .await?;
             sqlx::query("SELECT pg_notify($1, '')")
@@ -113,7 +125,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("DELETE FROM assignment_recomputes WHERE id = ANY($1)")
+        sqlx::query("DELETE FROM assignment_recomputes WHERE tenant_id = $1 AND id = ANY($2)")
+            .bind(tenant.0)
             .bind(&requests)
             .execute(&mut *tx)
             .await?;
@@ -130,21 +143,44 @@ impl Store {
         Ok(waiting.then_some(Duration::ZERO))
     }
 
-    /// Settles at most `limit` devices that have waited `delay`.
+    /// The tenants with devices that have waited `delay`, those that waited longest first, among
+    /// the [`DISCOVERY_WINDOW`] devices that waited longest: it reads across tenants, without locks.
+    pub async fn tenants_with_settling_due(
+        &self,
+        delay: Duration,
+    ) -> Result<Vec<Tenant>, StoreError> {
+        let tenants: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT tenant_id FROM (SELECT tenant_id, assignment_pending_since FROM device_identities \
+                                    WHERE assignment_pending_since <= now() - make_interval(secs => $1) \
+                                    ORDER BY assignment_pending_since LIMIT $2) AS due \
+             GROUP BY tenant_id ORDER BY min(assignment_pending_since)",
+        )
+        .bind(delay.as_secs_f64())
+        .bind(DISCOVERY_WINDOW)
+        .fetch_all(self.pool()?)
+        .await?;
+        Ok(tenants.into_iter().map(Tenant).collect())
+    }
+
+    /// Settles at most `limit` of the tenant's devices that have waited `delay`.
     pub async fn settle_assignments(
         &self,
+        tenant: Tenant,
         delay: Duration,
         limit: i64,
     ) -> Result<usize, StoreError> {
         let sql = format!(
             "UPDATE device_identities SET {SETTLE_DEVICE} \
-             WHERE id IN (SELECT id FROM device_identities \
-                          WHERE assignment_pending_since <= now() - make_interval(secs => $1) \
+             WHERE tenant_id = $3 \
+               AND id IN (SELECT id FROM device_identities \
+                          WHERE tenant_id = $3 \
+                            AND assignment_pending_since <= now() - make_interval(secs => $1) \
                           ORDER BY assignment_pending_since LIMIT $2 FOR UPDATE SKIP LOCKED)"
         );
         let done = sqlx::query(AssertSqlSafe(sql))
             .bind(delay.as_secs_f64())
             .bind(limit)
+            .bind(tenant.0)
             .execute(self.pool()?)
             .await?;
         Ok(done.rows_affected() as usize)
@@ -244,16 +280,14 @@ async fn devices_to_work_out(
     // Two statements rather than `$2 IS NULL OR ...`, whose generic plan would scan the tenant
     // for one device.
     const SELECT: &str = "SELECT d.id, v.device_physical_ids, d.intended_profile_id \
-         FROM device_identities d JOIN directory_devices v ON v.device_identity_id = d.id";
+         FROM device_identities d \
+         JOIN directory_devices v ON v.tenant_id = d.tenant_id AND v.device_identity_id = d.id \
+         WHERE d.tenant_id = $1";
     let query = match scope {
-        Some(devices) => sqlx::query_as(AssertSqlSafe(format!(
-            "{SELECT} WHERE d.tenant_id = $1 AND d.id = ANY($2)"
-        )))
-        .bind(tenant.0)
-        .bind(devices),
-        None => {
-            sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE d.tenant_id = $1"))).bind(tenant.0)
-        }
+        Some(devices) => sqlx::query_as(AssertSqlSafe(format!("{SELECT} AND d.id = ANY($2)")))
+            .bind(tenant.0)
+            .bind(devices),
+        None => sqlx::query_as(SELECT).bind(tenant.0),
     };
     let rows: Vec<(Uuid, Vec<String>, Option<Uuid>)> = query.fetch_all(connection).await?;
     Ok(rows
@@ -275,7 +309,8 @@ async fn added_to(
     scope: Option<&[Uuid]>,
 ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
     const SELECT: &str = "SELECT m.group_id, d.id FROM directory_group_members m \
-         JOIN device_identities d ON d.directory_object_id = m.device_object_id \
+         JOIN device_identities d \
+           ON d.tenant_id = m.tenant_id AND d.directory_object_id = m.device_object_id \
          WHERE m.tenant_id = $1 AND m.group_id = ANY($2)";
     let query = match scope {
         Some(devices) => sqlx::query_as(AssertSqlSafe(format!("{SELECT} AND d.id = ANY($3)")))

@@ -99,10 +99,9 @@ pub struct Backlog {
 /// Why a state document could not be loaded.
 #[derive(Debug)]
 pub enum ImportStateError {
-    /// The document or a row in it is not valid (400).
+    /// The document or a row in it is not valid (400), two of its rows sharing a key included:
+    /// keys are unique within the tenant, whose rows the document replaces.
     Invalid(String),
-    /// A row has the id of another tenant's row (409).
-    Conflict(String),
     Store(StoreError),
 }
 
@@ -125,13 +124,8 @@ impl From<sqlx::Error> for ImportStateError {
                 .unwrap_or_default();
             let message = format!("{}{detail}", db.message());
             // Class 22: a value of the wrong type or shape; 23: a constraint.
-            match &*code {
-                "23505" => Some(ImportStateError::Conflict(message)),
-                code if code.starts_with("22") || code.starts_with("23") => {
-                    Some(ImportStateError::Invalid(message))
-                }
-                _ => None,
-            }
+            (code.starts_with("22") || code.starts_with("23"))
+                .then(|| ImportStateError::Invalid(message))
         });
         described.unwrap_or_else(|| ImportStateError::Store(StoreError::from(error)))
     }
@@ -246,7 +240,7 @@ impl Store {
         let mut imports_processed = 0;
         loop {
             let done = self
-                .process_imports(Duration::ZERO, SETTLE_BATCH, Some(tenant))
+                .process_imports(tenant, Duration::ZERO, SETTLE_BATCH)
                 .await?;
             imports_processed += done;
             if (done as i64) < SETTLE_BATCH {
@@ -255,9 +249,8 @@ impl Store {
         }
         let deadline = Instant::now() + SETTLE_TIMEOUT;
         while self.recomputes_waiting(tenant).await? {
-            // Works out the oldest tenant that asked, which is this one once those before it are
-            // done; none while another instance holds it, so wait for that one to finish.
-            if self.recompute_assignments().await? == 0 {
+            // None while another instance works on the tenant, so wait for that one to finish.
+            if self.recompute_assignments(tenant).await? == 0 {
                 if Instant::now() > deadline {
                     return Err(StoreError::from(sqlx::Error::PoolTimedOut));
                 }

@@ -68,13 +68,14 @@ pub fn condition(filter: &Filter, binds: &mut Vec<Value>) -> String {
         }
         Filter::AddedTo(group) => {
             let p = push_bind(binds, Value::Guid(*group));
+            // Matched on the tenant too: an id is unique within its tenant only.
             format!(
-                "id IN (SELECT device_object_id FROM directory_group_members WHERE group_id = {p})"
+                "(tenant_id, id) IN (SELECT tenant_id, device_object_id FROM directory_group_members \
+                                     WHERE group_id = {p})"
             )
         }
-        // The directory object id is unique, so the subquery needs no tenant of its own.
         Filter::DirectoryDevice(filter) => format!(
-            "directory_object_id IN (SELECT id FROM directory_devices WHERE {})",
+            "(tenant_id, directory_object_id) IN (SELECT tenant_id, id FROM directory_devices WHERE {})",
             condition(filter, binds)
         ),
         Filter::IntendedProfile(profile) => {

@@ -1,14 +1,15 @@
-//! Processing imported identities: claiming the records that are due, creating their device
-//! identities and recording each outcome, all in one transaction per batch. `FOR UPDATE SKIP
-//! LOCKED` lets every instance take a share of the queue and no record twice; a transaction cut
-//! short (a crash, SIGKILL) leaves its records pending for the next attempt.
+//! Processing imported identities: finding the tenants with records due, then, tenant by tenant,
+//! claiming the records that are due, creating their device identities and recording each outcome,
+//! all in one transaction per batch. `FOR UPDATE SKIP LOCKED` lets every instance take a share of a
+//! tenant's queue and no record twice; a transaction cut short (a crash, SIGKILL) leaves its
+//! records pending for the next attempt.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{DISCOVERY_WINDOW, Store, StoreError};
 use crate::domain::Tenant;
 use crate::domain::import::{ALREADY_ASSIGNED, ImportOutcome, ImportRecord, SerialOwner};
 
@@ -28,26 +29,44 @@ struct Pending {
 }
 
 impl Store {
-    /// Processes at most `limit` records created at least `delay` ago, oldest first, of one tenant
-    /// or of all; returns how many it processed.
-    pub async fn process_imports(
+    /// The tenants with records created at least `delay` ago, those with the oldest first, among
+    /// the oldest [`DISCOVERY_WINDOW`] such records: it reads across tenants, without locks.
+    pub async fn tenants_with_imports_due(
         &self,
         delay: Duration,
+    ) -> Result<Vec<Tenant>, StoreError> {
+        let tenants: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT tenant_id FROM (SELECT tenant_id, created_at FROM imported_device_identities \
+                                    WHERE pending AND created_at <= now() - make_interval(secs => $1) \
+                                    ORDER BY created_at LIMIT $2) AS due \
+             GROUP BY tenant_id ORDER BY min(created_at)",
+        )
+        .bind(delay.as_secs_f64())
+        .bind(DISCOVERY_WINDOW)
+        .fetch_all(self.pool()?)
+        .await?;
+        Ok(tenants.into_iter().map(Tenant).collect())
+    }
+
+    /// Processes at most `limit` of the tenant's records created at least `delay` ago, oldest
+    /// first; returns how many it processed.
+    pub async fn process_imports(
+        &self,
+        tenant: Tenant,
+        delay: Duration,
         limit: i64,
-        tenant: Option<Tenant>,
     ) -> Result<usize, StoreError> {
         let mut tx = self.pool()?.begin().await?;
         let claimed: Vec<Pending> = sqlx::query_as(
             "SELECT id, tenant_id, serial_number, product_key, hardware_identifier, group_tag, \
                     assigned_user_principal_name \
              FROM imported_device_identities \
-             WHERE pending AND created_at <= now() - make_interval(secs => $1) \
-                   AND ($3::uuid IS NULL OR tenant_id = $3) \
+             WHERE tenant_id = $3 AND pending AND created_at <= now() - make_interval(secs => $1) \
              ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED",
         )
         .bind(delay.as_secs_f64())
         .bind(limit)
-        .bind(tenant.map(|t| t.0))
+        .bind(tenant.0)
         .fetch_all(&mut *tx)
         .await?;
         if claimed.is_empty() {
@@ -60,7 +79,7 @@ impl Store {
             .filter_map(|r| r.serial_number.as_deref().map(str::to_lowercase))
             .collect();
         let mut owners: HashMap<String, Vec<Uuid>> = HashMap::new();
-        for (tenant, serial) in sqlx::query_as::<_, (Uuid, String)>(
+        for (owner, serial) in sqlx::query_as::<_, (Uuid, String)>(
             "SELECT tenant_id, lower(serial_number) FROM device_identities \
              WHERE lower(serial_number) = ANY($1)",
         )
@@ -68,7 +87,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?
         {
-            owners.entry(serial).or_default().push(tenant);
+            owners.entry(serial).or_default().push(owner);
         }
         let mut outcomes: Vec<ImportOutcome> = Vec::with_capacity(claimed.len());
         for record in &claimed {
@@ -158,13 +177,14 @@ impl Store {
                  updated_at = now() \
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[]) \
                   AS u(id, status, registration, code, name) \
-             WHERE r.id = u.id",
+             WHERE r.tenant_id = $6 AND r.id = u.id",
         )
         .bind(&ids)
         .bind(&statuses)
         .bind(&registrations)
         .bind(&codes)
         .bind(&names)
+        .bind(tenant.0)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

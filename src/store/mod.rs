@@ -21,6 +21,7 @@ mod apps;
 mod assignment_status;
 mod control;
 mod directory;
+pub mod distribution;
 pub(crate) mod filter;
 mod grouped;
 mod imports;
@@ -44,6 +45,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// The columns every entity set's table has besides its properties: the owner, and when the row was
 /// made and last changed.
 pub const BOOKKEEPING_COLUMNS: [&str; 3] = ["tenant_id", "created_at", "updated_at"];
+
+/// How many of the oldest due pieces of work (records, requests, devices) a discovery query reads
+/// to name the tenants that have some: the bound on the one kind of query that spans tenants.
+const DISCOVERY_WINDOW: i64 = 1000;
 
 /// How long a request waits for a connection before it is answered 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -313,12 +318,15 @@ impl Store {
         assignments: &[Assignment],
     ) -> Result<bool, StoreError> {
         let mut binds = vec![Value::Guid(tenant.0), Value::Guid(id)];
-        let mut sql = format!("UPDATE {} SET updated_at = now()", set.table);
+        let mut changes = String::new();
         for assignment in assignments {
             let value = placeholder(&mut binds, &assignment.value);
-            sql.push_str(&format!(", {} = {value}", assignment.property.column));
+            changes.push_str(&format!(", {} = {value}", assignment.property.column));
         }
-        sql.push_str(" WHERE tenant_id = $1 AND id = $2");
+        let sql = format!(
+            "UPDATE {} SET updated_at = now(){changes} WHERE tenant_id = $1 AND id = $2",
+            set.table
+        );
         let done = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
             .execute(self.pool()?)
             .await?;
@@ -541,8 +549,8 @@ async fn insert(
         .collect())
 }
 
-/// Reads by id as one `id = ANY(...)` lookup on the primary key per entity set; a row of another
-/// tenant is treated as absent.
+/// Reads by id as one lookup on the primary key, (tenant, id), per entity set; a row of another
+/// tenant than the one asking is treated as absent.
 struct ReadEntities;
 
 impl GroupStatement for ReadEntities {
@@ -569,13 +577,17 @@ async fn read(
     requests: &[&(&'static EntitySet, Tenant, Uuid)],
 ) -> Result<Vec<Result<Option<Entity>, StoreError>>, sqlx::Error> {
     let sql = format!(
-        "SELECT {}, tenant_id FROM {} WHERE id = ANY($1)",
+        "SELECT {}, tenant_id FROM {} WHERE tenant_id = ANY($1) AND id = ANY($2)",
         select_columns(set),
         set.table
     );
+    let mut tenants: Vec<Uuid> = requests.iter().map(|(_, tenant, _)| tenant.0).collect();
+    tenants.sort_unstable();
+    tenants.dedup();
     let ids: Vec<Uuid> = requests.iter().map(|(_, _, id)| *id).collect();
     let mut found: HashMap<(Uuid, Uuid), Entity> = HashMap::new();
     for row in sqlx::query(AssertSqlSafe(sql))
+        .bind(&tenants)
         .bind(&ids)
         .fetch_all(connection)
         .await?

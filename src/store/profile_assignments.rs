@@ -126,7 +126,7 @@ impl Store {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO deployment_profile_assignments \
                  (id, tenant_id, profile_id, target_type, group_id, source, source_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, id) DO NOTHING \
              RETURNING {COLUMNS}"
         )))
         .bind(&id)

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use sqlx::AssertSqlSafe;
+use uuid::Uuid;
 
 use super::assignment_status::SETTLE_DEVICE;
 use super::{Store, StoreError, entity_from_row, select_columns};
@@ -82,25 +83,40 @@ impl Store {
         Ok(SyncTrigger::Started)
     }
 
-    /// Completes at most `limit` running syncs that are due, settling their tenants' pending
-    /// devices with them (a sync is where pending assignments settle); returns how many.
-    pub async fn complete_syncs(&self, limit: i64) -> Result<usize, StoreError> {
+    /// The tenants whose running sync is due to complete, those due first first, at most `limit`:
+    /// it reads across tenants, without locks.
+    pub async fn tenants_with_syncs_due(&self, limit: i64) -> Result<Vec<Tenant>, StoreError> {
+        let tenants: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT tenant_id FROM autopilot_settings WHERE sync_completes_at <= now() \
+             ORDER BY sync_completes_at LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool()?)
+        .await?;
+        Ok(tenants.into_iter().map(Tenant).collect())
+    }
+
+    /// Completes the tenant's running sync if it is due, settling its pending devices with it (a
+    /// sync is where pending assignments settle); returns whether it did (0 or 1). Of instances
+    /// completing one sync at once, one does; the others find it skipped (locked) or completed.
+    pub async fn complete_sync(&self, tenant: Tenant) -> Result<usize, StoreError> {
         let sql = format!(
             "WITH done AS ( \
                  UPDATE autopilot_settings SET sync_status = 'completed', \
                      last_sync_date_time = now(), sync_completes_at = NULL, updated_at = now() \
-                 WHERE tenant_id IN (SELECT tenant_id FROM autopilot_settings \
-                                     WHERE sync_completes_at <= now() ORDER BY sync_completes_at \
-                                     LIMIT $1 FOR UPDATE SKIP LOCKED) \
+                 WHERE tenant_id = $1 \
+                   AND tenant_id IN (SELECT tenant_id FROM autopilot_settings \
+                                     WHERE tenant_id = $1 AND sync_completes_at <= now() \
+                                     FOR UPDATE SKIP LOCKED) \
                  RETURNING tenant_id), \
              settled AS ( \
                  UPDATE device_identities SET {SETTLE_DEVICE} \
-                 WHERE tenant_id IN (SELECT tenant_id FROM done) \
+                 WHERE tenant_id = $1 AND EXISTS (SELECT 1 FROM done) \
                    AND assignment_pending_since IS NOT NULL) \
              SELECT count(*) FROM done"
         );
         let done: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
-            .bind(limit)
+            .bind(tenant.0)
             .fetch_one(self.pool()?)
             .await?;
         Ok(done as usize)

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::DueWork;
+use super::{DueWork, tenant_by_tenant};
 use crate::store::{ASSIGNMENT_CHANNEL, Store, StoreError};
 
 pub struct AssignmentRecompute;
@@ -16,7 +16,11 @@ impl DueWork for AssignmentRecompute {
     const BATCH: i64 = 1;
 
     async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
-        store.recompute_assignments().await
+        let tenants = store.tenants_with_recomputes().await?;
+        tenant_by_tenant(tenants, Self::BATCH, |tenant, _| {
+            store.recompute_assignments(tenant)
+        })
+        .await
     }
 
     async fn next_due(&self, store: &Store) -> Result<Option<Duration>, StoreError> {
@@ -35,7 +39,11 @@ impl DueWork for AssignmentSettling {
     const BATCH: i64 = 1000;
 
     async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
-        store.settle_assignments(self.delay, Self::BATCH).await
+        let tenants = store.tenants_with_settling_due(self.delay).await?;
+        tenant_by_tenant(tenants, Self::BATCH, |tenant, limit| {
+            store.settle_assignments(tenant, self.delay, limit)
+        })
+        .await
     }
 
     async fn next_due(&self, store: &Store) -> Result<Option<Duration>, StoreError> {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::DueWork;
+use super::{DueWork, tenant_by_tenant};
 use crate::store::{IMPORT_CHANNEL, Store, StoreError};
 
 /// The import delay the records wait.
@@ -17,7 +17,11 @@ impl DueWork for ImportProcessing {
     const BATCH: i64 = 500;
 
     async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
-        store.process_imports(self.delay, Self::BATCH, None).await
+        let tenants = store.tenants_with_imports_due(self.delay).await?;
+        tenant_by_tenant(tenants, Self::BATCH, |tenant, limit| {
+            store.process_imports(tenant, self.delay, limit)
+        })
+        .await
     }
 
     async fn next_due(&self, store: &Store) -> Result<Option<Duration>, StoreError> {

@@ -1,6 +1,9 @@
 //! Background work. Its state lives in PostgreSQL, so any instance may do any piece of it and a
 //! restart loses none of it. Each kind of work runs the same loop: do what is due, then sleep until
-//! a notification (from any instance) or the next due time.
+//! a notification (from any instance) or the next due time. What is due is found in two steps, so
+//! that every statement that claims work stays within one tenant (one shard, sharded by tenant): a
+//! discovery query names the tenants with work due, reading across tenants without taking a lock,
+//! then the work is claimed and done tenant by tenant.
 
 pub mod assignments;
 pub mod imports;
@@ -10,6 +13,7 @@ use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 
+use crate::domain::Tenant;
 use crate::store::{Store, StoreError};
 
 /// The longest sleep with nothing due, in case a notification was lost with a connection.
@@ -82,4 +86,26 @@ async fn step<W: DueWork>(
         () = tokio::time::sleep(wait) => {}
     }
     Ok(())
+}
+
+/// Does due work of `tenants`, in their order, until `limit` pieces are done: `work` does at most
+/// the pieces it is given of one tenant and returns how many it did (none when another instance
+/// holds them). Returns how many pieces were done in all.
+async fn tenant_by_tenant<F>(
+    tenants: Vec<Tenant>,
+    limit: i64,
+    mut work: impl FnMut(Tenant, i64) -> F,
+) -> Result<usize, StoreError>
+where
+    F: Future<Output = Result<usize, StoreError>>,
+{
+    let mut done = 0;
+    for tenant in tenants {
+        let left = limit - done as i64;
+        if left <= 0 {
+            break;
+        }
+        done += work(tenant, left).await?;
+    }
+    Ok(done)
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::DueWork;
+use super::{DueWork, tenant_by_tenant};
 use crate::store::{SYNC_CHANNEL, Store, StoreError};
 
 pub struct SyncCompletion;
@@ -14,7 +14,11 @@ impl DueWork for SyncCompletion {
     const BATCH: i64 = 100;
 
     async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
-        store.complete_syncs(Self::BATCH).await
+        let tenants = store.tenants_with_syncs_due(Self::BATCH).await?;
+        tenant_by_tenant(tenants, Self::BATCH, |tenant, _| {
+            store.complete_sync(tenant)
+        })
+        .await
     }
 
     async fn next_due(&self, store: &Store) -> Result<Option<Duration>, StoreError> {

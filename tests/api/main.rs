@@ -38,6 +38,7 @@ mod resilience;
 mod security;
 mod settings;
 mod shutdown;
+mod tenant_keys;
 mod tls;
 mod token_endpoint;
 mod update;
