@@ -84,7 +84,7 @@ impl Metrics {
         .chain(
             store
                 .grouped_statements()
-                .map(|(_, _, sizes)| Box::new(sizes.clone()) as Box<_>),
+                .map(|grouped| Box::new(grouped.group_sizes.clone()) as Box<_>),
         ) {
             registry
                 .register(collector)
@@ -121,10 +121,10 @@ impl Metrics {
             .with_label_values(&["idle"])
             .set(pool.idle as i64);
         self.pool_max.set(i64::from(pool.max));
-        for (name, queued, _) in store.grouped_statements() {
+        for grouped in store.grouped_statements() {
             self.grouped_queued
-                .with_label_values(&[name])
-                .set(queued as i64);
+                .with_label_values(&[grouped.name])
+                .set(grouped.queued() as i64);
         }
         match tokio::time::timeout(BACKLOG_TIMEOUT, store.backlog()).await {
             Ok(Ok(backlog)) => {

@@ -5,9 +5,14 @@
 //! for creates, one commit (one WAL flush) per group instead of per request. At low load a group is
 //! a single request: nothing waits for company. A statement commits before its answers are sent,
 //! so a 201 always stands for a committed row.
+//!
+//! The tasks run on the runtime that starts them; each HTTP worker thread starts its own (see
+//! `Store::with_own_grouped_statements`), so a request, its statement and its answer stay on one
+//! thread rather than waking another twice. All queues of one statement count in the same metrics.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use prometheus::{Histogram, HistogramOpts};
@@ -47,26 +52,19 @@ type Job<S> = (
     oneshot::Sender<Result<<S as GroupStatement>::Answer, StoreError>>,
 );
 
-/// The queue of one grouped statement and the tasks that serve it.
-pub(super) struct Grouped<S: GroupStatement> {
-    queue: mpsc::Sender<Job<S>>,
-    name: &'static str,
-    /// How many requests each statement served, for /metrics.
-    group_sizes: Histogram,
+/// What every queue of one grouped statement counts into, for /metrics.
+#[derive(Clone)]
+pub struct GroupedMetrics {
+    pub name: &'static str,
+    /// Requests waiting for a connection's task right now.
+    queued: Arc<AtomicUsize>,
+    /// How many requests each statement served.
+    pub group_sizes: Histogram,
 }
 
-impl<S: GroupStatement> Grouped<S> {
-    /// Starts `connections` tasks (each connects on first use) on the current runtime; `name`
-    /// labels its group sizes in /metrics.
-    pub fn start(
-        statement: S,
-        options: PgConnectOptions,
-        connections: u32,
-        name: &'static str,
-    ) -> Self {
-        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let receiver = Arc::new(Mutex::new(receiver));
-        let statement = Arc::new(statement);
+impl GroupedMetrics {
+    /// `name` labels the statement's series.
+    pub fn new(name: &'static str) -> GroupedMetrics {
         let group_sizes = Histogram::with_opts(
             HistogramOpts::new(
                 "autopilot_grouped_statement_requests",
@@ -76,39 +74,58 @@ impl<S: GroupStatement> Grouped<S> {
             .buckets(GROUP_SIZE_BUCKETS.to_vec()),
         )
         .expect("constant, valid histogram options");
+        GroupedMetrics {
+            name,
+            queued: Arc::default(),
+            group_sizes,
+        }
+    }
+
+    /// Requests waiting for a connection's task right now, in every queue of the statement.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+}
+
+/// The queue of one grouped statement and the tasks that serve it.
+pub(super) struct Grouped<S: GroupStatement> {
+    queue: mpsc::Sender<Job<S>>,
+    metrics: GroupedMetrics,
+}
+
+impl<S: GroupStatement> Grouped<S> {
+    /// Starts `connections` tasks (each connects on first use) on the current runtime.
+    pub fn start(
+        statement: S,
+        options: PgConnectOptions,
+        connections: u32,
+        metrics: GroupedMetrics,
+    ) -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let receiver = Arc::new(Mutex::new(receiver));
+        let statement = Arc::new(statement);
         for _ in 0..connections {
             tokio::spawn(serve(
                 statement.clone(),
                 options.clone(),
                 receiver.clone(),
-                group_sizes.clone(),
+                metrics.clone(),
             ));
         }
-        Grouped {
-            queue,
-            name,
-            group_sizes,
-        }
+        Grouped { queue, metrics }
     }
 
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// Requests waiting for a connection's task right now.
-    pub fn queued(&self) -> usize {
-        self.queue.max_capacity() - self.queue.capacity()
-    }
-
-    pub fn group_sizes(&self) -> &Histogram {
-        &self.group_sizes
+    pub fn metrics(&self) -> &GroupedMetrics {
+        &self.metrics
     }
 
     /// Queues `request` and waits for its answer.
     pub async fn submit(&self, request: S::Request) -> Result<S::Answer, StoreError> {
         let (answer, answered) = oneshot::channel();
         let exchange = async {
+            self.metrics.queued.fetch_add(1, Ordering::Relaxed);
             if self.queue.send((request, answer)).await.is_err() {
+                self.metrics.queued.fetch_sub(1, Ordering::Relaxed);
                 return Err(StoreError::from(sqlx::Error::PoolClosed));
             }
             // A dropped sender means the serving task is gone (the runtime is shutting down).
@@ -127,11 +144,12 @@ async fn serve<S: GroupStatement>(
     statement: Arc<S>,
     options: PgConnectOptions,
     queue: Arc<Mutex<mpsc::Receiver<Job<S>>>>,
-    group_sizes: Histogram,
+    metrics: GroupedMetrics,
 ) {
     let mut connection = None;
     while let Some(jobs) = next_group(&queue).await {
-        group_sizes.observe(jobs.len() as f64);
+        metrics.queued.fetch_sub(jobs.len(), Ordering::Relaxed);
+        metrics.group_sizes.observe(jobs.len() as f64);
         let (requests, answers): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
         let results = run_group(&*statement, &options, &mut connection, &requests).await;
         for (answer, result) in answers.into_iter().zip(results) {

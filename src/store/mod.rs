@@ -35,7 +35,40 @@ pub use control::{
     TENANT_WORK_TABLES, TenantTable, Throttled,
 };
 pub use directory::Added;
+pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
+
+/// How grouped statements are started, for the `Store` and each runtime that asks for its own.
+struct Grouping {
+    options: PgConnectOptions,
+    /// Connections per statement, in all.
+    connections: u32,
+    creates: GroupedMetrics,
+    reads: GroupedMetrics,
+}
+
+impl Grouping {
+    /// Both grouped statements with `connections` each, on the current runtime.
+    fn start(
+        &self,
+        connections: u32,
+    ) -> (Arc<Grouped<CreateEntities>>, Arc<Grouped<ReadEntities>>) {
+        (
+            Arc::new(Grouped::start(
+                CreateEntities,
+                self.options.clone(),
+                connections,
+                self.creates.clone(),
+            )),
+            Arc::new(Grouped::start(
+                ReadEntities,
+                self.options.clone(),
+                connections,
+                self.reads.clone(),
+            )),
+        )
+    }
+}
 pub use imports::IMPORT_CHANNEL;
 pub use profile_assignments::{AssignmentCreated, ProfileDeleted};
 pub use settings::SYNC_CHANNEL;
@@ -133,9 +166,11 @@ pub struct PoolConnections {
 pub struct Store {
     /// Lists, counts, updates, deletes and migrations.
     pool: PgPool,
-    /// Creates and reads by id, grouped into one statement per batch of concurrent requests.
+    /// Creates and reads by id, grouped into one statement per batch of concurrent requests, on
+    /// the runtime that started them (see [`Store::with_own_grouped_statements`]).
     creates: Arc<Grouped<CreateEntities>>,
     reads: Arc<Grouped<ReadEntities>>,
+    grouping: Arc<Grouping>,
     /// Set once this process has applied the migrations; until then no entity query runs, so a
     /// service that started before its database answers 503 rather than "no such table".
     migrated: Arc<watch::Sender<bool>>,
@@ -154,7 +189,7 @@ impl Store {
     /// Connections made on demand, so the service starts (and answers 503) while the database is
     /// away. Of `max_connections` (at least 3), a quarter (at most 4) serves grouped creates, as
     /// many grouped reads, and the pool the rest. Must be called within a Tokio runtime, which runs
-    /// the grouped statements.
+    /// the grouped statements of this `Store` (and of its clones).
     pub fn connect_lazy(database_url: &str, max_connections: u32) -> Result<Store, sqlx::Error> {
         let options: PgConnectOptions = database_url.parse()?;
         let grouped = (max_connections / 4).clamp(1, 4);
@@ -162,18 +197,36 @@ impl Store {
             .max_connections(max_connections.saturating_sub(2 * grouped).max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options.clone());
+        let grouping = Arc::new(Grouping {
+            options,
+            connections: grouped,
+            creates: GroupedMetrics::new("create"),
+            reads: GroupedMetrics::new("read"),
+        });
+        let (creates, reads) = grouping.start(grouped);
         Ok(Store {
             pool,
-            creates: Arc::new(Grouped::start(
-                CreateEntities,
-                options.clone(),
-                grouped,
-                "create",
-            )),
-            reads: Arc::new(Grouped::start(ReadEntities, options, grouped, "read")),
+            creates,
+            reads,
+            grouping,
             migrated: Arc::new(watch::Sender::new(false)),
             not_ready_because: Arc::default(),
         })
+    }
+
+    /// This store, with grouped statements of its own on the current runtime: one of `runtimes`
+    /// sharing the grouped connections (each keeps at least one per statement). An HTTP worker
+    /// thread takes one, so that its requests' statements run, and answer, on that thread; a
+    /// grouped statement's connections are made on first use, so the ones nobody uses cost
+    /// nothing.
+    pub fn with_own_grouped_statements(&self, runtimes: u32) -> Store {
+        let connections = (self.grouping.connections / runtimes.max(1)).max(1);
+        let (creates, reads) = self.grouping.start(connections);
+        Store {
+            creates,
+            reads,
+            ..self.clone()
+        }
     }
 
     /// Opens one connection outside the pool and closes it again, to hear PostgreSQL's own answer:
@@ -216,21 +269,9 @@ impl Store {
         }
     }
 
-    /// Each grouped statement: its name, the requests queued for it, and how many requests each
-    /// of its statements served.
-    pub fn grouped_statements(&self) -> [(&'static str, usize, &prometheus::Histogram); 2] {
-        [
-            (
-                self.creates.name(),
-                self.creates.queued(),
-                self.creates.group_sizes(),
-            ),
-            (
-                self.reads.name(),
-                self.reads.queued(),
-                self.reads.group_sizes(),
-            ),
-        ]
+    /// Each grouped statement's metrics: every runtime's queue of it counts in them.
+    pub fn grouped_statements(&self) -> [&GroupedMetrics; 2] {
+        [self.creates.metrics(), self.reads.metrics()]
     }
 
     /// Applies the migrations embedded in the binary.
