@@ -149,17 +149,14 @@ impl Store {
         &self,
         delay: Duration,
     ) -> Result<Vec<Tenant>, StoreError> {
-        let tenants: Vec<Uuid> = sqlx::query_scalar(
+        self.tenants_due(
             "SELECT tenant_id FROM (SELECT tenant_id, assignment_pending_since FROM device_identities \
                                     WHERE assignment_pending_since <= now() - make_interval(secs => $1) \
                                     ORDER BY assignment_pending_since LIMIT $2) AS due \
              GROUP BY tenant_id ORDER BY min(assignment_pending_since)",
+            delay,
         )
-        .bind(delay.as_secs_f64())
-        .bind(DISCOVERY_WINDOW)
-        .fetch_all(self.pool()?)
-        .await?;
-        Ok(tenants.into_iter().map(Tenant).collect())
+        .await
     }
 
     /// Settles at most `limit` of the tenant's devices that have waited `delay`.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::{DISCOVERY_WINDOW, Store, StoreError};
+use super::{Store, StoreError};
 use crate::domain::Tenant;
 use crate::domain::import::{ALREADY_ASSIGNED, ImportOutcome, ImportRecord, SerialOwner};
 
@@ -35,17 +35,14 @@ impl Store {
         &self,
         delay: Duration,
     ) -> Result<Vec<Tenant>, StoreError> {
-        let tenants: Vec<Uuid> = sqlx::query_scalar(
+        self.tenants_due(
             "SELECT tenant_id FROM (SELECT tenant_id, created_at FROM imported_device_identities \
                                     WHERE pending AND created_at <= now() - make_interval(secs => $1) \
                                     ORDER BY created_at LIMIT $2) AS due \
              GROUP BY tenant_id ORDER BY min(created_at)",
+            delay,
         )
-        .bind(delay.as_secs_f64())
-        .bind(DISCOVERY_WINDOW)
-        .fetch_all(self.pool()?)
-        .await?;
-        Ok(tenants.into_iter().map(Tenant).collect())
+        .await
     }
 
     /// Processes at most `limit` of the tenant's records created at least `delay` ago, oldest

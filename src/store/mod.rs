@@ -229,6 +229,21 @@ impl Store {
         }
     }
 
+    /// The tenants a discovery statement names, in its order: `sql` takes the delay work must
+    /// have waited, in seconds, as `$1`, and [`DISCOVERY_WINDOW`] as `$2`.
+    async fn tenants_due(
+        &self,
+        sql: &'static str,
+        delay: Duration,
+    ) -> Result<Vec<Tenant>, StoreError> {
+        let tenants: Vec<Uuid> = sqlx::query_scalar(sql)
+            .bind(delay.as_secs_f64())
+            .bind(DISCOVERY_WINDOW)
+            .fetch_all(self.pool()?)
+            .await?;
+        Ok(tenants.into_iter().map(Tenant).collect())
+    }
+
     /// Opens one connection outside the pool and closes it again, to hear PostgreSQL's own answer:
     /// the pool retries a refused connection (an unknown database, a wrong password) in silence.
     pub async fn probe(&self) -> Result<(), sqlx::Error> {
