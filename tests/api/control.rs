@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::{SECRET, WRITE, claims, hs256};
 use crate::child::{drain, start_service_logging, terminate, wait_for};
 use crate::helpers::{
-    COLLECTION, TestApp, body_of, error_of, fresh_database, serve_args, spawn_app_with,
+    COLLECTION, TestApp, body_of, error_of, fresh_database, send_as, serve_args, spawn_app_with,
 };
 
 const CONTROL_TOKEN: &str = "control-test-token-0123456789";
@@ -25,23 +25,25 @@ const ITEM_ROUTE: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentitie
 /// The service with tokens verified, the control plane on behind its token, and imports and
 /// assignments that wait an hour unless settled.
 async fn guarded_app() -> TestApp {
-    spawn_app_with(
-        &fresh_database().await,
-        &[
-            "--auth",
-            "jwt",
-            "--jwt-secret",
-            SECRET,
-            "--control",
-            "--control-token",
-            CONTROL_TOKEN,
-            "--import-delay",
-            "3600",
-            "--assignment-delay",
-            "3600",
-        ],
-    )
-    .await
+    guarded_app_with(&[]).await
+}
+
+/// [`guarded_app`] with more options.
+async fn guarded_app_with(options: &[&str]) -> TestApp {
+    let guarded = [
+        "--auth",
+        "jwt",
+        "--jwt-secret",
+        SECRET,
+        "--control",
+        "--control-token",
+        CONTROL_TOKEN,
+        "--import-delay",
+        "3600",
+        "--assignment-delay",
+        "3600",
+    ];
+    spawn_app_with(&fresh_database().await, &[&guarded[..], options].concat()).await
 }
 
 /// A Graph request as `tenant`'s application with write permission.
@@ -52,32 +54,19 @@ async fn graph(
     path: &str,
     body: Option<Json>,
 ) -> Response {
-    let request = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(hs256(&claims(tenant, &[WRITE])));
-    match body {
-        Some(body) => request.json(&body),
-        None => request,
-    }
-    .send()
-    .await
-    .expect("request sent")
+    send_as(app, &hs256(&claims(tenant, &[WRITE])), method, path, body).await
 }
 
 /// A control-plane request with the control token.
 async fn control(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> Response {
-    let request = app
-        .client
-        .request(method, app.url(&format!("_control/{path}")))
-        .bearer_auth(CONTROL_TOKEN);
-    match body {
-        Some(body) => request.json(&body),
-        None => request,
-    }
-    .send()
+    send_as(
+        app,
+        CONTROL_TOKEN,
+        method,
+        &format!("_control/{path}"),
+        body,
+    )
     .await
-    .expect("request sent")
 }
 
 async fn created(response: Response) -> Json {
@@ -263,25 +252,7 @@ async fn reset_and_export_cover_every_table_with_a_tenant() {
 
 #[tokio::test]
 async fn a_reset_empties_one_tenant_in_every_table_and_leaves_the_others_alone() {
-    let app = spawn_app_with(
-        &fresh_database().await,
-        &[
-            "--auth",
-            "jwt",
-            "--jwt-secret",
-            SECRET,
-            "--control",
-            "--control-token",
-            CONTROL_TOKEN,
-            "--import-delay",
-            "3600",
-            "--assignment-delay",
-            "3600",
-            "--throttle",
-            "1000/1",
-        ],
-    )
-    .await;
+    let app = guarded_app_with(&["--throttle", "1000/1"]).await;
     let (reset, kept) = (Uuid::new_v4(), Uuid::new_v4());
     populate(&app, reset, "RESET").await;
     populate(&app, kept, "KEPT").await;

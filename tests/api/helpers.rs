@@ -241,7 +241,22 @@ pub async fn send(
     path: &str,
     body: Option<Json>,
 ) -> Response {
-    let request = app.client.request(method, app.url(path));
+    send_request(app.client.request(method, app.url(path)), body).await
+}
+
+/// [`send`] with `Authorization: Bearer token`.
+pub async fn send_as(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Json>,
+) -> Response {
+    let request = app.client.request(method, app.url(path)).bearer_auth(token);
+    send_request(request, body).await
+}
+
+async fn send_request(request: reqwest::RequestBuilder, body: Option<Json>) -> Response {
     match body {
         Some(body) => request.json(&body),
         None => request,
