@@ -100,7 +100,7 @@ impl FaultSpec {
         let code = match (&self.code, status) {
             (Some(_), None) => return Err("code needs a status.".to_owned()),
             (Some(code), Some(_)) => Some(interned_code(code)?),
-            (None, Some(status)) => Some(default_code(status)),
+            (None, Some(status)) => Some(GraphError::from_status(status).code),
             (None, None) => None,
         };
         if self.retry_after.is_some()
@@ -128,16 +128,6 @@ impl FaultSpec {
             tenant: self.tenant,
             hits: AtomicU64::new(0),
         })
-    }
-}
-
-/// Graph's code for an error status.
-fn default_code(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::TOO_MANY_REQUESTS => "TooManyRequests",
-        StatusCode::GATEWAY_TIMEOUT => "GatewayTimeout",
-        StatusCode::BAD_GATEWAY => "BadGateway",
-        status => GraphError::from_status(status).code,
     }
 }
 

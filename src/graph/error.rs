@@ -171,6 +171,21 @@ impl GraphError {
             StatusCode::PAYLOAD_TOO_LARGE => Self::payload_too_large(super::MAX_BODY_BYTES),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::unsupported_media_type(None),
             StatusCode::SERVICE_UNAVAILABLE => Self::service_unavailable(),
+            StatusCode::TOO_MANY_REQUESTS => Self::new(
+                status,
+                "TooManyRequests",
+                "Too many requests. Retry after the time given in Retry-After.",
+            ),
+            StatusCode::BAD_GATEWAY => Self::new(
+                status,
+                "BadGateway",
+                "The service could not get a valid answer from a service it depends on.",
+            ),
+            StatusCode::GATEWAY_TIMEOUT => Self::new(
+                status,
+                "GatewayTimeout",
+                "A service this one depends on did not answer in time.",
+            ),
             status if status.is_client_error() => Self::new(
                 status,
                 "BadRequest",
