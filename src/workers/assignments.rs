@@ -12,8 +12,9 @@ pub struct AssignmentRecompute;
 impl DueWork for AssignmentRecompute {
     const NAME: &'static str = "assignment recompute";
     const CHANNEL: &'static str = ASSIGNMENT_CHANNEL;
-    /// One tenant a transaction.
-    const BATCH: i64 = 1;
+    /// Tenants a pass, one transaction each: a pass works through what one discovery found
+    /// rather than discovering again after every tenant.
+    const BATCH: i64 = 100;
 
     async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
         let tenants = store.tenants_with_recomputes().await?;
