@@ -237,24 +237,22 @@ impl Store {
     /// Finishes the tenant's pending work now: processes its imported records whatever their age,
     /// works out the assignment status its changes asked for, and settles its pending devices.
     pub async fn settle_tenant(&self, tenant: Tenant) -> Result<Settled, StoreError> {
+        // Each loop does none while another instance holds the work (its worker's batch), and
+        // then waits for that one to finish: settled means no instance still has any in hand.
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
         let mut imports_processed = 0;
-        loop {
+        while self.imports_waiting(tenant).await? {
             let done = self
                 .process_imports(tenant, Duration::ZERO, SETTLE_BATCH)
                 .await?;
             imports_processed += done;
-            if (done as i64) < SETTLE_BATCH {
-                break;
+            if done == 0 {
+                wait_for_another_instance(deadline).await?;
             }
         }
-        let deadline = Instant::now() + SETTLE_TIMEOUT;
         while self.recomputes_waiting(tenant).await? {
-            // None while another instance works on the tenant, so wait for that one to finish.
             if self.recompute_assignments(tenant).await? == 0 {
-                if Instant::now() > deadline {
-                    return Err(StoreError::from(sqlx::Error::PoolTimedOut));
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                wait_for_another_instance(deadline).await?;
             }
         }
         let sql = format!(
@@ -269,6 +267,16 @@ impl Store {
             imports_processed,
             devices_settled: settled.rows_affected(),
         })
+    }
+
+    async fn imports_waiting(&self, tenant: Tenant) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM imported_device_identities \
+             WHERE tenant_id = $1 AND pending)",
+        )
+        .bind(tenant.0)
+        .fetch_one(self.pool()?)
+        .await?)
     }
 
     async fn recomputes_waiting(&self, tenant: Tenant) -> Result<bool, StoreError> {
@@ -433,6 +441,16 @@ async fn table_columns(
         columns.entry(table).or_default().push(column);
     }
     Ok(columns)
+}
+
+/// A short pause while another instance finishes work of the tenant being settled; past
+/// `deadline`, the settle gives up as a timeout.
+async fn wait_for_another_instance(deadline: Instant) -> Result<(), StoreError> {
+    if Instant::now() > deadline {
+        return Err(StoreError::from(sqlx::Error::PoolTimedOut));
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    Ok(())
 }
 
 #[cfg(test)]
