@@ -20,6 +20,7 @@ use crate::control::faults::Faults;
 use crate::control::journal::{Journal, JournalEntry};
 use crate::domain::Tenant;
 use crate::graph::error::GraphError;
+use crate::graph::paths;
 use crate::graph::request_ids::{CLIENT_REQUEST_ID, REQUEST_ID};
 use crate::logging::ACCESS_TARGET;
 use crate::metrics::Metrics;
@@ -142,7 +143,10 @@ pub async fn shape<B: MessageBody + 'static>(
             return Ok(req.error_response(error).map_into_right_body());
         }
     }
+    // A `$batch` itself takes no token: each of its requests comes back through here and takes
+    // its own, as Graph counts them.
     if let (Some(rate), Some(caller)) = (traffic.throttle, &call.caller)
+        && !paths::is_batch(req.path())
         && let Some(wait) = throttle_wait(&req, rate, caller).await
     {
         // Whole seconds, rounded up, as Graph's Retry-After.

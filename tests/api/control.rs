@@ -805,6 +805,35 @@ async fn throttling_answers_429_past_the_limit_and_serves_again_after_retry_afte
     }
 }
 
+/// A `$batch` counts as the requests in it, not one more: Graph throttles each request of a batch.
+#[tokio::test]
+async fn a_batch_takes_one_throttle_token_per_request_in_it() {
+    let app = spawn_app_with(&fresh_database().await, &["--throttle", "3/60"]).await;
+    let get = |id: &str| json!({"id": id, "method": "GET", "url": format!("/{COLLECTION}")});
+    let batch = |requests: Vec<Json>| {
+        app.client
+            .post(app.url("v1.0/$batch"))
+            .json(&json!({ "requests": requests }))
+            .send()
+    };
+    let answer = body_of(
+        batch(vec![get("1"), get("2"), get("3")]).await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    for response in answer["responses"].as_array().unwrap() {
+        assert_eq!(response["status"], 200, "{answer}");
+    }
+    // The bucket is empty now: the next request inside a batch is refused there, with Graph's
+    // 429, and the batch itself still answers.
+    let answer = body_of(batch(vec![get("4")]).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(answer["responses"][0]["status"], 429, "{answer}");
+    assert_eq!(
+        answer["responses"][0]["body"]["error"]["code"], "TooManyRequests",
+        "{answer}"
+    );
+}
+
 fn base64_url(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
