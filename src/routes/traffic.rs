@@ -60,9 +60,10 @@ pub async fn observe(
         return next.call(req).await;
     };
     let started = Instant::now();
-    let arrived = Utc::now();
-    let sent_path = traffic.journal.is_some().then(|| {
+    // The arrival time and path, read only when the journal keeps them.
+    let for_journal = traffic.journal.is_some().then(|| {
         (
+            Utc::now(),
             req.path().to_owned(),
             req.query_string().to_owned(),
             req.path().starts_with("/_control/") || req.path() == "/metrics",
@@ -106,7 +107,7 @@ pub async fn observe(
         latency_ms,
         "request answered"
     );
-    if let (Some(journal), Some((path, query, false))) = (&traffic.journal, sent_path) {
+    if let (Some(journal), Some((arrived, path, query, false))) = (&traffic.journal, for_journal) {
         journal.record(JournalEntry {
             time: arrived,
             method: method.to_string(),
