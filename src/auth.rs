@@ -244,10 +244,7 @@ impl Authenticator {
     /// The caller behind an `Authorization` header value (or its absence).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, GraphError> {
         let token = authorization
-            .and_then(|value| {
-                let (scheme, token) = value.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
+            .and_then(bearer_token)
             .filter(|token| !token.is_empty());
         if self.settings.mode == AuthMode::None {
             // Nothing is checked, but a token still names its application (for the throttle's
@@ -452,17 +449,27 @@ async fn check_caller(req: &HttpRequest) -> Result<Caller, GraphError> {
         log::error!("no Authenticator registered");
         return Err(GraphError::internal());
     };
+    let authorization = single_authorization(req).ok_or_else(|| {
+        GraphError::bad_request("The request has more than one Authorization header.")
+    })?;
+    authenticator.authenticate(authorization).await
+}
+
+/// The request's `Authorization` value (`Some(None)` without one, or one that is not text), or
+/// `None` when it has several: which would count is a guess a proxy in front may make
+/// differently, so callers refuse them all.
+pub fn single_authorization(req: &HttpRequest) -> Option<Option<&str>> {
     let mut authorizations = req
         .headers()
         .get_all(actix_web::http::header::AUTHORIZATION);
     let authorization = authorizations.next().and_then(|v| v.to_str().ok());
-    // Which of two would count is a guess a proxy in front may make differently: refuse both.
-    if authorizations.next().is_some() {
-        return Err(GraphError::bad_request(
-            "The request has more than one Authorization header.",
-        ));
-    }
-    authenticator.authenticate(authorization).await
+    authorizations.next().is_none().then_some(authorization)
+}
+
+/// The token of a `Bearer` authorization value, if it is one.
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 async fn authorize(req: HttpRequest, need: Need) -> Result<Tenant, GraphError> {

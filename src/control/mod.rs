@@ -26,10 +26,7 @@ impl ControlPlane {
         let Some(token) = &self.token else {
             return true;
         };
-        let presented = authorization
-            .and_then(|value| value.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, presented)| presented.trim());
+        let presented = authorization.and_then(crate::auth::bearer_token);
         presented.is_some_and(|presented| constant_time_eq(presented.as_bytes(), token.as_bytes()))
     }
 }

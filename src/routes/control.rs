@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::Handled;
 use super::traffic::Traffic;
+use crate::auth;
 use crate::control::faults::FaultSpec;
 use crate::control::journal::CAPACITY as JOURNAL_CAPACITY;
 use crate::domain::Tenant;
@@ -70,9 +71,9 @@ impl FromRequest for ControlAccess {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let access = match req.app_data::<web::Data<Traffic>>() {
             Some(traffic) if traffic.control.enabled => {
-                let mut authorizations = req.headers().get_all(AUTHORIZATION);
-                let authorization = authorizations.next().and_then(|v| v.to_str().ok());
-                if authorizations.next().is_none() && traffic.control.admits(authorization) {
+                if auth::single_authorization(req)
+                    .is_some_and(|authorization| traffic.control.admits(authorization))
+                {
                     Ok(ControlAccess(traffic.clone()))
                 } else {
                     Err(GraphError::new(
