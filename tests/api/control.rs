@@ -69,6 +69,19 @@ async fn control(app: &TestApp, method: Method, path: &str, body: Option<Json>) 
     .await
 }
 
+/// The first page of the tenant's device identities.
+async fn devices_page(app: &TestApp, tenant: Uuid) -> Json {
+    let page = graph(
+        app,
+        tenant,
+        Method::GET,
+        &format!("v1.0/{COLLECTION}"),
+        None,
+    )
+    .await;
+    body_of(page, StatusCode::OK).await
+}
+
 async fn created(response: Response) -> Json {
     body_of(response, StatusCode::CREATED).await
 }
@@ -286,18 +299,7 @@ async fn a_reset_empties_one_tenant_in_every_table_and_leaves_the_others_alone()
         kept_before,
         "the other tenant is untouched"
     );
-    let page = body_of(
-        graph(
-            &app,
-            reset,
-            Method::GET,
-            &format!("v1.0/{COLLECTION}"),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let page = devices_page(&app, reset).await;
     assert_eq!(page["value"], json!([]));
     // The tenant works as new afterwards.
     created(
@@ -359,18 +361,7 @@ async fn an_export_loads_back_identical_and_replaces_the_state() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let page = body_of(
-        graph(
-            &app,
-            tenant,
-            Method::GET,
-            &format!("v1.0/{COLLECTION}"),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let page = devices_page(&app, tenant).await;
     let serials: Vec<&str> = page["value"]
         .as_array()
         .unwrap()
@@ -462,18 +453,7 @@ async fn a_state_document_that_is_not_one_is_a_400_naming_the_problem() {
         .await
         .unwrap();
     error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
-    let page = body_of(
-        graph(
-            &app,
-            tenant,
-            Method::GET,
-            &format!("v1.0/{COLLECTION}"),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let page = devices_page(&app, tenant).await;
     assert_eq!(
         page["value"].as_array().unwrap().len(),
         1,
