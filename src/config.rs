@@ -7,8 +7,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::auth::AuthMode;
-
 #[derive(Debug, Parser)]
 #[command(name = "autopilot-registry", version, about)]
 pub struct Cli {
@@ -180,6 +178,18 @@ pub const GRAPH_AUDIENCES: [&str; 2] = [
     "00000003-0000-0000-c000-000000000000",
 ];
 
+/// How callers of the Graph routes are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// No token needed; every request belongs to the default tenant.
+    None,
+    /// Tokens are verified (the token endpoint's own key, an HS256 secret, RS256/ES256 keys from a
+    /// JWKS) and their claims checked.
+    Jwt,
+    /// Claims are checked but signatures are not (for real Entra ID tokens issued for Graph).
+    Unverified,
+}
+
 // Debug by hand below: the JWT secret.
 #[derive(Clone, Args)]
 pub struct AuthArgs {
@@ -312,7 +322,7 @@ pub struct ImportArgs {
 }
 
 /// Stands in for a secret in `Debug` output, so that printing the configuration never leaks it.
-pub(crate) struct Redacted;
+pub struct Redacted;
 
 impl fmt::Debug for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::StartupError;
+/// Why the private PostgreSQL could not be started: missing binaries, a data directory it cannot
+/// use, a server that does not come up.
+pub type EmbeddedError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The cluster's directory inside `--data-dir`.
 const CLUSTER: &str = "pgdata";
@@ -33,7 +35,7 @@ impl EmbeddedPostgres {
     /// Initialises the cluster on first use, then starts the server and waits until it accepts
     /// connections. When a server already runs on the cluster (a running `serve`, and this is
     /// `app add` or `migrate` on the same data directory), that one is used and left running.
-    pub async fn start(data_dir: &Path, pg_bin: Option<&Path>) -> Result<Self, StartupError> {
+    pub async fn start(data_dir: &Path, pg_bin: Option<&Path>) -> Result<Self, EmbeddedError> {
         let bin = find_binaries(pg_bin)?;
         std::fs::create_dir_all(data_dir).map_err(|e| {
             format!(
@@ -136,7 +138,7 @@ impl EmbeddedPostgres {
         )
     }
 
-    async fn wait_until_accepting(&mut self) -> Result<(), StartupError> {
+    async fn wait_until_accepting(&mut self) -> Result<(), EmbeddedError> {
         use sqlx::Connection;
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -184,7 +186,7 @@ impl Drop for EmbeddedPostgres {
 
 /// `--pg-bin`, else `pg_config --bindir`, else `initdb` on PATH, else the newest
 /// `/usr/lib/postgresql/*/bin`.
-fn find_binaries(pg_bin: Option<&Path>) -> Result<PathBuf, StartupError> {
+fn find_binaries(pg_bin: Option<&Path>) -> Result<PathBuf, EmbeddedError> {
     let complete = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
     if let Some(dir) = pg_bin {
         return if complete(dir) {
@@ -226,7 +228,7 @@ fn find_binaries(pg_bin: Option<&Path>) -> Result<PathBuf, StartupError> {
 }
 
 /// The uid and gid PostgreSQL runs as: `None` (this process's own) unless the service is root.
-fn server_account() -> Result<Option<(u32, u32)>, StartupError> {
+fn server_account() -> Result<Option<(u32, u32)>, EmbeddedError> {
     if unsafe { libc::geteuid() } != 0 {
         return Ok(None);
     }

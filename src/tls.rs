@@ -25,8 +25,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::StartupError;
 use crate::config::TlsArgs;
+
+/// Why the TLS setup failed: a file that cannot be read or written, a certificate that cannot be
+/// made or parsed.
+pub type TlsError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The local CA's directory inside `--data-dir`.
 const DIRECTORY: &str = "tls";
@@ -53,7 +56,7 @@ pub struct Tls {
 }
 
 /// The HTTPS configuration the flags ask for; `None` serves plain HTTP.
-pub fn configure(args: &TlsArgs, data_dir: &Path) -> Result<Option<Tls>, StartupError> {
+pub fn configure(args: &TlsArgs, data_dir: &Path) -> Result<Option<Tls>, TlsError> {
     if args.tls_self_signed {
         let directory = data_dir.join(DIRECTORY);
         local_ca_certificate(&directory, &args.tls_names)?;
@@ -74,7 +77,7 @@ pub fn configure(args: &TlsArgs, data_dir: &Path) -> Result<Option<Tls>, Startup
 }
 
 /// A rustls server configuration (ring, TLS 1.2 and 1.3) from a PEM certificate chain and key.
-pub fn from_pem_files(cert: &Path, key: &Path) -> Result<ServerConfig, StartupError> {
+pub fn from_pem_files(cert: &Path, key: &Path) -> Result<ServerConfig, TlsError> {
     let chain = CertificateDer::pem_file_iter(cert)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| format!("cannot read certificates from {}: {e}", cert.display()))?;
@@ -108,7 +111,7 @@ struct ServerIssued {
 
 /// Makes the local CA when there is none, and a server certificate for `extra_names` and the
 /// local names when the current one does not fit; one process at a time.
-fn local_ca_certificate(directory: &Path, extra_names: &[String]) -> Result<(), StartupError> {
+fn local_ca_certificate(directory: &Path, extra_names: &[String]) -> Result<(), TlsError> {
     std::fs::create_dir_all(directory)
         .map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
     std::fs::set_permissions(directory, std::fs::Permissions::from_mode(0o700))?;
@@ -235,7 +238,7 @@ fn ca_params(key: &KeyPair) -> CertificateParams {
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a file.
-fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), StartupError> {
+fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), TlsError> {
     let temporary = path.with_extension("tmp");
     // A leftover of a crash may have other permissions, which `mode` would not change.
     let _ = std::fs::remove_file(&temporary);

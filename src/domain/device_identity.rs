@@ -130,6 +130,9 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
     unique: Some(UniqueKey {
         index: "device_identities_tenant_serial_key",
         conflict_target: "(tenant_id, lower(serial_number))",
+        conflict_message: "ZtdDeviceAlreadyAssigned: a windowsAutopilotDeviceIdentity with this \
+                           serialNumber already exists in the tenant (serial numbers are compared \
+                           case-insensitively).",
     }),
     // The hardware hash of a device that came in through an import, the id of its directory
     // device (src/domain/directory.rs), and the profiles that target it and that it has, with

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::entity::{EntitySet, Kind, Property, TEXT, TextLimits};
+use super::entity::{Entity, EntitySet, Kind, Property, PropertyValue, TEXT, TextLimits, Value};
 use uuid::Uuid;
 
 use super::membership::{MembershipRule, PhysicalIds, RuleError};
@@ -144,6 +144,10 @@ pub enum MembershipProblem {
     Rule(RuleError),
 }
 
+fn group_property(name: &str) -> &'static Property {
+    GROUPS.property(name).expect("a property of groups")
+}
+
 impl Membership {
     /// The members of the group with this id, as a filter on directory devices.
     pub fn members(&self, group: Uuid) -> Filter {
@@ -154,6 +158,43 @@ impl Membership {
                     .property("devicePhysicalIds")
                     .expect("directory devices have physical ids"),
             ),
+        }
+    }
+
+    /// The membership a group has with `changes` applied to `current` (its stored values, if any).
+    pub fn of_group(
+        changes: &[PropertyValue],
+        current: Option<&Entity>,
+    ) -> Result<Membership, MembershipProblem> {
+        let value = |name: &str| -> Option<Value> {
+            let property = group_property(name);
+            match changes.iter().find(|c| std::ptr::eq(c.property, property)) {
+                Some(change) => Some(change.value.clone()),
+                None => current.map(|group| group.get(property).clone()),
+            }
+        };
+        let group_types = match value("groupTypes") {
+            Some(Value::Texts(types)) => types,
+            _ => Vec::new(),
+        };
+        let rule = match value("membershipRule") {
+            Some(Value::Text(rule)) => Some(rule),
+            _ => None,
+        };
+        Membership::of(&group_types, rule.as_deref())
+    }
+
+    /// The values a new group with this membership is stored with: Entra ID processes a new
+    /// dynamic group's rule unless told otherwise (`membershipRuleProcessingState` `On`).
+    pub fn complete_new_group(&self, values: &mut Vec<PropertyValue>) {
+        let state = group_property("membershipRuleProcessingState");
+        if matches!(self, Membership::Dynamic(_))
+            && !values.iter().any(|v| std::ptr::eq(v.property, state))
+        {
+            values.push(PropertyValue {
+                property: state,
+                value: Value::Text("On".to_owned()),
+            });
         }
     }
 

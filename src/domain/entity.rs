@@ -369,6 +369,8 @@ pub struct Alias {
 pub struct UniqueKey {
     pub index: &'static str,
     pub conflict_target: &'static str,
+    /// What a 409 says when a value clashes on this key.
+    pub conflict_message: &'static str,
 }
 
 impl EntitySet {
@@ -470,7 +472,7 @@ impl Entity {
 
 /// A property a request sets, already checked against its type.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+pub struct PropertyValue {
     pub property: &'static Property,
     pub value: Value,
 }

@@ -22,7 +22,7 @@ pub const DIRECT: &str = "direct";
 
 /// Whom a profile is assigned to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+pub enum AssignmentTarget {
     /// The devices of a group.
     Group(Uuid),
     /// Not the devices of a group, whatever else targets them.
@@ -30,7 +30,7 @@ pub enum Target {
     AllDevices,
 }
 
-impl Target {
+impl AssignmentTarget {
     pub const GROUP: &'static str = "microsoft.graph.groupAssignmentTarget";
     pub const EXCLUSION_GROUP: &'static str = "microsoft.graph.exclusionGroupAssignmentTarget";
     pub const ALL_DEVICES: &'static str = "microsoft.graph.allDevicesAssignmentTarget";
@@ -38,26 +38,28 @@ impl Target {
     /// The qualified wire type (`@odata.type` without its `#`).
     pub fn type_name(self) -> &'static str {
         match self {
-            Target::Group(_) => Target::GROUP,
-            Target::ExclusionGroup(_) => Target::EXCLUSION_GROUP,
-            Target::AllDevices => Target::ALL_DEVICES,
+            AssignmentTarget::Group(_) => AssignmentTarget::GROUP,
+            AssignmentTarget::ExclusionGroup(_) => AssignmentTarget::EXCLUSION_GROUP,
+            AssignmentTarget::AllDevices => AssignmentTarget::ALL_DEVICES,
         }
     }
 
     /// The group the target names, if it names one.
     pub fn group(self) -> Option<Uuid> {
         match self {
-            Target::Group(group) | Target::ExclusionGroup(group) => Some(group),
-            Target::AllDevices => None,
+            AssignmentTarget::Group(group) | AssignmentTarget::ExclusionGroup(group) => Some(group),
+            AssignmentTarget::AllDevices => None,
         }
     }
 
     /// The target stored as its type and group.
-    pub fn of(type_name: &str, group: Option<Uuid>) -> Option<Target> {
+    pub fn of(type_name: &str, group: Option<Uuid>) -> Option<AssignmentTarget> {
         match (type_name, group) {
-            (Target::GROUP, Some(group)) => Some(Target::Group(group)),
-            (Target::EXCLUSION_GROUP, Some(group)) => Some(Target::ExclusionGroup(group)),
-            (Target::ALL_DEVICES, None) => Some(Target::AllDevices),
+            (AssignmentTarget::GROUP, Some(group)) => Some(AssignmentTarget::Group(group)),
+            (AssignmentTarget::EXCLUSION_GROUP, Some(group)) => {
+                Some(AssignmentTarget::ExclusionGroup(group))
+            }
+            (AssignmentTarget::ALL_DEVICES, None) => Some(AssignmentTarget::AllDevices),
             _ => None,
         }
     }
@@ -65,7 +67,7 @@ impl Target {
 
 /// The id of the assignment of `profile` to `target`: `{profileId}_{groupId}_0`, which scripts
 /// compute and delete by, so a profile has at most one assignment per group.
-pub fn assignment_id(profile: Uuid, target: Target) -> String {
+pub fn assignment_id(profile: Uuid, target: AssignmentTarget) -> String {
     let group = target.group().unwrap_or(ALL_DEVICES_GROUP);
     format!("{profile}_{group}_0")
 }
@@ -75,7 +77,7 @@ pub fn assignment_id(profile: Uuid, target: Target) -> String {
 pub struct ProfileAssignment {
     pub id: String,
     pub profile: Uuid,
-    pub target: Target,
+    pub target: AssignmentTarget,
     /// A member of [`ASSIGNMENT_SOURCE`].
     pub source: String,
     pub source_id: Option<String>,
@@ -84,7 +86,7 @@ pub struct ProfileAssignment {
 /// An assignment a client asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAssignment {
-    pub target: Target,
+    pub target: AssignmentTarget,
     pub source: String,
     pub source_id: Option<String>,
 }
@@ -103,15 +105,15 @@ pub fn effective_profiles(
     let excluded = |profile: Uuid, device: &Uuid| {
         assignments.iter().any(|a| {
             a.profile == profile
-                && matches!(a.target, Target::ExclusionGroup(group) if in_group(&group).contains(device))
+                && matches!(a.target, AssignmentTarget::ExclusionGroup(group) if in_group(&group).contains(device))
         })
     };
     let mut effective = HashMap::new();
     for assignment in assignments {
         let targeted: Box<dyn Iterator<Item = &Uuid>> = match assignment.target {
-            Target::Group(group) => Box::new(in_group(&group).iter()),
-            Target::AllDevices => Box::new(devices.iter()),
-            Target::ExclusionGroup(_) => continue,
+            AssignmentTarget::Group(group) => Box::new(in_group(&group).iter()),
+            AssignmentTarget::AllDevices => Box::new(devices.iter()),
+            AssignmentTarget::ExclusionGroup(_) => continue,
         };
         for device in targeted {
             if !effective.contains_key(device) && !excluded(assignment.profile, device) {
@@ -130,7 +132,7 @@ mod tests {
         Uuid::from_u128(n)
     }
 
-    fn assigned(profile: u128, target: Target) -> ProfileAssignment {
+    fn assigned(profile: u128, target: AssignmentTarget) -> ProfileAssignment {
         ProfileAssignment {
             id: String::new(),
             profile: Uuid::from_u128(profile),
@@ -150,10 +152,10 @@ mod tests {
             (blocked, HashSet::from([a])),
         ]);
         let assignments = [
-            assigned(100, Target::Group(kiosks)),
-            assigned(100, Target::ExclusionGroup(blocked)),
-            assigned(200, Target::Group(lab)),
-            assigned(300, Target::AllDevices),
+            assigned(100, AssignmentTarget::Group(kiosks)),
+            assigned(100, AssignmentTarget::ExclusionGroup(blocked)),
+            assigned(200, AssignmentTarget::Group(lab)),
+            assigned(300, AssignmentTarget::AllDevices),
         ];
         let effective = effective_profiles(&assignments, &members, &[a, b, c, d]);
         // a: kiosks, but excluded from profile 100; lab does not have it; all devices does.
@@ -169,11 +171,11 @@ mod tests {
     fn ids_join_profile_and_group_and_all_devices_use_the_virtual_group() {
         let profile = Uuid::from_u128(1);
         assert_eq!(
-            assignment_id(profile, Target::Group(group(2))),
+            assignment_id(profile, AssignmentTarget::Group(group(2))),
             "00000000-0000-0000-0000-000000000001_00000000-0000-0000-0000-000000000002_0"
         );
         assert_eq!(
-            assignment_id(profile, Target::AllDevices),
+            assignment_id(profile, AssignmentTarget::AllDevices),
             "00000000-0000-0000-0000-000000000001_adadadad-808e-44e2-905a-0b7873a8a531_0"
         );
     }
@@ -181,13 +183,19 @@ mod tests {
     #[test]
     fn stored_targets_read_back_only_in_their_shape() {
         for target in [
-            Target::Group(group(2)),
-            Target::ExclusionGroup(group(3)),
-            Target::AllDevices,
+            AssignmentTarget::Group(group(2)),
+            AssignmentTarget::ExclusionGroup(group(3)),
+            AssignmentTarget::AllDevices,
         ] {
-            assert_eq!(Target::of(target.type_name(), target.group()), Some(target));
+            assert_eq!(
+                AssignmentTarget::of(target.type_name(), target.group()),
+                Some(target)
+            );
         }
-        assert_eq!(Target::of(Target::GROUP, None), None);
-        assert_eq!(Target::of(Target::ALL_DEVICES, Some(group(2))), None);
+        assert_eq!(AssignmentTarget::of(AssignmentTarget::GROUP, None), None);
+        assert_eq!(
+            AssignmentTarget::of(AssignmentTarget::ALL_DEVICES, Some(group(2))),
+            None
+        );
     }
 }

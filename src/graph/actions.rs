@@ -3,7 +3,7 @@
 
 use crate::domain::ApiVersion;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
-use crate::domain::entity::{Assignment, Kind, Property, TEXT, Value};
+use crate::domain::entity::{Kind, Property, PropertyValue, TEXT, Value};
 use crate::graph::entity::{checked_text, parse_object};
 use crate::graph::error::{ErrorDetail, GraphError};
 use crate::graph::paths::DeviceAction;
@@ -119,14 +119,14 @@ impl DeviceAction {
         self,
         body: Option<&[u8]>,
         version: ApiVersion,
-    ) -> Result<Vec<Assignment>, GraphError> {
+    ) -> Result<Vec<PropertyValue>, GraphError> {
         let mut values = self.fixed_effect();
         if let Some(body) = body.filter(|_| self.takes_parameters()) {
             values.extend(self.parse_parameters(body, version)?);
         }
         Ok(values
             .into_iter()
-            .map(|(name, value)| Assignment {
+            .map(|(name, value)| PropertyValue {
                 property: target(name),
                 value,
             })

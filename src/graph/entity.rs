@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 
 use crate::domain::ApiVersion;
 use crate::domain::entity::{
-    Assignment, ComplexType, DerivedType, Entity, EntitySet, Kind, Property, TYPE_ANNOTATION,
+    ComplexType, DerivedType, Entity, EntitySet, Kind, Property, PropertyValue, TYPE_ANNOTATION,
     TextLimits, TextProblem, Value,
 };
 use crate::graph::error::{ErrorDetail, GraphError};
@@ -158,10 +158,10 @@ pub fn parse_new_entity(
     set: &'static EntitySet,
     body: &[u8],
     version: ApiVersion,
-) -> Result<Vec<Assignment>, GraphError> {
+) -> Result<Vec<PropertyValue>, GraphError> {
     let (mut assignments, concrete) = read_body(set, body, version)?;
     if let (Some(concrete), Some(discriminator)) = (concrete, set.property(TYPE_ANNOTATION)) {
-        assignments.push(Assignment {
+        assignments.push(PropertyValue {
             property: discriminator,
             value: Value::Text(concrete.type_name.to_owned()),
         });
@@ -205,7 +205,7 @@ pub fn parse_entity_body(
     set: &'static EntitySet,
     body: &[u8],
     version: ApiVersion,
-) -> Result<Vec<Assignment>, GraphError> {
+) -> Result<Vec<PropertyValue>, GraphError> {
     read_body(set, body, version).map(|(assignments, _)| assignments)
 }
 
@@ -214,7 +214,7 @@ fn read_body(
     set: &'static EntitySet,
     body: &[u8],
     version: ApiVersion,
-) -> Result<(Vec<Assignment>, Option<&'static DerivedType>), GraphError> {
+) -> Result<(Vec<PropertyValue>, Option<&'static DerivedType>), GraphError> {
     let mut members = parse_object(body)?;
     members.sort_by(|(a, _), (b, _)| a.cmp(b));
     let mut unknown = Vec::new();
@@ -266,7 +266,7 @@ fn read_body(
                 Err(details) => problems.extend(details),
             },
             _ => match property_value(property, raw, version) {
-                Ok(value) => assignments.push(Assignment { property, value }),
+                Ok(value) => assignments.push(PropertyValue { property, value }),
                 Err(problem) => problems.push(problem),
             },
         }
@@ -288,7 +288,7 @@ fn complex_assignments(
     complex: &'static ComplexType,
     raw: &RawValue,
     version: ApiVersion,
-) -> Result<Vec<Assignment>, Vec<ErrorDetail>> {
+) -> Result<Vec<PropertyValue>, Vec<ErrorDetail>> {
     let name = property.name;
     let Ok(Members(members)) = serde_json::from_str::<Members>(raw.get()) else {
         return Err(vec![ErrorDetail::invalid(
@@ -316,7 +316,7 @@ fn complex_assignments(
             )),
             Some(member) if !member.writable => {}
             Some(member) => match property_value(member, raw, version) {
-                Ok(value) => assignments.push(Assignment {
+                Ok(value) => assignments.push(PropertyValue {
                     property: member,
                     value,
                 }),
@@ -585,11 +585,14 @@ mod tests {
     use super::*;
     use crate::domain::device_identity::DEVICE_IDENTITIES;
 
-    fn parse(body: &str, version: ApiVersion) -> Result<Vec<Assignment>, GraphError> {
+    fn parse(body: &str, version: ApiVersion) -> Result<Vec<PropertyValue>, GraphError> {
         parse_entity_body(&DEVICE_IDENTITIES, body.as_bytes(), version)
     }
 
-    fn parse_new_device(body: &[u8], version: ApiVersion) -> Result<Vec<Assignment>, GraphError> {
+    fn parse_new_device(
+        body: &[u8],
+        version: ApiVersion,
+    ) -> Result<Vec<PropertyValue>, GraphError> {
         parse_new_entity(&DEVICE_IDENTITIES, body, version)
     }
 

@@ -16,6 +16,7 @@ use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{ToResponse, ToSchema};
 
+use crate::domain::ENTITY_SETS;
 use crate::domain::entity::EntitySet;
 use crate::graph::request_ids::RequestIds;
 
@@ -106,13 +107,19 @@ impl GraphError {
         ))
     }
 
-    pub fn duplicate_serial() -> Self {
-        Self::new(
-            StatusCode::CONFLICT,
-            "Conflict",
-            "ZtdDeviceAlreadyAssigned: a windowsAutopilotDeviceIdentity with this serialNumber \
-             already exists in the tenant (serial numbers are compared case-insensitively).",
-        )
+    /// 409 for a value another entity of the tenant already has: in the words of the entity
+    /// set whose unique key `key` (an index or constraint name) is, else naming the key.
+    pub fn duplicate_key(key: Option<&str>) -> Self {
+        let set_key = ENTITY_SETS
+            .iter()
+            .filter_map(|set| set.unique.as_ref())
+            .find(|unique| Some(unique.index) == key);
+        let message = match (set_key, key) {
+            (Some(unique), _) => unique.conflict_message.to_owned(),
+            (None, Some(key)) => format!("Another entity of the tenant already has this '{key}'."),
+            (None, None) => "Another entity of the tenant already has this unique key.".to_owned(),
+        };
+        Self::new(StatusCode::CONFLICT, "Conflict", message)
     }
 
     pub fn unsupported_media_type(received: Option<&str>) -> Self {

@@ -1,7 +1,7 @@
 //! The `import` action of importedWindowsAutopilotDeviceIdentities: many records in one call.
 
 use crate::domain::ApiVersion;
-use crate::domain::entity::Assignment;
+use crate::domain::entity::PropertyValue;
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
 use crate::graph::entity::{parse_entity_body, parse_object};
 use crate::graph::error::{ErrorDetail, GraphError};
@@ -19,7 +19,7 @@ pub const MAX_IMPORT_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub fn parse_import_body(
     body: &[u8],
     version: ApiVersion,
-) -> Result<Vec<Vec<Assignment>>, GraphError> {
+) -> Result<Vec<Vec<PropertyValue>>, GraphError> {
     let mut records = None;
     for (key, raw) in parse_object(body)? {
         if key == IMPORT_PARAMETER {
@@ -77,7 +77,7 @@ pub fn parse_import_body(
 mod tests {
     use super::*;
 
-    fn parse(body: &str) -> Result<Vec<Vec<Assignment>>, GraphError> {
+    fn parse(body: &str) -> Result<Vec<Vec<PropertyValue>>, GraphError> {
         parse_import_body(body.as_bytes(), ApiVersion::Beta)
     }
 

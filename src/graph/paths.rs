@@ -65,7 +65,7 @@ impl DeviceAction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub enum PathTarget {
     Collection,
     Count,
     Item(String),
@@ -94,7 +94,7 @@ pub enum Target {
 pub struct GraphPath {
     pub version: ApiVersion,
     pub set: &'static EntitySet,
-    pub target: Target,
+    pub target: PathTarget,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,43 +108,45 @@ impl GraphPath {
     pub fn canonical(&self) -> String {
         let collection = format!("/{}/{}", self.version.segment(), self.set.path);
         match &self.target {
-            Target::Collection => collection,
-            Target::Count => format!("{collection}/{COUNT}"),
-            Target::Item(id) => format!("{collection}/{id}"),
-            Target::Action(id, action) => format!("{collection}/{id}/{}", action.name()),
-            Target::Import => format!("{collection}/{IMPORT}"),
-            Target::Sync => format!("{collection}/{SYNC}"),
-            Target::Navigation(id, navigation) => {
+            PathTarget::Collection => collection,
+            PathTarget::Count => format!("{collection}/{COUNT}"),
+            PathTarget::Item(id) => format!("{collection}/{id}"),
+            PathTarget::Action(id, action) => format!("{collection}/{id}/{}", action.name()),
+            PathTarget::Import => format!("{collection}/{IMPORT}"),
+            PathTarget::Sync => format!("{collection}/{SYNC}"),
+            PathTarget::Navigation(id, navigation) => {
                 format!("{collection}/{id}/{}", navigation.name())
             }
-            Target::Members(id) => format!("{collection}/{id}/{MEMBERS}"),
-            Target::MemberRefs(id) => format!("{collection}/{id}/{MEMBERS}/{REF}"),
-            Target::MemberRef(id, member) => format!("{collection}/{id}/{MEMBERS}/{member}/{REF}"),
-            Target::Assignments(id) => format!("{collection}/{id}/{ASSIGNMENTS}"),
-            Target::Assignment(id, assignment) => {
+            PathTarget::Members(id) => format!("{collection}/{id}/{MEMBERS}"),
+            PathTarget::MemberRefs(id) => format!("{collection}/{id}/{MEMBERS}/{REF}"),
+            PathTarget::MemberRef(id, member) => {
+                format!("{collection}/{id}/{MEMBERS}/{member}/{REF}")
+            }
+            PathTarget::Assignments(id) => format!("{collection}/{id}/{ASSIGNMENTS}"),
+            PathTarget::Assignment(id, assignment) => {
                 format!("{collection}/{id}/{ASSIGNMENTS}/{assignment}")
             }
-            Target::AssignedDevices(id) => format!("{collection}/{id}/{ASSIGNED_DEVICES}"),
+            PathTarget::AssignedDevices(id) => format!("{collection}/{id}/{ASSIGNED_DEVICES}"),
         }
     }
 
     /// The OData route template Graph names when a verb does not fit the path.
     fn template(&self) -> &'static str {
         match self.target {
-            Target::Collection => "~/singleton/navigation",
-            Target::Count => "~/singleton/navigation/$count",
-            Target::Item(_) => "~/singleton/navigation/key",
-            Target::Action(..) => "~/singleton/navigation/key/action",
-            Target::Import => "~/singleton/navigation/action",
-            Target::Sync => "~/singleton/navigation/action",
-            Target::Navigation(..) => "~/singleton/navigation/key/navigation",
-            Target::Members(_) => "~/entityset/key/navigation",
-            Target::MemberRefs(_) => "~/entityset/key/navigation/$ref",
-            Target::MemberRef(..) => "~/entityset/key/navigation/key/$ref",
-            Target::Assignments(_) | Target::AssignedDevices(_) => {
+            PathTarget::Collection => "~/singleton/navigation",
+            PathTarget::Count => "~/singleton/navigation/$count",
+            PathTarget::Item(_) => "~/singleton/navigation/key",
+            PathTarget::Action(..) => "~/singleton/navigation/key/action",
+            PathTarget::Import => "~/singleton/navigation/action",
+            PathTarget::Sync => "~/singleton/navigation/action",
+            PathTarget::Navigation(..) => "~/singleton/navigation/key/navigation",
+            PathTarget::Members(_) => "~/entityset/key/navigation",
+            PathTarget::MemberRefs(_) => "~/entityset/key/navigation/$ref",
+            PathTarget::MemberRef(..) => "~/entityset/key/navigation/key/$ref",
+            PathTarget::Assignments(_) | PathTarget::AssignedDevices(_) => {
                 "~/singleton/navigation/key/navigation"
             }
-            Target::Assignment(..) => "~/singleton/navigation/key/navigation/key",
+            PathTarget::Assignment(..) => "~/singleton/navigation/key/navigation/key",
         }
     }
 }
@@ -189,64 +191,66 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
     })?;
     let mut rest = rest.iter().copied();
     let is_device = std::ptr::eq(set, &DEVICE_IDENTITIES);
-    let target = match rest.next() {
-        None => Target::Collection,
-        // The settings are a singleton: `sync` is the one segment below them.
-        Some(segment) if std::ptr::eq(set, &AUTOPILOT_SETTINGS) => {
-            match action_name(segment).eq_ignore_ascii_case(SYNC) {
-                true => Target::Sync,
-                false => return Err(unknown(segment)),
-            }
-        }
-        Some(segment) if decode(segment).eq_ignore_ascii_case(COUNT) => Target::Count,
-        Some(segment) if !is_device && action_name(segment).eq_ignore_ascii_case(IMPORT) => {
-            Target::Import
-        }
-        Some("") => return Err(unknown("")),
-        Some(id) if std::ptr::eq(set, &GROUPS) => match rest.next() {
-            None => Target::Item(id.to_owned()),
-            Some(segment) if decode(segment).eq_ignore_ascii_case(MEMBERS) => {
-                match (rest.next(), rest.next()) {
-                    (None, _) => Target::Members(id.to_owned()),
-                    (Some(r), None) if decode(r).eq_ignore_ascii_case(REF) => {
-                        Target::MemberRefs(id.to_owned())
-                    }
-                    (Some(member), Some(r)) if decode(r).eq_ignore_ascii_case(REF) => {
-                        Target::MemberRef(id.to_owned(), member.to_owned())
-                    }
-                    (Some(_), Some(other)) => return Err(unknown(other)),
-                    (Some(other), None) => return Err(unknown(other)),
+    let target =
+        match rest.next() {
+            None => PathTarget::Collection,
+            // The settings are a singleton: `sync` is the one segment below them.
+            Some(segment) if std::ptr::eq(set, &AUTOPILOT_SETTINGS) => {
+                match action_name(segment).eq_ignore_ascii_case(SYNC) {
+                    true => PathTarget::Sync,
+                    false => return Err(unknown(segment)),
                 }
             }
-            Some(other) => return Err(unknown(other)),
-        },
-        Some(id) if std::ptr::eq(set, &DEPLOYMENT_PROFILES) => match rest.next() {
-            None => Target::Item(id.to_owned()),
-            Some(segment) if decode(segment).eq_ignore_ascii_case(ASSIGNMENTS) => {
-                match rest.next() {
-                    None => Target::Assignments(id.to_owned()),
-                    Some(assignment) => Target::Assignment(id.to_owned(), assignment.to_owned()),
+            Some(segment) if decode(segment).eq_ignore_ascii_case(COUNT) => PathTarget::Count,
+            Some(segment) if !is_device && action_name(segment).eq_ignore_ascii_case(IMPORT) => {
+                PathTarget::Import
+            }
+            Some("") => return Err(unknown("")),
+            Some(id) if std::ptr::eq(set, &GROUPS) => match rest.next() {
+                None => PathTarget::Item(id.to_owned()),
+                Some(segment) if decode(segment).eq_ignore_ascii_case(MEMBERS) => {
+                    match (rest.next(), rest.next()) {
+                        (None, _) => PathTarget::Members(id.to_owned()),
+                        (Some(r), None) if decode(r).eq_ignore_ascii_case(REF) => {
+                            PathTarget::MemberRefs(id.to_owned())
+                        }
+                        (Some(member), Some(r)) if decode(r).eq_ignore_ascii_case(REF) => {
+                            PathTarget::MemberRef(id.to_owned(), member.to_owned())
+                        }
+                        (Some(_), Some(other)) => return Err(unknown(other)),
+                        (Some(other), None) => return Err(unknown(other)),
+                    }
                 }
-            }
-            Some(segment) if decode(segment).eq_ignore_ascii_case(ASSIGNED_DEVICES) => {
-                Target::AssignedDevices(id.to_owned())
-            }
-            Some(other) => return Err(unknown(other)),
-        },
-        Some(id) => {
-            match rest.next() {
-                None => Target::Item(id.to_owned()),
+                Some(other) => return Err(unknown(other)),
+            },
+            Some(id) if std::ptr::eq(set, &DEPLOYMENT_PROFILES) => match rest.next() {
+                None => PathTarget::Item(id.to_owned()),
+                Some(segment) if decode(segment).eq_ignore_ascii_case(ASSIGNMENTS) => {
+                    match rest.next() {
+                        None => PathTarget::Assignments(id.to_owned()),
+                        Some(assignment) => {
+                            PathTarget::Assignment(id.to_owned(), assignment.to_owned())
+                        }
+                    }
+                }
+                Some(segment) if decode(segment).eq_ignore_ascii_case(ASSIGNED_DEVICES) => {
+                    PathTarget::AssignedDevices(id.to_owned())
+                }
+                Some(other) => return Err(unknown(other)),
+            },
+            Some(id) => match rest.next() {
+                None => PathTarget::Item(id.to_owned()),
                 Some(segment) if is_device => match DEVICE_IDENTITIES.expandable.iter().find(|n| {
                     n.exists_in(version) && n.name().eq_ignore_ascii_case(&decode(segment))
                 }) {
-                    Some(navigation) => Target::Navigation(id.to_owned(), *navigation),
+                    Some(navigation) => PathTarget::Navigation(id.to_owned(), *navigation),
                     None => {
                         let name = action_name(segment);
                         let action = DeviceAction::ALL
                             .into_iter()
                             .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(&name))
                             .ok_or_else(|| unknown(segment))?;
-                        Target::Action(id.to_owned(), action)
+                        PathTarget::Action(id.to_owned(), action)
                     }
                 },
                 Some(segment) => {
@@ -256,11 +260,10 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
                         .filter(|_| is_device)
                         .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(&name))
                         .ok_or_else(|| unknown(segment))?;
-                    Target::Action(id.to_owned(), action)
+                    PathTarget::Action(id.to_owned(), action)
                 }
-            }
-        }
-    };
+            },
+        };
     match rest.next() {
         Some(extra) => Err(unknown(extra)),
         None => Ok(GraphPath {
@@ -470,7 +473,7 @@ mod tests {
         // The device collection has no import.
         assert!(matches!(
             parse(&format!("{COLLECTION}/import")).unwrap().target,
-            Target::Item(_)
+            PathTarget::Item(_)
         ));
         assert!(
             unrouted("PATCH", &format!("{IMPORTED}/x"))

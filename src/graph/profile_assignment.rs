@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::domain::ApiVersion;
 use crate::domain::entity::{TEXT, TYPE_ANNOTATION};
 use crate::domain::profile_assignment::{
-    ASSIGNMENT_SOURCE, DIRECT, NewAssignment, ProfileAssignment, Target,
+    ASSIGNMENT_SOURCE, AssignmentTarget, DIRECT, NewAssignment, ProfileAssignment,
 };
 use crate::graph::entity::{checked_text, parse_object};
 use crate::graph::error::{ErrorDetail, GraphError};
@@ -121,8 +121,12 @@ fn check_no_filter(object: &serde_json::Map<String, Json>) -> Result<(), ErrorDe
 }
 
 /// A target: `@odata.type` names one of the three types; the two group types need a `groupId`.
-fn parse_target(value: &Json) -> Result<Target, ErrorDetail> {
-    let types = [Target::GROUP, Target::EXCLUSION_GROUP, Target::ALL_DEVICES];
+fn parse_target(value: &Json) -> Result<AssignmentTarget, ErrorDetail> {
+    let types = [
+        AssignmentTarget::GROUP,
+        AssignmentTarget::EXCLUSION_GROUP,
+        AssignmentTarget::ALL_DEVICES,
+    ];
     let invalid = |message: String| ErrorDetail::invalid("target", message);
     let object = value.as_object().ok_or_else(|| {
         invalid("The value of 'target' must be an object with an '@odata.type'.".to_owned())
@@ -157,7 +161,7 @@ fn parse_target(value: &Json) -> Result<Target, ErrorDetail> {
                 })?,
         ),
     };
-    Target::of(type_name, group).ok_or_else(|| match group {
+    AssignmentTarget::of(type_name, group).ok_or_else(|| match group {
         None => ErrorDetail::invalid(
             "target/groupId",
             format!("A #{type_name} needs the groupId of the group it targets."),
@@ -190,7 +194,7 @@ impl Serialize for AssignmentView<'_> {
     }
 }
 
-struct TargetView(Target);
+struct TargetView(AssignmentTarget);
 
 impl Serialize for TargetView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -249,7 +253,7 @@ mod tests {
         assert_eq!(
             new,
             NewAssignment {
-                target: Target::Group(group),
+                target: AssignmentTarget::Group(group),
                 source: "direct".to_owned(),
                 source_id: None
             }
@@ -258,19 +262,19 @@ mod tests {
             r##"{{"id":"x","source":"policySets","sourceId":"s","target":{{"@odata.type":"microsoft.graph.exclusionGroupAssignmentTarget","groupId":"{GROUP}"}}}}"##
         ))
         .unwrap();
-        assert_eq!(excluded.target, Target::ExclusionGroup(group));
+        assert_eq!(excluded.target, AssignmentTarget::ExclusionGroup(group));
         assert_eq!(excluded.source, "policySets");
         assert_eq!(excluded.source_id.as_deref(), Some("s"));
         let all =
             parse(r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}"##)
                 .unwrap();
-        assert_eq!(all.target, Target::AllDevices);
+        assert_eq!(all.target, AssignmentTarget::AllDevices);
         // The filter properties read back from an answer go back in as they were.
         let read_back = parse(&format!(
             r##"{{"target":{{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":"{GROUP}","deviceAndAppManagementAssignmentFilterId":null,"deviceAndAppManagementAssignmentFilterType":"none"}}}}"##
         ))
         .unwrap();
-        assert_eq!(read_back.target, Target::Group(group));
+        assert_eq!(read_back.target, AssignmentTarget::Group(group));
     }
 
     #[test]
@@ -327,7 +331,7 @@ mod tests {
         let assignment = ProfileAssignment {
             id: "p_adadadad-808e-44e2-905a-0b7873a8a531_0".to_owned(),
             profile: Uuid::nil(),
-            target: Target::AllDevices,
+            target: AssignmentTarget::AllDevices,
             source: "direct".to_owned(),
             source_id: None,
         };

@@ -24,7 +24,7 @@ use crate::domain::entity::{
     TextLimits,
 };
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
-use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, Target};
+use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, AssignmentTarget};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
@@ -32,7 +32,7 @@ use crate::graph::paths::DeviceAction;
 use crate::graph::profile_assignment::{ASSIGNMENT_TYPE, FILTER_ID, FILTER_TYPE, NO_FILTER};
 
 /// Microsoft's tag for the device identity operations.
-pub const TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
+pub const DEVICE_IDENTITIES_TAG: &str = "deviceManagement.windowsAutopilotDeviceIdentity";
 /// Microsoft's tag for the Autopilot settings operations.
 pub const SETTINGS_TAG: &str = "deviceManagement.windowsAutopilotSettings";
 /// Microsoft's tag for the deployment profile operations.
@@ -393,7 +393,7 @@ fn target_schema() -> Schema {
         .property(
             TYPE_ANNOTATION,
             text().enum_values(Some(
-                [Target::GROUP, Target::EXCLUSION_GROUP, Target::ALL_DEVICES]
+                [AssignmentTarget::GROUP, AssignmentTarget::EXCLUSION_GROUP, AssignmentTarget::ALL_DEVICES]
                     .map(|t| format!("#{t}")),
             )),
         )

@@ -162,7 +162,7 @@ async fn seed(
         .seed_devices(tenant, request.devices, prefix, group_tag)
         .await
         .map_err(|error| match error {
-            crate::store::StoreError::Duplicate => GraphError::conflict(format!(
+            crate::store::StoreError::Duplicate { .. } => GraphError::conflict(format!(
                 "The tenant already has a device with a serial number from {prefix}1 on; \
                  choose another serialPrefix, or reset the tenant first."
             )),

@@ -17,8 +17,8 @@ use crate::graph::links::ServiceRoot;
 use crate::graph::paths::DeviceAction;
 use crate::graph::schema::{
     AssignResourceAccountToDeviceBody, AssignUserToDeviceBody, CountParameters,
-    DeploymentProfileBeta, DeviceIdentityBeta, DeviceIdentityPageBeta, DeviceIdentityPageV1,
-    DeviceIdentityV1, ListParameters, TAG, UpdateDevicePropertiesBodyBeta,
+    DEVICE_IDENTITIES_TAG, DeploymentProfileBeta, DeviceIdentityBeta, DeviceIdentityPageBeta,
+    DeviceIdentityPageV1, DeviceIdentityV1, ListParameters, UpdateDevicePropertiesBodyBeta,
     UpdateDevicePropertiesBodyV1, create_request_example, create_response_example,
 };
 use crate::routes::Handled;
@@ -109,7 +109,7 @@ macro_rules! root_operations {
             use super::*;
 
             entity_set_routes!(
-                set: DeviceIdentities, prefix: $prefix, tag: TAG,
+                set: DeviceIdentities, prefix: $prefix, tag: DEVICE_IDENTITIES_TAG,
                 collection: "/deviceManagement/windowsAutopilotDeviceIdentities",
                 count: "/deviceManagement/windowsAutopilotDeviceIdentities/$count",
                 item: "/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
@@ -126,7 +126,7 @@ macro_rules! root_operations {
             #[utoipa::path(
                 patch,
                 path = "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
-                tag = TAG,
+                tag = DEVICE_IDENTITIES_TAG,
                 security(("bearer" = [])),
                 operation_id = concat!($prefix, "deviceManagement.UpdateWindowsAutopilotDeviceIdentities"),
                 summary = "Update windowsAutopilotDeviceIdentity",
@@ -158,7 +158,7 @@ macro_rules! action {
         #[utoipa::path(
             post,
             path = concat!("/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}/", $name),
-            tag = TAG,
+            tag = DEVICE_IDENTITIES_TAG,
             security(("bearer" = [])),
             operation_id = concat!($prefix, "deviceManagement.windowsAutopilotDeviceIdentities.windowsAutopilotDeviceIdentity.", $name),
             summary = concat!("Invoke action ", $name),
@@ -224,7 +224,7 @@ pub mod beta_actions {
             #[utoipa::path(
                 get,
                 path = concat!("/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}/", $name),
-                tag = TAG,
+                tag = DEVICE_IDENTITIES_TAG,
                 security(("bearer" = [])),
                 operation_id = concat!("beta.deviceManagement.windowsAutopilotDeviceIdentities.Get", $name),
                 summary = concat!("Get ", $name, " from deviceManagement"),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS, Membership};
-use crate::domain::entity::{Assignment, Entity, EntitySet, Value};
+use crate::domain::entity::{Entity, EntitySet, PropertyValue};
 use crate::domain::query::Filter;
 use crate::graph::directory::{membership_error, parse_member_ref};
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
@@ -44,50 +44,18 @@ impl Served for Groups {
         root: ServiceRoot,
         body: JsonBody,
     ) -> Handled {
-        let mut assignments = parse_new_entity(&GROUPS, &body.0, root.version)?;
-        let membership = membership_of(&assignments, None)?;
-        let state = property("membershipRuleProcessingState");
-        if matches!(membership, Membership::Dynamic(_))
-            && !assignments.iter().any(|a| std::ptr::eq(a.property, state))
-        {
-            // Entra ID processes a new dynamic group's rule unless told otherwise.
-            assignments.push(Assignment {
-                property: state,
-                value: Value::Text("On".to_owned()),
-            });
-        }
-        entity_set::create_parsed(&GROUPS, tenant, store, root, assignments).await
+        let mut values = parse_new_entity(&GROUPS, &body.0, root.version)?;
+        membership_of(&values, None)?.complete_new_group(&mut values);
+        entity_set::create_parsed(&GROUPS, tenant, store, root, values).await
     }
 }
 
-fn property(name: &str) -> &'static crate::domain::entity::Property {
-    GROUPS.property(name).expect("a property of groups")
-}
-
-/// The membership a group has with `assignments` applied to `current` (its stored values, if any).
+/// The membership a group has with `changes` applied to `current`, or the 400 saying why none.
 fn membership_of(
-    assignments: &[Assignment],
+    changes: &[PropertyValue],
     current: Option<&Entity>,
 ) -> Result<Membership, GraphError> {
-    let value = |name: &str| -> Option<Value> {
-        let property = property(name);
-        match assignments
-            .iter()
-            .find(|a| std::ptr::eq(a.property, property))
-        {
-            Some(assignment) => Some(assignment.value.clone()),
-            None => current.map(|group| group.get(property).clone()),
-        }
-    };
-    let group_types = match value("groupTypes") {
-        Some(Value::Texts(types)) => types,
-        _ => Vec::new(),
-    };
-    let rule = match value("membershipRule") {
-        Some(Value::Text(rule)) => Some(rule),
-        _ => None,
-    };
-    Membership::of(&group_types, rule.as_deref()).map_err(|problem| membership_error(&problem))
+    Membership::of_group(changes, current).map_err(|problem| membership_error(&problem))
 }
 
 /// The tenant's group, or its 404.

@@ -9,7 +9,8 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::graph::error::{ErrorResponse, ODataError};
 use crate::graph::schema::{
-    BATCH_TAG, DEVICES_TAG, GROUPS_TAG, IMPORTED_TAG, PROFILES_TAG, SETTINGS_TAG, TAG,
+    BATCH_TAG, DEVICE_IDENTITIES_TAG, DEVICES_TAG, GROUPS_TAG, IMPORTED_TAG, PROFILES_TAG,
+    SETTINGS_TAG,
 };
 
 pub const DOCUMENT_PATH: &str = "/openapi.json";
@@ -26,7 +27,7 @@ const SWAGGER_UI: &str = "/swagger-ui/";
     components(responses(ErrorResponse), schemas(ODataError)),
     modifiers(&BearerScheme),
     tags(
-        (name = TAG, description = "Windows Autopilot device identities"),
+        (name = DEVICE_IDENTITIES_TAG, description = "Windows Autopilot device identities"),
         (name = IMPORTED_TAG, description = "Hardware hash uploads, processed into device identities in the background"),
         (name = PROFILES_TAG, description = "Windows Autopilot deployment profiles (beta)"),
         (name = SETTINGS_TAG, description = "Windows Autopilot settings and sync (beta)"),

@@ -13,7 +13,7 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
-use crate::domain::entity::{Assignment, Entity, EntitySet, Navigation};
+use crate::domain::entity::{Entity, EntitySet, Navigation, PropertyValue};
 use crate::domain::profile_assignment::ProfileAssignment;
 use crate::domain::query::{Filter, Page};
 use crate::domain::{ApiVersion, Tenant};
@@ -251,7 +251,7 @@ pub async fn create_parsed(
     tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
-    assignments: Vec<Assignment>,
+    assignments: Vec<PropertyValue>,
 ) -> Result<HttpResponse, GraphError> {
     let entity = store.create(set, tenant, assignments).await?;
     Ok(entity_response(

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
-use crate::domain::entity::{Assignment, EntitySet, Value};
+use crate::domain::entity::{EntitySet, PropertyValue, Value};
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
 use crate::graph::GRAPH_JSON;
 use crate::graph::entity::EntityView;
@@ -57,7 +57,7 @@ async fn import(
     let records = parse_import_body(&body.0, root.version)?
         .into_iter()
         .map(|mut assignments| {
-            assignments.push(Assignment {
+            assignments.push(PropertyValue {
                 property: import_id,
                 value: shared.clone(),
             });

@@ -3,6 +3,7 @@
 //! served. The generic operations live in `entity_set`; each entity set has a file of thin per-root
 //! wrappers (which call them, and its own actions), and [`register`] puts those in the table.
 
+pub mod app;
 mod batch;
 pub use batch::Batching;
 mod body;
@@ -14,13 +15,13 @@ pub mod docs;
 mod entity_set;
 mod extract;
 mod health;
+pub mod identity;
 mod imported_identities;
 pub mod middleware;
 mod profile_assignments;
 mod settings;
 pub use settings::SyncCooldown;
 mod store_errors;
-pub mod token_endpoint;
 pub mod traffic;
 
 use actix_web::HttpResponse;

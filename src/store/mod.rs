@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::domain::Tenant;
-use crate::domain::entity::{Assignment, Entity, EntitySet, Kind, Property, Value};
+use crate::domain::entity::{Entity, EntitySet, Kind, Property, PropertyValue, Value};
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
 mod apps;
@@ -91,8 +91,11 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Why a store operation failed. Cloneable, because one failed statement can answer a whole group.
 #[derive(Debug, Clone)]
 pub enum StoreError {
-    /// Another entity of the tenant already has this unique key (a device's serial number).
-    Duplicate,
+    /// Another entity of the tenant already has the value of this unique key (the name of its
+    /// index or constraint, when the database named it).
+    Duplicate {
+        key: Option<String>,
+    },
     /// The database cannot be reached right now; the request may be retried.
     Unavailable(Arc<sqlx::Error>),
     /// The service has not applied its migrations yet (it is still waiting for the database).
@@ -103,7 +106,7 @@ pub enum StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Duplicate => f.write_str("duplicate unique key"),
+            StoreError::Duplicate { key } => write!(f, "duplicate unique key {key:?}"),
             StoreError::Unavailable(e) => write!(f, "database unavailable: {e}"),
             StoreError::NotMigrated => f.write_str("the migrations are not applied yet"),
             StoreError::Failed(e) => write!(f, "database error: {e}"),
@@ -115,11 +118,13 @@ impl std::error::Error for StoreError {}
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        let duplicate = error
+        if let Some(db) = error
             .as_database_error()
-            .is_some_and(|db| db.is_unique_violation());
-        if duplicate {
-            StoreError::Duplicate
+            .filter(|db| db.is_unique_violation())
+        {
+            StoreError::Duplicate {
+                key: db.constraint().map(str::to_owned),
+            }
         } else if is_unreachable(&error) {
             StoreError::Unavailable(Arc::new(error))
         } else {
@@ -335,7 +340,7 @@ impl Store {
         &self,
         set: &'static EntitySet,
         tenant: Tenant,
-        assignments: Vec<Assignment>,
+        assignments: Vec<PropertyValue>,
     ) -> Result<Entity, StoreError> {
         self.check_migrated()?;
         self.creates.submit((set, tenant, assignments)).await
@@ -346,7 +351,7 @@ impl Store {
         &self,
         set: &'static EntitySet,
         tenant: Tenant,
-        entities: Vec<Vec<Assignment>>,
+        entities: Vec<Vec<PropertyValue>>,
     ) -> Result<Vec<Entity>, StoreError> {
         if entities.is_empty() {
             // No row, no statement: an INSERT needs at least one.
@@ -371,7 +376,7 @@ impl Store {
         set: &'static EntitySet,
         tenant: Tenant,
         id: Uuid,
-        assignments: &[Assignment],
+        assignments: &[PropertyValue],
     ) -> Result<bool, StoreError> {
         let mut binds = vec![Value::Guid(tenant.0), Value::Guid(id)];
         let mut changes = String::new();
@@ -531,7 +536,7 @@ impl<A> InRequestOrder<A> {
 struct CreateEntities;
 
 impl GroupStatement for CreateEntities {
-    type Request = (&'static EntitySet, Tenant, Vec<Assignment>);
+    type Request = (&'static EntitySet, Tenant, Vec<PropertyValue>);
     type Answer = Entity;
 
     async fn run(
@@ -551,7 +556,7 @@ impl GroupStatement for CreateEntities {
 async fn insert(
     connection: &mut PgConnection,
     set: &'static EntitySet,
-    requests: &[&(&'static EntitySet, Tenant, Vec<Assignment>)],
+    requests: &[&(&'static EntitySet, Tenant, Vec<PropertyValue>)],
 ) -> Result<Vec<Result<Entity, StoreError>>, sqlx::Error> {
     // Every column any request sets; a request that does not set one takes its DEFAULT.
     let columns: Vec<&Property> = set
@@ -601,7 +606,12 @@ async fn insert(
         .collect::<Result<_, _>>()?;
     Ok(ids
         .iter()
-        .map(|id| created.remove(id).ok_or(StoreError::Duplicate))
+        .map(|id| {
+            // A row left out by `ON CONFLICT DO NOTHING` clashed on the set's unique key.
+            created.remove(id).ok_or_else(|| StoreError::Duplicate {
+                key: set.unique.as_ref().map(|unique| unique.index.to_owned()),
+            })
+        })
         .collect())
 }
 

@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::{Store, StoreError};
 use crate::domain::Tenant;
-use crate::domain::profile_assignment::{NewAssignment, ProfileAssignment, Target, assignment_id};
+use crate::domain::profile_assignment::{
+    AssignmentTarget, NewAssignment, ProfileAssignment, assignment_id,
+};
 
 pub(super) const COLUMNS: &str = "id, profile_id, target_type, group_id, source, source_id";
 
@@ -33,7 +35,7 @@ pub enum ProfileDeleted {
 pub(super) fn assignment(row: &PgRow) -> Result<ProfileAssignment, sqlx::Error> {
     let type_name: String = row.try_get("target_type")?;
     let group: Option<Uuid> = row.try_get("group_id")?;
-    let target = Target::of(&type_name, group).ok_or_else(|| {
+    let target = AssignmentTarget::of(&type_name, group).ok_or_else(|| {
         sqlx::Error::Decode(format!("no assignment target {type_name} with group {group:?}").into())
     })?;
     Ok(ProfileAssignment {

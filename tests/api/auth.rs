@@ -3,7 +3,8 @@
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use autopilot_registry::Application;
-use autopilot_registry::auth::{AuthMode, mint_token};
+use autopilot_registry::config::AuthMode;
+use autopilot_registry::identity::mint_token;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
@@ -572,7 +573,8 @@ async fn issuers_are_checked_when_configured() {
 #[tokio::test]
 async fn loopback_defaults_to_no_auth_and_remote_anonymous_needs_asking() {
     let database_url = fresh_database().await;
-    let local = autopilot_registry::auth_settings(&serve_args(&database_url, &[])).unwrap();
+    let local =
+        autopilot_registry::startup::auth_settings(&serve_args(&database_url, &[])).unwrap();
     assert_eq!(local.mode, AuthMode::None);
 
     for bind in ["0.0.0.0:0", "[::]:0"] {
@@ -582,24 +584,25 @@ async fn loopback_defaults_to_no_auth_and_remote_anonymous_needs_asking() {
             message.contains("--allow-anonymous-remote") && message.contains("not a loopback"),
             "{message}"
         );
-        let refused = autopilot_registry::auth_settings(&serve_args(
+        let refused = autopilot_registry::startup::auth_settings(&serve_args(
             &database_url,
             &["--bind", bind, "--auth", "none"],
         ));
         assert!(refused.is_err());
-        let allowed = autopilot_registry::auth_settings(&serve_args(
+        let allowed = autopilot_registry::startup::auth_settings(&serve_args(
             &database_url,
             &["--bind", bind, "--allow-anonymous-remote"],
         ));
         assert_eq!(allowed.unwrap().mode, AuthMode::None);
-        let protected = autopilot_registry::auth_settings(&serve_args(
+        let protected = autopilot_registry::startup::auth_settings(&serve_args(
             &database_url,
             &["--bind", bind, "--auth", "jwt", "--jwt-secret", SECRET],
         ));
         assert_eq!(protected.unwrap().mode, AuthMode::Jwt);
     }
     // Without a secret or a JWKS, `jwt` trusts the token endpoint's own key alone.
-    let keyless = autopilot_registry::auth_settings(&serve_args(&database_url, &["--auth", "jwt"]));
+    let keyless =
+        autopilot_registry::startup::auth_settings(&serve_args(&database_url, &["--auth", "jwt"]));
     assert_eq!(keyless.unwrap().mode, AuthMode::Jwt);
 
     // Anonymous on loopback: requests belong to the configured default tenant.

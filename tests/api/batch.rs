@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use autopilot_registry::auth::mint_token;
+use autopilot_registry::identity::mint_token;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;

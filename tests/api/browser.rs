@@ -16,8 +16,8 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::child::{required_env, run_to_success};
-use autopilot_registry::auth::mint_token;
 use autopilot_registry::config::GRAPH_AUDIENCES;
+use autopilot_registry::identity::mint_token;
 
 use crate::helpers::{COLLECTION, fresh_database, spawn_app_with};
 

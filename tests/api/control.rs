@@ -612,7 +612,7 @@ async fn the_control_plane_is_off_by_default_and_needs_its_token() {
 #[test]
 fn serve_refuses_a_control_plane_others_could_reach_without_a_token() {
     let refused = |options: &[&str]| {
-        autopilot_registry::control_plane(&serve_args("postgres://unused", options))
+        autopilot_registry::startup::control_plane(&serve_args("postgres://unused", options))
             .err()
             .map(|e| e.to_string())
     };

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use autopilot_registry::auth::mint_token;
 use autopilot_registry::config::GRAPH_AUDIENCES;
+use autopilot_registry::identity::mint_token;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;

@@ -6,8 +6,9 @@ mod bad_input;
 mod batch;
 mod browser;
 mod child;
-#[cfg(feature = "testcontainers")]
 mod compression;
+// The testcontainers Image this crate offers its consumers exists with that feature only.
+#[cfg(feature = "testcontainers")]
 mod consumer;
 mod control;
 mod create;

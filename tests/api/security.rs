@@ -35,14 +35,14 @@ const JWKS_WAIT_BOUND: Duration = Duration::from_millis(6_500);
 const AFTER_RETRY_INTERVAL: Duration = Duration::from_millis(2_200);
 
 fn startup_error(options: &[&str]) -> String {
-    autopilot_registry::auth_settings(&serve_args("postgres://unused", options))
+    autopilot_registry::startup::auth_settings(&serve_args("postgres://unused", options))
         .err()
         .unwrap_or_else(|| panic!("{options:?} must be refused"))
         .to_string()
 }
 
 fn starts(options: &[&str]) -> bool {
-    autopilot_registry::auth_settings(&serve_args("postgres://unused", options)).is_ok()
+    autopilot_registry::startup::auth_settings(&serve_args("postgres://unused", options)).is_ok()
 }
 
 #[test]

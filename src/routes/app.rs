@@ -10,10 +10,10 @@ use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt;
 
 use crate::auth::Authenticator;
-use crate::auth::issuer::Issuer;
 use crate::graph::MAX_BODY_BYTES;
 use crate::graph::links::LinkBase;
 use crate::graph::paths;
+use crate::identity::issuer::Issuer;
 use crate::routes;
 use crate::routes::middleware::graph_responses;
 use crate::routes::traffic::{self, Traffic};
@@ -54,7 +54,7 @@ pub fn graph_app(
     let app = app
         .configure(|config| routes::docs::configure(config, &document))
         // Beside the Graph roots and outside the OpenAPI document: Entra's protocol, not Graph's.
-        .configure(routes::token_endpoint::configure)
+        .configure(routes::identity::configure)
         .configure(routes::configure_side_doors)
         .default_service(web::to(|req: HttpRequest| async move {
             Err::<actix_web::HttpResponse, _>(paths::unrouted(req.method().as_str(), req.path()))

@@ -140,3 +140,12 @@ fn new_pkcs1_der() -> Vec<u8> {
         .as_bytes()
         .to_vec()
 }
+
+impl crate::auth::OwnTokenKeys for Issuer {
+    fn decoding_key<'a>(
+        &'a self,
+        kid: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<DecodingKey>, StoreError>> {
+        Box::pin(Issuer::decoding_key(self, kid))
+    }
+}

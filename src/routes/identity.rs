@@ -1,5 +1,5 @@
 //! The Entra ID-like token endpoint, beside the Graph roots: OpenID discovery, the signing keys and
-//! client credentials tokens (the protocol is `auth::token_endpoint`). A side door: it is not in the
+//! client credentials tokens (the protocol is `identity::token`). A side door: it is not in the
 //! OpenAPI document, needs no bearer token, and its errors keep Entra's shape.
 
 use actix_web::http::header::AUTHORIZATION;
@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 use super::extract::public_base;
 use super::middleware::OwnShape;
-use crate::auth::issuer::Issuer;
-use crate::auth::token_endpoint::{
+use crate::graph::error::GraphError;
+use crate::graph::request_ids::RequestIds;
+use crate::identity::issuer::Issuer;
+use crate::identity::token::{
     EntraError, KeySet, OpenIdConfiguration, Refusal, TenantUrls, TokenRequest, issue_token,
     known_tenant,
 };
-use crate::graph::error::GraphError;
-use crate::graph::request_ids::RequestIds;
 use crate::store::Store;
 
 const TOKEN_PATH: &str = "/{tenant}/oauth2/v2.0/token";

@@ -5,29 +5,24 @@
 //! JWKS), and `unverified` (claims checked, the signature not: Entra ID tokens issued for Graph
 //! cannot be verified by anyone but Graph).
 //!
-//! The token endpoint itself (app registrations, its signing key, Entra's protocol) lives in the
-//! submodules.
-
-pub mod apps;
-pub mod issuer;
-pub mod token_endpoint;
+//! The token endpoint that issues this service's own tokens is the identity provider's
+//! (`crate::identity`); what is checked here learns its keys through [`OwnTokenKeys`].
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{BoxFuture, LocalBoxFuture};
 use jsonwebtoken::{
-    Algorithm, DecodingKey, EncodingKey, Header, Validation, dangerous::insecure_decode, decode,
-    decode_header,
+    Algorithm, DecodingKey, Header, Validation, dangerous::insecure_decode, decode, decode_header,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
-use std::time::Duration;
 use uuid::Uuid;
 
+use crate::config::{AuthMode, Redacted};
 use crate::domain::Tenant;
 use crate::graph::error::GraphError;
-use issuer::Issuer;
+use crate::store::StoreError;
 
 mod jwks;
 
@@ -56,17 +51,6 @@ const WRITE_PERMISSIONS: [&str; 2] = [
     "DeviceManagementConfiguration.ReadWrite.All",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AuthMode {
-    /// No token needed; every request belongs to the default tenant.
-    None,
-    /// Tokens are verified (the token endpoint's own key, an HS256 secret, RS256/ES256 keys from a
-    /// JWKS) and their claims checked.
-    Jwt,
-    /// Claims are checked but signatures are not (for real Entra ID tokens issued for Graph).
-    Unverified,
-}
-
 /// The settings of the token check.
 #[derive(Clone)]
 pub struct AuthSettings {
@@ -93,7 +77,7 @@ impl std::fmt::Debug for AuthSettings {
         f.debug_struct("AuthSettings")
             .field("mode", mode)
             .field("default_tenant", default_tenant)
-            .field("secret", &secret.as_ref().map(|_| crate::config::Redacted))
+            .field("secret", &secret.as_ref().map(|_| Redacted))
             .field("jwks", jwks)
             .field("audiences", audiences)
             .field("issuers", issuers)
@@ -101,11 +85,20 @@ impl std::fmt::Debug for AuthSettings {
     }
 }
 
+/// The keys of the tokens this service issues itself, by `kid`: its tokens are accepted under
+/// `jwt` with no other setting.
+pub trait OwnTokenKeys: Send + Sync {
+    /// The key that verifies a token naming `kid`, when it is one of ours.
+    fn decoding_key<'a>(
+        &'a self,
+        kid: &'a str,
+    ) -> BoxFuture<'a, Result<Option<DecodingKey>, StoreError>>;
+}
+
 /// Checks bearer tokens. One per service, shared by every worker.
 pub struct Authenticator {
     settings: AuthSettings,
-    /// The token endpoint's: its tokens are accepted under `jwt` with no other setting.
-    issuer: Arc<Issuer>,
+    own_keys: Arc<dyn OwnTokenKeys>,
     jwks: Option<Arc<JwksKeys>>,
 }
 
@@ -229,14 +222,14 @@ pub fn weak_secret(secret: &str) -> Option<String> {
 }
 
 impl Authenticator {
-    pub fn new(settings: AuthSettings, issuer: Arc<Issuer>) -> Authenticator {
+    pub fn new(settings: AuthSettings, own_keys: Arc<dyn OwnTokenKeys>) -> Authenticator {
         let jwks = match settings.mode {
             AuthMode::Jwt => settings.jwks.clone().map(JwksKeys::new),
             AuthMode::None | AuthMode::Unverified => None,
         };
         Authenticator {
             settings,
-            issuer,
+            own_keys,
             jwks,
         }
     }
@@ -323,7 +316,7 @@ impl Authenticator {
                     return Ok(key);
                 }
                 if header.alg == Algorithm::RS256
-                    && let Some(key) = self.issuer.decoding_key(kid).await?
+                    && let Some(key) = self.own_keys.decoding_key(kid).await?
                 {
                     return Ok(key);
                 }
@@ -518,50 +511,6 @@ impl FromRequest for WriteAccess {
     }
 }
 
-/// The claims of a minted token.
-#[derive(Serialize)]
-struct MintedClaims<'a> {
-    aud: &'a str,
-    iss: Option<&'a str>,
-    tid: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    roles: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scp: Option<&'a str>,
-    iat: i64,
-    nbf: i64,
-    exp: i64,
-}
-
-/// An HS256 token for local use and tests (`autopilot-registry token`).
-pub fn mint_token(
-    secret: &str,
-    audience: &str,
-    issuer: Option<&str>,
-    tenant: Uuid,
-    roles: &[String],
-    scp: Option<&str>,
-    ttl: Duration,
-) -> String {
-    let now = chrono::Utc::now().timestamp();
-    let claims = MintedClaims {
-        aud: audience,
-        iss: issuer,
-        tid: tenant.to_string(),
-        roles: roles.to_vec(),
-        scp,
-        iat: now,
-        nbf: now,
-        exp: now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
-    };
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()).expect("the secret is not empty"),
-    )
-    .expect("HS256 signing cannot fail")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -638,21 +587,6 @@ mod tests {
         );
         assert!(lifetime(1_750_000_000 - 61, None).is_err());
         assert!(lifetime(1_750_000_000, Some(1_750_000_000 + 61)).is_err());
-    }
-
-    #[test]
-    fn a_minted_token_with_an_endless_lifetime_saturates() {
-        let token = mint_token(
-            &"s".repeat(MIN_SECRET_BYTES),
-            "https://graph.microsoft.com",
-            None,
-            Uuid::nil(),
-            &[],
-            None,
-            Duration::MAX,
-        );
-        let claims: Claims = insecure_decode(&token).unwrap().claims;
-        assert_eq!(claims.exp, Some(i64::MAX));
     }
 
     #[test]
