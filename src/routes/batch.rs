@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_http::Request;
 use actix_web::body::{BoxBody, MessageBody};
@@ -146,6 +147,10 @@ macro_rules! batch_route {
                 body: JsonBody<MAX_BATCH_BODY_BYTES>,
             ) -> Handled {
                 super::batch(caller, $version, req, body).await
+            }
+
+            pub fn routes(config: &mut ServiceConfig) {
+                config.service(batch);
             }
         }
     };

@@ -3,6 +3,7 @@
 //! the profile.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
@@ -103,5 +104,16 @@ pub mod beta {
                 assignments.join(", ")
             ))),
         }
+    }
+
+    /// The profile routes, `$count` before the item routes.
+    pub fn routes(config: &mut ServiceConfig) {
+        config
+            .service(list)
+            .service(create)
+            .service(count)
+            .service(get)
+            .service(update)
+            .service(delete);
     }
 }

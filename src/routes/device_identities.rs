@@ -3,6 +3,7 @@
 //! that root (its schemas and operationId).
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
@@ -262,4 +263,37 @@ pub mod beta_actions {
         "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/unassignResourceAccountFromDevice",
         UnassignResourceAccountFromDevice
     );
+}
+
+/// The device identity routes of `/v1.0`, `$count` before the item routes whose key would take it.
+pub fn v1_routes(config: &mut ServiceConfig) {
+    config
+        .service(v1::list)
+        .service(v1::create)
+        .service(v1::count)
+        .service(v1::get)
+        .service(v1::update)
+        .service(v1::delete)
+        .service(v1::assign_user_to_device)
+        .service(v1::unassign_user_from_device)
+        .service(v1::update_device_properties);
+}
+
+/// The device identity routes of `/beta`: those of `/v1.0`, the beta actions and navigations.
+pub fn beta_routes(config: &mut ServiceConfig) {
+    config
+        .service(beta::list)
+        .service(beta::create)
+        .service(beta::count)
+        .service(beta::get)
+        .service(beta::update)
+        .service(beta::delete)
+        .service(beta::assign_user_to_device)
+        .service(beta::unassign_user_from_device)
+        .service(beta::update_device_properties)
+        .service(beta_actions::allow_next_enrollment)
+        .service(beta_actions::assign_resource_account_to_device)
+        .service(beta_actions::unassign_resource_account_from_device)
+        .service(beta_actions::deployment_profile)
+        .service(beta_actions::intended_deployment_profile);
 }

@@ -2,6 +2,7 @@
 //! its device identity) and `/groups` with their members, added ones or a rule's.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
@@ -263,6 +264,23 @@ macro_rules! root_operations {
                 pub async fn remove_member(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
                     super::super::remove_member(access.0, store, key.0, req).await
                 }
+            }
+
+            /// This root's directory routes: devices, then groups with their members.
+            pub fn routes(config: &mut ServiceConfig) {
+                config
+                    .service(devices::list)
+                    .service(devices::count)
+                    .service(devices::get)
+                    .service(groups::list)
+                    .service(groups::create)
+                    .service(groups::count)
+                    .service(groups::get)
+                    .service(groups::update)
+                    .service(groups::delete)
+                    .service(groups::members)
+                    .service(groups::add_member)
+                    .service(groups::remove_member);
             }
         }
     };

@@ -84,7 +84,8 @@ pub fn to_json(document: &utoipa::openapi::OpenApi) -> String {
 }
 
 /// `/openapi.json` (the document of the routes this app registered), `/swagger-ui/` (vendored
-/// assets, no network) and the redirect to it.
+/// assets, no network), and the redirects to it: from `/swagger-ui` and from `/`, where a newcomer
+/// who opens the service's address in a browser lands.
 pub fn configure(config: &mut web::ServiceConfig, document: &utoipa::openapi::OpenApi) {
     config
         .app_data(web::Data::new(to_json(document)))
@@ -100,6 +101,15 @@ pub fn configure(config: &mut web::ServiceConfig, document: &utoipa::openapi::Op
             "/swagger-ui",
             web::get().to(|| async {
                 HttpResponse::MovedPermanently()
+                    .insert_header((header::LOCATION, SWAGGER_UI))
+                    .finish()
+            }),
+        )
+        // Found, not Moved Permanently: browsers would remember a permanent redirect of `/`.
+        .route(
+            "/",
+            web::get().to(|| async {
+                HttpResponse::Found()
                     .insert_header((header::LOCATION, SWAGGER_UI))
                     .finish()
             }),

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
@@ -123,6 +124,17 @@ macro_rules! root_operations {
                 body: JsonBody<MAX_IMPORT_BODY_BYTES>,
             ) -> Handled {
                 super::import(access.0, store, root, body).await
+            }
+
+            /// This root's routes, `$count` and `import` before the item routes.
+            pub fn routes(config: &mut ServiceConfig) {
+                config
+                    .service(list)
+                    .service(create)
+                    .service(count)
+                    .service(import)
+                    .service(get)
+                    .service(delete);
             }
         }
     };

@@ -1,7 +1,8 @@
 //! The HTTP side: actix handlers, extractors and middleware. Every Graph operation is registered
 //! through utoipa-actix-web, so the OpenAPI document is generated from exactly the routes that are
 //! served. The generic operations live in `entity_set`; each entity set has a file of thin per-root
-//! wrappers (which call them, and its own actions), and [`register`] puts those in the table.
+//! wrappers (which call them, and its own actions) with the list of its routes, and [`register`]
+//! lists the sets each root serves.
 
 pub mod app;
 mod batch;
@@ -31,94 +32,32 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
 pub use control::configure as configure_side_doors;
-use device_identities::{beta, beta_actions, v1};
-use imported_identities::{beta as imported_beta, v1 as imported_v1};
-
-/// The directory routes of one root (`directory::v1` or `directory::beta`).
-macro_rules! directory_services {
-    ($scope:expr, $root:ident) => {
-        $scope
-            .service(directory::$root::devices::list)
-            .service(directory::$root::devices::count)
-            .service(directory::$root::devices::get)
-            .service(directory::$root::groups::list)
-            .service(directory::$root::groups::create)
-            .service(directory::$root::groups::count)
-            .service(directory::$root::groups::get)
-            .service(directory::$root::groups::update)
-            .service(directory::$root::groups::delete)
-            .service(directory::$root::groups::members)
-            .service(directory::$root::groups::add_member)
-            .service(directory::$root::groups::remove_member)
-    };
-}
 
 type Handled = Result<HttpResponse, GraphError>;
 
-/// Registers both Graph roots, and the health endpoints beside them.
+/// Registers both Graph roots, each as the list of the entity sets it serves (their routes, in the
+/// order they are tried), and the health endpoints beside them.
 pub fn register(config: &mut ServiceConfig) {
     config
         .service(health::healthz)
         .service(health::readyz)
-        .service(directory_services!(
+        .service(
             scope::scope("/v1.0")
                 .app_data(ApiVersion::V1)
-                .service(v1::list)
-                .service(v1::create)
-                // Before the item routes, whose key would otherwise take `$count`.
-                .service(v1::count)
-                .service(v1::get)
-                .service(v1::update)
-                .service(v1::delete)
-                .service(v1::assign_user_to_device)
-                .service(v1::unassign_user_from_device)
-                .service(v1::update_device_properties)
-                .service(imported_v1::list)
-                .service(imported_v1::create)
-                .service(imported_v1::count)
-                .service(imported_v1::import)
-                .service(imported_v1::get)
-                .service(imported_v1::delete)
-                .service(batch::v1::batch),
-            v1
-        ))
-        .service(directory_services!(
+                .configure(device_identities::v1_routes)
+                .configure(imported_identities::v1::routes)
+                .configure(batch::v1::routes)
+                .configure(directory::v1::routes),
+        )
+        .service(
             scope::scope("/beta")
                 .app_data(ApiVersion::Beta)
-                .service(beta::list)
-                .service(beta::create)
-                .service(beta::count)
-                .service(beta::get)
-                .service(beta::update)
-                .service(beta::delete)
-                .service(beta::assign_user_to_device)
-                .service(beta::unassign_user_from_device)
-                .service(beta::update_device_properties)
-                .service(beta_actions::allow_next_enrollment)
-                .service(beta_actions::assign_resource_account_to_device)
-                .service(beta_actions::unassign_resource_account_from_device)
-                .service(beta_actions::deployment_profile)
-                .service(beta_actions::intended_deployment_profile)
-                .service(imported_beta::list)
-                .service(imported_beta::create)
-                .service(imported_beta::count)
-                .service(imported_beta::import)
-                .service(imported_beta::get)
-                .service(imported_beta::delete)
-                .service(deployment_profiles::beta::list)
-                .service(deployment_profiles::beta::create)
-                .service(deployment_profiles::beta::count)
-                .service(deployment_profiles::beta::get)
-                .service(deployment_profiles::beta::update)
-                .service(deployment_profiles::beta::delete)
-                .service(settings::beta::get)
-                .service(settings::beta::sync)
-                .service(profile_assignments::list)
-                .service(profile_assignments::create)
-                .service(profile_assignments::get)
-                .service(profile_assignments::delete)
-                .service(profile_assignments::list_assigned_devices)
-                .service(batch::beta::batch),
-            beta
-        ));
+                .configure(device_identities::beta_routes)
+                .configure(imported_identities::beta::routes)
+                .configure(deployment_profiles::beta::routes)
+                .configure(settings::beta::routes)
+                .configure(profile_assignments::routes)
+                .configure(batch::beta::routes)
+                .configure(directory::beta::routes),
+        );
 }

@@ -2,6 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
@@ -291,4 +292,14 @@ pub async fn list_assigned_devices(
     req: HttpRequest,
 ) -> Handled {
     assigned_devices(access.0, store, root, key.0, req).await
+}
+
+/// A profile's assignment routes and its assigned devices (beta).
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(list)
+        .service(create)
+        .service(get)
+        .service(delete)
+        .service(list_assigned_devices);
 }

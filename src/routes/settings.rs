@@ -1,6 +1,7 @@
 //! windowsAutopilotSettings (beta): the tenant's settings, and `sync`.
 
 use std::time::Duration;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, get, post, web};
 
@@ -86,5 +87,9 @@ pub mod beta {
                 ))
             }
         }
+    }
+
+    pub fn routes(config: &mut ServiceConfig) {
+        config.service(get).service(sync);
     }
 }

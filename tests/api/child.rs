@@ -74,7 +74,15 @@ fn start_serve_logging(options: &[&str], stderr: Stdio, rust_log: &str) -> (Chil
         .strip_prefix("autopilot-registry listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {listening}"))
         .to_owned();
-    assert_eq!(next_line(), "autopilot-registry ready");
+    // What a newcomer needs next comes before `ready`: where Swagger UI is, at the least.
+    let guidance: Vec<String> =
+        std::iter::from_fn(|| Some(next_line()).filter(|line| line != "autopilot-registry ready"))
+            .collect();
+    let swagger_ui = format!("{base}/swagger-ui/");
+    assert!(
+        guidance.iter().any(|line| line.contains(&swagger_ui)),
+        "the start names {swagger_ui}: {guidance:?}"
+    );
     (child, base)
 }
 

@@ -31,6 +31,10 @@ async fn swagger_ui_is_served_offline_and_shows_the_document() {
     let redirect = client.get(app.url("swagger-ui")).send().await.unwrap();
     assert_eq!(redirect.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(redirect.headers()["location"], "/swagger-ui/");
+    // The service's bare address, as a newcomer opens it, leads there too.
+    let home = client.get(app.url("")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::FOUND);
+    assert_eq!(home.headers()["location"], "/swagger-ui/");
 
     let page = app.get("swagger-ui/").await;
     assert_eq!(page.status(), StatusCode::OK);

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
 
-use crate::helpers::{DbProxy, error_of, fresh_database, spawn_app_on};
+use crate::helpers::{DbProxy, error_of, fresh_database, serve_args, spawn_app_on};
 
 #[tokio::test]
 async fn liveness_ignores_the_database_and_readiness_follows_it() {
@@ -47,4 +47,19 @@ async fn readiness_needs_every_migration() {
         "serviceNotAvailable",
     )
     .await;
+}
+
+#[tokio::test]
+async fn an_address_in_use_is_named_with_the_flag_that_changes_it() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let args = serve_args("postgres://unused", &["--bind", &address]);
+    let refused = autopilot_registry::Application::build(&args).await;
+    let message = refused.err().expect("the address is taken").to_string();
+    assert!(
+        message.contains(&address)
+            && message.contains("--bind")
+            && message.contains("AUTOPILOT_BIND"),
+        "{message}"
+    );
 }
