@@ -364,6 +364,16 @@ fn upstream_of(database_url: &str) -> String {
     after_at.split_once('/').unwrap().0.to_owned()
 }
 
+/// A port nothing listens on now: for a process that must be told its port before it starts (a
+/// restarted container that gets the same one back, a README that names its address).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A directory of its own under the system's temporary one, removed when dropped.
 pub struct TempDir(pub std::path::PathBuf);
 

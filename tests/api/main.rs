@@ -35,6 +35,7 @@ mod migrations;
 mod postgres_tls;
 mod profile_assignments;
 mod python_sdk;
+mod readme;
 mod resilience;
 mod security;
 mod settings;

@@ -14,8 +14,8 @@ use testcontainers_modules::testcontainers::runners::AsyncRunner;
 use uuid::Uuid;
 
 use crate::helpers::{
-    COLLECTION, DbProxy, READY_WITHIN, error_of, fresh_database, http_client, postgres_image,
-    serve_args, spawn_app_on,
+    COLLECTION, DbProxy, READY_WITHIN, error_of, free_port, fresh_database, http_client,
+    postgres_image, serve_args, spawn_app_on,
 };
 use crate::load::{Attempt, CreateLoad, missing_devices};
 
@@ -23,15 +23,6 @@ use crate::load::{Attempt, CreateLoad, missing_devices};
 const ANSWERED_WITHIN: Duration = Duration::from_secs(10);
 /// Once the database accepts connections again, creates succeed within this.
 const SERVES_AGAIN_WITHIN: Duration = Duration::from_secs(5);
-
-/// A port nothing listens on now, so a restarted container can get the same one back.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Waits until PostgreSQL at `url` accepts a connection and returns when it did.
 async fn accepting_connections(url: &str) -> Instant {
