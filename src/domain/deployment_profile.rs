@@ -2,7 +2,8 @@
 //! profiles are one of two concrete types, with the settings of the beta reference page.
 
 use super::entity::{
-    ComplexType, DerivedType, EntitySet, EnumType, Kind, Navigation, Property, TEXT,
+    ComplexType, DerivedType, EntitySet, EnumType, ItemSegment, Kind, Navigation, Property,
+    Segments, TEXT,
 };
 
 pub static USER_TYPE: EnumType = EnumType {
@@ -160,4 +161,12 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
         },
     ],
     expandable: &[Navigation::ProfileAssignments],
+    segments: Segments {
+        singleton: false,
+        collection_actions: &[],
+        below_item: &[
+            ItemSegment::Contained("assignments"),
+            ItemSegment::Related("assignedDevices"),
+        ],
+    },
 };

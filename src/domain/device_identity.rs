@@ -1,7 +1,10 @@
 //! `microsoft.graph.windowsAutopilotDeviceIdentity` as a table (spec section 2): every v1.0 and beta
 //! property in the order Graph writes them, and the enum types they use.
 
-use super::entity::{EntitySet, EnumType, Navigation, Property, UniqueKey};
+use super::ApiVersion;
+use super::entity::{
+    BoundAction, EntitySet, EnumType, ItemSegment, Navigation, Property, Segments, UniqueKey,
+};
 
 pub static ENROLLMENT_STATE: EnumType = EnumType {
     name: "microsoft.graph.enrollmentState",
@@ -149,7 +152,66 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
         Navigation::DeploymentProfile,
         Navigation::IntendedDeploymentProfile,
     ],
+    segments: Segments {
+        singleton: false,
+        collection_actions: &[],
+        below_item: &[
+            ItemSegment::Navigation(Navigation::DeploymentProfile),
+            ItemSegment::Navigation(Navigation::IntendedDeploymentProfile),
+            ItemSegment::Action(DeviceAction::AssignUserToDevice.bound()),
+            ItemSegment::Action(DeviceAction::UnassignUserFromDevice.bound()),
+            ItemSegment::Action(DeviceAction::UpdateDeviceProperties.bound()),
+            ItemSegment::Action(DeviceAction::AllowNextEnrollment.bound()),
+            ItemSegment::Action(DeviceAction::AssignResourceAccountToDevice.bound()),
+            ItemSegment::Action(DeviceAction::UnassignResourceAccountFromDevice.bound()),
+        ],
+    },
 };
+
+/// A bound action of windowsAutopilotDeviceIdentity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceAction {
+    AssignUserToDevice,
+    UnassignUserFromDevice,
+    UpdateDeviceProperties,
+    AllowNextEnrollment,
+    AssignResourceAccountToDevice,
+    UnassignResourceAccountFromDevice,
+}
+
+impl DeviceAction {
+    pub const ALL: [DeviceAction; 6] = [
+        DeviceAction::AssignUserToDevice,
+        DeviceAction::UnassignUserFromDevice,
+        DeviceAction::UpdateDeviceProperties,
+        DeviceAction::AllowNextEnrollment,
+        DeviceAction::AssignResourceAccountToDevice,
+        DeviceAction::UnassignResourceAccountFromDevice,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        self.bound().name
+    }
+
+    pub fn exists_in(self, version: ApiVersion) -> bool {
+        self.bound().exists_in(version)
+    }
+
+    /// The action as the URL grammar knows it: its name, and whether only beta has it.
+    pub const fn bound(self) -> BoundAction {
+        let (name, beta_only) = match self {
+            DeviceAction::AssignUserToDevice => ("assignUserToDevice", false),
+            DeviceAction::UnassignUserFromDevice => ("unassignUserFromDevice", false),
+            DeviceAction::UpdateDeviceProperties => ("updateDeviceProperties", false),
+            DeviceAction::AllowNextEnrollment => ("allowNextEnrollment", true),
+            DeviceAction::AssignResourceAccountToDevice => ("assignResourceAccountToDevice", true),
+            DeviceAction::UnassignResourceAccountFromDevice => {
+                ("unassignResourceAccountFromDevice", true)
+            }
+        };
+        BoundAction { name, beta_only }
+    }
+}
 
 #[cfg(test)]
 mod tests {

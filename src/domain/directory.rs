@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::entity::{Entity, EntitySet, Kind, Property, PropertyValue, TEXT, TextLimits, Value};
+use super::entity::{
+    Entity, EntitySet, ItemSegment, Kind, Property, PropertyValue, Segments, TEXT, TextLimits,
+    Value,
+};
 use uuid::Uuid;
 
 use super::membership::{MembershipRule, PhysicalIds, RuleError};
@@ -45,6 +48,7 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     internal_columns: &["device_identity_id"],
     derived: &[],
     expandable: &[],
+    segments: Segments::PLAIN,
 };
 
 /// The groups of a tenant. `groupTypes` holds `DynamicMembership` for a group whose members its
@@ -76,6 +80,11 @@ pub static GROUPS: EntitySet = EntitySet {
     internal_columns: &[],
     derived: &[],
     expandable: &[],
+    segments: Segments {
+        singleton: false,
+        collection_actions: &[],
+        below_item: &[ItemSegment::References("members")],
+    },
 };
 
 /// The `groupTypes` member of a group whose rule decides its members.

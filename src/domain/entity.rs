@@ -309,6 +309,58 @@ pub struct EntitySet {
     pub derived: &'static [DerivedType],
     /// The navigation properties `$expand` may inline (none: `$expand` is refused).
     pub expandable: &'static [Navigation],
+    /// What Graph's URL grammar finds below the set's path.
+    pub segments: Segments,
+}
+
+/// What Graph's URL grammar finds below an entity set's path besides `$count` and an item's key,
+/// so that the parser of paths names no set.
+#[derive(Debug, Clone, Copy)]
+pub struct Segments {
+    /// The path names one entity (a singleton): no key and no `$count` below it.
+    pub singleton: bool,
+    /// Actions bound to the collection (or to the singleton), e.g. `import`, `sync`.
+    pub collection_actions: &'static [&'static str],
+    /// What may follow an item's key, in the order it is tried.
+    pub below_item: &'static [ItemSegment],
+}
+
+impl Segments {
+    /// A collection of items with keys and nothing below them.
+    pub const PLAIN: Segments = Segments {
+        singleton: false,
+        collection_actions: &[],
+        below_item: &[],
+    };
+}
+
+/// A segment that may follow an item's key.
+#[derive(Debug, Clone, Copy)]
+pub enum ItemSegment {
+    /// A bound action, e.g. `assignUserToDevice`.
+    Action(BoundAction),
+    /// A navigation to one entity, e.g. `deploymentProfile`.
+    Navigation(Navigation),
+    /// A collection the item contains, whose members have keys, e.g. a profile's `assignments`.
+    Contained(&'static str),
+    /// A collection read whole, e.g. a profile's `assignedDevices`.
+    Related(&'static str),
+    /// Directory references, added with `$ref` and removed with `{key}/$ref`, e.g. `members`.
+    References(&'static str),
+}
+
+/// An action bound to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoundAction {
+    pub name: &'static str,
+    /// Served under `/beta` only; on `/v1.0` its name is an unknown segment.
+    pub beta_only: bool,
+}
+
+impl BoundAction {
+    pub fn exists_in(self, version: ApiVersion) -> bool {
+        version == ApiVersion::Beta || !self.beta_only
+    }
 }
 
 /// A navigation property that `$expand` can inline into an entity.
@@ -329,6 +381,16 @@ impl Navigation {
             Navigation::ProfileAssignments => "assignments",
             Navigation::DeploymentProfile => "deploymentProfile",
             Navigation::IntendedDeploymentProfile => "intendedDeploymentProfile",
+        }
+    }
+
+    /// The entity set a navigation to one entity leads into (none for a contained collection).
+    pub fn target(self) -> Option<&'static EntitySet> {
+        match self {
+            Navigation::DeploymentProfile | Navigation::IntendedDeploymentProfile => {
+                Some(&super::deployment_profile::DEPLOYMENT_PROFILES)
+            }
+            Navigation::ProfileAssignments => None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! the hardware hash upload that real devices enter Autopilot through, and its processing state.
 
 use super::ApiVersion;
-use super::entity::{Alias, ComplexType, EntitySet, EnumType, Kind, Property};
+use super::entity::{Alias, ComplexType, EntitySet, EnumType, Kind, Property, Segments};
 
 pub static IMPORT_STATUS: EnumType = EnumType {
     name: "microsoft.graph.importedWindowsAutopilotDeviceIdentityImportStatus",
@@ -61,4 +61,9 @@ pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
     internal_columns: &["pending"],
     derived: &[],
     expandable: &[],
+    segments: Segments {
+        singleton: false,
+        collection_actions: &["import"],
+        below_item: &[],
+    },
 };

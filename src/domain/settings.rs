@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::entity::{EntitySet, EnumType, Kind, Property};
+use super::entity::{EntitySet, EnumType, Kind, Property, Segments};
 
 pub static SYNC_STATUS: EnumType = EnumType {
     name: "microsoft.graph.windowsAutopilotSyncStatus",
@@ -37,6 +37,11 @@ pub static AUTOPILOT_SETTINGS: EntitySet = EntitySet {
     internal_columns: &["sync_completes_at"],
     derived: &[],
     expandable: &[],
+    segments: Segments {
+        singleton: true,
+        collection_actions: &["sync"],
+        below_item: &[],
+    },
 };
 
 /// What a sync trigger finds.

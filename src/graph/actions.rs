@@ -3,10 +3,10 @@
 
 use crate::domain::ApiVersion;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::device_identity::DeviceAction;
 use crate::domain::entity::{Kind, Property, PropertyValue, TEXT, Value};
 use crate::graph::entity::{checked_text, parse_object};
 use crate::graph::error::{ErrorDetail, GraphError};
-use crate::graph::paths::DeviceAction;
 
 /// An action parameter and the property it sets.
 struct Parameter {

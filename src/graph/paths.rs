@@ -3,91 +3,38 @@
 //! middleware rewrites all of those to one canonical path before actix routes the request, and the
 //! same parse explains a path that no route serves, in Graph's words.
 
-use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
-use crate::domain::device_identity::DEVICE_IDENTITIES;
-use crate::domain::directory::GROUPS;
-use crate::domain::entity::{EntitySet, Navigation};
-use crate::domain::settings::AUTOPILOT_SETTINGS;
+use crate::domain::entity::{EntitySet, ItemSegment, Navigation};
 use crate::domain::{ApiVersion, ENTITY_SETS};
 use crate::graph::error::GraphError;
 
 const COUNT: &str = "$count";
-const IMPORT: &str = "import";
-const SYNC: &str = "sync";
-const MEMBERS: &str = "members";
-const ASSIGNMENTS: &str = "assignments";
-const ASSIGNED_DEVICES: &str = "assignedDevices";
 const REF: &str = "$ref";
 const BATCH: &str = "$batch";
 const ACTION_NAMESPACE: &str = "microsoft.graph.";
 
-/// A bound action of windowsAutopilotDeviceIdentity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceAction {
-    AssignUserToDevice,
-    UnassignUserFromDevice,
-    UpdateDeviceProperties,
-    AllowNextEnrollment,
-    AssignResourceAccountToDevice,
-    UnassignResourceAccountFromDevice,
-}
-
-impl DeviceAction {
-    pub const ALL: [DeviceAction; 6] = [
-        DeviceAction::AssignUserToDevice,
-        DeviceAction::UnassignUserFromDevice,
-        DeviceAction::UpdateDeviceProperties,
-        DeviceAction::AllowNextEnrollment,
-        DeviceAction::AssignResourceAccountToDevice,
-        DeviceAction::UnassignResourceAccountFromDevice,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DeviceAction::AssignUserToDevice => "assignUserToDevice",
-            DeviceAction::UnassignUserFromDevice => "unassignUserFromDevice",
-            DeviceAction::UpdateDeviceProperties => "updateDeviceProperties",
-            DeviceAction::AllowNextEnrollment => "allowNextEnrollment",
-            DeviceAction::AssignResourceAccountToDevice => "assignResourceAccountToDevice",
-            DeviceAction::UnassignResourceAccountFromDevice => "unassignResourceAccountFromDevice",
-        }
-    }
-
-    pub fn exists_in(self, version: ApiVersion) -> bool {
-        version == ApiVersion::Beta
-            || matches!(
-                self,
-                DeviceAction::AssignUserToDevice
-                    | DeviceAction::UnassignUserFromDevice
-                    | DeviceAction::UpdateDeviceProperties
-            )
-    }
-}
-
+/// What a path names below its entity set's path. Names come from the set's description
+/// ([`crate::domain::entity::Segments`]), in their canonical spelling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathTarget {
     Collection,
     Count,
     Item(String),
-    Action(String, DeviceAction),
-    /// `import`, bound to the imported identities' collection.
-    Import,
-    /// `sync`, bound to the Autopilot settings.
-    Sync,
-    /// A device identity's `deploymentProfile` or `intendedDeploymentProfile`.
+    /// An action bound to the collection or singleton (`import`, `sync`).
+    CollectionAction(&'static str),
+    /// An action bound to an item (`assignUserToDevice`).
+    ItemAction(String, &'static str),
+    /// A navigation to one entity (a device identity's `deploymentProfile`).
     Navigation(String, Navigation),
-    /// A group's `members`.
-    Members(String),
-    /// A group's `members/$ref` (adding one).
-    MemberRefs(String),
-    /// `members/{member}/$ref` of a group (removing one).
-    MemberRef(String, String),
-    /// A deployment profile's `assignments`.
-    Assignments(String),
-    /// `assignments/{assignment}` of a deployment profile.
-    Assignment(String, String),
-    /// A deployment profile's `assignedDevices`.
-    AssignedDevices(String),
+    /// A contained collection (a profile's `assignments`), or one of its members.
+    Contained(String, &'static str),
+    ContainedItem(String, &'static str, String),
+    /// A collection read whole (a profile's `assignedDevices`).
+    Related(String, &'static str),
+    /// Directory references (a group's `members`), their `$ref` (adding one), and
+    /// `{member}/$ref` (removing one).
+    References(String, &'static str),
+    ReferencesRef(String, &'static str),
+    ReferenceRef(String, &'static str, String),
 }
 
 #[derive(Debug, Clone)]
@@ -111,22 +58,19 @@ impl GraphPath {
             PathTarget::Collection => collection,
             PathTarget::Count => format!("{collection}/{COUNT}"),
             PathTarget::Item(id) => format!("{collection}/{id}"),
-            PathTarget::Action(id, action) => format!("{collection}/{id}/{}", action.name()),
-            PathTarget::Import => format!("{collection}/{IMPORT}"),
-            PathTarget::Sync => format!("{collection}/{SYNC}"),
+            PathTarget::CollectionAction(name) => format!("{collection}/{name}"),
+            PathTarget::ItemAction(id, name)
+            | PathTarget::Contained(id, name)
+            | PathTarget::Related(id, name)
+            | PathTarget::References(id, name) => format!("{collection}/{id}/{name}"),
             PathTarget::Navigation(id, navigation) => {
                 format!("{collection}/{id}/{}", navigation.name())
             }
-            PathTarget::Members(id) => format!("{collection}/{id}/{MEMBERS}"),
-            PathTarget::MemberRefs(id) => format!("{collection}/{id}/{MEMBERS}/{REF}"),
-            PathTarget::MemberRef(id, member) => {
-                format!("{collection}/{id}/{MEMBERS}/{member}/{REF}")
+            PathTarget::ContainedItem(id, name, key) => format!("{collection}/{id}/{name}/{key}"),
+            PathTarget::ReferencesRef(id, name) => format!("{collection}/{id}/{name}/{REF}"),
+            PathTarget::ReferenceRef(id, name, member) => {
+                format!("{collection}/{id}/{name}/{member}/{REF}")
             }
-            PathTarget::Assignments(id) => format!("{collection}/{id}/{ASSIGNMENTS}"),
-            PathTarget::Assignment(id, assignment) => {
-                format!("{collection}/{id}/{ASSIGNMENTS}/{assignment}")
-            }
-            PathTarget::AssignedDevices(id) => format!("{collection}/{id}/{ASSIGNED_DEVICES}"),
         }
     }
 
@@ -136,17 +80,15 @@ impl GraphPath {
             PathTarget::Collection => "~/singleton/navigation",
             PathTarget::Count => "~/singleton/navigation/$count",
             PathTarget::Item(_) => "~/singleton/navigation/key",
-            PathTarget::Action(..) => "~/singleton/navigation/key/action",
-            PathTarget::Import => "~/singleton/navigation/action",
-            PathTarget::Sync => "~/singleton/navigation/action",
-            PathTarget::Navigation(..) => "~/singleton/navigation/key/navigation",
-            PathTarget::Members(_) => "~/entityset/key/navigation",
-            PathTarget::MemberRefs(_) => "~/entityset/key/navigation/$ref",
-            PathTarget::MemberRef(..) => "~/entityset/key/navigation/key/$ref",
-            PathTarget::Assignments(_) | PathTarget::AssignedDevices(_) => {
+            PathTarget::ItemAction(..) => "~/singleton/navigation/key/action",
+            PathTarget::CollectionAction(_) => "~/singleton/navigation/action",
+            PathTarget::Navigation(..) | PathTarget::Contained(..) | PathTarget::Related(..) => {
                 "~/singleton/navigation/key/navigation"
             }
-            PathTarget::Assignment(..) => "~/singleton/navigation/key/navigation/key",
+            PathTarget::ContainedItem(..) => "~/singleton/navigation/key/navigation/key",
+            PathTarget::References(..) => "~/entityset/key/navigation",
+            PathTarget::ReferencesRef(..) => "~/entityset/key/navigation/$ref",
+            PathTarget::ReferenceRef(..) => "~/entityset/key/navigation/key/$ref",
         }
     }
 }
@@ -190,80 +132,33 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
         unknown(missing.unwrap_or(version_segment))
     })?;
     let mut rest = rest.iter().copied();
-    let is_device = std::ptr::eq(set, &DEVICE_IDENTITIES);
-    let target =
-        match rest.next() {
-            None => PathTarget::Collection,
-            // The settings are a singleton: `sync` is the one segment below them.
-            Some(segment) if std::ptr::eq(set, &AUTOPILOT_SETTINGS) => {
-                match action_name(segment).eq_ignore_ascii_case(SYNC) {
-                    true => PathTarget::Sync,
-                    false => return Err(unknown(segment)),
-                }
+    let segments = &set.segments;
+    let collection_action = |segment: &str| {
+        let name = action_name(segment);
+        segments
+            .collection_actions
+            .iter()
+            .find(|action| action.eq_ignore_ascii_case(&name))
+            .copied()
+    };
+    let target = match rest.next() {
+        None => PathTarget::Collection,
+        // A singleton has no key: its actions are the only segments below it.
+        Some(segment) if segments.singleton => match collection_action(segment) {
+            Some(action) => PathTarget::CollectionAction(action),
+            None => return Err(unknown(segment)),
+        },
+        Some(segment) if decode(segment).eq_ignore_ascii_case(COUNT) => PathTarget::Count,
+        Some("") => return Err(unknown("")),
+        Some(segment) => match (collection_action(segment), rest.next()) {
+            (Some(action), None) => PathTarget::CollectionAction(action),
+            // Not an action of the collection: the key of an item.
+            (_, None) => PathTarget::Item(segment.to_owned()),
+            (_, Some(below)) => {
+                below_item(segment, below, &mut rest, segments.below_item, version)?
             }
-            Some(segment) if decode(segment).eq_ignore_ascii_case(COUNT) => PathTarget::Count,
-            Some(segment) if !is_device && action_name(segment).eq_ignore_ascii_case(IMPORT) => {
-                PathTarget::Import
-            }
-            Some("") => return Err(unknown("")),
-            Some(id) if std::ptr::eq(set, &GROUPS) => match rest.next() {
-                None => PathTarget::Item(id.to_owned()),
-                Some(segment) if decode(segment).eq_ignore_ascii_case(MEMBERS) => {
-                    match (rest.next(), rest.next()) {
-                        (None, _) => PathTarget::Members(id.to_owned()),
-                        (Some(r), None) if decode(r).eq_ignore_ascii_case(REF) => {
-                            PathTarget::MemberRefs(id.to_owned())
-                        }
-                        (Some(member), Some(r)) if decode(r).eq_ignore_ascii_case(REF) => {
-                            PathTarget::MemberRef(id.to_owned(), member.to_owned())
-                        }
-                        (Some(_), Some(other)) => return Err(unknown(other)),
-                        (Some(other), None) => return Err(unknown(other)),
-                    }
-                }
-                Some(other) => return Err(unknown(other)),
-            },
-            Some(id) if std::ptr::eq(set, &DEPLOYMENT_PROFILES) => match rest.next() {
-                None => PathTarget::Item(id.to_owned()),
-                Some(segment) if decode(segment).eq_ignore_ascii_case(ASSIGNMENTS) => {
-                    match rest.next() {
-                        None => PathTarget::Assignments(id.to_owned()),
-                        Some(assignment) => {
-                            PathTarget::Assignment(id.to_owned(), assignment.to_owned())
-                        }
-                    }
-                }
-                Some(segment) if decode(segment).eq_ignore_ascii_case(ASSIGNED_DEVICES) => {
-                    PathTarget::AssignedDevices(id.to_owned())
-                }
-                Some(other) => return Err(unknown(other)),
-            },
-            Some(id) => match rest.next() {
-                None => PathTarget::Item(id.to_owned()),
-                Some(segment) if is_device => match DEVICE_IDENTITIES.expandable.iter().find(|n| {
-                    n.exists_in(version) && n.name().eq_ignore_ascii_case(&decode(segment))
-                }) {
-                    Some(navigation) => PathTarget::Navigation(id.to_owned(), *navigation),
-                    None => {
-                        let name = action_name(segment);
-                        let action = DeviceAction::ALL
-                            .into_iter()
-                            .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(&name))
-                            .ok_or_else(|| unknown(segment))?;
-                        PathTarget::Action(id.to_owned(), action)
-                    }
-                },
-                Some(segment) => {
-                    let name = action_name(segment);
-                    let action = DeviceAction::ALL
-                        .into_iter()
-                        .filter(|_| is_device)
-                        .find(|a| a.exists_in(version) && a.name().eq_ignore_ascii_case(&name))
-                        .ok_or_else(|| unknown(segment))?;
-                    PathTarget::Action(id.to_owned(), action)
-                }
-            },
-        };
+        },
+    };
     match rest.next() {
         Some(extra) => Err(unknown(extra)),
         None => Ok(GraphPath {
@@ -272,6 +167,54 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
             target,
         }),
     }
+}
+
+/// What `segment` (and what follows it in `rest`) names below the item `id`, among what the set
+/// has there.
+fn below_item<'p>(
+    id: &str,
+    segment: &'p str,
+    rest: &mut impl Iterator<Item = &'p str>,
+    below_item: &[ItemSegment],
+    version: ApiVersion,
+) -> Result<PathTarget, PathError> {
+    let unknown = |segment: &str| PathError::UnknownSegment(decode(segment));
+    let id = id.to_owned();
+    let decoded = decode(segment);
+    let named = |name: &str| decoded.eq_ignore_ascii_case(name);
+    for below in below_item {
+        let target = match *below {
+            ItemSegment::References(name) if named(name) => match (rest.next(), rest.next()) {
+                (None, _) => PathTarget::References(id, name),
+                (Some(r), None) if decode(r).eq_ignore_ascii_case(REF) => {
+                    PathTarget::ReferencesRef(id, name)
+                }
+                (Some(member), Some(r)) if decode(r).eq_ignore_ascii_case(REF) => {
+                    PathTarget::ReferenceRef(id, name, member.to_owned())
+                }
+                (Some(_), Some(other)) | (Some(other), None) => return Err(unknown(other)),
+            },
+            ItemSegment::Contained(name) if named(name) => match rest.next() {
+                None => PathTarget::Contained(id, name),
+                Some(key) => PathTarget::ContainedItem(id, name, key.to_owned()),
+            },
+            ItemSegment::Related(name) if named(name) => PathTarget::Related(id, name),
+            ItemSegment::Navigation(navigation)
+                if navigation.exists_in(version) && named(navigation.name()) =>
+            {
+                PathTarget::Navigation(id, navigation)
+            }
+            ItemSegment::Action(action)
+                if action.exists_in(version)
+                    && action_name(segment).eq_ignore_ascii_case(action.name) =>
+            {
+                PathTarget::ItemAction(id, action.name)
+            }
+            _ => continue,
+        };
+        return Ok(target);
+    }
+    Err(unknown(segment))
 }
 
 /// The entity set whose collection path `segments` start with, and the segments after it; else the
@@ -473,6 +416,11 @@ mod tests {
         // The device collection has no import.
         assert!(matches!(
             parse(&format!("{COLLECTION}/import")).unwrap().target,
+            PathTarget::Item(_)
+        ));
+        // Nor do groups: there it is a key, as on Graph.
+        assert!(matches!(
+            parse("/v1.0/groups/import").unwrap().target,
             PathTarget::Item(_)
         ));
         assert!(

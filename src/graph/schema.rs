@@ -18,6 +18,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use crate::domain::ApiVersion;
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::device_identity::DeviceAction;
 use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS};
 use crate::domain::entity::{
     ComplexType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TEXT, TYPE_ANNOTATION,
@@ -28,7 +29,6 @@ use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, AssignmentTarget};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
-use crate::graph::paths::DeviceAction;
 use crate::graph::profile_assignment::{ASSIGNMENT_TYPE, FILTER_ID, FILTER_TYPE, NO_FILTER};
 
 /// Microsoft's tag for the device identity operations.

@@ -10,12 +10,12 @@ use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::device_identity::DeviceAction;
 use crate::domain::entity::{EntitySet, Navigation};
 use crate::graph::GRAPH_JSON;
 use crate::graph::entity::EntityView;
 use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
-use crate::graph::paths::DeviceAction;
 use crate::graph::schema::{
     AssignResourceAccountToDeviceBody, AssignUserToDeviceBody, CountParameters,
     DEVICE_IDENTITIES_TAG, DeploymentProfileBeta, DeviceIdentityBeta, DeviceIdentityPageBeta,

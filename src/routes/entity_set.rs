@@ -12,7 +12,6 @@ use std::marker::PhantomData;
 use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
-use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::entity::{Entity, EntitySet, Navigation, PropertyValue};
 use crate::domain::profile_assignment::ProfileAssignment;
 use crate::domain::query::{Filter, Page};
@@ -321,6 +320,9 @@ async fn expansions(
                 }
             }
             Navigation::DeploymentProfile | Navigation::IntendedDeploymentProfile => {
+                let Some(target) = navigation.target() else {
+                    continue;
+                };
                 let devices: Vec<Uuid> = entities.iter().map(Entity::id).collect();
                 let of_device = store.device_profiles(tenant, &devices, navigation).await?;
                 let mut profiles: HashMap<Uuid, Json> = HashMap::new();
@@ -328,7 +330,7 @@ async fn expansions(
                     if profiles.contains_key(&profile) {
                         continue;
                     }
-                    if let Some(entity) = store.get(&DEPLOYMENT_PROFILES, tenant, profile).await? {
+                    if let Some(entity) = store.get(target, tenant, profile).await? {
                         let view = EntityView {
                             entity: &entity,
                             version,
