@@ -2,7 +2,7 @@
 //! profiles are one of two concrete types, with the settings of the beta reference page.
 
 use super::entity::{
-    ComplexType, DerivedType, EntitySet, EnumType, Kind, Navigation, Property, TEXT,
+    ComplexType, DerivedType, EntitySet, EnumType, Kind, Navigation, Property, ServerValue, TEXT,
 };
 
 pub static USER_TYPE: EnumType = EnumType {
@@ -120,7 +120,8 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
             "last_modified_date_time",
             Kind::DateTime,
         )
-        .read_only(),
+        .read_only()
+        .server_value(ServerValue::UpdateTime),
         Property::complex(
             "outOfBoxExperienceSettings",
             &OUT_OF_BOX_EXPERIENCE_SETTINGS,

@@ -9,7 +9,8 @@ use serde_json::{Map, Value as Json};
 use sqlx::{AssertSqlSafe, PgConnection, Row};
 
 use super::assignment_status::SETTLE_DEVICE;
-use super::{Store, StoreError};
+use super::imports::IMPORT_CHANNEL;
+use super::{Store, StoreError, follow_up};
 use crate::domain::Tenant;
 
 /// A table that holds tenant state, and the order its rows are exported in.
@@ -189,6 +190,17 @@ impl Store {
             }
         }
         delete_tenant(&mut tx, tenant).await?;
+        // What the loaded state asks of the background work: its status worked out, its
+        // imported records processed.
+        if !loads.is_empty() {
+            follow_up::request_recomputes(&mut tx, &[(tenant.0, None)]).await?;
+        }
+        if loads
+            .iter()
+            .any(|(table, ..)| *table == "imported_device_identities")
+        {
+            follow_up::notify(&mut tx, IMPORT_CHANNEL).await?;
+        }
         for (table, columns, rows) in loads {
             let columns = columns.join(", ");
             let sql = format!(
@@ -216,6 +228,7 @@ impl Store {
     ) -> Result<Seeded, StoreError> {
         let digits = count.to_string().len().max(6);
         let serial = |n: u32| format!("{serial_prefix}{n:0digits$}");
+        let mut tx = self.pool()?.begin().await?;
         let done = sqlx::query(
             "INSERT INTO device_identities (tenant_id, serial_number, group_tag) \
              SELECT $1, $2 || lpad(n::text, $3, '0'), $4 FROM generate_series(1, $5) AS n",
@@ -225,8 +238,11 @@ impl Store {
         .bind(digits as i32)
         .bind(group_tag)
         .bind(count as i32)
-        .execute(self.pool()?)
+        .execute(&mut *tx)
         .await?;
+        // So many new devices are worked out as the whole tenant, if it assigns profiles.
+        follow_up::request_recomputes_if_assigned(&mut tx, &[(tenant.0, None)]).await?;
+        tx.commit().await?;
         Ok(Seeded {
             created: done.rows_affected(),
             first_serial_number: serial(1),

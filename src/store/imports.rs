@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, follow_up};
 use crate::domain::Tenant;
 use crate::domain::import::{ALREADY_ASSIGNED, ImportOutcome, ImportRecord, SerialOwner};
 
-/// The channel the migration's trigger notifies when records are inserted.
+/// The channel notified when records are inserted.
 pub const IMPORT_CHANNEL: &str = "autopilot_imports";
 
 /// A claimed record.
@@ -148,6 +148,11 @@ impl Store {
             .filter(|(_, device)| created.contains(device))
             .map(|(record, device)| (record.id, *device))
             .collect();
+        let new_devices: Vec<(Uuid, Option<Uuid>)> = created
+            .iter()
+            .map(|&device| (tenant.0, Some(device)))
+            .collect();
+        follow_up::request_recomputes_if_assigned(&mut tx, &new_devices).await?;
 
         let mut ids = Vec::with_capacity(claimed.len());
         let mut statuses = Vec::with_capacity(claimed.len());

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::domain::Tenant;
-use crate::domain::entity::{Assignment, Entity, EntitySet, Kind, Property, Value};
+use crate::domain::entity::{Assignment, Entity, EntitySet, Kind, Property, ServerValue, Value};
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
 mod apps;
@@ -23,6 +23,7 @@ mod control;
 mod directory;
 pub mod distribution;
 pub(crate) mod filter;
+mod follow_up;
 mod grouped;
 mod imports;
 mod profile_assignments;
@@ -379,14 +380,25 @@ impl Store {
             let value = placeholder(&mut binds, &assignment.value);
             changes.push_str(&format!(", {} = {value}", assignment.property.column));
         }
+        for property in set.columns() {
+            if property.server_value == Some(ServerValue::UpdateTime) {
+                changes.push_str(&format!(", {} = now()", property.column));
+            }
+        }
         let sql = format!(
             "UPDATE {} SET updated_at = now(){changes} WHERE tenant_id = $1 AND id = $2",
             set.table
         );
+        let mut tx = self.pool()?.begin().await?;
         let done = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
-            .execute(self.pool()?)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        let updated = done.rows_affected() == 1;
+        if updated {
+            follow_up::after_update(&mut tx, set, (tenant.0, id), assignments).await?;
+        }
+        tx.commit().await?;
+        Ok(updated)
     }
 
     /// Deletes an entity; false when the tenant has no such entity.
@@ -397,12 +409,18 @@ impl Store {
         id: Uuid,
     ) -> Result<bool, StoreError> {
         let sql = format!("DELETE FROM {} WHERE tenant_id = $1 AND id = $2", set.table);
+        let mut tx = self.pool()?.begin().await?;
         let done = sqlx::query(AssertSqlSafe(sql))
             .bind(tenant.0)
             .bind(id)
-            .execute(self.pool()?)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        let deleted = done.rows_affected() == 1;
+        if deleted {
+            follow_up::after_delete(&mut tx, set, tenant.0).await?;
+        }
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     /// One page of the tenant's entities that match `page.filter`, in `page.order_by` order, after
@@ -539,15 +557,20 @@ impl GroupStatement for CreateEntities {
         connection: &mut PgConnection,
         requests: &[Self::Request],
     ) -> Result<Vec<Result<Entity, StoreError>>, sqlx::Error> {
+        // One transaction: the rows and what they ask of the background work go in together.
+        let mut tx = connection.begin().await?;
         let mut answers = InRequestOrder::new(requests.len());
         for (set, indices) in by_set(requests, |r| r.0) {
             let group: Vec<_> = indices.iter().map(|&i| &requests[i]).collect();
-            answers.fill(&indices, insert(connection, set, &group).await?);
+            answers.fill(&indices, insert(&mut tx, set, &group).await?);
         }
+        tx.commit().await?;
         Ok(answers.finish())
     }
 }
 
+/// Inserts the rows and asks for what they need of the background work, on `connection`, which
+/// must be in a transaction for the two to go in together.
 async fn insert(
     connection: &mut PgConnection,
     set: &'static EntitySet,
@@ -557,9 +580,10 @@ async fn insert(
     let columns: Vec<&Property> = set
         .columns()
         .filter(|p| {
-            requests
-                .iter()
-                .any(|(_, _, assignments)| assignments.iter().any(|a| a.property == *p))
+            p.server_value == Some(ServerValue::OwnIdUnlessGiven)
+                || requests
+                    .iter()
+                    .any(|(_, _, assignments)| assignments.iter().any(|a| a.property == *p))
         })
         .collect();
     let ids: Vec<Uuid> = requests.iter().map(|_| Uuid::new_v4()).collect();
@@ -573,6 +597,9 @@ async fn insert(
         for column in &columns {
             row.push(match assignments.iter().find(|a| a.property == *column) {
                 Some(assignment) => placeholder(&mut binds, &assignment.value),
+                None if column.server_value == Some(ServerValue::OwnIdUnlessGiven) => {
+                    push_bind(&mut binds, Value::Text(id.to_string()))
+                }
                 None => "DEFAULT".to_owned(),
             });
         }
@@ -594,11 +621,18 @@ async fn insert(
         select_columns(set)
     );
     let mut created: HashMap<Uuid, Entity> = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
-        .fetch_all(connection)
+        .fetch_all(&mut *connection)
         .await?
         .iter()
         .map(|row| entity_from_row(set, row).map(|entity| (entity.id(), entity)))
         .collect::<Result<_, _>>()?;
+    let made: Vec<(Uuid, Uuid)> = requests
+        .iter()
+        .zip(&ids)
+        .filter(|(_, id)| created.contains_key(id))
+        .map(|((_, tenant, _), id)| (tenant.0, *id))
+        .collect();
+    follow_up::after_create(&mut *connection, set, &made).await?;
     Ok(ids
         .iter()
         .map(|id| created.remove(id).ok_or(StoreError::Duplicate))
