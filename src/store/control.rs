@@ -306,8 +306,11 @@ impl Store {
 
     /// Takes a token from the bucket of (`tenant`, `app`), which holds at most `burst` tokens and
     /// gains one every `interval`; one statement, shared by every instance on the database. The
-    /// bucket is kept as the time it is full again minus one burst (GCRA): a request is allowed
-    /// while that time is not ahead of now by more than the burst allows.
+    /// bucket is kept as the time it is full again minus one burst (GCRA), in seconds since the
+    /// epoch: a request is allowed while that time is not ahead of now by more than the burst
+    /// allows. Now is read once, in the VALUES row, and reached in the upsert as `EXCLUDED`'s: Citus
+    /// allows only immutable functions (float arithmetic, not clock or timestamp arithmetic) in
+    /// an upsert's DO UPDATE.
     pub async fn take_throttle_token(
         &self,
         tenant: Tenant,
@@ -321,14 +324,14 @@ impl Store {
         let row = sqlx::query(
             "WITH taken AS ( \
                  INSERT INTO throttle_buckets AS b (tenant_id, app_id, theoretical_arrival) \
-                 VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3)) \
+                 VALUES ($1, $2, extract(epoch FROM clock_timestamp())::float8 + $3) \
                  ON CONFLICT (tenant_id, app_id) DO UPDATE \
-                 SET theoretical_arrival = greatest(b.theoretical_arrival, clock_timestamp()) \
-                                           + make_interval(secs => $3) \
-                 WHERE b.theoretical_arrival <= clock_timestamp() + make_interval(secs => $4) \
+                 SET theoretical_arrival = greatest(b.theoretical_arrival + $3, \
+                                                    EXCLUDED.theoretical_arrival) \
+                 WHERE b.theoretical_arrival <= EXCLUDED.theoretical_arrival - $3 + $4 \
                  RETURNING 1) \
              SELECT EXISTS (SELECT 1 FROM taken), \
-                    (SELECT extract(epoch FROM theoretical_arrival - clock_timestamp())::float8 - $4 \
+                    (SELECT theoretical_arrival - extract(epoch FROM clock_timestamp())::float8 - $4 \
                      FROM throttle_buckets WHERE tenant_id = $1 AND app_id = $2)",
         )
         .bind(tenant.0)
