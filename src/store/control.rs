@@ -54,7 +54,11 @@ pub const TENANT_TABLES: [TenantTable; 7] = [
 
 /// Tables with a `tenant_id` that hold work or counters rather than state: a reset empties them
 /// (after the state, whose deletion asks for recomputes), an export leaves them out.
-pub const TENANT_WORK_TABLES: [&str; 2] = ["throttle_buckets", "assignment_recomputes"];
+pub const TENANT_WORK_TABLES: [&str; 3] = [
+    "throttle_buckets",
+    "assignment_recomputes",
+    "import_retries",
+];
 
 /// Tables with a `tenant_id` that say who may call the service rather than hold its state: a reset
 /// keeps them (a test that resets its tenant keeps the app it signs in with), an export leaves them
