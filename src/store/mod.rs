@@ -1,14 +1,14 @@
 //! PostgreSQL: the pool, the embedded migrations, and the SQL of any entity set, assembled from its
 //! table description. Nothing here knows HTTP or the wire format.
 
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow, PgSslMode};
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the table and column names of entity-set
 // descriptions only; values are always bound, so AssertSqlSafe is sound.
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool, Postgres, Row};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -39,9 +39,13 @@ pub use directory::Added;
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
 
+/// How connections are made, shared by the pool's user and the grouped statements' tasks: a probe
+/// may find that they must do without TLS (see [`Store::probe`]).
+pub(crate) type SharedOptions = Arc<RwLock<PgConnectOptions>>;
+
 /// How grouped statements are started, for the `Store` and each runtime that asks for its own.
 struct Grouping {
-    options: PgConnectOptions,
+    options: SharedOptions,
     /// Connections per statement, in all.
     connections: u32,
     creates: GroupedMetrics,
@@ -113,6 +117,65 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+
+/// Why the database could not be reached by [`Store::probe`].
+#[derive(Debug)]
+pub enum ProbeError {
+    /// It may answer later: it is away, starting, or refuses the service for now.
+    NotYet(sqlx::Error),
+    /// TLS with it cannot be set up as the URL's `sslmode` asks, however often it is tried: what
+    /// went wrong and which `sslmode` would connect.
+    Tls(String),
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProbeError::NotYet(error) => error.fmt(f),
+            ProbeError::Tls(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ProbeError {}
+
+/// rustls's reason when a connection failed setting up TLS: a certificate it cannot read (an
+/// X.509 v1 one) or does not trust, or a server without TLS under `sslmode=require`.
+fn tls_failure(error: &sqlx::Error) -> Option<String> {
+    match error {
+        sqlx::Error::Tls(cause) => Some(cause.to_string()),
+        sqlx::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .map(ToString::to_string),
+        _ => None,
+    }
+}
+
+/// What to say of a TLS failure under `mode`, naming the `sslmode` that would connect.
+fn tls_advice(mode: PgSslMode, cause: &str) -> String {
+    let mode_name = match mode {
+        PgSslMode::Require => "require",
+        PgSslMode::VerifyCa => "verify-ca",
+        PgSslMode::VerifyFull => "verify-full",
+        PgSslMode::Prefer => "prefer",
+        PgSslMode::Allow => "allow",
+        PgSslMode::Disable => "disable",
+    };
+    let fix = if cause.contains("UnsupportedCertVersion") {
+        "the server's certificate is X.509 v1, which rustls cannot read: give the server an X.509 \
+         v3 certificate, or connect with sslmode=prefer (no TLS when it cannot be set up, as libpq \
+         does) or sslmode=disable"
+    } else {
+        "check the server's certificate and sslrootcert, or connect with sslmode=require (TLS \
+         without certificate checks), sslmode=prefer (no TLS when it cannot be set up) or \
+         sslmode=disable"
+    };
+    format!(
+        "TLS with the database cannot be set up under sslmode={mode_name} ({cause}); retrying will \
+         not help: {fix}"
+    )
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
@@ -199,7 +262,7 @@ impl Store {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options.clone());
         let grouping = Arc::new(Grouping {
-            options,
+            options: Arc::new(RwLock::new(options)),
             connections: grouped,
             creates: GroupedMetrics::new("create"),
             reads: GroupedMetrics::new("read"),
@@ -247,17 +310,35 @@ impl Store {
 
     /// Opens one connection outside the pool and closes it again, to hear PostgreSQL's own answer:
     /// the pool retries a refused connection (an unknown database, a wrong password) in silence.
-    pub async fn probe(&self) -> Result<(), sqlx::Error> {
+    /// Under `sslmode=prefer` (the default) a server whose TLS cannot be set up (rustls cannot
+    /// read an X.509 v1 certificate) is tried without TLS, as libpq does, and every connection
+    /// from then on is made so; under `require` and `verify-*` that failure is a [`ProbeError::Tls`].
+    pub async fn probe(&self) -> Result<(), ProbeError> {
         let options = self.pool.connect_options();
-        let connection = tokio::time::timeout(PROBE_TIMEOUT, PgConnection::connect_with(&options))
-            .await
-            .map_err(|_| {
-                sqlx::Error::Io(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!("no answer within {PROBE_TIMEOUT:?}"),
-                ))
-            })??;
-        connection.close().await
+        let mode = options.get_ssl_mode();
+        let cause = match connect_once(&options).await {
+            Ok(()) => return Ok(()),
+            Err(error) => match tls_failure(&error) {
+                Some(cause) => cause,
+                None => return Err(ProbeError::NotYet(error)),
+            },
+        };
+        if !matches!(mode, PgSslMode::Prefer) {
+            return Err(ProbeError::Tls(tls_advice(mode, &cause)));
+        }
+        let plain = (*options).clone().ssl_mode(PgSslMode::Disable);
+        connect_once(&plain).await.map_err(ProbeError::NotYet)?;
+        log::warn!(
+            "TLS with the database cannot be set up ({cause}): connecting without TLS, as \
+             sslmode=prefer allows (say sslmode=disable to connect so without trying TLS first)"
+        );
+        self.pool.set_connect_options(plain.clone());
+        *self
+            .grouping
+            .options
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = plain;
+        Ok(())
     }
 
     /// Records why the migrations still wait, for `/readyz`.
@@ -502,6 +583,19 @@ impl Store {
         self.check_migrated()?;
         self.reads.submit((set, tenant, id)).await
     }
+}
+
+/// Opens one connection with `options` and closes it again, giving up after [`PROBE_TIMEOUT`].
+async fn connect_once(options: &PgConnectOptions) -> Result<(), sqlx::Error> {
+    let connection = tokio::time::timeout(PROBE_TIMEOUT, PgConnection::connect_with(options))
+        .await
+        .map_err(|_| {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {PROBE_TIMEOUT:?}"),
+            ))
+        })??;
+    connection.close().await
 }
 
 /// The indices of `requests` for each entity set among them, in first-seen order: a statement
