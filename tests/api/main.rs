@@ -6,6 +6,7 @@ mod bad_input;
 mod batch;
 mod browser;
 mod child;
+mod citus;
 #[cfg(feature = "testcontainers")]
 mod compression;
 mod consumer;
