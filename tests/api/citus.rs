@@ -1,10 +1,11 @@
 //! The service on a real Citus cluster (issue 24): `migrate` past the X.509 v1 certificate Citus
 //! makes, the recipe of docs/citus.md (read from the page, so the page and what runs cannot drift)
 //! with no unsafe setting, then two instances on the coordinator in four tenants, two on each
-//! worker: creates and reads, OData and paging, `$batch`, imports with every outcome, a dynamic
-//! group taking devices to `assignedUnkownSyncState`, a sync, throttling, the control plane (seed,
-//! reset, export, import-state), and each tenant's rows on one worker. It prints the figures
-//! docs/citus.md quotes.
+//! worker: creates and reads, OData and paging, `$batch`, imports with every outcome, a tenant's
+//! failing import batch that holds back no other tenant's, a dynamic group taking devices to
+//! `assignedUnkownSyncState`, a sync, throttling, the control plane (seed, reset, export,
+//! import-state), and each tenant's rows on one worker. It prints the figures docs/citus.md
+//! quotes.
 //!
 //! Needs AUTOPILOT_CITUS_URL, the coordinator of a fresh cluster:
 //! `AUTOPILOT_CITUS_URL=$(scripts/citus-cluster start /var/tmp/citus | tail -n 1)`. Ignored under
@@ -95,6 +96,7 @@ async fn the_service_runs_on_a_citus_cluster() {
     }
     batch(&b, tenants[1]).await;
     imports_with_every_outcome(&a, &b, tenants[0], tenants[1]).await;
+    a_failing_tenant_waits_alone(&mut coordinator, &a, &b, tenants[2], tenants[3]).await;
     dynamic_group_to_assigned(&a, &b, tenants[2]).await;
     sync(&b, tenants[3]).await;
     control_plane(&a, &b, tenants[3]).await;
@@ -412,6 +414,69 @@ async fn imports_with_every_outcome(a: &TestApp, b: &TestApp, tenant: Uuid, othe
     )
     .await;
     assert_eq!(theirs["value"].as_array().unwrap().len(), 1);
+}
+
+/// A tenant whose import batch fails (a constraint added on the cluster refuses its device) waits
+/// alone: another tenant's import, queued behind it, goes through at once; the first one's once the
+/// fault is gone.
+async fn a_failing_tenant_waits_alone(
+    coordinator: &mut PgConnection,
+    a: &TestApp,
+    b: &TestApp,
+    failing: Uuid,
+    healthy: Uuid,
+) {
+    sqlx::query(
+        "ALTER TABLE device_identities \
+         ADD CONSTRAINT injected_fault CHECK (serial_number <> 'FAILS-ON-CITUS')",
+    )
+    .execute(&mut *coordinator)
+    .await
+    .unwrap();
+    let record = |serial: &str| vec![json!({"serialNumber": serial, "hardwareIdentifier": HASH})];
+    let failing_import = import(a, failing, record("FAILS-ON-CITUS")).await;
+    let deadline = Instant::now() + SETTLES_WITHIN;
+    while sqlx::query_scalar::<_, i64>("SELECT count(*) FROM import_retries WHERE tenant_id = $1")
+        .bind(failing)
+        .fetch_one(&mut *coordinator)
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the failing batch was never tried"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let started = Instant::now();
+    let healthy_import = import(b, healthy, record("PASSES-ON-CITUS")).await;
+    let records = processed(a, healthy, &healthy_import).await;
+    assert_eq!(records[0]["state"]["deviceImportStatus"], "complete");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the other tenant's import waited {:?}",
+        started.elapsed()
+    );
+    let waiting = expect(
+        b,
+        failing,
+        Method::GET,
+        &format!("v1.0/{IMPORTED}?$filter=importId eq '{failing_import}'"),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        waiting["value"][0]["state"]["deviceImportStatus"],
+        "unknown"
+    );
+    sqlx::query("ALTER TABLE device_identities DROP CONSTRAINT injected_fault")
+        .execute(&mut *coordinator)
+        .await
+        .unwrap();
+    let records = processed(b, failing, &failing_import).await;
+    assert_eq!(records[0]["state"]["deviceImportStatus"], "complete");
 }
 
 /// Polls the tenant's device until its status is `status`.
