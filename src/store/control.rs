@@ -11,7 +11,8 @@ use sqlx::{AssertSqlSafe, PgConnection, Row};
 use super::assignment_status::SETTLE_DEVICE;
 use super::imports::IMPORT_CHANNEL;
 use super::{Store, StoreError, follow_up};
-use crate::domain::Tenant;
+use crate::domain::entity::ServerValue;
+use crate::domain::{ENTITY_SETS, Tenant};
 
 /// A table that holds tenant state, and the order its rows are exported in.
 pub struct TenantTable {
@@ -187,10 +188,11 @@ impl Store {
             let Some(rows) = tables.get(table.name) else {
                 continue;
             };
+            let rows = with_own_ids(table.name, rows);
             let known = columns.get(table.name).map(Vec::as_slice).unwrap_or(&[]);
-            let used = used_columns(table.name, rows, known)?;
+            let used = used_columns(table.name, &rows, known)?;
             if !rows.is_empty() {
-                loads.push((table.name, used, Json::Array(rows.to_vec()).to_string()));
+                loads.push((table.name, used, Json::Array(rows).to_string()));
             }
         }
         delete_tenant(&mut tx, tenant).await?;
@@ -419,6 +421,46 @@ fn document_tables(document: &Json) -> Result<BTreeMap<&str, &[Json]>, ImportSta
     Ok(found)
 }
 
+/// The rows of `table` with the columns that take their row's own id when left out (an imported
+/// record's import id, see [`ServerValue::OwnIdUnlessGiven`]) filled in as a create fills them,
+/// and an id made for a row that has none; a row whose id is not text is left for the database to
+/// refuse.
+fn with_own_ids(table: &str, rows: &[Json]) -> Vec<Json> {
+    let own_id_columns: Vec<&str> = ENTITY_SETS
+        .iter()
+        .filter(|set| set.table == table)
+        .flat_map(|set| set.columns())
+        .filter(|p| p.server_value == Some(ServerValue::OwnIdUnlessGiven))
+        .map(|p| p.column)
+        .collect();
+    if own_id_columns.is_empty() {
+        return rows.to_vec();
+    }
+    rows.iter()
+        .map(|row| {
+            let mut row = row.clone();
+            let Some(object) = row.as_object_mut() else {
+                return row;
+            };
+            let id = match object.get("id") {
+                None | Some(Json::Null) => {
+                    let id = Json::String(uuid::Uuid::new_v4().to_string());
+                    object.insert("id".to_owned(), id.clone());
+                    id
+                }
+                Some(id @ Json::String(_)) => id.clone(),
+                Some(_) => return row,
+            };
+            for column in &own_id_columns {
+                if object.get(*column).is_none_or(Json::is_null) {
+                    object.insert((*column).to_owned(), id.clone());
+                }
+            }
+            row
+        })
+        .collect()
+}
+
 /// The columns the rows of `table` set, in the table's order; a key that is no column, or that is
 /// `tenant_id`, refuses the document.
 fn used_columns(
@@ -496,6 +538,26 @@ mod tests {
         assert_eq!(
             document_tables(&document).unwrap()["device_identities"].len(),
             1
+        );
+    }
+
+    #[test]
+    fn an_imported_record_left_without_an_import_id_takes_its_own_id() {
+        let rows = [
+            json!({"id": "a", "serial_number": "S1"}),
+            json!({"id": "b", "import_id": "batch"}),
+            json!({"serial_number": "S3", "import_id": null}),
+        ];
+        let filled = with_own_ids("imported_device_identities", &rows);
+        assert_eq!(filled[0]["import_id"], "a");
+        assert_eq!(filled[1]["import_id"], "batch");
+        let made = filled[2]["id"].as_str().unwrap();
+        assert_eq!(filled[2]["import_id"], made);
+        assert!(uuid::Uuid::parse_str(made).is_ok());
+        assert_eq!(
+            with_own_ids("device_identities", &rows[2..]),
+            rows[2..],
+            "other tables are left as they are"
         );
     }
 
