@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::store::Store;
@@ -27,6 +28,7 @@ pub struct Metrics {
     pool_max: IntGauge,
     grouped_queued: IntGaugeVec,
     backlog: IntGaugeVec,
+    throttle_unconsulted: IntCounter,
 }
 
 impl Metrics {
@@ -73,8 +75,15 @@ impl Metrics {
             &["work"],
         )
         .expect("constant, valid options");
+        let throttle_unconsulted = IntCounter::new(
+            "autopilot_throttle_unconsulted_total",
+            "Requests let through unthrottled because the throttle's table could not be reached \
+             (--throttle)",
+        )
+        .expect("constant, valid options");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(throttle_unconsulted.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
             Box::new(grouped_queued.clone()),
@@ -97,7 +106,13 @@ impl Metrics {
             pool_max,
             grouped_queued,
             backlog,
+            throttle_unconsulted,
         }
+    }
+
+    /// Counts a request the throttle let through because it could not reach its table.
+    pub fn throttle_unconsulted(&self) {
+        self.throttle_unconsulted.inc();
     }
 
     /// Counts one answered request; `route` is its template (e.g.

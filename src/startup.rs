@@ -363,13 +363,15 @@ pub async fn migrated_store(
 
 /// Applies migrations, retrying with backoff while the database cannot be reached or refuses the
 /// service (an unknown database, a wrong password: PostgreSQL's reason is logged at each retry and
-/// shown by `/readyz`); any other failure (a broken migration) ends the start at once.
+/// shown by `/readyz`); any other failure (a broken migration, TLS that the URL's `sslmode` cannot
+/// set up) ends the start at once.
 pub async fn migrate_when_reachable(store: &Store) -> Result<(), StartupError> {
     let mut backoff = Duration::from_millis(250);
     loop {
         // One connection of its own first: the pool retries a refused connection in silence.
         let problem = match store.probe().await {
-            Err(error) => error.to_string(),
+            Err(store::ProbeError::Tls(why)) => return Err(why.into()),
+            Err(store::ProbeError::NotYet(error)) => error.to_string(),
             Ok(()) => match store.migrate().await {
                 Ok(()) => return Ok(()),
                 Err(sqlx::migrate::MigrateError::Execute(error))

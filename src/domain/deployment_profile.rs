@@ -3,7 +3,7 @@
 
 use super::entity::{
     ComplexType, DerivedType, EntitySet, EnumType, ItemSegment, Kind, Navigation, Property,
-    Segments, TEXT,
+    Segments, ServerValue, TEXT,
 };
 
 pub static USER_TYPE: EnumType = EnumType {
@@ -121,7 +121,8 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
             "last_modified_date_time",
             Kind::DateTime,
         )
-        .read_only(),
+        .read_only()
+        .server_value(ServerValue::UpdateTime),
         Property::complex(
             "outOfBoxExperienceSettings",
             &OUT_OF_BOX_EXPERIENCE_SETTINGS,

@@ -141,6 +141,17 @@ pub struct Property {
     pub secret: bool,
     /// What the OpenAPI document says of it, where the type alone does not say enough.
     pub description: Option<&'static str>,
+    /// A value the server writes itself, beside what clients set.
+    pub server_value: Option<ServerValue>,
+}
+
+/// A value the store writes into a property's column itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerValue {
+    /// On create, the entity's own id as text, unless the create sets a value.
+    OwnIdUnlessGiven,
+    /// On every update, the time of the update.
+    UpdateTime,
 }
 
 impl Property {
@@ -168,6 +179,7 @@ impl Property {
             selectable: true,
             secret: false,
             description: None,
+            server_value: None,
         }
     }
 
@@ -268,6 +280,14 @@ impl Property {
     pub const fn described(self, description: &'static str) -> Property {
         Property {
             description: Some(description),
+            ..self
+        }
+    }
+
+    /// Written by the store as `value` says, beside what clients set.
+    pub const fn server_value(self, value: ServerValue) -> Property {
+        Property {
+            server_value: Some(value),
             ..self
         }
     }

@@ -2,7 +2,9 @@
 //! the hardware hash upload that real devices enter Autopilot through, and its processing state.
 
 use super::ApiVersion;
-use super::entity::{Alias, ComplexType, EntitySet, EnumType, Kind, Property, Segments};
+use super::entity::{
+    Alias, ComplexType, EntitySet, EnumType, Kind, Property, Segments, ServerValue,
+};
 
 pub static IMPORT_STATUS: EnumType = EnumType {
     name: "microsoft.graph.importedWindowsAutopilotDeviceIdentityImportStatus",
@@ -47,7 +49,8 @@ pub static IMPORTED_IDENTITIES: EntitySet = EntitySet {
         Property::new("hardwareIdentifier", "hardware_identifier", Kind::Binary),
         Property::text("importId", "import_id")
             .not_null()
-            .read_only(),
+            .read_only()
+            .server_value(ServerValue::OwnIdUnlessGiven),
         Property::text("productKey", "product_key"),
         Property::text("serialNumber", "serial_number"),
         Property::complex("state", &IMPORT_STATE).read_only(),

@@ -148,7 +148,7 @@ pub async fn shape<B: MessageBody + 'static>(
     // its own, as Graph counts them.
     if let (Some(rate), Some(caller)) = (traffic.throttle, &call.caller)
         && !paths::is_batch(req.path())
-        && let Some(wait) = throttle_wait(&req, rate, caller).await
+        && let Some(wait) = throttle_wait(&req, rate, caller, &traffic.metrics).await
     {
         // Whole seconds, rounded up, as Graph's Retry-After.
         let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
@@ -167,11 +167,13 @@ pub async fn shape<B: MessageBody + 'static>(
 }
 
 /// How long the caller must wait, when the throttle refuses the request. A throttle that cannot
-/// be asked (the database is away) refuses nothing: the route then answers for itself.
+/// be asked (the database is away, or refuses its statement) refuses nothing, the route then
+/// answers for itself; that is a warning and a count in /metrics, since throttling is then off.
 async fn throttle_wait(
     req: &ServiceRequest,
     rate: ThrottleRate,
     caller: &Identity,
+    metrics: &Metrics,
 ) -> Option<Duration> {
     let store = req.app_data::<web::Data<Store>>()?;
     let interval = rate.period / rate.requests;
@@ -182,7 +184,8 @@ async fn throttle_wait(
         Ok(Throttled::Allowed) => None,
         Ok(Throttled::Wait(wait)) => Some(wait),
         Err(error) => {
-            log::debug!("throttle not consulted ({error})");
+            log::warn!("throttle not consulted, request let through ({error})");
+            metrics.throttle_unconsulted();
             None
         }
     }

@@ -1,5 +1,5 @@
 //! Profile assignment status on device identities: working out which profile targets the devices
-//! a change touched (the triggers of the migrations ask: for one device when it is created,
+//! a change touched (the writes ask, see `follow_up`: for one device when it is created,
 //! regrouped, added to or taken from a group; for the whole tenant when a group or an assignment
 //! changes), and settling pending devices once the assignment delay has passed or a sync
 //! has completed. Every step is one transaction within one tenant, named by a discovery query that
@@ -9,18 +9,20 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use sqlx::{AssertSqlSafe, PgConnection};
 use uuid::Uuid;
 
 use super::profile_assignments::{COLUMNS, assignment};
-use super::{DISCOVERY_WINDOW, Store, StoreError};
+use super::{DISCOVERY_WINDOW, Store, StoreError, follow_up};
 use crate::domain::Tenant;
 use crate::domain::directory::{DynamicGroups, Membership};
 use crate::domain::entity::Navigation;
 use crate::domain::membership::PhysicalIds;
 use crate::domain::profile_assignment::{ProfileAssignment, effective_profiles};
 
-/// The channel the triggers notify when a tenant's status must be worked out again, and that
+/// The channel notified when a tenant's status must be worked out again, and that
 /// recomputing notifies when devices start to wait.
 pub const ASSIGNMENT_CHANNEL: &str = "autopilot_assignments";
 
@@ -103,27 +105,29 @@ impl Store {
             .unzip();
         if !changed.is_empty() {
             // A device a profile now targets waits (`pending`) until it settles; one that none
-            // targets is `notAssigned` at once.
+            // targets is `notAssigned` at once. The time is bound, not `now()`: Citus evaluates
+            // only immutable functions in a CASE of a distributed UPDATE.
+            let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+                .fetch_one(&mut *tx)
+                .await?;
             sqlx::query(
                 "UPDATE device_identities AS d SET intended_profile_id = u.profile, \
                      assigned_profile_id = NULL, \
                      deployment_profile_assignment_status = \
                          CASE WHEN u.profile IS NULL THEN 'notAssigned' ELSE 'pending' END, \
-                     assignment_pending_since = CASE WHEN u.profile IS NULL THEN NULL ELSE now() END, \
+                     assignment_pending_since = CASE WHEN u.profile IS NULL THEN NULL ELSE $4 END, \
                      deployment_profile_assigned_date_time = '0001-01-01T00:00:00Z', \
-                     updated_at = now() \
+                     updated_at = $4 \
                  FROM unnest($1::uuid[], $2::uuid[]) AS u(id, profile) \
                  WHERE d.tenant_id = $3 AND d.id = u.id",
             )
             .bind(&changed)
             .bind(&profiles)
             .bind(tenant.0)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(ASSIGNMENT_CHANNEL)
-                .execute(&mut *tx)
-                .await?;
+            follow_up::notify(&mut tx, ASSIGNMENT_CHANNEL).await?;
         }
         sqlx::query("DELETE FROM assignment_recomputes WHERE tenant_id = $1 AND id = ANY($2)")
             .bind(tenant.0)

@@ -9,8 +9,10 @@ use serde_json::{Map, Value as Json};
 use sqlx::{AssertSqlSafe, PgConnection, Row};
 
 use super::assignment_status::SETTLE_DEVICE;
-use super::{Store, StoreError};
-use crate::domain::Tenant;
+use super::imports::IMPORT_CHANNEL;
+use super::{Store, StoreError, follow_up};
+use crate::domain::entity::ServerValue;
+use crate::domain::{ENTITY_SETS, Tenant};
 
 /// A table that holds tenant state, and the order its rows are exported in.
 pub struct TenantTable {
@@ -53,7 +55,11 @@ pub const TENANT_TABLES: [TenantTable; 7] = [
 
 /// Tables with a `tenant_id` that hold work or counters rather than state: a reset empties them
 /// (after the state, whose deletion asks for recomputes), an export leaves them out.
-pub const TENANT_WORK_TABLES: [&str; 2] = ["throttle_buckets", "assignment_recomputes"];
+pub const TENANT_WORK_TABLES: [&str; 3] = [
+    "throttle_buckets",
+    "assignment_recomputes",
+    "import_retries",
+];
 
 /// Tables with a `tenant_id` that say who may call the service rather than hold its state: a reset
 /// keeps them (a test that resets its tenant keeps the app it signs in with), an export leaves them
@@ -182,13 +188,25 @@ impl Store {
             let Some(rows) = tables.get(table.name) else {
                 continue;
             };
+            let rows = with_own_ids(table.name, rows);
             let known = columns.get(table.name).map(Vec::as_slice).unwrap_or(&[]);
-            let used = used_columns(table.name, rows, known)?;
+            let used = used_columns(table.name, &rows, known)?;
             if !rows.is_empty() {
-                loads.push((table.name, used, Json::Array(rows.to_vec()).to_string()));
+                loads.push((table.name, used, Json::Array(rows).to_string()));
             }
         }
         delete_tenant(&mut tx, tenant).await?;
+        // What the loaded state asks of the background work: its status worked out, its
+        // imported records processed.
+        if !loads.is_empty() {
+            follow_up::request_recomputes(&mut tx, &[(tenant.0, None)]).await?;
+        }
+        if loads
+            .iter()
+            .any(|(table, ..)| *table == "imported_device_identities")
+        {
+            follow_up::notify(&mut tx, IMPORT_CHANNEL).await?;
+        }
         for (table, columns, rows) in loads {
             let columns = columns.join(", ");
             let sql = format!(
@@ -216,6 +234,7 @@ impl Store {
     ) -> Result<Seeded, StoreError> {
         let digits = count.to_string().len().max(6);
         let serial = |n: u32| format!("{serial_prefix}{n:0digits$}");
+        let mut tx = self.pool()?.begin().await?;
         let done = sqlx::query(
             "INSERT INTO device_identities (tenant_id, serial_number, group_tag) \
              SELECT $1, $2 || lpad(n::text, $3, '0'), $4 FROM generate_series(1, $5) AS n",
@@ -225,8 +244,11 @@ impl Store {
         .bind(digits as i32)
         .bind(group_tag)
         .bind(count as i32)
-        .execute(self.pool()?)
+        .execute(&mut *tx)
         .await?;
+        // So many new devices are worked out as the whole tenant, if it assigns profiles.
+        follow_up::request_recomputes_if_assigned(&mut tx, &[(tenant.0, None)]).await?;
+        tx.commit().await?;
         Ok(Seeded {
             created: done.rows_affected(),
             first_serial_number: serial(1),
@@ -290,8 +312,11 @@ impl Store {
 
     /// Takes a token from the bucket of (`tenant`, `app`), which holds at most `burst` tokens and
     /// gains one every `interval`; one statement, shared by every instance on the database. The
-    /// bucket is kept as the time it is full again minus one burst (GCRA): a request is allowed
-    /// while that time is not ahead of now by more than the burst allows.
+    /// bucket is kept as the time it is full again minus one burst (GCRA), in seconds since the
+    /// epoch: a request is allowed while that time is not ahead of now by more than the burst
+    /// allows. Now is read once, in the VALUES row, and reached in the upsert as `EXCLUDED`'s: Citus
+    /// allows only immutable functions (float arithmetic, not clock or timestamp arithmetic) in
+    /// an upsert's DO UPDATE.
     pub async fn take_throttle_token(
         &self,
         tenant: Tenant,
@@ -305,14 +330,14 @@ impl Store {
         let row = sqlx::query(
             "WITH taken AS ( \
                  INSERT INTO throttle_buckets AS b (tenant_id, app_id, theoretical_arrival) \
-                 VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3)) \
+                 VALUES ($1, $2, extract(epoch FROM clock_timestamp())::float8 + $3) \
                  ON CONFLICT (tenant_id, app_id) DO UPDATE \
-                 SET theoretical_arrival = greatest(b.theoretical_arrival, clock_timestamp()) \
-                                           + make_interval(secs => $3) \
-                 WHERE b.theoretical_arrival <= clock_timestamp() + make_interval(secs => $4) \
+                 SET theoretical_arrival = greatest(b.theoretical_arrival + $3, \
+                                                    EXCLUDED.theoretical_arrival) \
+                 WHERE b.theoretical_arrival <= EXCLUDED.theoretical_arrival - $3 + $4 \
                  RETURNING 1) \
              SELECT EXISTS (SELECT 1 FROM taken), \
-                    (SELECT extract(epoch FROM theoretical_arrival - clock_timestamp())::float8 - $4 \
+                    (SELECT theoretical_arrival - extract(epoch FROM clock_timestamp())::float8 - $4 \
                      FROM throttle_buckets WHERE tenant_id = $1 AND app_id = $2)",
         )
         .bind(tenant.0)
@@ -396,6 +421,46 @@ fn document_tables(document: &Json) -> Result<BTreeMap<&str, &[Json]>, ImportSta
     Ok(found)
 }
 
+/// The rows of `table` with the columns that take their row's own id when left out (an imported
+/// record's import id, see [`ServerValue::OwnIdUnlessGiven`]) filled in as a create fills them,
+/// and an id made for a row that has none; a row whose id is not text is left for the database to
+/// refuse.
+fn with_own_ids(table: &str, rows: &[Json]) -> Vec<Json> {
+    let own_id_columns: Vec<&str> = ENTITY_SETS
+        .iter()
+        .filter(|set| set.table == table)
+        .flat_map(|set| set.columns())
+        .filter(|p| p.server_value == Some(ServerValue::OwnIdUnlessGiven))
+        .map(|p| p.column)
+        .collect();
+    if own_id_columns.is_empty() {
+        return rows.to_vec();
+    }
+    rows.iter()
+        .map(|row| {
+            let mut row = row.clone();
+            let Some(object) = row.as_object_mut() else {
+                return row;
+            };
+            let id = match object.get("id") {
+                None | Some(Json::Null) => {
+                    let id = Json::String(uuid::Uuid::new_v4().to_string());
+                    object.insert("id".to_owned(), id.clone());
+                    id
+                }
+                Some(id @ Json::String(_)) => id.clone(),
+                Some(_) => return row,
+            };
+            for column in &own_id_columns {
+                if object.get(*column).is_none_or(Json::is_null) {
+                    object.insert((*column).to_owned(), id.clone());
+                }
+            }
+            row
+        })
+        .collect()
+}
+
 /// The columns the rows of `table` set, in the table's order; a key that is no column, or that is
 /// `tenant_id`, refuses the document.
 fn used_columns(
@@ -473,6 +538,26 @@ mod tests {
         assert_eq!(
             document_tables(&document).unwrap()["device_identities"].len(),
             1
+        );
+    }
+
+    #[test]
+    fn an_imported_record_left_without_an_import_id_takes_its_own_id() {
+        let rows = [
+            json!({"id": "a", "serial_number": "S1"}),
+            json!({"id": "b", "import_id": "batch"}),
+            json!({"serial_number": "S3", "import_id": null}),
+        ];
+        let filled = with_own_ids("imported_device_identities", &rows);
+        assert_eq!(filled[0]["import_id"], "a");
+        assert_eq!(filled[1]["import_id"], "batch");
+        let made = filled[2]["id"].as_str().unwrap();
+        assert_eq!(filled[2]["import_id"], made);
+        assert!(uuid::Uuid::parse_str(made).is_ok());
+        assert_eq!(
+            with_own_ids("device_identities", &rows[2..]),
+            rows[2..],
+            "other tables are left as they are"
         );
     }
 

@@ -48,15 +48,20 @@ mod tests {
              ZtdDeviceAssignedToOtherTenant), so it looks in every tenant",
         ),
         (
-            "SELECT tenant_id FROM (SELECT tenant_id, created_at FROM imported_device_identities \
+            "SELECT tenant_id FROM (SELECT tenant_id, created_at FROM imported_device_identities i \
              WHERE pending AND created_at <= now() - make_interval(secs => $1) \
+             AND NOT EXISTS (SELECT 1 FROM import_retries r \
+             WHERE r.tenant_id = i.tenant_id AND r.retry_at > now()) \
              ORDER BY created_at LIMIT $2) AS due GROUP BY tenant_id ORDER BY min(created_at)",
-            "discovery: the tenants with imported records due",
+            "discovery: the tenants with imported records due, but those waiting out a failure \
+             (each record's tenant joined to its own retry row, on the same shard)",
         ),
         (
-            "SELECT extract(epoch FROM min(created_at) + make_interval(secs => $1) - now())::float8 \
-             FROM imported_device_identities WHERE pending",
-            "when the next imported record of any tenant is due, for the worker's sleep",
+            "SELECT extract(epoch FROM min(greatest(i.created_at + make_interval(secs => $1), \
+             r.retry_at)) - now())::float8 FROM imported_device_identities i \
+             LEFT JOIN import_retries r ON r.tenant_id = i.tenant_id WHERE i.pending",
+            "when the next imported record of any tenant is due, or its tenant's retry, for the \
+             worker's sleep (each record's tenant joined to its own retry row, on the same shard)",
         ),
         (
             "SELECT tenant_id FROM (SELECT tenant_id, id FROM assignment_recomputes \

@@ -16,11 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use prometheus::{Histogram, HistogramOpts};
-use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::{StoreError, is_unreachable};
+use super::{SharedOptions, StoreError, is_unreachable};
 
 /// The most requests one statement serves (a create binds about 30 values per request; PostgreSQL
 /// takes at most 65,535).
@@ -97,7 +96,7 @@ impl<S: GroupStatement> Grouped<S> {
     /// Starts `connections` tasks (each connects on first use) on the current runtime.
     pub fn start(
         statement: S,
-        options: PgConnectOptions,
+        options: SharedOptions,
         connections: u32,
         metrics: GroupedMetrics,
     ) -> Self {
@@ -142,7 +141,7 @@ impl<S: GroupStatement> Grouped<S> {
 /// One connection's task: takes a group, runs it, answers it, until the queue closes.
 async fn serve<S: GroupStatement>(
     statement: Arc<S>,
-    options: PgConnectOptions,
+    options: SharedOptions,
     queue: Arc<Mutex<mpsc::Receiver<Job<S>>>>,
     metrics: GroupedMetrics,
 ) {
@@ -178,13 +177,17 @@ async fn next_group<T>(queue: &Mutex<mpsc::Receiver<T>>) -> Option<Vec<T>> {
 /// again per request, so that one bad request cannot fail its neighbours.
 async fn run_group<S: GroupStatement>(
     statement: &S,
-    options: &PgConnectOptions,
+    options: &SharedOptions,
     connection: &mut Option<PgConnection>,
     requests: &[S::Request],
 ) -> Vec<Result<S::Answer, StoreError>> {
     let attempt = async {
         if connection.is_none() {
-            *connection = Some(PgConnection::connect_with(options).await?);
+            let options = options
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone();
+            *connection = Some(PgConnection::connect_with(&options).await?);
         }
         let conn = connection.as_mut().expect("connected above");
         match statement.run(conn, requests).await {

@@ -9,12 +9,17 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, follow_up};
 use crate::domain::Tenant;
 use crate::domain::import::{ALREADY_ASSIGNED, ImportOutcome, ImportRecord, SerialOwner};
 
-/// The channel the migration's trigger notifies when records are inserted.
+/// The channel notified when records are inserted.
 pub const IMPORT_CHANNEL: &str = "autopilot_imports";
+
+/// The first pause after a tenant's batch fails; it doubles with each failure in a row.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// The longest pause between a tenant's failing batches.
+const LAST_RETRY: Duration = Duration::from_secs(60);
 
 /// A claimed record.
 #[derive(sqlx::FromRow)]
@@ -30,14 +35,18 @@ struct Pending {
 
 impl Store {
     /// The tenants with records created at least `delay` ago, those with the oldest first, among
-    /// the oldest [`DISCOVERY_WINDOW`] such records: it reads across tenants, without locks.
+    /// the oldest [`DISCOVERY_WINDOW`] such records: it reads across tenants, without locks. A
+    /// tenant waiting out a failure is left out, so its records leave room for others'.
     pub async fn tenants_with_imports_due(
         &self,
         delay: Duration,
     ) -> Result<Vec<Tenant>, StoreError> {
         self.tenants_due(
-            "SELECT tenant_id FROM (SELECT tenant_id, created_at FROM imported_device_identities \
+            "SELECT tenant_id FROM (SELECT tenant_id, created_at FROM imported_device_identities i \
                                     WHERE pending AND created_at <= now() - make_interval(secs => $1) \
+                                      AND NOT EXISTS (SELECT 1 FROM import_retries r \
+                                                      WHERE r.tenant_id = i.tenant_id \
+                                                        AND r.retry_at > now()) \
                                     ORDER BY created_at LIMIT $2) AS due \
              GROUP BY tenant_id ORDER BY min(created_at)",
             delay,
@@ -148,6 +157,11 @@ impl Store {
             .filter(|(_, device)| created.contains(device))
             .map(|(record, device)| (record.id, *device))
             .collect();
+        let new_devices: Vec<(Uuid, Option<Uuid>)> = created
+            .iter()
+            .map(|&device| (tenant.0, Some(device)))
+            .collect();
+        follow_up::request_recomputes_if_assigned(&mut tx, &new_devices).await?;
 
         let mut ids = Vec::with_capacity(claimed.len());
         let mut statuses = Vec::with_capacity(claimed.len());
@@ -184,16 +198,53 @@ impl Store {
         .bind(tenant.0)
         .execute(&mut *tx)
         .await?;
+        // A batch that went through ends the tenant's failures in a row.
+        sqlx::query("DELETE FROM import_retries WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(claimed.len())
     }
 
-    /// How long until the oldest pending record is due with `delay`: zero when one is due now,
-    /// `None` when nothing is pending.
+    /// Holds the tenant's records back after a failed batch, for a pause that doubles with each
+    /// failure in a row (from [`FIRST_RETRY`] to [`LAST_RETRY`]); returns the pause.
+    pub async fn defer_imports(&self, tenant: Tenant) -> Result<Duration, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        let failed: Option<i32> = sqlx::query_scalar(
+            "SELECT attempts FROM import_retries WHERE tenant_id = $1 FOR UPDATE",
+        )
+        .bind(tenant.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let attempts = failed.unwrap_or(0).saturating_add(1);
+        let pause = FIRST_RETRY
+            .saturating_mul(1 << (attempts - 1).clamp(0, 16))
+            .min(LAST_RETRY);
+        sqlx::query(
+            "INSERT INTO import_retries (tenant_id, attempts, retry_at) \
+             VALUES ($1, $2, now() + make_interval(secs => $3)) \
+             ON CONFLICT (tenant_id) DO UPDATE \
+             SET attempts = EXCLUDED.attempts, retry_at = EXCLUDED.retry_at",
+        )
+        .bind(tenant.0)
+        .bind(attempts)
+        .bind(pause.as_secs_f64())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(pause)
+    }
+
+    /// How long until the oldest pending record is due with `delay`, or its tenant's retry after
+    /// a failure: zero when one is due now, `None` when nothing is pending.
     pub async fn next_import_due(&self, delay: Duration) -> Result<Option<Duration>, StoreError> {
         let seconds: Option<f64> = sqlx::query_scalar(
-            "SELECT extract(epoch FROM min(created_at) + make_interval(secs => $1) - now())::float8 \
-             FROM imported_device_identities WHERE pending",
+            "SELECT extract(epoch FROM min(greatest(i.created_at + make_interval(secs => $1), \
+                                                    r.retry_at)) - now())::float8 \
+             FROM imported_device_identities i \
+             LEFT JOIN import_retries r ON r.tenant_id = i.tenant_id \
+             WHERE i.pending",
         )
         .bind(delay.as_secs_f64())
         .fetch_one(self.pool()?)

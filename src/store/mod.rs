@@ -1,20 +1,20 @@
 //! PostgreSQL: the pool, the embedded migrations, and the SQL of any entity set, assembled from its
 //! table description. Nothing here knows HTTP or the wire format.
 
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow, PgSslMode};
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the table and column names of entity-set
 // descriptions only; values are always bound, so AssertSqlSafe is sound.
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool, Postgres, Row};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::domain::Tenant;
-use crate::domain::entity::{Entity, EntitySet, Kind, Property, PropertyValue, Value};
+use crate::domain::entity::{Entity, EntitySet, Kind, Property, PropertyValue, ServerValue, Value};
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
 mod apps;
@@ -23,6 +23,7 @@ mod control;
 mod directory;
 pub mod distribution;
 pub(crate) mod filter;
+mod follow_up;
 mod grouped;
 mod imports;
 mod profile_assignments;
@@ -38,9 +39,13 @@ pub use directory::Added;
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
 
+/// How connections are made, shared by the pool's user and the grouped statements' tasks: a probe
+/// may find that they must do without TLS (see [`Store::probe`]).
+pub(crate) type SharedOptions = Arc<RwLock<PgConnectOptions>>;
+
 /// How grouped statements are started, for the `Store` and each runtime that asks for its own.
 struct Grouping {
-    options: PgConnectOptions,
+    options: SharedOptions,
     /// Connections per statement, in all.
     connections: u32,
     creates: GroupedMetrics,
@@ -115,6 +120,65 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+
+/// Why the database could not be reached by [`Store::probe`].
+#[derive(Debug)]
+pub enum ProbeError {
+    /// It may answer later: it is away, starting, or refuses the service for now.
+    NotYet(sqlx::Error),
+    /// TLS with it cannot be set up as the URL's `sslmode` asks, however often it is tried: what
+    /// went wrong and which `sslmode` would connect.
+    Tls(String),
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProbeError::NotYet(error) => error.fmt(f),
+            ProbeError::Tls(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ProbeError {}
+
+/// rustls's reason when a connection failed setting up TLS: a certificate it cannot read (an
+/// X.509 v1 one) or does not trust, or a server without TLS under `sslmode=require`.
+fn tls_failure(error: &sqlx::Error) -> Option<String> {
+    match error {
+        sqlx::Error::Tls(cause) => Some(cause.to_string()),
+        sqlx::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .map(ToString::to_string),
+        _ => None,
+    }
+}
+
+/// What to say of a TLS failure under `mode`, naming the `sslmode` that would connect.
+fn tls_advice(mode: PgSslMode, cause: &str) -> String {
+    let mode_name = match mode {
+        PgSslMode::Require => "require",
+        PgSslMode::VerifyCa => "verify-ca",
+        PgSslMode::VerifyFull => "verify-full",
+        PgSslMode::Prefer => "prefer",
+        PgSslMode::Allow => "allow",
+        PgSslMode::Disable => "disable",
+    };
+    let fix = if cause.contains("UnsupportedCertVersion") {
+        "the server's certificate is X.509 v1, which rustls cannot read: give the server an X.509 \
+         v3 certificate, or connect with sslmode=prefer (no TLS when it cannot be set up, as libpq \
+         does) or sslmode=disable"
+    } else {
+        "check the server's certificate and sslrootcert, or connect with sslmode=require (TLS \
+         without certificate checks), sslmode=prefer (no TLS when it cannot be set up) or \
+         sslmode=disable"
+    };
+    format!(
+        "TLS with the database cannot be set up under sslmode={mode_name} ({cause}); retrying will \
+         not help: {fix}"
+    )
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
@@ -203,7 +267,7 @@ impl Store {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options.clone());
         let grouping = Arc::new(Grouping {
-            options,
+            options: Arc::new(RwLock::new(options)),
             connections: grouped,
             creates: GroupedMetrics::new("create"),
             reads: GroupedMetrics::new("read"),
@@ -251,17 +315,35 @@ impl Store {
 
     /// Opens one connection outside the pool and closes it again, to hear PostgreSQL's own answer:
     /// the pool retries a refused connection (an unknown database, a wrong password) in silence.
-    pub async fn probe(&self) -> Result<(), sqlx::Error> {
+    /// Under `sslmode=prefer` (the default) a server whose TLS cannot be set up (rustls cannot
+    /// read an X.509 v1 certificate) is tried without TLS, as libpq does, and every connection
+    /// from then on is made so; under `require` and `verify-*` that failure is a [`ProbeError::Tls`].
+    pub async fn probe(&self) -> Result<(), ProbeError> {
         let options = self.pool.connect_options();
-        let connection = tokio::time::timeout(PROBE_TIMEOUT, PgConnection::connect_with(&options))
-            .await
-            .map_err(|_| {
-                sqlx::Error::Io(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!("no answer within {PROBE_TIMEOUT:?}"),
-                ))
-            })??;
-        connection.close().await
+        let mode = options.get_ssl_mode();
+        let cause = match connect_once(&options).await {
+            Ok(()) => return Ok(()),
+            Err(error) => match tls_failure(&error) {
+                Some(cause) => cause,
+                None => return Err(ProbeError::NotYet(error)),
+            },
+        };
+        if !matches!(mode, PgSslMode::Prefer) {
+            return Err(ProbeError::Tls(tls_advice(mode, &cause)));
+        }
+        let plain = (*options).clone().ssl_mode(PgSslMode::Disable);
+        connect_once(&plain).await.map_err(ProbeError::NotYet)?;
+        log::warn!(
+            "TLS with the database cannot be set up ({cause}): connecting without TLS, as \
+             sslmode=prefer allows (say sslmode=disable to connect so without trying TLS first)"
+        );
+        self.pool.set_connect_options(plain.clone());
+        *self
+            .grouping
+            .options
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = plain;
+        Ok(())
     }
 
     /// Records why the migrations still wait, for `/readyz`.
@@ -384,14 +466,25 @@ impl Store {
             let value = placeholder(&mut binds, &assignment.value);
             changes.push_str(&format!(", {} = {value}", assignment.property.column));
         }
+        for property in set.columns() {
+            if property.server_value == Some(ServerValue::UpdateTime) {
+                changes.push_str(&format!(", {} = now()", property.column));
+            }
+        }
         let sql = format!(
             "UPDATE {} SET updated_at = now(){changes} WHERE tenant_id = $1 AND id = $2",
             set.table
         );
+        let mut tx = self.pool()?.begin().await?;
         let done = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
-            .execute(self.pool()?)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        let updated = done.rows_affected() == 1;
+        if updated {
+            follow_up::after_update(&mut tx, set, (tenant.0, id), assignments).await?;
+        }
+        tx.commit().await?;
+        Ok(updated)
     }
 
     /// Deletes an entity; false when the tenant has no such entity.
@@ -402,12 +495,18 @@ impl Store {
         id: Uuid,
     ) -> Result<bool, StoreError> {
         let sql = format!("DELETE FROM {} WHERE tenant_id = $1 AND id = $2", set.table);
+        let mut tx = self.pool()?.begin().await?;
         let done = sqlx::query(AssertSqlSafe(sql))
             .bind(tenant.0)
             .bind(id)
-            .execute(self.pool()?)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        let deleted = done.rows_affected() == 1;
+        if deleted {
+            follow_up::after_delete(&mut tx, set, tenant.0).await?;
+        }
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     /// One page of the tenant's entities that match `page.filter`, in `page.order_by` order, after
@@ -491,6 +590,19 @@ impl Store {
     }
 }
 
+/// Opens one connection with `options` and closes it again, giving up after [`PROBE_TIMEOUT`].
+async fn connect_once(options: &PgConnectOptions) -> Result<(), sqlx::Error> {
+    let connection = tokio::time::timeout(PROBE_TIMEOUT, PgConnection::connect_with(options))
+        .await
+        .map_err(|_| {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {PROBE_TIMEOUT:?}"),
+            ))
+        })??;
+    connection.close().await
+}
+
 /// The indices of `requests` for each entity set among them, in first-seen order: a statement
 /// names one table, so a group runs one statement per set.
 fn by_set<R>(
@@ -544,15 +656,20 @@ impl GroupStatement for CreateEntities {
         connection: &mut PgConnection,
         requests: &[Self::Request],
     ) -> Result<Vec<Result<Entity, StoreError>>, sqlx::Error> {
+        // One transaction: the rows and what they ask of the background work go in together.
+        let mut tx = connection.begin().await?;
         let mut answers = InRequestOrder::new(requests.len());
         for (set, indices) in by_set(requests, |r| r.0) {
             let group: Vec<_> = indices.iter().map(|&i| &requests[i]).collect();
-            answers.fill(&indices, insert(connection, set, &group).await?);
+            answers.fill(&indices, insert(&mut tx, set, &group).await?);
         }
+        tx.commit().await?;
         Ok(answers.finish())
     }
 }
 
+/// Inserts the rows and asks for what they need of the background work, on `connection`, which
+/// must be in a transaction for the two to go in together.
 async fn insert(
     connection: &mut PgConnection,
     set: &'static EntitySet,
@@ -562,9 +679,10 @@ async fn insert(
     let columns: Vec<&Property> = set
         .columns()
         .filter(|p| {
-            requests
-                .iter()
-                .any(|(_, _, assignments)| assignments.iter().any(|a| a.property == *p))
+            p.server_value == Some(ServerValue::OwnIdUnlessGiven)
+                || requests
+                    .iter()
+                    .any(|(_, _, assignments)| assignments.iter().any(|a| a.property == *p))
         })
         .collect();
     let ids: Vec<Uuid> = requests.iter().map(|_| Uuid::new_v4()).collect();
@@ -578,6 +696,9 @@ async fn insert(
         for column in &columns {
             row.push(match assignments.iter().find(|a| a.property == *column) {
                 Some(assignment) => placeholder(&mut binds, &assignment.value),
+                None if column.server_value == Some(ServerValue::OwnIdUnlessGiven) => {
+                    push_bind(&mut binds, Value::Text(id.to_string()))
+                }
                 None => "DEFAULT".to_owned(),
             });
         }
@@ -599,11 +720,18 @@ async fn insert(
         select_columns(set)
     );
     let mut created: HashMap<Uuid, Entity> = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
-        .fetch_all(connection)
+        .fetch_all(&mut *connection)
         .await?
         .iter()
         .map(|row| entity_from_row(set, row).map(|entity| (entity.id(), entity)))
         .collect::<Result<_, _>>()?;
+    let made: Vec<(Uuid, Uuid)> = requests
+        .iter()
+        .zip(&ids)
+        .filter(|(_, id)| created.contains_key(id))
+        .map(|((_, tenant, _), id)| (tenant.0, *id))
+        .collect();
+    follow_up::after_create(&mut *connection, set, &made).await?;
     Ok(ids
         .iter()
         .map(|id| {

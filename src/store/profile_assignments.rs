@@ -4,7 +4,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, follow_up};
 use crate::domain::Tenant;
 use crate::domain::profile_assignment::{
     AssignmentTarget, NewAssignment, ProfileAssignment, assignment_id,
@@ -140,6 +140,9 @@ impl Store {
         .bind(&new.source_id)
         .fetch_optional(&mut *tx)
         .await?;
+        if row.is_some() {
+            follow_up::request_recomputes(&mut tx, &[(tenant.0, None)]).await?;
+        }
         tx.commit().await?;
         Ok(match row {
             Some(row) => AssignmentCreated::Created(assignment(&row)?),
@@ -154,6 +157,7 @@ impl Store {
         profile: Uuid,
         id: &str,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
         let deleted = sqlx::query(
             "DELETE FROM deployment_profile_assignments \
              WHERE tenant_id = $1 AND profile_id = $2 AND id = $3",
@@ -161,9 +165,13 @@ impl Store {
         .bind(tenant.0)
         .bind(profile)
         .bind(id)
-        .execute(self.pool()?)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        if deleted == 1 {
+            follow_up::request_recomputes(&mut tx, &[(tenant.0, None)]).await?;
+        }
+        tx.commit().await?;
         Ok(deleted == 1)
     }
 

@@ -7,7 +7,7 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::assignment_status::SETTLE_DEVICE;
-use super::{Store, StoreError, entity_from_row, select_columns};
+use super::{Store, StoreError, entity_from_row, follow_up, select_columns};
 use crate::domain::Tenant;
 use crate::domain::entity::Entity;
 use crate::domain::settings::{AUTOPILOT_SETTINGS, SYNC_DURATION, SyncTrigger};
@@ -75,10 +75,7 @@ impl Store {
         .bind(SYNC_DURATION.as_secs_f64())
         .execute(&mut *tx)
         .await?;
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(SYNC_CHANNEL)
-            .execute(&mut *tx)
-            .await?;
+        follow_up::notify(&mut tx, SYNC_CHANNEL).await?;
         tx.commit().await?;
         Ok(SyncTrigger::Started)
     }

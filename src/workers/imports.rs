@@ -18,8 +18,21 @@ impl DueWork for ImportProcessing {
 
     async fn run_due(&self, store: &Store) -> Result<usize, StoreError> {
         let tenants = store.tenants_with_imports_due(self.delay).await?;
-        tenant_by_tenant(tenants, Self::BATCH, |tenant, limit| {
-            store.process_imports(tenant, self.delay, limit)
+        tenant_by_tenant(tenants, Self::BATCH, |tenant, limit| async move {
+            match store.process_imports(tenant, self.delay, limit).await {
+                // A batch that fails for a reason of its own (not the database being away) holds
+                // back its tenant alone: the other tenants' records go on.
+                Err(StoreError::Failed(error)) => {
+                    let pause = store.defer_imports(tenant).await?;
+                    log::warn!(
+                        "{} of tenant {} failed ({error}); its records wait {pause:?}",
+                        Self::NAME,
+                        tenant.0
+                    );
+                    Ok(0)
+                }
+                done => done,
+            }
         })
         .await
     }

@@ -17,7 +17,7 @@ use crate::helpers::{
     COLLECTION, TestApp, body_of, error_of, fresh_database, send_as, serve_args, spawn_app_with,
 };
 
-const CONTROL_TOKEN: &str = "control-test-token-0123456789";
+pub const CONTROL_TOKEN: &str = "control-test-token-0123456789";
 const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
 const IMPORTED: &str = "beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const ITEM_ROUTE: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{id}";
@@ -47,7 +47,7 @@ async fn guarded_app_with(options: &[&str]) -> TestApp {
 }
 
 /// A Graph request as `tenant`'s application with write permission.
-async fn graph(
+pub async fn graph(
     app: &TestApp,
     tenant: Uuid,
     method: Method,
@@ -58,7 +58,7 @@ async fn graph(
 }
 
 /// A control-plane request with the control token.
-async fn control(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> Response {
+pub async fn control(app: &TestApp, method: Method, path: &str, body: Option<Json>) -> Response {
     send_as(
         app,
         CONTROL_TOKEN,
@@ -88,7 +88,7 @@ async fn created(response: Response) -> Json {
 
 /// Some of everything a tenant can hold: a static group with a device in it, a second device, a
 /// profile assigned to the group, an imported record still waiting, and the Autopilot settings.
-async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
+pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
     let group = created(
         graph(
             app,
@@ -171,7 +171,7 @@ async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
     .await;
 }
 
-async fn export(app: &TestApp, tenant: Uuid) -> String {
+pub async fn export(app: &TestApp, tenant: Uuid) -> String {
     let response = control(app, Method::GET, &format!("tenants/{tenant}/export"), None).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.text().await.unwrap()

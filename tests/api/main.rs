@@ -6,6 +6,7 @@ mod bad_input;
 mod batch;
 mod browser;
 mod child;
+mod citus;
 mod compression;
 // The testcontainers Image this crate offers its consumers exists with that feature only.
 #[cfg(feature = "testcontainers")]
