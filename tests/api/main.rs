@@ -28,6 +28,7 @@ mod import_command;
 mod import_processing;
 mod imports;
 mod instances;
+mod layers;
 mod lenient_bodies;
 mod list;
 mod load;
