@@ -500,18 +500,17 @@ async fn status_of(app: &TestApp, tenant: Uuid, id: &str, status: &str) -> Json 
     }
 }
 
-/// A profile assigned to a dynamic group on the group tag: a device with the tag, and one whose
-/// tag is changed to it, are worked out by one instance's writes and the other's workers, and
-/// settle.
-async fn dynamic_group_to_assigned(a: &TestApp, b: &TestApp, tenant: Uuid) {
-    let rule = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
+/// A dynamic group of the devices tagged `tag` (created through `a`) and a profile (through `b`)
+/// assigned to it; the profile's id.
+async fn assign_profile_to_tag(a: &TestApp, b: &TestApp, tenant: Uuid, tag: &str) -> String {
+    let rule = format!(r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:{tag}"))"#);
     let group = expect(
         a,
         tenant,
         Method::POST,
         "beta/groups",
         Some(
-            json!({"displayName": "Kiosks", "mailNickname": "kiosks", "mailEnabled": false,
+            json!({"displayName": tag, "mailNickname": tag.to_lowercase(), "mailEnabled": false,
                     "securityEnabled": true, "groupTypes": ["DynamicMembership"],
                     "membershipRule": rule}),
         ),
@@ -525,12 +524,12 @@ async fn dynamic_group_to_assigned(a: &TestApp, b: &TestApp, tenant: Uuid) {
         PROFILES,
         Some(
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
-                    "displayName": "Kiosk profile"}),
+                    "displayName": format!("{tag} profile")}),
         ),
         StatusCode::CREATED,
     )
     .await;
-    let profile = profile["id"].as_str().unwrap();
+    let profile = profile["id"].as_str().unwrap().to_owned();
     expect(
         a,
         tenant,
@@ -543,6 +542,15 @@ async fn dynamic_group_to_assigned(a: &TestApp, b: &TestApp, tenant: Uuid) {
         StatusCode::CREATED,
     )
     .await;
+    profile
+}
+
+/// A profile assigned to a dynamic group on the group tag: a device with the tag, and one whose
+/// tag is changed to it, are worked out by one instance's writes and the other's workers, and
+/// settle.
+async fn dynamic_group_to_assigned(a: &TestApp, b: &TestApp, tenant: Uuid) {
+    let profile = assign_profile_to_tag(a, b, tenant, "Kiosk").await;
+    let profile = profile.as_str();
     let kiosk = expect(
         b,
         tenant,
@@ -797,44 +805,7 @@ async fn figures(a: &TestApp, b: &TestApp, tenant: Uuid) {
     let import = started.elapsed();
 
     // A dynamic group on a tag no device has, assigned a profile; then one device takes the tag.
-    let rule = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Moved"))"#;
-    let group = expect(
-        a,
-        tenant,
-        Method::POST,
-        "beta/groups",
-        Some(
-            json!({"displayName": "Moved", "mailNickname": "moved", "mailEnabled": false,
-                    "securityEnabled": true, "groupTypes": ["DynamicMembership"],
-                    "membershipRule": rule}),
-        ),
-        StatusCode::CREATED,
-    )
-    .await;
-    let profile = expect(
-        a,
-        tenant,
-        Method::POST,
-        PROFILES,
-        Some(
-            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
-                    "displayName": "Moved profile"}),
-        ),
-        StatusCode::CREATED,
-    )
-    .await;
-    expect(
-        a,
-        tenant,
-        Method::POST,
-        &format!("{PROFILES}/{}/assignments", profile["id"].as_str().unwrap()),
-        Some(
-            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
-                               "groupId": group["id"]}}),
-        ),
-        StatusCode::CREATED,
-    )
-    .await;
+    assign_profile_to_tag(a, a, tenant, "Moved").await;
     let device = expect(
         b,
         tenant,
