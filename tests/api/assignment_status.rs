@@ -13,40 +13,13 @@ use sqlx::{Connection, PgConnection};
 
 use crate::child::start_service;
 use crate::helpers::{
-    TestApp, body_of, error_of, fresh_database, http_client, send, spawn_app_with,
+    KIOSK_RULE, PROFILES, TestApp, body_of, create_group, create_profile, error_of, fresh_database,
+    http_client, send, spawn_app_with,
 };
 use crate::imports::{HASH, IMPORTED};
 
 const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
-const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
-const KIOSK_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
 const NEVER: &str = "0001-01-01T00:00:00Z";
-
-async fn profile(app: &TestApp, name: &str) -> String {
-    let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
-                      "displayName": name});
-    let created = body_of(
-        send(app, Method::POST, PROFILES, Some(body)).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    created["id"].as_str().unwrap().to_owned()
-}
-
-async fn group(app: &TestApp, name: &str, rule: Option<&str>) -> String {
-    let mut body = json!({"displayName": name, "mailNickname": name, "mailEnabled": false,
-                          "securityEnabled": true});
-    if let Some(rule) = rule {
-        body["groupTypes"] = json!(["DynamicMembership"]);
-        body["membershipRule"] = json!(rule);
-    }
-    let created = body_of(
-        send(app, Method::POST, "beta/groups", Some(body)).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    created["id"].as_str().unwrap().to_owned()
-}
 
 async fn assign(app: &TestApp, profile: &str, odata_type: &str, group: Option<&str>) {
     let mut target = json!({"@odata.type": odata_type});
@@ -97,8 +70,8 @@ async fn a_device_in_an_assigned_dynamic_group_waits_then_settles_on_sync_and_le
         ],
     )
     .await;
-    let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
-    let kiosk_profile = profile(&app, "Kiosk profile").await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let kiosk_profile = create_profile(&app, "Kiosk profile").await;
     assign(
         &app,
         &kiosk_profile,
@@ -217,7 +190,7 @@ async fn a_device_in_an_assigned_dynamic_group_waits_then_settles_on_sync_and_le
     .await;
 
     // An all-devices assignment takes it in; an exclusion group that holds it wins.
-    let everyone = profile(&app, "Everyone").await;
+    let everyone = create_profile(&app, "Everyone").await;
     assign(
         &app,
         &everyone,
@@ -226,7 +199,7 @@ async fn a_device_in_an_assigned_dynamic_group_waits_then_settles_on_sync_and_le
     )
     .await;
     status(&app, &id, "pending").await;
-    let excluded = group(&app, "Excluded", None).await;
+    let excluded = create_group(&app, "Excluded", None).await;
     let device_object = body_of(
         send(
             &app,
@@ -309,7 +282,7 @@ async fn a_device_in_an_assigned_dynamic_group_waits_then_settles_on_sync_and_le
 #[tokio::test]
 async fn without_a_sync_a_pending_device_settles_after_the_assignment_delay() {
     let app = spawn_app_with(&fresh_database().await, &["--assignment-delay", "0.5"]).await;
-    let kiosk_profile = profile(&app, "Kiosk profile").await;
+    let kiosk_profile = create_profile(&app, "Kiosk profile").await;
     assign(
         &app,
         &kiosk_profile,
@@ -409,8 +382,8 @@ async fn two_instances_changing_one_tenant_at_once_answer_every_change_and_leave
         spawn_app_with(&database_url, &["--assignment-delay", "600"]).await,
         spawn_app_with(&database_url, &["--assignment-delay", "600"]).await,
     ];
-    let kiosks = group(&apps[0], "Kiosks", Some(KIOSK_RULE)).await;
-    let kiosk_profile = profile(&apps[0], "Kiosk profile").await;
+    let kiosks = create_group(&apps[0], "Kiosks", Some(KIOSK_RULE)).await;
+    let kiosk_profile = create_profile(&apps[0], "Kiosk profile").await;
     assign(
         &apps[0],
         &kiosk_profile,

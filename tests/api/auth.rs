@@ -12,7 +12,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{COLLECTION, TestApp, error_of, fresh_database, serve_args, spawn_app_with};
+use crate::helpers::{
+    COLLECTION, TestApp, error_of, fresh_database, send, send_as, serve_args, spawn_app_with,
+};
 
 /// At least 32 bytes, as `serve` requires of an HS256 secret.
 pub const SECRET: &str = "auth-test-secret-of-at-least-32-bytes";
@@ -67,23 +69,6 @@ pub async fn jwt_app(extra: &[&str]) -> TestApp {
     spawn_app_with(&fresh_database().await, &options).await
 }
 
-pub async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Json>,
-) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
-
 pub async fn unauthorized(response: reqwest::Response, needle: &str) {
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
     let body = error_of(
@@ -103,7 +88,12 @@ async fn every_bad_token_is_a_401_that_says_why() {
     let list = format!("v1.0/{COLLECTION}");
     let get = |token: Option<String>| {
         let (app, list) = (&app, list.clone());
-        async move { send(app, reqwest::Method::GET, &list, token.as_deref(), None).await }
+        async move {
+            match token.as_deref() {
+                Some(token) => send_as(app, token, reqwest::Method::GET, &list, None).await,
+                None => send(app, reqwest::Method::GET, &list, None).await,
+            }
+        }
     };
     let with = |change: &dyn Fn(&mut Json)| {
         let mut c = claims(tenant, &[READ]);
@@ -184,16 +174,16 @@ async fn reading_and_writing_need_graphs_permissions_as_roles_or_scopes() {
     let reader = hs256(&claims(tenant, &[READ]));
 
     assert_eq!(
-        send(&app, reqwest::Method::GET, &list, Some(&reader), None)
+        send_as(&app, &reader, reqwest::Method::GET, &list, None)
             .await
             .status(),
         StatusCode::OK
     );
-    let refused = send(
+    let refused = send_as(
         &app,
+        &reader,
         reqwest::Method::POST,
         &list,
-        Some(&reader),
         Some(body.clone()),
     )
     .await;
@@ -205,7 +195,7 @@ async fn reading_and_writing_need_graphs_permissions_as_roles_or_scopes() {
     );
 
     let nobody = hs256(&claims(tenant, &["User.Read.All"]));
-    let refused = send(&app, reqwest::Method::GET, &list, Some(&nobody), None).await;
+    let refused = send_as(&app, &nobody, reqwest::Method::GET, &list, None).await;
     let envelope = error_of(refused, StatusCode::FORBIDDEN, "Forbidden").await;
     assert!(
         envelope["error"]["message"]
@@ -224,18 +214,18 @@ async fn reading_and_writing_need_graphs_permissions_as_roles_or_scopes() {
         ),
     ] {
         let serial = format!("SN-{}", Uuid::new_v4());
-        let created = send(
+        let created = send_as(
             &app,
+            &writer,
             reqwest::Method::POST,
             &list,
-            Some(&writer),
             Some(json!({"serialNumber": serial})),
         )
         .await;
         assert_eq!(created.status(), StatusCode::CREATED);
         // A writer may read too.
         assert_eq!(
-            send(&app, reqwest::Method::GET, &list, Some(&writer), None)
+            send_as(&app, &writer, reqwest::Method::GET, &list, None)
                 .await
                 .status(),
             StatusCode::OK
@@ -245,11 +235,11 @@ async fn reading_and_writing_need_graphs_permissions_as_roles_or_scopes() {
         &json!({"aud": "https://graph.microsoft.com", "tid": tenant.to_string(),
                                          "scp": READ, "exp": now() + 60}),
     );
-    let refused = send(
+    let refused = send_as(
         &app,
+        &delegated_reader,
         reqwest::Method::DELETE,
         &format!("{list}/{}", Uuid::new_v4()),
-        Some(&delegated_reader),
         None,
     )
     .await;
@@ -269,11 +259,11 @@ async fn a_minted_token_is_accepted() {
         None,
         Duration::from_secs(60),
     );
-    let response = send(
+    let response = send_as(
         &app,
+        &token,
         reqwest::Method::POST,
         &format!("beta/{COLLECTION}"),
-        Some(&token),
         Some(json!({"serialNumber": "SN-MINT"})),
     )
     .await;
@@ -289,11 +279,11 @@ async fn one_tenant_never_sees_or_touches_anothers_devices() {
     let list = format!("v1.0/{COLLECTION}");
     let mut ids_a = Vec::new();
     for i in 0..3 {
-        let created = send(
+        let created = send_as(
             &app,
+            &token_a,
             reqwest::Method::POST,
             &list,
-            Some(&token_a),
             Some(json!({"serialNumber": format!("SHARED-{i}"), "groupTag": "A"})),
         )
         .await;
@@ -307,11 +297,11 @@ async fn one_tenant_never_sees_or_touches_anothers_devices() {
     }
     // Serial numbers are unique per tenant: B may register the same ones.
     for i in 0..3 {
-        let created = send(
+        let created = send_as(
             &app,
+            &token_b,
             reqwest::Method::POST,
             &list,
-            Some(&token_b),
             Some(json!({"serialNumber": format!("shared-{i}"), "groupTag": "B"})),
         )
         .await;
@@ -367,7 +357,7 @@ async fn one_tenant_never_sees_or_touches_anothers_devices() {
                 Vec::new()
             };
             for (method, path, body) in attempts.into_iter().chain(beta_only) {
-                let response = send(&app, method.clone(), &path, Some(&token_b), body).await;
+                let response = send_as(&app, &token_b, method.clone(), &path, body).await;
                 error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
             }
         }
@@ -401,11 +391,11 @@ async fn one_tenant_never_sees_or_touches_anothers_devices() {
         }
     }
     assert_eq!(seen, vec![json!("B"); 3]);
-    let count = send(
+    let count = send_as(
         &app,
+        &token_b,
         reqwest::Method::GET,
         &format!("{list}/$count?$filter=groupTag%20eq%20%27A%27"),
-        Some(&token_b),
         None,
     )
     .await;
@@ -413,11 +403,11 @@ async fn one_tenant_never_sees_or_touches_anothers_devices() {
 
     // A's devices are untouched.
     for id in &ids_a {
-        let device: Json = send(
+        let device: Json = send_as(
             &app,
+            &token_a,
             reqwest::Method::GET,
             &format!("beta/{COLLECTION}/{id}"),
-            Some(&token_a),
             None,
         )
         .await
@@ -436,7 +426,7 @@ async fn check_key_rotation(app: &TestApp, publish_both: impl FnOnce()) {
     let list = format!("v1.0/{COLLECTION}");
     let status = |token: String| {
         let list = list.clone();
-        async move { send(app, reqwest::Method::GET, &list, Some(&token), None).await }
+        async move { send_as(app, &token, reqwest::Method::GET, &list, None).await }
     };
     let rsa = || signed(&claims(tenant, &[READ]), Algorithm::RS256, "k1");
     let ec = || signed(&claims(tenant, &[READ]), Algorithm::ES256, "k2");
@@ -508,7 +498,7 @@ async fn unverified_mode_checks_claims_but_not_signatures() {
     // Signed by a key this service has never seen, as Entra ID's Graph tokens are.
     let foreign = signed(&claims(tenant, &[READ]), Algorithm::RS256, "entra");
     assert_eq!(
-        send(&app, reqwest::Method::GET, &list, Some(&foreign), None)
+        send_as(&app, &foreign, reqwest::Method::GET, &list, None)
             .await
             .status(),
         StatusCode::OK
@@ -516,11 +506,11 @@ async fn unverified_mode_checks_claims_but_not_signatures() {
     let mut expired = claims(tenant, &[READ]);
     expired["exp"] = json!(now() - 3600);
     unauthorized(
-        send(
+        send_as(
             &app,
+            &signed(&expired, Algorithm::RS256, "entra"),
             reqwest::Method::GET,
             &list,
-            Some(&signed(&expired, Algorithm::RS256, "entra")),
             None,
         )
         .await,
@@ -530,14 +520,7 @@ async fn unverified_mode_checks_claims_but_not_signatures() {
     let mut elsewhere = claims(tenant, &[READ]);
     elsewhere["aud"] = json!("api://something-else");
     unauthorized(
-        send(
-            &app,
-            reqwest::Method::GET,
-            &list,
-            Some(&hs256(&elsewhere)),
-            None,
-        )
-        .await,
+        send_as(&app, &hs256(&elsewhere), reqwest::Method::GET, &list, None).await,
         "Invalid audience",
     )
     .await;
@@ -551,17 +534,17 @@ async fn issuers_are_checked_when_configured() {
     let mut good = claims(tenant, &[READ]);
     good["iss"] = json!("https://sts.windows.net/contoso/");
     assert_eq!(
-        send(&app, reqwest::Method::GET, &list, Some(&hs256(&good)), None)
+        send_as(&app, &hs256(&good), reqwest::Method::GET, &list, None)
             .await
             .status(),
         StatusCode::OK
     );
     unauthorized(
-        send(
+        send_as(
             &app,
+            &hs256(&claims(tenant, &[READ])),
             reqwest::Method::GET,
             &list,
-            Some(&hs256(&claims(tenant, &[READ]))),
             None,
         )
         .await,

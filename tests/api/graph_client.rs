@@ -10,11 +10,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use uuid::Uuid;
-
 use crate::child::{required_env, run_to_success};
-use crate::helpers::{TempDir, fresh_database, spawn_app_with};
-use crate::token_endpoint::app_add;
+use crate::helpers::{TempDir, https_app_with_registered_app};
 
 const SCRIPT: &str = "graph_client.mjs";
 const MODULE: &str = "node_modules/@microsoft/microsoft-graph-client";
@@ -35,23 +32,7 @@ async fn the_official_javascript_client_pages_through_devices_over_https() {
         node_dir.display()
     );
     let data_dir = TempDir::new("graph-client-https");
-    let app = spawn_app_with(
-        &fresh_database().await,
-        &[
-            "--auth",
-            "jwt",
-            "--tls-self-signed",
-            "--data-dir",
-            data_dir.0.to_str().unwrap(),
-        ],
-    )
-    .await;
-    let credentials = app_add(
-        &app.database_url,
-        Uuid::new_v4(),
-        &["DeviceManagementServiceConfig.ReadWrite.All"],
-    )
-    .await;
+    let (app, credentials) = https_app_with_registered_app(&data_dir).await;
 
     let mut command = Command::new("node");
     command

@@ -9,7 +9,7 @@ use actix_web::dev::ServerHandle;
 use autopilot_registry::Application;
 use autopilot_registry::config::{Cli, Command, ServeArgs};
 use reqwest::{Response, StatusCode};
-use serde_json::Value as Json;
+use serde_json::{Value as Json, json};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use testcontainers_modules::postgres::Postgres;
 use testcontainers_modules::testcontainers::ImageExt;
@@ -17,6 +17,8 @@ use testcontainers_modules::testcontainers::runners::AsyncRunner;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 use uuid::Uuid;
+
+use crate::child::{Run, run_with_timeout};
 
 pub const COLLECTION: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
 
@@ -396,4 +398,100 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The beta collection of deployment profiles.
+pub const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+/// The dynamic rule of the devices tagged `Kiosk`.
+pub const KIOSK_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
+
+/// A new Entra-joined deployment profile named `name`; its id.
+pub async fn create_profile(app: &TestApp, name: &str) -> String {
+    let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                      "displayName": name});
+    let created = body_of(
+        send(app, reqwest::Method::POST, PROFILES, Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// A new group of devices: with `rule`, a dynamic one; else one that devices are added to. Its id.
+pub async fn create_group(app: &TestApp, name: &str, rule: Option<&str>) -> String {
+    let mut body = json!({"displayName": name, "mailNickname": name, "mailEnabled": false,
+                          "securityEnabled": true});
+    if let Some(rule) = rule {
+        body["groupTypes"] = json!(["DynamicMembership"]);
+        body["membershipRule"] = json!(rule);
+    }
+    let created = body_of(
+        send(app, reqwest::Method::POST, "beta/groups", Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// How long an `app` command may take.
+const COMMAND_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `autopilot-registry app ARGS --database-url URL`, the real binary, run to its end.
+pub async fn app_command(database_url: &str, args: &[&str]) -> Run {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_autopilot-registry"));
+    command
+        .arg("app")
+        .args(args)
+        .args(["--database-url", database_url])
+        .env("RUST_LOG", "warn");
+    tokio::task::spawn_blocking(move || run_with_timeout(command, COMMAND_WITHIN))
+        .await
+        .unwrap()
+        .expect("the binary runs")
+}
+
+/// The credentials `app add` prints: {"tenantId","clientId","clientSecret"}.
+pub async fn app_add(database_url: &str, tenant: Uuid, roles: &[&str]) -> Json {
+    let run = app_command(
+        database_url,
+        &[
+            "add",
+            "--tenant",
+            &tenant.to_string(),
+            "--roles",
+            &roles.join(","),
+        ],
+    )
+    .await;
+    assert!(
+        run.succeeded(),
+        "app add: {}: {}",
+        run.outcome(),
+        run.stderr
+    );
+    serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+/// As a staging setup runs: HTTPS from the local CA in `data_dir`, tokens required and only the
+/// token endpoint's accepted (no secret, no JWKS), and an app registered in a new tenant with
+/// write permission; the service and the app's credentials.
+pub async fn https_app_with_registered_app(data_dir: &TempDir) -> (TestApp, Json) {
+    let app = spawn_app_with(
+        &fresh_database().await,
+        &[
+            "--auth",
+            "jwt",
+            "--tls-self-signed",
+            "--data-dir",
+            data_dir.0.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let credentials = app_add(
+        &app.database_url,
+        Uuid::new_v4(),
+        &["DeviceManagementServiceConfig.ReadWrite.All"],
+    )
+    .await;
+    (app, credentials)
 }

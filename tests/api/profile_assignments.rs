@@ -9,43 +9,16 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, body_of, error_of, fresh_database, send, spawn_app, spawn_app_with};
+use crate::helpers::{
+    KIOSK_RULE, PROFILES, TestApp, body_of, create_group, create_profile, error_of, fresh_database,
+    send, spawn_app, spawn_app_with,
+};
 
-const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
 const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const ALL_DEVICES_GROUP: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
 const GROUP_TARGET: &str = "#microsoft.graph.groupAssignmentTarget";
 const EXCLUSION_TARGET: &str = "#microsoft.graph.exclusionGroupAssignmentTarget";
 const ALL_DEVICES_TARGET: &str = "#microsoft.graph.allDevicesAssignmentTarget";
-const KIOSK_RULE: &str = r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))"#;
-
-async fn profile(app: &TestApp, name: &str) -> String {
-    let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
-                      "displayName": name});
-    let created = body_of(
-        send(app, Method::POST, PROFILES, Some(body)).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    created["id"].as_str().unwrap().to_owned()
-}
-
-/// A group of devices: with `rule`, a dynamic one; else one that devices are added to.
-async fn group(app: &TestApp, name: &str, rule: Option<&str>) -> String {
-    let mut body = json!({
-        "displayName": name, "mailNickname": name, "mailEnabled": false, "securityEnabled": true,
-    });
-    if let Some(rule) = rule {
-        body["groupTypes"] = json!(["DynamicMembership"]);
-        body["membershipRule"] = json!(rule);
-    }
-    let created = body_of(
-        send(app, Method::POST, "beta/groups", Some(body)).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    created["id"].as_str().unwrap().to_owned()
-}
 
 /// A device identity with this serial number and group tag; its directory object's id.
 async fn device(app: &TestApp, serial: &str, group_tag: &str) -> String {
@@ -120,9 +93,9 @@ async fn assigned_serials(app: &TestApp, profile: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
     let app = spawn_app().await;
-    let profile = profile(&app, "Kiosk").await;
-    let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
-    let lab = group(&app, "Lab", None).await;
+    let profile = create_profile(&app, "Kiosk").await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let lab = create_group(&app, "Lab", None).await;
 
     let response = assign(&app, &profile, target(GROUP_TARGET, Some(&kiosks))).await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
@@ -236,8 +209,8 @@ async fn the_three_targets_are_created_read_listed_and_deleted_by_their_ids() {
 #[tokio::test]
 async fn bad_assignments_are_refused_naming_the_part() {
     let app = spawn_app().await;
-    let profile = profile(&app, "Kiosk").await;
-    let kiosks = group(&app, "Kiosks", None).await;
+    let profile = create_profile(&app, "Kiosk").await;
+    let kiosks = create_group(&app, "Kiosks", None).await;
     let unknown = Uuid::new_v4().to_string();
 
     for (body, field) in [
@@ -314,7 +287,7 @@ async fn bad_assignments_are_refused_naming_the_part() {
 #[tokio::test]
 async fn a_profile_with_assignments_is_not_deleted_and_one_without_is() {
     let app = spawn_app().await;
-    let profile = profile(&app, "Kiosk").await;
+    let profile = create_profile(&app, "Kiosk").await;
     let all = body_of(
         assign(&app, &profile, target(ALL_DEVICES_TARGET, None)).await,
         StatusCode::CREATED,
@@ -345,9 +318,9 @@ async fn a_profile_with_assignments_is_not_deleted_and_one_without_is() {
 #[tokio::test]
 async fn expand_assignments_inlines_them_on_the_list_and_the_item_only() {
     let app = spawn_app().await;
-    let assigned = profile(&app, "Assigned").await;
-    let bare = profile(&app, "Bare").await;
-    let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let assigned = create_profile(&app, "Assigned").await;
+    let bare = create_profile(&app, "Bare").await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
     let written = body_of(
         assign(&app, &assigned, target(GROUP_TARGET, Some(&kiosks))).await,
         StatusCode::CREATED,
@@ -426,11 +399,11 @@ async fn expand_assignments_inlines_them_on_the_list_and_the_item_only() {
 #[tokio::test]
 async fn assigned_devices_are_those_whose_effective_profile_it_is() {
     let app = spawn_app().await;
-    let kiosk_profile = profile(&app, "Kiosk").await;
-    let everyone_profile = profile(&app, "Everyone").await;
-    let kiosks = group(&app, "Kiosks", Some(KIOSK_RULE)).await;
-    let lab = group(&app, "Lab", None).await;
-    let broken = group(&app, "Broken", None).await;
+    let kiosk_profile = create_profile(&app, "Kiosk").await;
+    let everyone_profile = create_profile(&app, "Everyone").await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let lab = create_group(&app, "Lab", None).await;
+    let broken = create_group(&app, "Broken", None).await;
 
     device(&app, "KIOSK-1", "Kiosk").await;
     let kiosk_2 = device(&app, "KIOSK-2", "Kiosk").await;

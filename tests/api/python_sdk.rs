@@ -12,11 +12,10 @@
 
 use std::time::Duration;
 
-use uuid::Uuid;
-
 use crate::child::{python, required_env, run_to_success};
-use crate::helpers::{TempDir, fresh_database, spawn_app, spawn_app_with};
-use crate::token_endpoint::app_add;
+use crate::helpers::{
+    TempDir, fresh_database, https_app_with_registered_app, spawn_app, spawn_app_with,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
@@ -58,23 +57,7 @@ async fn the_official_python_sdk_signs_in_with_client_secret_credential_over_htt
     // As a staging setup would run: HTTPS from the local CA, tokens required and only the token
     // endpoint's accepted (no secret, no JWKS), an app registered with the command.
     let data_dir = TempDir::new("python-sdk-https");
-    let app = spawn_app_with(
-        &fresh_database().await,
-        &[
-            "--auth",
-            "jwt",
-            "--tls-self-signed",
-            "--data-dir",
-            data_dir.0.to_str().unwrap(),
-        ],
-    )
-    .await;
-    let credentials = app_add(
-        &app.database_url,
-        Uuid::new_v4(),
-        &["DeviceManagementServiceConfig.ReadWrite.All"],
-    )
-    .await;
+    let (app, credentials) = https_app_with_registered_app(&data_dir).await;
     let ca = data_dir.0.join("tls/ca.pem");
     let mut command = python(&venv_python, "tests/e2e/python_sdk.py");
     command

@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::auth::{
-    EC_JWK, EC_KEY, READ, RSA_JWK, SECRET, WRITE, claims, hs256, jwks, jwt_app, send, signed,
+    EC_JWK, EC_KEY, READ, RSA_JWK, SECRET, WRITE, claims, hs256, jwks, jwt_app, signed,
     unauthorized,
 };
 use crate::child::{drain, start_service, terminate, wait_for};
 use crate::helpers::{
-    COLLECTION, TestApp, error_of, fresh_database, http_client, serve_args, spawn_app_with,
+    COLLECTION, TestApp, error_of, fresh_database, http_client, send_as, serve_args, spawn_app_with,
 };
 
 /// The longest a request may wait for a JWKS read (the service's FETCH_TIMEOUT), plus slack for
@@ -237,7 +237,7 @@ async fn a_hanging_jwks_endpoint_holds_requests_up_for_the_timeout_at_most() {
 
     let started = Instant::now();
     let answers = futures_util::future::join_all(
-        (0..4).map(|_| send(&app, reqwest::Method::GET, &list, Some(&token), None)),
+        (0..4).map(|_| send_as(&app, &token, reqwest::Method::GET, &list, None)),
     )
     .await;
     let waited = started.elapsed();
@@ -252,7 +252,7 @@ async fn a_hanging_jwks_endpoint_holds_requests_up_for_the_timeout_at_most() {
 
     // The failed read counts: right after it, a request does not start (or wait for) another.
     let started = Instant::now();
-    let answer = send(&app, reqwest::Method::GET, &list, Some(&token), None).await;
+    let answer = send_as(&app, &token, reqwest::Method::GET, &list, None).await;
     unauthorized(answer, "signing key 'k1' was not found").await;
     assert!(
         started.elapsed() < Duration::from_secs(1),
@@ -385,7 +385,7 @@ async fn lifetimes_at_the_ends_of_i64_neither_wrap_nor_panic() {
     for app in [&jwt, &unverified] {
         let list = &list;
         let get = |c: Json| async move {
-            send(app, reqwest::Method::GET, list, Some(&hs256(&c)), None).await
+            send_as(app, &hs256(&c), reqwest::Method::GET, list, None).await
         };
         assert_eq!(
             get(lifetime(i64::MAX, i64::MIN)).await.status(),
@@ -533,7 +533,7 @@ async fn a_401_says_what_graph_says_and_nothing_of_the_configuration() {
             } else {
                 secret_only
             };
-            message_of(send(app, reqwest::Method::GET, list, Some(&token), None).await).await
+            message_of(send_as(app, &token, reqwest::Method::GET, list, None).await).await
         }
     };
     let configuration_words = [
@@ -620,7 +620,7 @@ async fn unsigned_tokens_are_refused_however_none_is_spelt() {
                 json!({"alg": alg, "typ": "JWT", "kid": "k1"}),
             ] {
                 let token = with_header(&header, &body, signature);
-                let response = send(&app, reqwest::Method::GET, &list, Some(&token), None).await;
+                let response = send_as(&app, &token, reqwest::Method::GET, &list, None).await;
                 unauthorized(response, "Access token validation failure.").await;
             }
         }
@@ -647,7 +647,7 @@ async fn hs256_signed_with_the_rsa_public_key_is_refused() {
     // The service really does trust k1 for RS256.
     let genuine = signed(&body, Algorithm::RS256, "k1");
     for app in [&jwks_only, &both] {
-        let response = send(app, reqwest::Method::GET, &list, Some(&genuine), None).await;
+        let response = send_as(app, &genuine, reqwest::Method::GET, &list, None).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
     for public_key in public_keys {
@@ -661,7 +661,7 @@ async fn hs256_signed_with_the_rsa_public_key_is_refused() {
             )
             .unwrap();
             for app in [&jwks_only, &both] {
-                let response = send(app, reqwest::Method::GET, &list, Some(&token), None).await;
+                let response = send_as(app, &token, reqwest::Method::GET, &list, None).await;
                 unauthorized(response, "Invalid signature").await;
             }
         }
@@ -693,7 +693,7 @@ async fn keys_and_key_urls_named_by_the_token_are_never_used() {
         json!({"alg": "ES256", "kid": "k2", "jwk": attacker_jwk}),
         json!({"alg": "ES256", "kid": "k2", "jku": attacker.url, "jwk": attacker_jwk}),
     ] {
-        let response = send(&app, reqwest::Method::GET, &list, Some(&sign(header)), None).await;
+        let response = send_as(&app, &sign(header), reqwest::Method::GET, &list, None).await;
         unauthorized(response, "signing key 'k2' was not found").await;
     }
     assert_eq!(attacker.hits(), 0, "the token's jku or x5u was fetched");

@@ -3,9 +3,6 @@
 //! error bodies for every wrong request, and the tokens' acceptance by `--auth jwt` with no other
 //! setting on every instance of a database.
 
-use std::process::Command;
-use std::time::Duration;
-
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::jwk::Jwk;
@@ -15,49 +12,13 @@ use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::child::{Run, run_with_timeout};
-use crate::helpers::{COLLECTION, TestApp, fresh_database, spawn_app, spawn_app_with};
+use crate::helpers::{
+    COLLECTION, TestApp, app_add, app_command, fresh_database, spawn_app, spawn_app_with,
+};
 
 const WRITE: &str = "DeviceManagementServiceConfig.ReadWrite.All";
 const READ: &str = "DeviceManagementServiceConfig.Read.All";
 const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
-const COMMAND_WITHIN: Duration = Duration::from_secs(60);
-
-/// `autopilot-registry app ARGS --database-url URL`, the real binary, run to its end.
-async fn app_command(database_url: &str, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_autopilot-registry"));
-    command
-        .arg("app")
-        .args(args)
-        .args(["--database-url", database_url])
-        .env("RUST_LOG", "warn");
-    tokio::task::spawn_blocking(move || run_with_timeout(command, COMMAND_WITHIN))
-        .await
-        .unwrap()
-        .expect("the binary runs")
-}
-
-/// The credentials `app add` prints: {"tenantId","clientId","clientSecret"}.
-pub async fn app_add(database_url: &str, tenant: Uuid, roles: &[&str]) -> Json {
-    let run = app_command(
-        database_url,
-        &[
-            "add",
-            "--tenant",
-            &tenant.to_string(),
-            "--roles",
-            &roles.join(","),
-        ],
-    )
-    .await;
-    assert!(
-        run.succeeded(),
-        "app add: {}: {}",
-        run.outcome(),
-        run.stderr
-    );
-    serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
-}
 
 fn token_url(app: &TestApp, tenant: &str) -> String {
     app.url(&format!("{tenant}/oauth2/v2.0/token"))
