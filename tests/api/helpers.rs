@@ -26,10 +26,28 @@ pub const COLLECTION: &str = "deviceManagement/windowsAutopilotDeviceIdentities"
 /// can be reached.
 const IMAGE_VARIABLE: &str = "AUTOPILOT_TEST_PG_IMAGE";
 const DEFAULT_IMAGE: &str = "postgres:16-alpine";
+/// What scripts/test builds where the default image cannot be pulled.
+const STANDIN_IMAGE: &str = "autopilot-registry/postgres-standin:15";
 
-/// The PostgreSQL image's name and tag.
+/// The PostgreSQL image's name and tag: the variable's, else the default image, else (when only
+/// it is on this machine, as where no registry can be reached) the stand-in scripts/test built, so
+/// that a plain `cargo test` runs here too.
 pub fn postgres_image() -> (String, String) {
-    let image = std::env::var(IMAGE_VARIABLE).unwrap_or_else(|_| DEFAULT_IMAGE.to_owned());
+    let on_this_machine = |image: &str| {
+        std::process::Command::new("docker")
+            .args(["image", "inspect", image])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    let image = std::env::var(IMAGE_VARIABLE).unwrap_or_else(|_| {
+        if !on_this_machine(DEFAULT_IMAGE) && on_this_machine(STANDIN_IMAGE) {
+            STANDIN_IMAGE.to_owned()
+        } else {
+            DEFAULT_IMAGE.to_owned()
+        }
+    });
     let (name, tag) = image.rsplit_once(':').unwrap_or((&image, "latest"));
     (name.to_owned(), tag.to_owned())
 }
