@@ -26,6 +26,8 @@ pub mod workers;
 
 #[cfg(test)]
 mod filter_sql_tests;
+#[cfg(test)]
+mod hostile_input_tests;
 
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};

@@ -20,6 +20,9 @@ use crate::auth;
 use crate::control::faults::FaultSpec;
 use crate::control::journal::CAPACITY as JOURNAL_CAPACITY;
 use crate::domain::Tenant;
+use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::entity::Kind;
+use crate::graph::entity::text_problem;
 use crate::graph::error::GraphError;
 use crate::store::{ImportStateError, Store};
 
@@ -29,8 +32,6 @@ const MAX_STATE_BYTES: usize = 128 * 1024 * 1024;
 const MAX_SEED_DEVICES: u32 = 1_000_000;
 /// The longest serial number prefix `seed` takes.
 const MAX_SERIAL_PREFIX_CHARS: usize = 64;
-/// The longest group tag `seed` takes (a device's own limit).
-const MAX_GROUP_TAG_CHARS: usize = 1024;
 /// Journal entries answered when `limit` is not given.
 const DEFAULT_JOURNAL_LIMIT: usize = 100;
 
@@ -152,10 +153,13 @@ async fn seed(
         )));
     }
     let group_tag = request.group_tag.as_deref();
-    if group_tag.is_some_and(|tag| tag.chars().count() > MAX_GROUP_TAG_CHARS) {
-        return Err(GraphError::bad_request(format!(
-            "groupTag has at most {MAX_GROUP_TAG_CHARS} characters."
-        )));
+    // The checks a device's groupTag passes through Graph.
+    if let (Some(tag), Some(property)) = (group_tag, DEVICE_IDENTITIES.property("groupTag"))
+        && let Kind::String(limits) = property.kind
+    {
+        limits.check(tag).map_err(|problem| {
+            GraphError::bad_request(text_problem("property", "groupTag", problem))
+        })?;
     }
     let started = Instant::now();
     let seeded = store
@@ -191,6 +195,7 @@ async fn import_state(
 ) -> Handled {
     let tenant = tenant_of(&tenant)?;
     let document: Json = json_body(&body)?;
+    crate::graph::state::check_document(&document)?;
     store
         .import_tenant(tenant, &document)
         .await

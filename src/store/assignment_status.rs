@@ -253,10 +253,25 @@ async fn group_memberships(
     .bind(groups)
     .fetch_all(connection)
     .await?;
-    // A stored group's settings were checked when they were written.
+    // Every door checks a group's settings before it is stored; a row that fails anyway (written
+    // by an older version, or by hand) decides no device's profile, and says so, rather than
+    // stopping the recompute that every later change would retry.
     Ok(rows
         .into_iter()
-        .filter_map(|(id, types, rule)| Some((id, Membership::of(&types, rule.as_deref()).ok()?)))
+        .filter_map(
+            |(id, types, rule)| match Membership::of(&types, rule.as_deref()) {
+                Ok(membership) => Some((id, membership)),
+                Err(problem) => {
+                    tracing::warn!(
+                        tenant = %tenant.0,
+                        group = %id,
+                        ?problem,
+                        "skipping a stored group whose membership cannot be evaluated"
+                    );
+                    None
+                }
+            },
+        )
         .collect())
 }
 

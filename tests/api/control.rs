@@ -1017,3 +1017,98 @@ async fn a_json_access_log_line_carries_the_request_id_the_client_saw() {
     assert_eq!(line["status"], 404);
     assert!(line["latency_ms"].as_f64().is_some() && line["timestamp"].is_string());
 }
+
+/// A dynamic group row of a state document with this rule.
+fn group_row(rule: &str) -> Json {
+    json!({"id": Uuid::new_v4(), "display_name": "Imported", "mail_nickname": "imported",
+           "mail_enabled": false, "security_enabled": true,
+           "group_types": ["DynamicMembership"], "membership_rule": rule})
+}
+
+/// Issue 23: import-state stored a 100,000-term rule that POST /groups refuses, and the recursive
+/// evaluator then aborted the process at every start. Every door now checks what Graph's does,
+/// and a rule stored by hand anyway is skipped by the recompute and refused by its members list.
+#[tokio::test]
+async fn import_state_refuses_what_graph_refuses_and_a_bad_stored_rule_is_skipped() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let term = r#"(device.devicePhysicalIds -any (_ -contains "[OrderID]:K"))"#;
+    let huge = vec![term; 100_000].join(" -or ");
+    for (document, named) in [
+        (
+            json!({"tables": {"directory_groups": [group_row(&huge)]}}),
+            "membership_rule",
+        ),
+        (
+            json!({"tables": {"directory_groups": [group_row("(device.deviceOSType -eq \"Windows\")")]}}),
+            "membershipRule",
+        ),
+        (
+            json!({"tables": {"device_identities": [{"serial_number": "X", "group_tag": "T".repeat(2000)}]}}),
+            "group_tag",
+        ),
+    ] {
+        let response = control(
+            &app,
+            Method::POST,
+            &format!("tenants/{tenant}/import-state"),
+            Some(document),
+        )
+        .await;
+        let body = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{named}: {message}");
+    }
+    let response = control(
+        &app,
+        Method::POST,
+        &format!("tenants/{tenant}/seed"),
+        Some(json!({"devices": 1, "groupTag": "T\u{0}"})),
+    )
+    .await;
+    error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // A row no door would store, written by hand, with a profile assigned to its group.
+    populate(&app, tenant, "BAD").await;
+    let group: Uuid = sqlx::query_scalar(
+        "INSERT INTO directory_groups (tenant_id, display_name, mail_enabled, mail_nickname, \
+                                       security_enabled, group_types, membership_rule) \
+         VALUES ($1, 'Hand made', false, 'hand', true, '{DynamicMembership}', $2) RETURNING id",
+    )
+    .bind(tenant)
+    .bind(&huge)
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    let profiles = body_of(
+        graph(&app, tenant, Method::GET, PROFILES, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let path = format!(
+        "{PROFILES}/{}/assignments",
+        profiles["value"][0]["id"].as_str().unwrap()
+    );
+    let target = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                                   "groupId": group}});
+    created(graph(&app, tenant, Method::POST, &path, Some(target)).await).await;
+    settle(&app, tenant).await;
+    recomputed(&app, tenant).await;
+    let members = graph(
+        &app,
+        tenant,
+        Method::GET,
+        &format!("v1.0/groups/{group}/members"),
+        None,
+    )
+    .await;
+    error_of(members, StatusCode::BAD_REQUEST, "BadRequest").await;
+    // The two devices populate made and the one its imported record became when settled.
+    assert_eq!(
+        devices_page(&app, tenant).await["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
