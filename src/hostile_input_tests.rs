@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use crate::domain::ApiVersion;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::directory::DIRECTORY_DEVICES;
-use crate::domain::membership::{MembershipRule, PhysicalIds};
+use crate::domain::membership::{MembershipRule, PhysicalIds, fold};
 use crate::graph::batch::parse_batch;
 use crate::graph::json_body;
 use crate::graph::odata::filter::parse_filter;
@@ -170,6 +170,13 @@ proptest! {
     #[test]
     fn paths_and_options_of_any_text(text in any::<String>()) {
         through_paths_and_options(text);
+    }
+
+    /// Folding twice is folding once, so a folded rule value and a folded id compare as
+    /// their originals do.
+    #[test]
+    fn folding_is_idempotent(text in any::<String>()) {
+        prop_assert_eq!(fold(&fold(&text)), fold(&text));
     }
 }
 

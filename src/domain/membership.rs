@@ -9,7 +9,8 @@
 //! operator  = "-eq" / "-startsWith" / "-contains"
 //! ```
 //!
-//! Keywords and the property name are case-insensitive, as in Entra ID, and so is the matching.
+//! Keywords and the property name are case-insensitive, as in Entra ID, and so is the matching:
+//! both sides are [`fold`]ed, and the SQL of a rule (`autopilot_fold`) folds the same way.
 //!
 //! A chain of `-or` / `-and` terms is one node holding a list, so the tree is only as deep as the
 //! parentheses ([`MAX_DEPTH`]) however many terms a rule has: matching and dropping it recurse
@@ -27,7 +28,7 @@ pub enum MembershipRule {
     Or(Vec<MembershipRule>),
     /// Every one of the rules holds (at least two).
     And(Vec<MembershipRule>),
-    /// Some physical id passes the test against `value` (kept in lower case).
+    /// Some physical id passes the test against `value` (kept [`fold`]ed).
     Any { test: CollectionTest, value: String },
 }
 
@@ -92,7 +93,7 @@ impl MembershipRule {
     }
 
     /// The value of a rule that is one `-eq` condition: a device is a member when one of its
-    /// physical ids is that value (in lower case).
+    /// physical ids is that value ([`fold`]ed).
     pub fn single_value(&self) -> Option<&str> {
         match self {
             MembershipRule::Any {
@@ -137,14 +138,43 @@ fn balanced(
     }
 }
 
-/// A device's `devicePhysicalIds` in lower case, the form rules match against: a rule is checked
-/// against many devices, and lowering each id once is what keeps that cheap.
+/// The one case-insensitive form of group tags, rules and physical ids, in Rust and in SQL (the
+/// function `autopilot_fold` of the migrations, whose table [`folded_chars`] generates): each
+/// character becomes its simple case folding, the lower case of its upper case where both are one
+/// character (`É` → `é`, `Σ` and `ς` → `σ`, `ẞ` → `ß`), and stays as it is otherwise (`İ`, `ß`).
+/// Per character and free of locale, so PostgreSQL under any collation computes the same.
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+fn fold_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    fn single(mut chars: impl Iterator<Item = char>) -> Option<char> {
+        let first = chars.next()?;
+        chars.next().is_none().then_some(first)
+    }
+    let upper = single(c.to_uppercase()).unwrap_or(c);
+    single(upper.to_lowercase()).unwrap_or(c)
+}
+
+/// Every character [`fold`] changes, with what it becomes: the table the SQL function is made of.
+pub fn folded_chars() -> impl Iterator<Item = (char, char)> {
+    (char::MIN..=char::MAX).filter_map(|c| {
+        let folded = fold_char(c);
+        (folded != c).then_some((c, folded))
+    })
+}
+
+/// A device's `devicePhysicalIds` [`fold`]ed, the form rules match against: a rule is checked
+/// against many devices, and folding each id once is what keeps that cheap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhysicalIds(Vec<String>);
 
 impl PhysicalIds {
     pub fn new(ids: &[String]) -> PhysicalIds {
-        PhysicalIds(ids.iter().map(|id| id.to_lowercase()).collect())
+        PhysicalIds(ids.iter().map(|id| fold(id)).collect())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
@@ -325,7 +355,7 @@ impl Parser<'_> {
         let Kind::Quoted(value) = &value.kind else {
             return Err(value.error("a value in double quotes"));
         };
-        let value = value.to_lowercase();
+        let value = fold(value);
         let close = self.bump("')'")?;
         if close.kind != Kind::Close {
             return Err(close.error("')'"));
@@ -441,5 +471,23 @@ mod tests {
         };
         assert_eq!(terms.len(), 17);
         assert!(rule.matches(&ids(&["[OrderID]:Kiosk"])));
+    }
+
+    #[test]
+    fn rules_and_ids_fold_alike_whatever_the_script() {
+        for (rule_value, id, member) in [
+            ("[OrderID]:KÉ792368", "[OrderID]:ké792368", true),
+            ("[OrderID]:ΟΔΟΣ", "[OrderID]:οδος", true),
+            ("[OrderID]:straße", "[OrderID]:STRASSE", false),
+            ("[OrderID]:İstanbul", "[OrderID]:i̇stanbul", false),
+            ("[OrderID]:İstanbul", "[OrderID]:İSTANBUL", true),
+        ] {
+            let rule = MembershipRule::parse(&format!(
+                r#"(device.devicePhysicalIds -any (_ -eq "{rule_value}"))"#
+            ))
+            .unwrap();
+            assert_eq!(rule.matches(&ids(&[id])), member, "{rule_value} / {id}");
+        }
+        assert_eq!(fold("ΣΊΣΥΦΟΣ ς ẞ K"), "σίσυφοσ σ ß k");
     }
 }
