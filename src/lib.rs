@@ -41,6 +41,7 @@ use crate::auth::{AuthMode, AuthSettings, Authenticator, JwksSource};
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::control::faults::Faults;
 use crate::control::journal::Journal;
+use crate::control::origin::SameOrigin;
 use crate::control::{ControlPlane, MIN_TOKEN_CHARS};
 use crate::domain::Tenant;
 use crate::embedded::EmbeddedPostgres;
@@ -351,9 +352,11 @@ pub fn control_plane(args: &ServeArgs) -> Result<ControlPlane, StartupError> {
             .into());
         }
     }
+    let origin = SameOrigin::new(args.bind, args.public_url.as_deref(), token.is_none());
     Ok(ControlPlane {
         enabled: control.control,
         token,
+        origin,
     })
 }
 

@@ -448,6 +448,7 @@ async fn a_state_document_that_is_not_one_is_a_400_naming_the_problem() {
         .client
         .post(app.url(&format!("_control/tenants/{tenant}/import-state")))
         .bearer_auth(CONTROL_TOKEN)
+        .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await
@@ -1111,4 +1112,74 @@ async fn import_state_refuses_what_graph_refuses_and_a_bad_stored_rule_is_skippe
             .len(),
         3
     );
+}
+
+/// Issue 23: without a token (loopback, --auth none) the control plane parsed any Content-Type and
+/// answered any Host, so a page the user visited could reset a tenant, and DNS rebinding could
+/// read an export.
+#[tokio::test]
+async fn without_a_token_the_control_plane_answers_no_other_page() {
+    let app = spawn_app_with(&fresh_database().await, &["--control"]).await;
+    let tenant = Uuid::new_v4();
+    let reset = app.url(&format!("_control/tenants/{tenant}/reset"));
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = app
+            .client
+            .post(app.url(&format!("_control/tenants/{tenant}/seed")))
+            .header("content-type", content_type)
+            .body(r#"{"devices": 1}"#)
+            .send()
+            .await
+            .unwrap();
+        error_of(
+            response,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+        )
+        .await;
+    }
+    let rebound = app
+        .client
+        .get(app.url(&format!("_control/tenants/{tenant}/export")))
+        .header("host", format!("attacker.example:{}", app.address.port()))
+        .send()
+        .await
+        .unwrap();
+    error_of(rebound, StatusCode::FORBIDDEN, "Forbidden").await;
+    let cross_site = app
+        .client
+        .post(&reset)
+        .header("origin", "http://attacker.example")
+        .send()
+        .await
+        .unwrap();
+    error_of(cross_site, StatusCode::FORBIDDEN, "Forbidden").await;
+    let response = app
+        .client
+        .post(app.url(&format!("_control/tenants/{tenant}/seed")))
+        .json(&json!({"devices": 1}))
+        .send()
+        .await
+        .unwrap();
+    body_of(response, StatusCode::CREATED).await;
+    let same_origin = app
+        .client
+        .post(&reset)
+        .header("origin", format!("http://{}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), StatusCode::NO_CONTENT);
+    let localhost = app
+        .client
+        .get(app.url(&format!("_control/tenants/{tenant}/export")))
+        .header("host", format!("localhost:{}", app.address.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(localhost.status(), StatusCode::OK);
 }
