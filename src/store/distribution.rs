@@ -38,9 +38,9 @@ mod tests {
     use super::REFERENCE_TABLES;
 
     /// Statements that span tenants on purpose, each whole (whitespace aside), and why: a change
-    /// to one of them is a change to its exception. None of them takes a row lock; on a
-    /// distributed engine each is a multi-shard read.
-    const CROSS_TENANT: [(&str, &str); 10] = [
+    /// to one of them is a change to its exception. None of them but the throttle's sweep takes a
+    /// row lock; on a distributed engine each is a multi-shard statement.
+    const CROSS_TENANT: [(&str, &str); 11] = [
         (
             "SELECT tenant_id, lower(serial_number) FROM device_identities \
              WHERE lower(serial_number) = ANY($1)",
@@ -94,6 +94,11 @@ mod tests {
              (SELECT count(*) FROM assignment_recomputes), \
              (SELECT count(*) FROM device_identities WHERE assignment_pending_since IS NOT NULL)",
             "/metrics' backlog: the work waiting in every tenant",
+        ),
+        (
+            "DELETE FROM throttle_buckets WHERE theoretical_arrival < clock_timestamp()",
+            "the throttle's sweep: a bucket full again holds nothing, in any tenant; it locks \
+             only the rows it deletes",
         ),
     ];
 

@@ -31,8 +31,8 @@ mod settings;
 pub use apps::AppRegistration;
 pub use assignment_status::ASSIGNMENT_CHANNEL;
 pub use control::{
-    Backlog, ImportStateError, Seeded, Settled, TENANT_ACCESS_TABLES, TENANT_TABLES,
-    TENANT_WORK_TABLES, TenantTable, Throttled,
+    Backlog, ImportStateError, MAX_APP_BUCKETS, Seeded, Settled, TENANT_ACCESS_TABLES,
+    TENANT_TABLES, TENANT_WORK_TABLES, TenantTable, Throttled,
 };
 pub use directory::Added;
 pub use grouped::GroupedMetrics;

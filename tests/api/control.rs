@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use autopilot_registry::store::{TENANT_ACCESS_TABLES, TENANT_TABLES, TENANT_WORK_TABLES};
+use autopilot_registry::store::{
+    MAX_APP_BUCKETS, TENANT_ACCESS_TABLES, TENANT_TABLES, TENANT_WORK_TABLES,
+};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -1182,4 +1184,44 @@ async fn without_a_token_the_control_plane_answers_no_other_page() {
         .await
         .unwrap();
     assert_eq!(localhost.status(), StatusCode::OK);
+}
+
+/// Issue 23: under --auth none every made-up `appid` got a bucket row that was never removed.
+/// A tenant has at most MAX_APP_BUCKETS, and a full bucket is swept.
+#[tokio::test]
+async fn throttle_buckets_are_bounded_per_tenant_and_swept_when_full() {
+    let app = spawn_app_with(&fresh_database().await, &["--throttle", "1000/1"]).await;
+    let list = format!("v1.0/{COLLECTION}?$top=1");
+    let apps = MAX_APP_BUCKETS as usize + 50;
+    let ids: Vec<usize> = (0..apps).collect();
+    for some in ids.chunks(50) {
+        let requests = some.iter().map(|n| {
+            let token = format!(
+                "h.{}.s",
+                base64_url(&json!({"appid": format!("made-up-{n}")}).to_string())
+            );
+            app.client.get(app.url(&list)).bearer_auth(token).send()
+        });
+        for response in futures_util::future::join_all(requests).await {
+            assert_eq!(response.unwrap().status(), StatusCode::OK);
+        }
+    }
+    let db = app.db().await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM throttle_buckets")
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    };
+    let rows = count().await;
+    assert!(rows <= MAX_APP_BUCKETS + 1, "{rows} buckets");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let store = autopilot_registry::store::Store::connect_lazy(&app.database_url, 3).unwrap();
+    store.migrate().await.unwrap();
+    assert!(store.sweep_full_buckets().await.unwrap() > 0);
+    assert_eq!(
+        count().await,
+        0,
+        "every bucket is full again after a second"
+    );
 }
