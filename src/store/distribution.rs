@@ -14,7 +14,7 @@ pub struct ReferenceTable {
     pub reason: &'static str,
 }
 
-pub const REFERENCE_TABLES: [ReferenceTable; 2] = [
+pub const REFERENCE_TABLES: [ReferenceTable; 3] = [
     ReferenceTable {
         name: "token_signing_key",
         reason: "one row, belonging to no tenant: the key every instance signs the token \
@@ -25,6 +25,11 @@ pub const REFERENCE_TABLES: [ReferenceTable; 2] = [
         reason: "the operator's few app registrations (`app add`), written rarely and read by \
                  the token endpoint; a client id is unique across tenants, as Entra's are, and \
                  `app remove` and the token endpoint look it up without a tenant",
+    },
+    ReferenceTable {
+        name: "client_secret_failures",
+        reason: "the token endpoint's count of wrong secrets per app registration, keyed by \
+                 client id as its app registration is (and deleted with it)",
     },
 ];
 
