@@ -208,6 +208,7 @@ impl Application {
             migrated = migrate_when_reachable(&store) => match migrated {
                 Ok(()) => {
                     log::info!("migrations applied: serving");
+                    let store = store.background();
                     let work = [
                         tokio::spawn(workers::run(
                             store.clone(),
