@@ -1218,7 +1218,8 @@ async fn throttle_buckets_are_bounded_per_tenant_and_swept_when_full() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let store = autopilot_registry::store::Store::connect_lazy(&app.database_url, 3).unwrap();
     store.migrate().await.unwrap();
-    assert!(store.sweep_full_buckets().await.unwrap() > 0);
+    // Requests sweep now and then too, so some may be gone already.
+    store.sweep_full_buckets().await.unwrap();
     assert_eq!(
         count().await,
         0,
