@@ -88,26 +88,24 @@ impl Store {
                 members.entry(group).or_default().insert(device);
             }
         }
-        // Seconds of CPU for a large tenant: on a blocking thread, not the runtime's, whose other
-        // tasks (other tenants' work, the listener) must go on meanwhile.
-        let (changed, profiles): (Vec<Uuid>, Vec<Option<Uuid>>) =
-            tokio::task::spawn_blocking(move || {
-                let dynamic = DynamicGroups::new(memberships);
-                for device in &devices {
-                    for group in dynamic.taking(&device.physical_ids) {
-                        members.entry(group).or_default().insert(device.id);
-                    }
+        // Seconds of CPU for a large tenant: on the background CPU thread, at the lowest priority,
+        // so that neither this runtime's other tasks nor other tenants' requests wait for it.
+        let (changed, profiles): (Vec<Uuid>, Vec<Option<Uuid>>) = super::cpu::run(move || {
+            let dynamic = DynamicGroups::new(memberships);
+            for device in &devices {
+                for group in dynamic.taking(&device.physical_ids) {
+                    members.entry(group).or_default().insert(device.id);
                 }
-                let ids: Vec<Uuid> = devices.iter().map(|d| d.id).collect();
-                let effective = effective_profiles(&assignments, &members, &ids);
-                devices
-                    .iter()
-                    .filter(|d| effective.get(&d.id) != d.intended.as_ref())
-                    .map(|d| (d.id, effective.get(&d.id).copied()))
-                    .unzip()
-            })
-            .await
-            .unwrap_or_else(|panicked| std::panic::resume_unwind(panicked.into_panic()));
+            }
+            let ids: Vec<Uuid> = devices.iter().map(|d| d.id).collect();
+            let effective = effective_profiles(&assignments, &members, &ids);
+            devices
+                .iter()
+                .filter(|d| effective.get(&d.id) != d.intended.as_ref())
+                .map(|d| (d.id, effective.get(&d.id).copied()))
+                .unzip()
+        })
+        .await;
         if !changed.is_empty() {
             // A device a profile now targets waits (`pending`) until it settles; one that none
             // targets is `notAssigned` at once.

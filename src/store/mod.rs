@@ -20,6 +20,7 @@ use crate::domain::query::{Direction, Filter, OrderKey, Page};
 mod apps;
 mod assignment_status;
 mod control;
+mod cpu;
 mod directory;
 pub mod distribution;
 pub(crate) mod filter;
