@@ -80,7 +80,9 @@ pub struct DatabaseArgs {
     #[arg(long, env = "AUTOPILOT_PG_BIN")]
     pub pg_bin: Option<PathBuf>,
     /// Most connections the service opens to PostgreSQL: a quarter (at most 4) for grouped
-    /// creates, as many for grouped reads by id, the rest for everything else.
+    /// creates, as many for grouped reads by id; of the rest a quarter (at least 2) for background
+    /// work and the others for everything else. The four background workers' listeners open one
+    /// more each.
     #[arg(long, env = "AUTOPILOT_MAX_DB_CONNECTIONS", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(3..))]
     pub max_db_connections: u32,

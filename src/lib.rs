@@ -30,5 +30,7 @@ pub mod workers;
 
 #[cfg(test)]
 mod filter_sql_tests;
+#[cfg(test)]
+mod hostile_input_tests;
 
 pub use startup::{Application, StartupError};

@@ -13,6 +13,7 @@ use crate::auth::{self, AuthSettings, Authenticator, JwksSource};
 use crate::config::{AuthMode, DatabaseArgs, ServeArgs};
 use crate::control::faults::Faults;
 use crate::control::journal::Journal;
+use crate::control::origin::SameOrigin;
 use crate::control::{ControlPlane, MIN_TOKEN_CHARS};
 use crate::domain::Tenant;
 use crate::embedded::EmbeddedPostgres;
@@ -186,6 +187,7 @@ impl Application {
             migrated = migrate_when_reachable(&store) => match migrated {
                 Ok(()) => {
                     log::info!("migrations applied: serving");
+                    let store = store.background();
                     let work = [
                         tokio::spawn(workers::run(
                             store.clone(),
@@ -330,9 +332,11 @@ pub fn control_plane(args: &ServeArgs) -> Result<ControlPlane, StartupError> {
             .into());
         }
     }
+    let origin = SameOrigin::new(args.bind, args.public_url.as_deref(), token.is_none());
     Ok(ControlPlane {
         enabled: control.control,
         token,
+        origin,
     })
 }
 

@@ -8,12 +8,15 @@
 
 pub mod faults;
 pub mod journal;
+pub mod origin;
 
 /// Whether `/_control/` is served, and the bearer token it needs.
 #[derive(Clone)]
 pub struct ControlPlane {
     pub enabled: bool,
     pub token: Option<String>,
+    /// The checks against other web pages that every caller passes, token or not.
+    pub origin: origin::SameOrigin,
 }
 
 /// The shortest control token `serve` accepts.
@@ -35,6 +38,7 @@ impl std::fmt::Debug for ControlPlane {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ControlPlane")
             .field("enabled", &self.enabled)
+            .field("origin", &self.origin)
             .field(
                 "token",
                 &self.token.as_ref().map(|_| crate::config::Redacted),
@@ -55,14 +59,17 @@ mod tests {
 
     #[test]
     fn a_configured_token_is_needed_as_a_bearer_token() {
+        let any = "127.0.0.1:0".parse().unwrap();
         let open = ControlPlane {
             enabled: true,
             token: None,
+            origin: origin::SameOrigin::new(any, None, true),
         };
         assert!(open.admits(None));
         let guarded = ControlPlane {
             enabled: true,
             token: Some("control-token-0123456789".to_owned()),
+            origin: origin::SameOrigin::new(any, None, false),
         };
         assert!(guarded.admits(Some("Bearer control-token-0123456789")));
         assert!(guarded.admits(Some("bearer  control-token-0123456789 ")));

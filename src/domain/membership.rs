@@ -9,22 +9,27 @@
 //! operator  = "-eq" / "-startsWith" / "-contains"
 //! ```
 //!
-//! Keywords and the property name are case-insensitive, as in Entra ID, and so is the matching.
+//! Keywords and the property name are case-insensitive, as in Entra ID, and so is the matching:
+//! both sides are [`fold`]ed, and the SQL of a rule (`autopilot_fold`) folds the same way.
+//!
+//! A chain of `-or` / `-and` terms is one node holding a list, so the tree is only as deep as the
+//! parentheses ([`MAX_DEPTH`]) however many terms a rule has: matching and dropping it recurse
+//! along that depth and no further.
 //! `_ -eq "[ZTDID]"` (a kind of id with no value) matches every id of that kind: it is how the spec
 //! writes "every Autopilot device".
 
+use super::entity::TEXT;
 use super::query::{CollectionTest, Filter};
 
 /// A parsed rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MembershipRule {
-    Or(Box<MembershipRule>, Box<MembershipRule>),
-    And(Box<MembershipRule>, Box<MembershipRule>),
-    /// Some physical id passes the test against `value` (kept in lower case).
-    Any {
-        test: CollectionTest,
-        value: String,
-    },
+    /// Some of the rules hold (at least two).
+    Or(Vec<MembershipRule>),
+    /// Every one of the rules holds (at least two).
+    And(Vec<MembershipRule>),
+    /// Some physical id passes the test against `value` (kept [`fold`]ed).
+    Any { test: CollectionTest, value: String },
 }
 
 /// Why a rule is refused: the part that is not understood, and where.
@@ -51,6 +56,16 @@ const PROPERTY: &str = "device.devicePhysicalIds";
 
 impl MembershipRule {
     pub fn parse(text: &str) -> Result<MembershipRule, RuleError> {
+        // The property's own limit, checked here too: a rule stored by any door, or by hand, is
+        // parsed again for every recompute and every members list.
+        let length = text.chars().count();
+        if length as u64 > TEXT.max_chars {
+            return Err(RuleError {
+                part: text.chars().take(40).collect(),
+                position: 0,
+                expected: "a rule of at most 1024 characters",
+            });
+        }
         let tokens = tokenize(text)?;
         let mut parser = Parser {
             tokens: &tokens,
@@ -67,8 +82,8 @@ impl MembershipRule {
     /// Whether a device with these physical ids is a member.
     pub fn matches(&self, physical_ids: &PhysicalIds) -> bool {
         match self {
-            MembershipRule::Or(a, b) => a.matches(physical_ids) || b.matches(physical_ids),
-            MembershipRule::And(a, b) => a.matches(physical_ids) && b.matches(physical_ids),
+            MembershipRule::Or(rules) => rules.iter().any(|rule| rule.matches(physical_ids)),
+            MembershipRule::And(rules) => rules.iter().all(|rule| rule.matches(physical_ids)),
             MembershipRule::Any { test, value } => physical_ids.0.iter().any(|id| match test {
                 CollectionTest::Equals => id == value,
                 CollectionTest::StartsWith => id.starts_with(value.as_str()),
@@ -78,7 +93,7 @@ impl MembershipRule {
     }
 
     /// The value of a rule that is one `-eq` condition: a device is a member when one of its
-    /// physical ids is that value (in lower case).
+    /// physical ids is that value ([`fold`]ed).
     pub fn single_value(&self) -> Option<&str> {
         match self {
             MembershipRule::Any {
@@ -89,17 +104,13 @@ impl MembershipRule {
         }
     }
 
-    /// The rule as a filter on the property that holds the physical ids.
+    /// The rule as a filter on the property that holds the physical ids. A list of terms becomes
+    /// a balanced tree of binary nodes, as deep as the logarithm of its length, so that the SQL
+    /// built from it recursively stays shallow.
     pub fn to_filter(&self, property: &'static super::entity::Property) -> Filter {
         match self {
-            MembershipRule::Or(a, b) => Filter::Or(
-                Box::new(a.to_filter(property)),
-                Box::new(b.to_filter(property)),
-            ),
-            MembershipRule::And(a, b) => Filter::And(
-                Box::new(a.to_filter(property)),
-                Box::new(b.to_filter(property)),
-            ),
+            MembershipRule::Or(rules) => balanced(rules, property, Filter::Or),
+            MembershipRule::And(rules) => balanced(rules, property, Filter::And),
             MembershipRule::Any { test, value } => Filter::Any {
                 property,
                 test: *test,
@@ -109,14 +120,61 @@ impl MembershipRule {
     }
 }
 
-/// A device's `devicePhysicalIds` in lower case, the form rules match against: a rule is checked
-/// against many devices, and lowering each id once is what keeps that cheap.
+fn balanced(
+    rules: &[MembershipRule],
+    property: &'static super::entity::Property,
+    node: fn(Box<Filter>, Box<Filter>) -> Filter,
+) -> Filter {
+    match rules {
+        [] => unreachable!("the parser makes lists of two rules or more"),
+        [rule] => rule.to_filter(property),
+        _ => {
+            let (left, right) = rules.split_at(rules.len() / 2);
+            node(
+                Box::new(balanced(left, property, node)),
+                Box::new(balanced(right, property, node)),
+            )
+        }
+    }
+}
+
+/// The one case-insensitive form of group tags, rules and physical ids, in Rust and in SQL (the
+/// function `autopilot_fold` of the migrations, whose table [`folded_chars`] generates): each
+/// character becomes its simple case folding, the lower case of its upper case where both are one
+/// character (`É` → `é`, `Σ` and `ς` → `σ`, `ẞ` → `ß`), and stays as it is otherwise (`İ`, `ß`).
+/// Per character and free of locale, so PostgreSQL under any collation computes the same.
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+fn fold_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    fn single(mut chars: impl Iterator<Item = char>) -> Option<char> {
+        let first = chars.next()?;
+        chars.next().is_none().then_some(first)
+    }
+    let upper = single(c.to_uppercase()).unwrap_or(c);
+    single(upper.to_lowercase()).unwrap_or(c)
+}
+
+/// Every character [`fold`] changes, with what it becomes: the table the SQL function is made of.
+pub fn folded_chars() -> impl Iterator<Item = (char, char)> {
+    (char::MIN..=char::MAX).filter_map(|c| {
+        let folded = fold_char(c);
+        (folded != c).then_some((c, folded))
+    })
+}
+
+/// A device's `devicePhysicalIds` [`fold`]ed, the form rules match against: a rule is checked
+/// against many devices, and folding each id once is what keeps that cheap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhysicalIds(Vec<String>);
 
 impl PhysicalIds {
     pub fn new(ids: &[String]) -> PhysicalIds {
-        PhysicalIds(ids.iter().map(|id| id.to_lowercase()).collect())
+        PhysicalIds(ids.iter().map(|id| fold(id)).collect())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
@@ -198,6 +256,17 @@ fn tokenize(text: &str) -> Result<Vec<Token>, RuleError> {
     Ok(tokens)
 }
 
+/// The rule itself when there is one, else the list combined.
+fn one_or(
+    mut rules: Vec<MembershipRule>,
+    combine: fn(Vec<MembershipRule>) -> MembershipRule,
+) -> MembershipRule {
+    match rules.len() {
+        1 => rules.pop().expect("one rule"),
+        _ => combine(rules),
+    }
+}
+
 struct Parser<'a> {
     tokens: &'a [Token],
     next: usize,
@@ -221,21 +290,21 @@ impl Parser<'_> {
     }
 
     fn or(&mut self, depth: usize) -> Result<MembershipRule, RuleError> {
-        let mut rule = self.and(depth)?;
+        let mut rules = vec![self.and(depth)?];
         while self.keyword("-or") {
             self.next += 1;
-            rule = MembershipRule::Or(Box::new(rule), Box::new(self.and(depth)?));
+            rules.push(self.and(depth)?);
         }
-        Ok(rule)
+        Ok(one_or(rules, MembershipRule::Or))
     }
 
     fn and(&mut self, depth: usize) -> Result<MembershipRule, RuleError> {
-        let mut rule = self.primary(depth)?;
+        let mut rules = vec![self.primary(depth)?];
         while self.keyword("-and") {
             self.next += 1;
-            rule = MembershipRule::And(Box::new(rule), Box::new(self.primary(depth)?));
+            rules.push(self.primary(depth)?);
         }
-        Ok(rule)
+        Ok(one_or(rules, MembershipRule::And))
     }
 
     fn primary(&mut self, depth: usize) -> Result<MembershipRule, RuleError> {
@@ -286,7 +355,7 @@ impl Parser<'_> {
         let Kind::Quoted(value) = &value.kind else {
             return Err(value.error("a value in double quotes"));
         };
-        let value = value.to_lowercase();
+        let value = fold(value);
         let close = self.bump("')'")?;
         if close.kind != Kind::Close {
             return Err(close.error("')'"));
@@ -385,5 +454,40 @@ mod tests {
         }
         let deep = format!("{}{}", "(".repeat(100), ")".repeat(100));
         assert!(MembershipRule::parse(&deep).is_err());
+        let long = vec![r#"(device.devicePhysicalIds -any (_ -eq "x"))"#; 100].join(" -or ");
+        assert_eq!(
+            MembershipRule::parse(&long).unwrap_err().expected,
+            "a rule of at most 1024 characters"
+        );
+    }
+
+    /// A chain of terms is one node, whatever its length: nothing recurses once per term.
+    #[test]
+    fn a_chain_of_terms_is_one_node() {
+        let term = r#"(device.devicePhysicalIds -any (_ -contains "k"))"#;
+        let rule = MembershipRule::parse(&vec![term; 17].join(" -or ")).unwrap();
+        let MembershipRule::Or(terms) = &rule else {
+            panic!("{rule:?}");
+        };
+        assert_eq!(terms.len(), 17);
+        assert!(rule.matches(&ids(&["[OrderID]:Kiosk"])));
+    }
+
+    #[test]
+    fn rules_and_ids_fold_alike_whatever_the_script() {
+        for (rule_value, id, member) in [
+            ("[OrderID]:KÉ792368", "[OrderID]:ké792368", true),
+            ("[OrderID]:ΟΔΟΣ", "[OrderID]:οδος", true),
+            ("[OrderID]:straße", "[OrderID]:STRASSE", false),
+            ("[OrderID]:İstanbul", "[OrderID]:i̇stanbul", false),
+            ("[OrderID]:İstanbul", "[OrderID]:İSTANBUL", true),
+        ] {
+            let rule = MembershipRule::parse(&format!(
+                r#"(device.devicePhysicalIds -any (_ -eq "{rule_value}"))"#
+            ))
+            .unwrap();
+            assert_eq!(rule.matches(&ids(&[id])), member, "{rule_value} / {id}");
+        }
+        assert_eq!(fold("ΣΊΣΥΦΟΣ ς ẞ K"), "σίσυφοσ σ ß k");
     }
 }

@@ -14,6 +14,7 @@ pub mod paths;
 pub mod profile_assignment;
 pub mod request_ids;
 pub mod schema;
+pub mod state;
 
 /// The content type Graph answers JSON with. SDKs choose their parser by the part before `;`.
 pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";

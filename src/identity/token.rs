@@ -5,7 +5,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
+use actix_web::http::header::{CACHE_CONTROL, PRAGMA, RETRY_AFTER};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
@@ -21,6 +21,15 @@ use crate::store::{Store, StoreError};
 /// Seconds a token lives, as Entra's `expires_in` says for an hour's token.
 pub const EXPIRES_IN: i64 = 3599;
 const CLIENT_CREDENTIALS: &str = "client_credentials";
+/// Wrong client secrets an app may be sent in [`SECRET_FAILURE_WINDOW`] before its token requests
+/// are refused until the window ends (counted in PostgreSQL, across instances).
+pub const SECRET_FAILURE_LIMIT: i32 = 10;
+pub const SECRET_FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a token request's body may take to arrive: a body sent a byte at a time must not hold
+/// a connection (Graph routes need no body to refuse).
+pub const TOKEN_BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+/// The largest token request body: a client credentials form is a few hundred bytes.
+pub const MAX_TOKEN_BODY_BYTES: usize = 16 * 1024;
 const DEFAULT_SCOPE: &str = "/.default";
 
 /// An answer of the token endpoint that is not a token: Entra's error body, with its `AADSTS`
@@ -31,6 +40,8 @@ pub struct EntraError {
     pub error: &'static str,
     pub code: Option<u32>,
     pub description: String,
+    /// Seconds until a retry can succeed, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl EntraError {
@@ -40,6 +51,51 @@ impl EntraError {
             error,
             code: Some(code),
             description,
+            retry_after: None,
+        }
+    }
+
+    /// Too many wrong secrets for one client: Entra's `IdsLocked` (AADSTS50053), the code it
+    /// answers sign-ins that failed too often with a wrong credential (it has no code of its own
+    /// for an app's secret), with the seconds until the lockout ends.
+    fn secret_locked(client_id: Uuid, left: std::time::Duration) -> EntraError {
+        let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+        EntraError {
+            retry_after: Some(seconds.max(1)),
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                50053,
+                format!(
+                    "The account is locked, you've tried to sign in too many times with an incorrect secret: app '{client_id}' had {SECRET_FAILURE_LIMIT} wrong client secrets within {} seconds. Retry after {seconds} seconds.",
+                    SECRET_FAILURE_WINDOW.as_secs()
+                ),
+            )
+        }
+    }
+
+    /// A token request whose body did not arrive in time (Entra has no code for it).
+    pub fn body_too_slow() -> EntraError {
+        EntraError {
+            status: StatusCode::REQUEST_TIMEOUT,
+            error: "invalid_request",
+            code: None,
+            description: format!(
+                "The request body was not received within {} seconds.",
+                TOKEN_BODY_DEADLINE.as_secs()
+            ),
+            retry_after: None,
+        }
+    }
+
+    /// A token request whose body is larger than any form of the grant.
+    pub fn body_too_large() -> EntraError {
+        EntraError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            error: "invalid_request",
+            code: None,
+            description: format!("The request body is larger than {MAX_TOKEN_BODY_BYTES} bytes."),
+            retry_after: None,
         }
     }
 
@@ -165,6 +221,7 @@ impl EntraError {
             status: StatusCode::BAD_REQUEST,
             error: "unsupported_response_type",
             code: None,
+            retry_after: None,
             description: format!(
                 "autopilot-registry signs no users in: it issues tokens to apps only, with the client credentials grant at {token_endpoint}."
             ),
@@ -192,10 +249,14 @@ impl EntraError {
                 .code
                 .map(|code| format!("https://login.microsoftonline.com/error?code={code}")),
         };
-        HttpResponse::build(self.status)
+        let mut response = HttpResponse::build(self.status);
+        response
             .insert_header((CACHE_CONTROL, "no-store, no-cache"))
-            .insert_header((PRAGMA, "no-cache"))
-            .json(body)
+            .insert_header((PRAGMA, "no-cache"));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((RETRY_AFTER, seconds));
+        }
+        response.json(body)
     }
 }
 
@@ -431,7 +492,17 @@ pub async fn issue_token(
     let secret = request
         .client_secret
         .ok_or_else(EntraError::missing_secret)?;
+    // A locked client is refused before its secret is looked at, so guessing gains nothing.
+    if let Some(left) = store
+        .secret_lockout(app.client_id, SECRET_FAILURE_LIMIT, SECRET_FAILURE_WINDOW)
+        .await?
+    {
+        return Err(EntraError::secret_locked(app.client_id, left).into());
+    }
     if !secret_matches(&app, &secret) {
+        store
+            .record_secret_failure(app.client_id, SECRET_FAILURE_WINDOW)
+            .await?;
         return Err(EntraError::wrong_secret(app.client_id).into());
     }
     let audience = graph_audience(request.scope.as_deref(), tenant)?;

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::header::{
+    CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, ORIGIN, TRANSFER_ENCODING,
+};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -19,7 +21,11 @@ use super::traffic::Traffic;
 use crate::auth;
 use crate::control::faults::FaultSpec;
 use crate::control::journal::CAPACITY as JOURNAL_CAPACITY;
+use crate::control::origin::{Refusal, SameOrigin};
 use crate::domain::Tenant;
+use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::entity::Kind;
+use crate::graph::entity::text_problem;
 use crate::graph::error::GraphError;
 use crate::store::{ImportStateError, Store};
 
@@ -29,8 +35,6 @@ const MAX_STATE_BYTES: usize = 128 * 1024 * 1024;
 const MAX_SEED_DEVICES: u32 = 1_000_000;
 /// The longest serial number prefix `seed` takes.
 const MAX_SERIAL_PREFIX_CHARS: usize = 64;
-/// The longest group tag `seed` takes (a device's own limit).
-const MAX_GROUP_TAG_CHARS: usize = 1024;
 /// Journal entries answered when `limit` is not given.
 const DEFAULT_JOURNAL_LIMIT: usize = 100;
 
@@ -71,7 +75,9 @@ impl FromRequest for ControlAccess {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let access = match req.app_data::<web::Data<Traffic>>() {
             Some(traffic) if traffic.control.enabled => {
-                if auth::single_authorization(req)
+                if let Err(refused) = browser_guard(req, &traffic.control.origin) {
+                    Err(refused)
+                } else if auth::single_authorization(req)
                     .is_some_and(|authorization| traffic.control.admits(authorization))
                 {
                     Ok(ControlAccess(traffic.clone()))
@@ -92,6 +98,36 @@ impl FromRequest for ControlAccess {
     }
 }
 
+/// Applies the checks against other web pages ([`SameOrigin`]) to a request: every door a browser
+/// could be made to call passes it before it reads anything.
+pub(crate) fn browser_guard(req: &HttpRequest, policy: &SameOrigin) -> Result<(), GraphError> {
+    let header = |name: HeaderName| {
+        let mut values = req.headers().get_all(name);
+        // Two of a header are as good as a forged one.
+        match (values.next(), values.next()) {
+            (Some(value), None) => Some(value.to_str().unwrap_or("\u{fffd}")),
+            _ => None,
+        }
+    };
+    let has_body = req.headers().contains_key(TRANSFER_ENCODING)
+        || header(CONTENT_LENGTH).is_some_and(|length| length.trim() != "0");
+    let forbidden = |message: String| GraphError::new(StatusCode::FORBIDDEN, "Forbidden", message);
+    // HTTP/2 names the host in the URI's authority instead.
+    let host = header(HOST).or_else(|| req.uri().authority().map(|a| a.as_str()));
+    policy
+        .check(host, header(ORIGIN), header(CONTENT_TYPE), has_body)
+        .map_err(|refusal| match refusal {
+            Refusal::NotJson(received) => GraphError::unsupported_media_type(received.as_deref()),
+            Refusal::Host(host) => forbidden(format!(
+                "The control plane answers requests addressed to this service (its bind address, \
+                 a loopback name or --public-url's host), not to '{host}'."
+            )),
+            Refusal::Origin(origin) => forbidden(format!(
+                "The control plane does not answer pages of another origin ('{origin}')."
+            )),
+        })
+}
+
 /// The tenant a path names.
 fn tenant_of(path: &str) -> Result<Tenant, GraphError> {
     Uuid::parse_str(path)
@@ -99,7 +135,7 @@ fn tenant_of(path: &str) -> Result<Tenant, GraphError> {
         .map_err(|_| GraphError::bad_request(format!("'{path}' is not a tenant id (a GUID).")))
 }
 
-/// A JSON body, whatever its Content-Type says; an empty body is `{}`.
+/// A JSON body (its Content-Type checked by [`browser_guard`]); an empty body is `{}`.
 fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, GraphError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}".as_slice()
@@ -152,10 +188,13 @@ async fn seed(
         )));
     }
     let group_tag = request.group_tag.as_deref();
-    if group_tag.is_some_and(|tag| tag.chars().count() > MAX_GROUP_TAG_CHARS) {
-        return Err(GraphError::bad_request(format!(
-            "groupTag has at most {MAX_GROUP_TAG_CHARS} characters."
-        )));
+    // The checks a device's groupTag passes through Graph.
+    if let (Some(tag), Some(property)) = (group_tag, DEVICE_IDENTITIES.property("groupTag"))
+        && let Kind::String(limits) = property.kind
+    {
+        limits.check(tag).map_err(|problem| {
+            GraphError::bad_request(text_problem("property", "groupTag", problem))
+        })?;
     }
     let started = Instant::now();
     let seeded = store
@@ -191,6 +230,7 @@ async fn import_state(
 ) -> Handled {
     let tenant = tenant_of(&tenant)?;
     let document: Json = json_body(&body)?;
+    crate::graph::state::check_document(&document)?;
     store
         .import_tenant(tenant, &document)
         .await

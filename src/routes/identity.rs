@@ -4,6 +4,7 @@
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
 use uuid::Uuid;
 
 use super::extract::public_base;
@@ -12,8 +13,8 @@ use crate::graph::error::GraphError;
 use crate::graph::request_ids::RequestIds;
 use crate::identity::issuer::Issuer;
 use crate::identity::token::{
-    EntraError, KeySet, OpenIdConfiguration, Refusal, TenantUrls, TokenRequest, issue_token,
-    known_tenant,
+    EntraError, KeySet, MAX_TOKEN_BODY_BYTES, OpenIdConfiguration, Refusal, TOKEN_BODY_DEADLINE,
+    TenantUrls, TokenRequest, issue_token, known_tenant,
 };
 use crate::store::Store;
 
@@ -64,13 +65,15 @@ async fn keys(
 async fn token(
     req: HttpRequest,
     tenant: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
     store: web::Data<Store>,
     issuer: web::Data<Issuer>,
 ) -> Result<HttpResponse, GraphError> {
     let base = public_base(&req)?;
     answer(&req, async {
+        // The tenant first: a request to none is refused without waiting for its body.
         let tenant = known_tenant(&store, &tenant).await?;
+        let body = form_body(payload).await?;
         // A body that is not a form has none of the parameters: Entra answers which is missing.
         let fields = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         let authorization = req
@@ -82,6 +85,26 @@ async fn token(
         Ok(issue_token(&store, &issuer, &urls, request).await?.render())
     })
     .await
+}
+
+/// The body of a token request, read within [`TOKEN_BODY_DEADLINE`] and up to
+/// [`MAX_TOKEN_BODY_BYTES`].
+async fn form_body(mut payload: web::Payload) -> Result<Vec<u8>, Refusal> {
+    let read = async {
+        let mut body = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| EntraError::body_too_slow())?;
+            if body.len() + chunk.len() > MAX_TOKEN_BODY_BYTES {
+                return Err(EntraError::body_too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok::<_, EntraError>(body)
+    };
+    match tokio::time::timeout(TOKEN_BODY_DEADLINE, read).await {
+        Ok(read) => Ok(read?),
+        Err(_) => Err(EntraError::body_too_slow().into()),
+    }
 }
 
 async fn token_by_another_method(req: HttpRequest) -> Result<HttpResponse, GraphError> {

@@ -21,6 +21,52 @@ const APP_COLUMNS: &str =
     "client_id, tenant_id, object_id, display_name, roles, secret_sha256, created_at";
 
 impl Store {
+    /// How long the client's secret is locked out still: it failed `limit` times in the current
+    /// window of `window`; `None` when it may try.
+    pub async fn secret_lockout(
+        &self,
+        client_id: Uuid,
+        limit: i32,
+        window: std::time::Duration,
+    ) -> Result<Option<std::time::Duration>, StoreError> {
+        let left: Option<f64> = sqlx::query_scalar(
+            "SELECT extract(epoch FROM window_start + make_interval(secs => $3) - clock_timestamp())::float8 \
+             FROM client_secret_failures \
+             WHERE client_id = $1 AND failures >= $2 \
+               AND window_start + make_interval(secs => $3) > clock_timestamp()",
+        )
+        .bind(client_id)
+        .bind(limit)
+        .bind(window.as_secs_f64())
+        .fetch_optional(self.pool()?)
+        .await?;
+        Ok(left.map(|seconds| std::time::Duration::from_secs_f64(seconds.max(0.0))))
+    }
+
+    /// Counts a wrong secret for the client, in a window of `window` that starts at the first
+    /// failure after the last window ended.
+    pub async fn record_secret_failure(
+        &self,
+        client_id: Uuid,
+        window: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO client_secret_failures AS f (client_id, window_start, failures) \
+             VALUES ($1, clock_timestamp(), 1) \
+             ON CONFLICT (client_id) DO UPDATE SET \
+               (window_start, failures) = \
+                 (SELECT CASE WHEN ended THEN clock_timestamp() ELSE f.window_start END, \
+                         CASE WHEN ended THEN 1 ELSE f.failures + 1 END \
+                  FROM (SELECT f.window_start + make_interval(secs => $2) <= clock_timestamp() \
+                        AS ended) AS w)",
+        )
+        .bind(client_id)
+        .bind(window.as_secs_f64())
+        .execute(self.pool()?)
+        .await?;
+        Ok(())
+    }
+
     pub async fn insert_app(&self, app: &AppRegistration) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO app_registrations \

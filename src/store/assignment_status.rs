@@ -90,19 +90,24 @@ impl Store {
                 members.entry(group).or_default().insert(device);
             }
         }
-        let dynamic = DynamicGroups::new(memberships);
-        for device in &devices {
-            for group in dynamic.taking(&device.physical_ids) {
-                members.entry(group).or_default().insert(device.id);
+        // Seconds of CPU for a large tenant: on the background CPU thread, at the lowest priority,
+        // so that neither this runtime's other tasks nor other tenants' requests wait for it.
+        let (changed, profiles): (Vec<Uuid>, Vec<Option<Uuid>>) = super::cpu::run(move || {
+            let dynamic = DynamicGroups::new(memberships);
+            for device in &devices {
+                for group in dynamic.taking(&device.physical_ids) {
+                    members.entry(group).or_default().insert(device.id);
+                }
             }
-        }
-        let ids: Vec<Uuid> = devices.iter().map(|d| d.id).collect();
-        let effective = effective_profiles(&assignments, &members, &ids);
-        let (changed, profiles): (Vec<Uuid>, Vec<Option<Uuid>>) = devices
-            .iter()
-            .filter(|d| effective.get(&d.id) != d.intended.as_ref())
-            .map(|d| (d.id, effective.get(&d.id).copied()))
-            .unzip();
+            let ids: Vec<Uuid> = devices.iter().map(|d| d.id).collect();
+            let effective = effective_profiles(&assignments, &members, &ids);
+            devices
+                .iter()
+                .filter(|d| effective.get(&d.id) != d.intended.as_ref())
+                .map(|d| (d.id, effective.get(&d.id).copied()))
+                .unzip()
+        })
+        .await;
         if !changed.is_empty() {
             // A device a profile now targets waits (`pending`) until it settles; one that none
             // targets is `notAssigned` at once. The time is bound, not `now()`: Citus evaluates
@@ -257,10 +262,25 @@ async fn group_memberships(
     .bind(groups)
     .fetch_all(connection)
     .await?;
-    // A stored group's settings were checked when they were written.
+    // Every door checks a group's settings before it is stored; a row that fails anyway (written
+    // by an older version, or by hand) decides no device's profile, and says so, rather than
+    // stopping the recompute that every later change would retry.
     Ok(rows
         .into_iter()
-        .filter_map(|(id, types, rule)| Some((id, Membership::of(&types, rule.as_deref()).ok()?)))
+        .filter_map(
+            |(id, types, rule)| match Membership::of(&types, rule.as_deref()) {
+                Ok(membership) => Some((id, membership)),
+                Err(problem) => {
+                    tracing::warn!(
+                        tenant = %tenant.0,
+                        group = %id,
+                        ?problem,
+                        "skipping a stored group whose membership cannot be evaluated"
+                    );
+                    None
+                }
+            },
+        )
         .collect())
 }
 

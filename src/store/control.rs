@@ -66,6 +66,11 @@ pub const TENANT_WORK_TABLES: [&str; 3] = [
 /// out (no credentials, even hashed, in a fixture).
 pub const TENANT_ACCESS_TABLES: [&str; 1] = ["app_registrations"];
 
+/// The most throttle buckets a tenant has, one per application.
+pub const MAX_APP_BUCKETS: i64 = 1000;
+/// One throttle token taken in this many sweeps the full buckets.
+const SWEEP_EVERY: u128 = 256;
+
 /// How long settling waits for another instance to let go of the tenant's recompute requests.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Imported records processed per transaction while settling, as the worker does.
@@ -314,9 +319,14 @@ impl Store {
     /// gains one every `interval`; one statement, shared by every instance on the database. The
     /// bucket is kept as the time it is full again minus one burst (GCRA), in seconds since the
     /// epoch: a request is allowed while that time is not ahead of now by more than the burst
-    /// allows. Now is read once, in the VALUES row, and reached in the upsert as `EXCLUDED`'s: Citus
-    /// allows only immutable functions (float arithmetic, not clock or timestamp arithmetic) in
-    /// an upsert's DO UPDATE.
+    /// allows. Now is read once, in the inserted row, and reached in the upsert as `EXCLUDED`'s:
+    /// Citus allows only immutable functions (float arithmetic, not clock or timestamp
+    /// arithmetic) in an upsert's DO UPDATE.
+    ///
+    /// The table stays bounded whatever app ids callers make up (under `--auth none` or
+    /// `unverified` they are the caller's word): a tenant has at most [`MAX_APP_BUCKETS`] buckets,
+    /// an application past them shares the tenant's bucket for callers without one (`''`), and
+    /// a bucket that is full again holds nothing a new row would not, so sweeps delete it.
     pub async fn take_throttle_token(
         &self,
         tenant: Tenant,
@@ -328,9 +338,16 @@ impl Store {
         // The outer SELECT reads the row as it was before the INSERT: when the request is refused,
         // how far ahead the bucket is.
         let row = sqlx::query(
-            "WITH taken AS ( \
+            "WITH bucket AS ( \
+                 SELECT CASE WHEN EXISTS (SELECT 1 FROM throttle_buckets \
+                                          WHERE tenant_id = $1 AND app_id = $2) \
+                              OR (SELECT count(*) FROM (SELECT 1 FROM throttle_buckets \
+                                                        WHERE tenant_id = $1 LIMIT $5) AS b) < $5 \
+                             THEN $2 ELSE '' END AS app_id), \
+             taken AS ( \
                  INSERT INTO throttle_buckets AS b (tenant_id, app_id, theoretical_arrival) \
-                 VALUES ($1, $2, extract(epoch FROM clock_timestamp())::float8 + $3) \
+                 SELECT $1, app_id, extract(epoch FROM clock_timestamp())::float8 + $3 \
+                 FROM bucket \
                  ON CONFLICT (tenant_id, app_id) DO UPDATE \
                  SET theoretical_arrival = greatest(b.theoretical_arrival + $3, \
                                                     EXCLUDED.theoretical_arrival) \
@@ -338,14 +355,21 @@ impl Store {
                  RETURNING 1) \
              SELECT EXISTS (SELECT 1 FROM taken), \
                     (SELECT theoretical_arrival - extract(epoch FROM clock_timestamp())::float8 - $4 \
-                     FROM throttle_buckets WHERE tenant_id = $1 AND app_id = $2)",
+                     FROM throttle_buckets \
+                     WHERE tenant_id = $1 AND app_id = (SELECT app_id FROM bucket))",
         )
         .bind(tenant.0)
         .bind(app)
         .bind(interval.as_secs_f64())
         .bind(tolerance)
+        .bind(MAX_APP_BUCKETS)
         .fetch_one(self.pool()?)
         .await?;
+        // One take in SWEEP_EVERY sweeps: enough to keep the table near the buckets in use,
+        // with no timer or instance in charge of it.
+        if uuid::Uuid::new_v4().as_u128().is_multiple_of(SWEEP_EVERY) {
+            self.sweep_full_buckets().await?;
+        }
         if row.try_get::<bool, _>(0)? {
             return Ok(Throttled::Allowed);
         }
@@ -353,6 +377,23 @@ impl Store {
         Ok(Throttled::Wait(
             Duration::try_from_secs_f64(ahead.unwrap_or_default().max(0.0)).unwrap_or_default(),
         ))
+    }
+
+    /// Deletes the buckets that are full again (idle for as long as a burst takes to refill): a
+    /// missing bucket is a full one. Returns how many went.
+    pub async fn sweep_full_buckets(&self) -> Result<u64, StoreError> {
+        // Now as a parameter, read first: Citus refuses a volatile function in a modification
+        // that reaches every shard.
+        let now: f64 = sqlx::query_scalar("SELECT extract(epoch FROM clock_timestamp())::float8")
+            .fetch_one(self.pool()?)
+            .await?;
+        Ok(
+            sqlx::query("DELETE FROM throttle_buckets WHERE theoretical_arrival < $1")
+                .bind(now)
+                .execute(self.pool()?)
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// Imported records waiting to be processed, recompute requests waiting for a worker, devices

@@ -14,7 +14,7 @@ pub struct ReferenceTable {
     pub reason: &'static str,
 }
 
-pub const REFERENCE_TABLES: [ReferenceTable; 2] = [
+pub const REFERENCE_TABLES: [ReferenceTable; 3] = [
     ReferenceTable {
         name: "token_signing_key",
         reason: "one row, belonging to no tenant: the key every instance signs the token \
@@ -25,6 +25,11 @@ pub const REFERENCE_TABLES: [ReferenceTable; 2] = [
         reason: "the operator's few app registrations (`app add`), written rarely and read by \
                  the token endpoint; a client id is unique across tenants, as Entra's are, and \
                  `app remove` and the token endpoint look it up without a tenant",
+    },
+    ReferenceTable {
+        name: "client_secret_failures",
+        reason: "the token endpoint's count of wrong secrets per app registration, keyed by \
+                 client id as its app registration is (and deleted with it)",
     },
 ];
 
@@ -38,9 +43,9 @@ mod tests {
     use super::REFERENCE_TABLES;
 
     /// Statements that span tenants on purpose, each whole (whitespace aside), and why: a change
-    /// to one of them is a change to its exception. None of them takes a row lock; on a
-    /// distributed engine each is a multi-shard read.
-    const CROSS_TENANT: [(&str, &str); 10] = [
+    /// to one of them is a change to its exception. None of them but the throttle's sweep takes a
+    /// row lock; on a distributed engine each is a multi-shard statement.
+    const CROSS_TENANT: [(&str, &str); 11] = [
         (
             "SELECT tenant_id, lower(serial_number) FROM device_identities \
              WHERE lower(serial_number) = ANY($1)",
@@ -99,6 +104,11 @@ mod tests {
              (SELECT count(*) FROM assignment_recomputes), \
              (SELECT count(*) FROM device_identities WHERE assignment_pending_since IS NOT NULL)",
             "/metrics' backlog: the work waiting in every tenant",
+        ),
+        (
+            "DELETE FROM throttle_buckets WHERE theoretical_arrival < $1",
+            "the throttle's sweep: a bucket full again holds nothing, in any tenant; it locks \
+             only the rows it deletes",
         ),
     ];
 

@@ -87,21 +87,14 @@ pub fn condition(filter: &Filter, binds: &mut Vec<Value>) -> String {
             test,
             value,
         } => {
+            // autopilot_fold (a migration) folds as the rule's value was folded in Rust, whatever
+            // the cluster's locale; lower() and ILIKE would not.
             let column = property.column;
+            let p = push_bind(binds, Value::Text(value.clone()));
             let member = match test {
-                CollectionTest::Equals => {
-                    let p = push_bind(binds, Value::Text(value.clone()));
-                    format!("lower(member) = lower({p})")
-                }
-                CollectionTest::StartsWith | CollectionTest::Contains => {
-                    let escaped = escape_like(value);
-                    let pattern = match test {
-                        CollectionTest::StartsWith => format!("{escaped}%"),
-                        _ => format!("%{escaped}%"),
-                    };
-                    let p = push_bind(binds, Value::Text(pattern));
-                    format!("member ILIKE {p}")
-                }
+                CollectionTest::Equals => format!("autopilot_fold(member) = {p}"),
+                CollectionTest::StartsWith => format!("starts_with(autopilot_fold(member), {p})"),
+                CollectionTest::Contains => format!("strpos(autopilot_fold(member), {p}) > 0"),
             };
             format!("EXISTS (SELECT 1 FROM unnest({column}) AS member WHERE {member})")
         }
@@ -130,4 +123,21 @@ fn escape_like(text: &str) -> String {
         escaped.push(c);
     }
     escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::membership::folded_chars;
+
+    /// The SQL function folds with Rust's table: a toolchain whose Unicode tables differ fails
+    /// here, and a new migration brings the function up to date.
+    #[test]
+    fn the_sql_fold_function_has_the_table_of_rusts_fold() {
+        let (from, to): (String, String) = folded_chars().unzip();
+        let function = include_str!("../../migrations/20261207100001_fold.sql");
+        assert!(
+            function.contains(&format!("'{from}',\n                           '{to}'")),
+            "autopilot_fold's table is not fold's: it is\n{from}\n{to}"
+        );
+    }
 }

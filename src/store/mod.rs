@@ -20,6 +20,7 @@ use crate::domain::query::{Direction, Filter, OrderKey, Page};
 mod apps;
 mod assignment_status;
 mod control;
+mod cpu;
 mod directory;
 pub mod distribution;
 pub(crate) mod filter;
@@ -32,8 +33,8 @@ mod settings;
 pub use apps::AppRegistration;
 pub use assignment_status::ASSIGNMENT_CHANNEL;
 pub use control::{
-    Backlog, ImportStateError, Seeded, Settled, TENANT_ACCESS_TABLES, TENANT_TABLES,
-    TENANT_WORK_TABLES, TenantTable, Throttled,
+    Backlog, ImportStateError, MAX_APP_BUCKETS, Seeded, Settled, TENANT_ACCESS_TABLES,
+    TENANT_TABLES, TENANT_WORK_TABLES, TenantTable, Throttled,
 };
 pub use directory::Added;
 pub use grouped::GroupedMetrics;
@@ -235,6 +236,9 @@ pub struct PoolConnections {
 pub struct Store {
     /// Lists, counts, updates, deletes and migrations.
     pool: PgPool,
+    /// The connections background work may hold, apart from `pool`, so that a tenant's long
+    /// recompute never leaves requests waiting for a connection.
+    background: PgPool,
     /// Creates and reads by id, grouped into one statement per batch of concurrent requests, on
     /// the runtime that started them (see [`Store::with_own_grouped_statements`]).
     creates: Arc<Grouped<CreateEntities>>,
@@ -248,22 +252,38 @@ pub struct Store {
 }
 
 impl Store {
-    /// A listener woken by notifications on `channel`, from any instance.
+    /// A listener woken by notifications on `channel`, from any instance. It keeps a connection
+    /// of its own for as long as it lives, outside the pools (as sqlx's `PgListener::connect`
+    /// does): in a pool it would hold one of the connections the work needs.
     pub async fn listener(&self, channel: &str) -> Result<PgListener, StoreError> {
-        let mut listener = PgListener::connect_with(self.pool()?).await?;
+        let options = self.pool()?.connect_options();
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_lazy_with(PgConnectOptions::clone(&options));
+        let mut listener = PgListener::connect_with(&own).await?;
         listener.listen(channel).await?;
         Ok(listener)
     }
 
     /// Connections made on demand, so the service starts (and answers 503) while the database is
     /// away. Of `max_connections` (at least 3), a quarter (at most 4) serves grouped creates, as
-    /// many grouped reads, and the pool the rest. Must be called within a Tokio runtime, which runs
-    /// the grouped statements of this `Store` (and of its clones).
+    /// many grouped reads; of the rest, a quarter (at least 2) is background work's (see
+    /// [`Store::background`]) and the others the requests' pool. Each background worker's
+    /// listener has one more (see [`Store::listener`]). Must be called within a Tokio
+    /// runtime, which runs the grouped statements of this `Store` (and of its clones).
     pub fn connect_lazy(database_url: &str, max_connections: u32) -> Result<Store, sqlx::Error> {
         let options: PgConnectOptions = database_url.parse()?;
         let grouped = (max_connections / 4).clamp(1, 4);
+        let rest = max_connections.saturating_sub(2 * grouped);
+        let background = (rest / 4).max(2);
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections.saturating_sub(2 * grouped).max(1))
+            .max_connections(rest.saturating_sub(background).max(1))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_lazy_with(options.clone());
+        let background = PgPoolOptions::new()
+            .max_connections(background)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options.clone());
         let grouping = Arc::new(Grouping {
@@ -275,12 +295,21 @@ impl Store {
         let (creates, reads) = grouping.start(grouped);
         Ok(Store {
             pool,
+            background,
             creates,
             reads,
             grouping,
             migrated: Arc::new(watch::Sender::new(false)),
             not_ready_because: Arc::default(),
         })
+    }
+
+    /// This store on the background work's connections: the workers' store.
+    pub fn background(&self) -> Store {
+        Store {
+            pool: self.background.clone(),
+            ..self.clone()
+        }
     }
 
     /// This store, with grouped statements of its own on the current runtime: one of `runtimes`

@@ -446,3 +446,51 @@ async fn two_instances_changing_one_tenant_at_once_answer_every_change_and_leave
         status(&apps[n % 2], id, expected).await;
     }
 }
+
+/// Issue 23: background work held connections that requests need: each worker's listener kept
+/// one of the requests' pool for good, and a recompute another, so with few connections requests
+/// waited out the pool's timeout (503 `pool timed out`). Background work has connections of its
+/// own now: with the fewest allowed (3), requests are served while every worker listens and a
+/// recompute runs.
+#[tokio::test]
+async fn background_work_never_takes_the_connections_requests_need() {
+    let app = spawn_app_with(
+        &fresh_database().await,
+        &["--max-db-connections", "3", "--assignment-delay", "3600"],
+    )
+    .await;
+    let kiosk = create_profile(&app, "Kiosk").await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    assign(
+        &app,
+        &kiosk,
+        "#microsoft.graph.groupAssignmentTarget",
+        Some(&kiosks),
+    )
+    .await;
+    for n in 0..10 {
+        let started = Instant::now();
+        let created = body_of(
+            send(
+                &app,
+                Method::POST,
+                DEVICES,
+                Some(json!({"serialNumber": format!("POOL-{n}"), "groupTag": "Kiosk"})),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        body_of(
+            send(&app, Method::GET, &format!("{DEVICES}?$top=5"), None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a create and a list took {:?}",
+            started.elapsed()
+        );
+        status(&app, created["id"].as_str().unwrap(), "pending").await;
+    }
+}

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use autopilot_registry::store::{TENANT_ACCESS_TABLES, TENANT_TABLES, TENANT_WORK_TABLES};
+use autopilot_registry::store::{
+    MAX_APP_BUCKETS, TENANT_ACCESS_TABLES, TENANT_TABLES, TENANT_WORK_TABLES,
+};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -448,6 +450,7 @@ async fn a_state_document_that_is_not_one_is_a_400_naming_the_problem() {
         .client
         .post(app.url(&format!("_control/tenants/{tenant}/import-state")))
         .bearer_auth(CONTROL_TOKEN)
+        .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await
@@ -1016,4 +1019,210 @@ async fn a_json_access_log_line_carries_the_request_id_the_client_saw() {
     assert_eq!(line["route"], ITEM_ROUTE);
     assert_eq!(line["status"], 404);
     assert!(line["latency_ms"].as_f64().is_some() && line["timestamp"].is_string());
+}
+
+/// A dynamic group row of a state document with this rule.
+fn group_row(rule: &str) -> Json {
+    json!({"id": Uuid::new_v4(), "display_name": "Imported", "mail_nickname": "imported",
+           "mail_enabled": false, "security_enabled": true,
+           "group_types": ["DynamicMembership"], "membership_rule": rule})
+}
+
+/// Issue 23: import-state stored a 100,000-term rule that POST /groups refuses, and the recursive
+/// evaluator then aborted the process at every start. Every door now checks what Graph's does,
+/// and a rule stored by hand anyway is skipped by the recompute and refused by its members list.
+#[tokio::test]
+async fn import_state_refuses_what_graph_refuses_and_a_bad_stored_rule_is_skipped() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let term = r#"(device.devicePhysicalIds -any (_ -contains "[OrderID]:K"))"#;
+    let huge = vec![term; 100_000].join(" -or ");
+    for (document, named) in [
+        (
+            json!({"tables": {"directory_groups": [group_row(&huge)]}}),
+            "membership_rule",
+        ),
+        (
+            json!({"tables": {"directory_groups": [group_row("(device.deviceOSType -eq \"Windows\")")]}}),
+            "membershipRule",
+        ),
+        (
+            json!({"tables": {"device_identities": [{"serial_number": "X", "group_tag": "T".repeat(2000)}]}}),
+            "group_tag",
+        ),
+    ] {
+        let response = control(
+            &app,
+            Method::POST,
+            &format!("tenants/{tenant}/import-state"),
+            Some(document),
+        )
+        .await;
+        let body = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{named}: {message}");
+    }
+    let response = control(
+        &app,
+        Method::POST,
+        &format!("tenants/{tenant}/seed"),
+        Some(json!({"devices": 1, "groupTag": "T\u{0}"})),
+    )
+    .await;
+    error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // A row no door would store, written by hand, with a profile assigned to its group.
+    populate(&app, tenant, "BAD").await;
+    let group: Uuid = sqlx::query_scalar(
+        "INSERT INTO directory_groups (tenant_id, display_name, mail_enabled, mail_nickname, \
+                                       security_enabled, group_types, membership_rule) \
+         VALUES ($1, 'Hand made', false, 'hand', true, '{DynamicMembership}', $2) RETURNING id",
+    )
+    .bind(tenant)
+    .bind(&huge)
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    let profiles = body_of(
+        graph(&app, tenant, Method::GET, PROFILES, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let path = format!(
+        "{PROFILES}/{}/assignments",
+        profiles["value"][0]["id"].as_str().unwrap()
+    );
+    let target = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                                   "groupId": group}});
+    created(graph(&app, tenant, Method::POST, &path, Some(target)).await).await;
+    settle(&app, tenant).await;
+    recomputed(&app, tenant).await;
+    let members = graph(
+        &app,
+        tenant,
+        Method::GET,
+        &format!("v1.0/groups/{group}/members"),
+        None,
+    )
+    .await;
+    error_of(members, StatusCode::BAD_REQUEST, "BadRequest").await;
+    // The two devices populate made and the one its imported record became when settled.
+    assert_eq!(
+        devices_page(&app, tenant).await["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+/// Issue 23: without a token (loopback, --auth none) the control plane parsed any Content-Type and
+/// answered any Host, so a page the user visited could reset a tenant, and DNS rebinding could
+/// read an export.
+#[tokio::test]
+async fn without_a_token_the_control_plane_answers_no_other_page() {
+    let app = spawn_app_with(&fresh_database().await, &["--control"]).await;
+    let tenant = Uuid::new_v4();
+    let reset = app.url(&format!("_control/tenants/{tenant}/reset"));
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = app
+            .client
+            .post(app.url(&format!("_control/tenants/{tenant}/seed")))
+            .header("content-type", content_type)
+            .body(r#"{"devices": 1}"#)
+            .send()
+            .await
+            .unwrap();
+        error_of(
+            response,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+        )
+        .await;
+    }
+    let rebound = app
+        .client
+        .get(app.url(&format!("_control/tenants/{tenant}/export")))
+        .header("host", format!("attacker.example:{}", app.address.port()))
+        .send()
+        .await
+        .unwrap();
+    error_of(rebound, StatusCode::FORBIDDEN, "Forbidden").await;
+    let cross_site = app
+        .client
+        .post(&reset)
+        .header("origin", "http://attacker.example")
+        .send()
+        .await
+        .unwrap();
+    error_of(cross_site, StatusCode::FORBIDDEN, "Forbidden").await;
+    let response = app
+        .client
+        .post(app.url(&format!("_control/tenants/{tenant}/seed")))
+        .json(&json!({"devices": 1}))
+        .send()
+        .await
+        .unwrap();
+    body_of(response, StatusCode::CREATED).await;
+    let same_origin = app
+        .client
+        .post(&reset)
+        .header("origin", format!("http://{}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), StatusCode::NO_CONTENT);
+    let localhost = app
+        .client
+        .get(app.url(&format!("_control/tenants/{tenant}/export")))
+        .header("host", format!("localhost:{}", app.address.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(localhost.status(), StatusCode::OK);
+}
+
+/// Issue 23: under --auth none every made-up `appid` got a bucket row that was never removed.
+/// A tenant has at most MAX_APP_BUCKETS, and a full bucket is swept.
+#[tokio::test]
+async fn throttle_buckets_are_bounded_per_tenant_and_swept_when_full() {
+    let app = spawn_app_with(&fresh_database().await, &["--throttle", "1000/1"]).await;
+    let list = format!("v1.0/{COLLECTION}?$top=1");
+    let apps = MAX_APP_BUCKETS as usize + 50;
+    let ids: Vec<usize> = (0..apps).collect();
+    for some in ids.chunks(50) {
+        let requests = some.iter().map(|n| {
+            let token = format!(
+                "h.{}.s",
+                base64_url(&json!({"appid": format!("made-up-{n}")}).to_string())
+            );
+            app.client.get(app.url(&list)).bearer_auth(token).send()
+        });
+        for response in futures_util::future::join_all(requests).await {
+            assert_eq!(response.unwrap().status(), StatusCode::OK);
+        }
+    }
+    let db = app.db().await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM throttle_buckets")
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    };
+    let rows = count().await;
+    assert!(rows <= MAX_APP_BUCKETS + 1, "{rows} buckets");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let store = autopilot_registry::store::Store::connect_lazy(&app.database_url, 3).unwrap();
+    store.migrate().await.unwrap();
+    // Requests sweep now and then too, so some may be gone already.
+    store.sweep_full_buckets().await.unwrap();
+    assert_eq!(
+        count().await,
+        0,
+        "every bucket is full again after a second"
+    );
 }

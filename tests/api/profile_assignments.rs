@@ -590,3 +590,58 @@ async fn assignments_belong_to_their_tenant_and_need_write_permission_to_change(
     )
     .await;
 }
+
+/// Issue 23: a group's `members` (SQL) and the profile its devices get (Rust) decide membership
+/// by one folding rule, whatever the script: once `lower()` under the C locale folded ASCII only,
+/// and a group tag `KÉ792368` was a member by one and not by the other.
+#[tokio::test]
+async fn members_and_assignments_fold_group_tags_alike_in_every_script() {
+    let app = spawn_app().await;
+    // (group tag, the rule's spelling of it, whether they are the same under the folding rule)
+    let cases = [
+        ("KÉ792368", "ké792368", true),
+        ("İSTANBUL", "İstanbul", true),
+        ("İSTANBUL", "istanbul", false),
+        ("STRAẞE", "straße", true),
+        ("STRASSE", "straße", false),
+        ("ΟΔΟΣ", "οδος", true),
+        ("ΟΔΟΣ", "οδοσ", true),
+    ];
+    let mut expected = Vec::new();
+    for (index, (tag, spelling, member)) in cases.iter().enumerate() {
+        // A device per case and test, so that each group can take one device at most.
+        for (test, operator, prefix) in [(0, "-eq", "[OrderID]:"), (1, "-contains", ":")] {
+            let serial = format!("FOLD-{index}-{test}");
+            device(&app, &serial, &format!("{tag}#{index}{test}")).await;
+            let rule = format!(
+                r#"(device.devicePhysicalIds -any (_ {operator} "{prefix}{spelling}#{index}{test}"))"#
+            );
+            let group = create_group(&app, &serial, Some(&rule)).await;
+            let profile = create_profile(&app, &serial).await;
+            assign(&app, &profile, target(GROUP_TARGET, Some(&group))).await;
+            expected.push((serial, *member, group, profile));
+        }
+    }
+    for (serial, member, group, profile) in expected {
+        let page = body_of(
+            send(
+                &app,
+                Method::GET,
+                &format!("beta/groups/{group}/members"),
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        let members: Vec<&str> = page["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|device| device["displayName"].as_str().unwrap())
+            .collect();
+        let want: &[&str] = if member { &[serial.as_str()] } else { &[] };
+        assert_eq!(members, want, "members of the group for {serial}");
+        assigned_become(&app, &profile, want).await;
+    }
+}

@@ -3,6 +3,8 @@
 //! error bodies for every wrong request, and the tokens' acceptance by `--auth jwt` with no other
 //! setting on every instance of a database.
 
+use std::time::Duration;
+
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::jwk::Jwk;
@@ -12,8 +14,13 @@ use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use autopilot_registry::identity::token::{
+    SECRET_FAILURE_LIMIT, SECRET_FAILURE_WINDOW, TOKEN_BODY_DEADLINE,
+};
+
 use crate::helpers::{
-    COLLECTION, TestApp, app_add, app_command, fresh_database, spawn_app, spawn_app_with,
+    COLLECTION, TestApp, app_add, app_command, fresh_database, spawn_app, spawn_app_on,
+    spawn_app_with,
 };
 
 const WRITE: &str = "DeviceManagementServiceConfig.ReadWrite.All";
@@ -580,4 +587,104 @@ async fn auth_jwt_with_no_other_setting_accepts_the_tokens_on_every_instance() {
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Issue 23: client secrets could be guessed without limit (514 a second). After
+/// SECRET_FAILURE_LIMIT wrong ones in a window the client is locked out, even with the right
+/// secret, with Entra's AADSTS50053 and `Retry-After`; the count is in PostgreSQL, so a second
+/// instance on the database refuses too.
+#[tokio::test]
+async fn wrong_client_secrets_lock_the_client_out_on_every_instance() {
+    let database = fresh_database().await;
+    let (app, other) = (spawn_app_on(&database).await, spawn_app_on(&database).await);
+    let tenant = Uuid::new_v4();
+    let credentials = app_add(&database, tenant, &[WRITE]).await;
+    let secret = credentials["clientSecret"].as_str().unwrap();
+    let tenant = tenant.to_string();
+    let wrong = credentials_form(&credentials, "not-the-secret", GRAPH_SCOPE);
+    for attempt in 0..SECRET_FAILURE_LIMIT {
+        // Spread over both instances: they share one count.
+        let instance = [&app, &other][attempt as usize % 2];
+        let response = request_token(instance, &tenant, &wrong).await;
+        entra_error(
+            response,
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000215,
+        )
+        .await;
+    }
+    for instance in [&app, &other] {
+        let right = credentials_form(&credentials, secret, GRAPH_SCOPE);
+        let response = request_token(instance, &tenant, &right).await;
+        let retry_after: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            (1..=SECRET_FAILURE_WINDOW.as_secs()).contains(&retry_after),
+            "{retry_after}"
+        );
+        entra_error(response, StatusCode::BAD_REQUEST, "invalid_grant", 50053).await;
+    }
+}
+
+/// Issue 23: the token endpoint read the whole body before checking the tenant, so a body sent a
+/// byte at a time held a connection for as long as the sender liked.
+#[tokio::test]
+async fn a_token_request_is_answered_without_waiting_for_a_slow_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app().await;
+    let tenant = Uuid::new_v4();
+    app_add(&app.database_url, tenant, &[WRITE]).await;
+    // (tenant, the status a body that never comes gets, the longest it may take)
+    for (tenant, status, within) in [
+        (Uuid::new_v4().to_string(), 400, Duration::from_secs(2)),
+        (
+            tenant.to_string(),
+            408,
+            TOKEN_BODY_DEADLINE + Duration::from_secs(2),
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
+        let head = format!(
+            "POST /{tenant}/oauth2/v2.0/token HTTP/1.1\r\nHost: {}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ng",
+            app.address
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 4096];
+        let dripping = async {
+            // A byte a second, for longer than the deadline, until the service answers.
+            loop {
+                tokio::select! {
+                    read = stream.read(&mut buffer) => {
+                        let read = read.unwrap();
+                        answer.extend_from_slice(&buffer[..read]);
+                        if read == 0 || answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                            return;
+                        }
+                    }
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                        if stream.write_all(b"a").await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(within, dripping)
+            .await
+            .unwrap_or_else(|_| panic!("no answer within {within:?} for tenant {tenant}"));
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{tenant}: {answer}"
+        );
+        assert!(started.elapsed() <= within);
+    }
 }
