@@ -33,8 +33,11 @@ use uuid::Uuid;
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/http.rs"]
+mod http;
 
 use common::{BoxError, connect, exit_code, number, show};
+use http::json_of;
 
 /// `--default-tenant`'s default: every request belongs to it when the service runs without authentication.
 const TENANT: Uuid = Uuid::nil();
@@ -360,16 +363,7 @@ impl Service {
             .json(body)
             .send()
             .await?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            return Err(format!("{method} {path}: {status}: {text}").into());
-        }
-        Ok(if text.is_empty() {
-            Json::Null
-        } else {
-            serde_json::from_str(&text)?
-        })
+        json_of(response, &format!("{method} {path}")).await
     }
 
     async fn post(&self, path: &str, body: &Json) -> Result<Json, BoxError> {

@@ -33,8 +33,11 @@ use uuid::Uuid;
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/http.rs"]
+mod http;
 
 use common::{BoxError, connect, exit_code, number, show};
+use http::json_of;
 
 const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
@@ -392,17 +395,7 @@ impl Tenant {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            return Err(format!("{method} {path}: {status}: {text}").into());
-        }
-        Ok(if text.is_empty() {
-            Json::Null
-        } else {
-            serde_json::from_str(&text)?
-        })
+        json_of(request.send().await?, &format!("{method} {path}")).await
     }
 
     async fn created_id(&self, path: &str, body: &Json) -> Result<Uuid, BoxError> {
