@@ -346,7 +346,7 @@ impl Store {
     /// the pool retries a refused connection (an unknown database, a wrong password) in silence.
     /// Under `sslmode=prefer` (the default) a server whose TLS cannot be set up (rustls cannot
     /// read an X.509 v1 certificate) is tried without TLS, as libpq does, and every connection
-    /// from then on is made so; under `require` and `verify-*` that failure is a [`ProbeError::Tls`].
+    /// from then on (the requests', the background work's, the grouped statements') is made so; under `require` and `verify-*` that failure is a [`ProbeError::Tls`].
     pub async fn probe(&self) -> Result<(), ProbeError> {
         let options = self.pool.connect_options();
         let mode = options.get_ssl_mode();
@@ -367,6 +367,7 @@ impl Store {
              sslmode=prefer allows (say sslmode=disable to connect so without trying TLS first)"
         );
         self.pool.set_connect_options(plain.clone());
+        self.background.set_connect_options(plain.clone());
         *self
             .grouping
             .options
