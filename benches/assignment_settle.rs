@@ -31,13 +31,13 @@ use serde_json::{Value as Json, json};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+#[path = "common/client.rs"]
+mod client;
 #[path = "common/mod.rs"]
 mod common;
-#[path = "common/http.rs"]
-mod http;
 
+use client::{json_of, percentile};
 use common::{BoxError, connect, exit_code, number, show};
-use http::json_of;
 
 /// `--default-tenant`'s default: every request belongs to it when the service runs without authentication.
 const TENANT: Uuid = Uuid::nil();
@@ -334,14 +334,6 @@ async fn targeted_devices(db: &mut PgConnection) -> Result<i64, BoxError> {
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
-}
-
-/// The `q` quantile (nearest rank) of `samples`.
-fn percentile(samples: &[f64], q: f64) -> f64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
-    sorted.get(rank - 1).copied().unwrap_or(f64::NAN)
 }
 
 /// The service under test, reached over HTTP like any client.

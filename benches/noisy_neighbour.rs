@@ -31,13 +31,13 @@ use serde_json::{Value as Json, json};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+#[path = "common/client.rs"]
+mod client;
 #[path = "common/mod.rs"]
 mod common;
-#[path = "common/http.rs"]
-mod http;
 
+use client::{json_of, percentile};
 use common::{BoxError, connect, exit_code, number, show};
-use http::json_of;
 
 const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
@@ -332,14 +332,6 @@ async fn phase(
         figures.recomputes = Some(noisy.await??);
     }
     Ok(figures)
-}
-
-/// The `q` quantile (nearest rank) of `samples`.
-fn percentile(samples: &[f64], q: f64) -> f64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
-    sorted.get(rank - 1).copied().unwrap_or(f64::NAN)
 }
 
 /// One tenant's client: its token on every request.

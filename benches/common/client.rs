@@ -1,4 +1,5 @@
-//! What the benchmark programs that drive the service over HTTP with reqwest share.
+//! What the benchmark programs that drive the service as a Graph client (with reqwest) share:
+//! reading its answers, and the percentiles of their latencies.
 
 use crate::common::BoxError;
 
@@ -18,4 +19,12 @@ pub async fn json_of(
     } else {
         serde_json::from_str(&text)?
     })
+}
+
+/// The `q` quantile (nearest rank) of `samples`.
+pub fn percentile(samples: &[f64], q: f64) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
+    sorted.get(rank - 1).copied().unwrap_or(f64::NAN)
 }
