@@ -40,17 +40,29 @@ fn check_row(set: &'static EntitySet, row: &Json) -> Result<(), GraphError> {
         check_value(property, value)?;
     }
     if std::ptr::eq(set, &GROUPS) {
+        let column = |name| GROUPS.property(name).map_or(name, |p| p.column);
         let group_types: Vec<String> = row
-            .get("group_types")
+            .get(column("groupTypes"))
             .and_then(Json::as_array)
             .into_iter()
             .flatten()
             .filter_map(|t| t.as_str().map(str::to_owned))
             .collect();
-        let rule = row.get("membership_rule").and_then(Json::as_str);
+        let rule = row.get(column("membershipRule")).and_then(Json::as_str);
         Membership::of(&group_types, rule).map_err(|problem| membership_error(&problem))?;
     }
     Ok(())
+}
+
+/// `text` as the property `name` of `set` is checked on a Graph POST (its limits, no NUL): for the
+/// values the control plane builds entities from.
+pub fn check_property_text(set: &EntitySet, name: &str, text: &str) -> Result<(), GraphError> {
+    match set.property(name).map(|property| property.kind) {
+        Some(Kind::String(limits)) => limits
+            .check(text)
+            .map_err(|problem| GraphError::bad_request(text_problem("property", name, problem))),
+        _ => Ok(()),
+    }
 }
 
 fn check_value(property: &Property, value: &Json) -> Result<(), GraphError> {

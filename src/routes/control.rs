@@ -24,9 +24,8 @@ use crate::control::journal::CAPACITY as JOURNAL_CAPACITY;
 use crate::control::origin::{Refusal, SameOrigin};
 use crate::domain::Tenant;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
-use crate::domain::entity::Kind;
-use crate::graph::entity::text_problem;
 use crate::graph::error::GraphError;
+use crate::graph::state::check_property_text;
 use crate::store::{ImportStateError, Store};
 
 /// The largest state document `import-state` takes.
@@ -187,14 +186,11 @@ async fn seed(
             "serialPrefix has at most {MAX_SERIAL_PREFIX_CHARS} characters."
         )));
     }
+    // The checks a device's serialNumber and groupTag pass through Graph.
+    check_property_text(&DEVICE_IDENTITIES, "serialNumber", prefix)?;
     let group_tag = request.group_tag.as_deref();
-    // The checks a device's groupTag passes through Graph.
-    if let (Some(tag), Some(property)) = (group_tag, DEVICE_IDENTITIES.property("groupTag"))
-        && let Kind::String(limits) = property.kind
-    {
-        limits.check(tag).map_err(|problem| {
-            GraphError::bad_request(text_problem("property", "groupTag", problem))
-        })?;
+    if let Some(tag) = group_tag {
+        check_property_text(&DEVICE_IDENTITIES, "groupTag", tag)?;
     }
     let started = Instant::now();
     let seeded = store

@@ -522,6 +522,9 @@ async fn seed_makes_100000_devices_with_unique_serials_in_one_request() {
         json!({"devices": 0}),
         json!({"devices": 2_000_000}),
         json!({"devices": 1, "extra": 1}),
+        // What a device's POST refuses, seed refuses too (PostgreSQL's text holds no NUL).
+        json!({"devices": 1, "serialPrefix": "NUL\u{0}-"}),
+        json!({"devices": 1, "groupTag": "NUL\u{0}"}),
     ] {
         let response = control(
             &app,
