@@ -50,18 +50,25 @@ impl Store {
         client_id: Uuid,
         window: std::time::Duration,
     ) -> Result<(), StoreError> {
+        // Now is read first and bound: Citus refuses volatile functions (and timestamp
+        // arithmetic, which is not immutable) in an upsert's DO UPDATE on a reference table.
+        let now: chrono::DateTime<chrono::Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
+            .fetch_one(self.pool()?)
+            .await?;
+        let window_ended_before = chrono::Duration::from_std(window)
+            .ok()
+            .and_then(|window| now.checked_sub_signed(window))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
         sqlx::query(
             "INSERT INTO client_secret_failures AS f (client_id, window_start, failures) \
-             VALUES ($1, clock_timestamp(), 1) \
+             VALUES ($1, $2, 1) \
              ON CONFLICT (client_id) DO UPDATE SET \
-               (window_start, failures) = \
-                 (SELECT CASE WHEN ended THEN clock_timestamp() ELSE f.window_start END, \
-                         CASE WHEN ended THEN 1 ELSE f.failures + 1 END \
-                  FROM (SELECT f.window_start + make_interval(secs => $2) <= clock_timestamp() \
-                        AS ended) AS w)",
+               window_start = CASE WHEN f.window_start <= $3 THEN $2 ELSE f.window_start END, \
+               failures = CASE WHEN f.window_start <= $3 THEN 1 ELSE f.failures + 1 END",
         )
         .bind(client_id)
-        .bind(window.as_secs_f64())
+        .bind(now)
+        .bind(window_ended_before)
         .execute(self.pool()?)
         .await?;
         Ok(())
