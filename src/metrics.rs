@@ -29,6 +29,9 @@ pub struct Metrics {
     grouped_queued: IntGaugeVec,
     backlog: IntGaugeVec,
     throttle_unconsulted: IntCounter,
+    /// Whether the last throttle lookup failed: a failure is logged when it starts, not at
+    /// every request while the database is away.
+    throttle_failing: std::sync::atomic::AtomicBool,
 }
 
 impl Metrics {
@@ -107,12 +110,24 @@ impl Metrics {
             grouped_queued,
             backlog,
             throttle_unconsulted,
+            throttle_failing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     /// Counts a request the throttle let through because it could not reach its table.
-    pub fn throttle_unconsulted(&self) {
+    /// Counts a request let through because the throttle could not be asked; true for the
+    /// first since the throttle last answered.
+    pub fn throttle_unconsulted(&self) -> bool {
         self.throttle_unconsulted.inc();
+        !self
+            .throttle_failing
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The throttle answered.
+    pub fn throttle_consulted(&self) {
+        self.throttle_failing
+            .store(false, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Counts one answered request; `route` is its template (e.g.

@@ -181,11 +181,20 @@ async fn throttle_wait(
         .take_throttle_token(caller.tenant, &caller.app, interval, rate.requests)
         .await
     {
-        Ok(Throttled::Allowed) => None,
-        Ok(Throttled::Wait(wait)) => Some(wait),
+        Ok(throttled) => {
+            metrics.throttle_consulted();
+            match throttled {
+                Throttled::Allowed => None,
+                Throttled::Wait(wait) => Some(wait),
+            }
+        }
         Err(error) => {
-            log::warn!("throttle not consulted, request let through ({error})");
-            metrics.throttle_unconsulted();
+            if metrics.throttle_unconsulted() {
+                log::warn!(
+                    "throttle not consulted ({error}): requests are let through, and counted in \
+                     autopilot_throttle_unconsulted_total, until it answers again"
+                );
+            }
             None
         }
     }
