@@ -89,6 +89,17 @@ impl EntraError {
     }
 
     /// A token request whose body is larger than any form of the grant.
+    /// A token request whose body broke off or could not be read (Entra has no code for it).
+    pub fn body_unreadable() -> EntraError {
+        EntraError {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            code: None,
+            description: "The request body could not be read.".to_owned(),
+            retry_after: None,
+        }
+    }
+
     pub fn body_too_large() -> EntraError {
         EntraError {
             status: StatusCode::PAYLOAD_TOO_LARGE,

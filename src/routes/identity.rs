@@ -2,7 +2,7 @@
 //! client credentials tokens (the protocol is `identity::token`). A side door: it is not in the
 //! OpenAPI document, needs no bearer token, and its errors keep Entra's shape.
 
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use uuid::Uuid;
@@ -73,7 +73,7 @@ async fn token(
     answer(&req, async {
         // The tenant first: a request to none is refused without waiting for its body.
         let tenant = known_tenant(&store, &tenant).await?;
-        let body = form_body(payload).await?;
+        let body = form_body(&req, payload).await?;
         // A body that is not a form has none of the parameters: Entra answers which is missing.
         let fields = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         let authorization = req
@@ -89,11 +89,20 @@ async fn token(
 
 /// The body of a token request, read within [`TOKEN_BODY_DEADLINE`] and up to
 /// [`MAX_TOKEN_BODY_BYTES`].
-async fn form_body(mut payload: web::Payload) -> Result<Vec<u8>, Refusal> {
+async fn form_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, Refusal> {
+    // A body announced too large is refused before any of it is read.
+    let announced = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<usize>().ok());
+    if announced.is_some_and(|length| length > MAX_TOKEN_BODY_BYTES) {
+        return Err(EntraError::body_too_large().into());
+    }
     let read = async {
         let mut body = Vec::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| EntraError::body_too_slow())?;
+            let chunk = chunk.map_err(|_| EntraError::body_unreadable())?;
             if body.len() + chunk.len() > MAX_TOKEN_BODY_BYTES {
                 return Err(EntraError::body_too_large());
             }

@@ -688,3 +688,28 @@ async fn a_token_request_is_answered_without_waiting_for_a_slow_body() {
         assert!(started.elapsed() <= within);
     }
 }
+
+#[tokio::test]
+async fn a_token_body_announced_too_large_is_refused_before_it_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app().await;
+    let tenant = Uuid::new_v4();
+    app_add(&app.database_url, tenant, &[WRITE]).await;
+    let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    // The head alone: the service must answer without waiting for a megabyte that never comes.
+    let head = format!(
+        "POST /{tenant}/oauth2/v2.0/token HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000\r\n\r\n",
+        app.address
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut answer))
+        .await
+        .expect("an answer before the body deadline")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("invalid_request"), "{answer}");
+}
