@@ -101,6 +101,8 @@ async fn the_service_runs_on_a_citus_cluster() {
     sync(&b, tenants[3]).await;
     control_plane(&a, &b, tenants[3]).await;
     throttling(&url, tenants[0]).await;
+    // Wrong client secrets are counted in a reference table, shared by both instances.
+    crate::token_endpoint::wrong_secrets_lock_out_on_both(&a, &b, &url).await;
     rows_sit_on_their_tenants_worker(&mut coordinator, &workers, &tenants).await;
     figures(&a, &b, tenants[1]).await;
     a.stop().await;

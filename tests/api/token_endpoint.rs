@@ -597,14 +597,21 @@ async fn auth_jwt_with_no_other_setting_accepts_the_tokens_on_every_instance() {
 async fn wrong_client_secrets_lock_the_client_out_on_every_instance() {
     let database = fresh_database().await;
     let (app, other) = (spawn_app_on(&database).await, spawn_app_on(&database).await);
+    wrong_secrets_lock_out_on_both(&app, &other, &database).await;
+}
+
+/// An app registered in a new tenant of `database`: wrong secrets spread over both instances
+/// count as one, and past the limit even the right secret is refused on both with Retry-After.
+/// The Citus suite runs it on the cluster too.
+pub async fn wrong_secrets_lock_out_on_both(app: &TestApp, other: &TestApp, database: &str) {
     let tenant = Uuid::new_v4();
-    let credentials = app_add(&database, tenant, &[WRITE]).await;
+    let credentials = app_add(database, tenant, &[WRITE]).await;
     let secret = credentials["clientSecret"].as_str().unwrap();
     let tenant = tenant.to_string();
     let wrong = credentials_form(&credentials, "not-the-secret", GRAPH_SCOPE);
     for attempt in 0..SECRET_FAILURE_LIMIT {
         // Spread over both instances: they share one count.
-        let instance = [&app, &other][attempt as usize % 2];
+        let instance = [app, other][attempt as usize % 2];
         let response = request_token(instance, &tenant, &wrong).await;
         entra_error(
             response,
@@ -614,7 +621,7 @@ async fn wrong_client_secrets_lock_the_client_out_on_every_instance() {
         )
         .await;
     }
-    for instance in [&app, &other] {
+    for instance in [app, other] {
         let right = credentials_form(&credentials, secret, GRAPH_SCOPE);
         let response = request_token(instance, &tenant, &right).await;
         let retry_after: u64 = response.headers()["retry-after"]
