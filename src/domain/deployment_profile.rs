@@ -1,5 +1,7 @@
 //! `microsoft.graph.windowsAutopilotDeploymentProfile` (beta) as a table: an abstract type whose
-//! profiles are one of two concrete types, with the settings of the beta reference page.
+//! profiles are one of two concrete types, with the settings of the beta reference page. Graph
+//! renamed some settings and answers with both names, one value under two: the names before the
+//! rename are twins of the new ones' columns.
 
 use super::entity::{
     ComplexType, DerivedType, EntitySet, EnumType, ItemSegment, Kind, Navigation, Property,
@@ -29,23 +31,26 @@ pub static DEVICE_TYPE: EnumType = EnumType {
     beta_members: &[],
 };
 
-/// The settings before May 2024's renames, which Graph still answers with.
+/// The settings before May 2024's renames, which Graph still answers with: each member is another
+/// name of the renamed one's value (a twin of its column in [`OUT_OF_BOX_EXPERIENCE_SETTING`]).
 pub static OUT_OF_BOX_EXPERIENCE_SETTINGS: ComplexType = ComplexType {
     name: "microsoft.graph.outOfBoxExperienceSettings",
     properties: &[
-        Property::boolean("hidePrivacySettings", "oobe_hide_privacy_settings"),
-        Property::boolean("hideEULA", "oobe_hide_eula"),
-        Property::member("userType", "oobe_user_type", &USER_TYPE),
+        Property::boolean("hidePrivacySettings", "oobe_privacy_settings_hidden").twin(),
+        Property::boolean("hideEULA", "oobe_eula_hidden").twin(),
+        Property::member("userType", "oobe_setting_user_type", &USER_TYPE).twin(),
         Property::member(
             "deviceUsageType",
-            "oobe_device_usage_type",
+            "oobe_setting_device_usage_type",
             &DEVICE_USAGE_TYPE,
-        ),
+        )
+        .twin(),
         Property::boolean(
             "skipKeyboardSelectionPage",
-            "oobe_skip_keyboard_selection_page",
-        ),
-        Property::boolean("hideEscapeLink", "oobe_hide_escape_link"),
+            "oobe_keyboard_selection_page_skipped",
+        )
+        .twin(),
+        Property::boolean("hideEscapeLink", "oobe_escape_link_hidden").twin(),
     ],
 };
 
@@ -113,7 +118,7 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
         Property::concrete_type(),
         Property::text("displayName", "display_name"),
         Property::text("description", "description"),
-        Property::text("language", "language"),
+        Property::text("language", "locale").twin(),
         Property::text("locale", "locale"),
         Property::new("createdDateTime", "created_date_time", Kind::DateTime).read_only(),
         Property::new(
@@ -132,14 +137,14 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
             "enrollmentStatusScreenSettings",
             &ENROLLMENT_STATUS_SCREEN_SETTINGS,
         ),
-        Property::boolean("extractHardwareHash", "extract_hardware_hash"),
+        Property::boolean("extractHardwareHash", "hardware_hash_extraction_enabled").twin(),
         Property::boolean(
             "hardwareHashExtractionEnabled",
             "hardware_hash_extraction_enabled",
         ),
         Property::text("deviceNameTemplate", "device_name_template"),
         Property::member("deviceType", "device_type", &DEVICE_TYPE),
-        Property::boolean("enableWhiteGlove", "enable_white_glove"),
+        Property::boolean("enableWhiteGlove", "preprovisioning_allowed").twin(),
         Property::boolean("preprovisioningAllowed", "preprovisioning_allowed"),
         Property::new("roleScopeTagIds", "role_scope_tag_ids", Kind::Strings(TEXT)),
         Property::text("managementServiceAppId", "management_service_app_id"),

@@ -143,6 +143,10 @@ pub struct Property {
     pub description: Option<&'static str>,
     /// A value the server writes itself, beside what clients set.
     pub server_value: Option<ServerValue>,
+    /// Another name of the value whose column this names, which Graph keeps beside that property
+    /// (a name before a rename): it has no column of its own, and reads and writes the owner's,
+    /// the one property of [`EntitySet::columns`] with the same column.
+    pub twin: bool,
 }
 
 /// A value the store writes into a property's column itself.
@@ -180,6 +184,7 @@ impl Property {
             secret: false,
             description: None,
             server_value: None,
+            twin: false,
         }
     }
 
@@ -290,6 +295,11 @@ impl Property {
             server_value: Some(value),
             ..self
         }
+    }
+
+    /// Another name of the value of the property that owns `column` (see [`Property::twin`]).
+    pub const fn twin(self) -> Property {
+        Property { twin: true, ..self }
     }
 
     /// Written, never read back: not in answers, filters, orders or selections.
@@ -491,18 +501,46 @@ impl EntitySet {
     }
 
     /// The properties that have a column, in order: every simple property, and in a complex one's
-    /// place its members. An [`Entity`] holds one value for each.
+    /// place its members, twins left out. An [`Entity`] holds one value for each.
     pub fn columns(&self) -> impl Iterator<Item = &'static Property> + use<> {
         let properties: &'static [Property] = self.properties;
-        properties.iter().flat_map(|p| match p.kind {
-            Kind::Complex(complex) => complex.properties.iter(),
-            _ => std::slice::from_ref(p).iter(),
-        })
+        properties
+            .iter()
+            .flat_map(|p| match p.kind {
+                Kind::Complex(complex) => complex.properties.iter(),
+                _ => std::slice::from_ref(p).iter(),
+            })
+            .filter(|p| !p.twin)
+    }
+
+    /// The property that owns the column `property` reads: itself, or a twin's owner.
+    pub fn owner(&self, property: &'static Property) -> &'static Property {
+        if !property.twin {
+            return property;
+        }
+        self.columns()
+            .find(|p| p.column == property.column)
+            .expect("a twin's column has an owner in its set")
+    }
+
+    /// Where `property` sits in a body: its name, or `complex.member` for a member of a complex one.
+    pub fn wire_path(&self, property: &Property) -> String {
+        self.properties
+            .iter()
+            .find_map(|p| match p.kind {
+                Kind::Complex(complex) => complex
+                    .properties
+                    .iter()
+                    .any(|m| std::ptr::eq(m, property))
+                    .then(|| format!("{}.{}", p.name, property.name)),
+                _ => None,
+            })
+            .unwrap_or_else(|| property.name.to_owned())
     }
 
     fn position(&self, property: &Property) -> usize {
         self.columns()
-            .position(|p| std::ptr::eq(p, property))
+            .position(|p| p.column == property.column)
             .expect("the property has a column of this entity set")
     }
 }
@@ -590,6 +628,25 @@ mod tests {
                 max_chars: 1024
             })
         );
+    }
+
+    #[test]
+    fn every_twin_shares_the_column_of_one_owner_of_its_kind() {
+        for set in super::super::ENTITY_SETS {
+            let twins = set.properties.iter().flat_map(|p| match p.kind {
+                Kind::Complex(complex) => complex.properties.iter(),
+                _ => std::slice::from_ref(p).iter(),
+            });
+            for twin in twins.filter(|p| p.twin) {
+                let owners: Vec<_> = set.columns().filter(|p| p.column == twin.column).collect();
+                let [owner] = owners[..] else {
+                    panic!("{}: {} has {} owners", set.table, twin.name, owners.len());
+                };
+                assert_eq!(owner.kind, twin.kind, "{}.{}", set.table, twin.name);
+                assert_eq!(owner.nullable, twin.nullable, "{}.{}", set.table, twin.name);
+                assert!(std::ptr::eq(set.owner(twin), owner));
+            }
+        }
     }
 
     #[test]

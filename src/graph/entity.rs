@@ -278,7 +278,47 @@ fn read_body(
     if !problems.is_empty() {
         return Err(GraphError::invalid_fields(problems));
     }
-    Ok((assignments, concrete))
+    Ok((fold_twins(set, assignments)?, concrete))
+}
+
+/// The assignments with each twin's value set on its owner, once: a body may give a value under
+/// both its names only when they agree.
+fn fold_twins(
+    set: &'static EntitySet,
+    assignments: Vec<PropertyValue>,
+) -> Result<Vec<PropertyValue>, GraphError> {
+    let mut folded: Vec<(&'static Property, PropertyValue)> = Vec::new();
+    let mut clashes = Vec::new();
+    for PropertyValue { property, value } in assignments {
+        let owner = set.owner(property);
+        match folded.iter().find(|(_, a)| std::ptr::eq(a.property, owner)) {
+            Some((_, earlier)) if earlier.value == value => {}
+            Some((named, _)) => {
+                let (first, second) = (set.wire_path(named), set.wire_path(property));
+                clashes.push(ErrorDetail::invalid(
+                    &second,
+                    format!(
+                        "'{first}' and '{second}' are two names of one value, and the body gives \
+                         them different values; send one, or the same value under both."
+                    ),
+                ));
+            }
+            None => folded.push((
+                property,
+                PropertyValue {
+                    property: owner,
+                    value,
+                },
+            )),
+        }
+    }
+    if !clashes.is_empty() {
+        return Err(GraphError::invalid_fields(clashes));
+    }
+    Ok(folded
+        .into_iter()
+        .map(|(_, assignment)| assignment)
+        .collect())
 }
 
 /// The members a complex value sets (others keep their values), each read as a property; problems
@@ -617,6 +657,55 @@ mod tests {
         }));
         let set = parse(&serde_json::to_string(&body).unwrap(), ApiVersion::Beta).unwrap();
         assert_eq!(set.len(), writable.len());
+    }
+
+    #[test]
+    fn twins_set_their_owner_once_and_refuse_to_disagree() {
+        use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
+        let profile =
+            |body: &str| parse_entity_body(&DEPLOYMENT_PROFILES, body.as_bytes(), ApiVersion::Beta);
+        let set = profile(
+            r#"{"enableWhiteGlove":true,"language":"fr-FR",
+                "outOfBoxExperienceSettings":{"hideEULA":true,"userType":"standard"},
+                "outOfBoxExperienceSetting":{"eulaHidden":true}}"#,
+        )
+        .unwrap();
+        let owners: Vec<(&str, &Value)> =
+            set.iter().map(|a| (a.property.column, &a.value)).collect();
+        assert_eq!(
+            owners,
+            [
+                ("preprovisioning_allowed", &Value::Bool(true)),
+                ("locale", &Value::Text("fr-FR".to_owned())),
+                ("oobe_eula_hidden", &Value::Bool(true)),
+                (
+                    "oobe_setting_user_type",
+                    &Value::Text("standard".to_owned())
+                ),
+            ]
+        );
+        assert!(set.iter().all(|a| !a.property.twin));
+        let error = profile(
+            r#"{"extractHardwareHash":true,"hardwareHashExtractionEnabled":false,
+                "outOfBoxExperienceSettings":{"hidePrivacySettings":true},
+                "outOfBoxExperienceSetting":{"privacySettingsHidden":false}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            targets(&error),
+            [
+                "hardwareHashExtractionEnabled",
+                "outOfBoxExperienceSettings.hidePrivacySettings"
+            ]
+        );
+        assert!(
+            error.details[1].message.contains(
+                "'outOfBoxExperienceSetting.privacySettingsHidden' and \
+                 'outOfBoxExperienceSettings.hidePrivacySettings' are two names of one value"
+            ),
+            "{}",
+            error.details[1].message
+        );
     }
 
     #[test]

@@ -40,7 +40,10 @@ async fn a_profile_is_one_of_two_types_with_its_settings_and_server_set_times() 
     assert_eq!(profile["@odata.type"], AZURE_AD);
     assert_eq!(profile["displayName"], "Kiosk profile");
     assert_eq!(profile["preprovisioningAllowed"], true);
-    assert_eq!(profile["enableWhiteGlove"], false);
+    assert_eq!(
+        profile["enableWhiteGlove"], true,
+        "one value under two names"
+    );
     assert_eq!(profile["roleScopeTagIds"], json!(["0", "7"]));
     assert_eq!(
         profile["outOfBoxExperienceSetting"],
@@ -58,7 +61,7 @@ async fn a_profile_is_one_of_two_types_with_its_settings_and_server_set_times() 
     );
     assert_eq!(
         profile["outOfBoxExperienceSettings"]["userType"],
-        "administrator"
+        "standard"
     );
     assert!(
         profile

@@ -36,6 +36,7 @@ mod logging;
 mod migrations;
 mod postgres_tls;
 mod profile_assignments;
+mod profile_twins;
 mod python_sdk;
 mod readme;
 mod resilience;
