@@ -50,6 +50,13 @@ const WRITE_PERMISSIONS: [&str; 2] = [
     "DeviceManagementServiceConfig.ReadWrite.All",
     "DeviceManagementConfiguration.ReadWrite.All",
 ];
+/// What a caller may do with device configuration (assignment filters), as Graph's Intune pages
+/// list it.
+const CONFIGURATION_READ_PERMISSIONS: [&str; 2] = [
+    "DeviceManagementConfiguration.Read.All",
+    "DeviceManagementConfiguration.ReadWrite.All",
+];
+const CONFIGURATION_WRITE_PERMISSIONS: [&str; 1] = ["DeviceManagementConfiguration.ReadWrite.All"];
 
 /// The settings of the token check.
 #[derive(Clone)]
@@ -401,6 +408,8 @@ fn refused(error: &jsonwebtoken::errors::Error) -> GraphError {
 pub enum Need {
     Read,
     Write,
+    ReadConfiguration,
+    WriteConfiguration,
 }
 
 impl Need {
@@ -408,6 +417,8 @@ impl Need {
         match self {
             Need::Read => &READ_PERMISSIONS,
             Need::Write => &WRITE_PERMISSIONS,
+            Need::ReadConfiguration => &CONFIGURATION_READ_PERMISSIONS,
+            Need::WriteConfiguration => &CONFIGURATION_WRITE_PERMISSIONS,
         }
     }
 }
@@ -416,6 +427,10 @@ impl Need {
 pub struct ReadAccess(pub Tenant);
 /// The tenant of a caller who may write.
 pub struct WriteAccess(pub Tenant);
+/// The tenant of a caller who may read device configuration.
+pub struct ConfigurationReadAccess(pub Tenant);
+/// The tenant of a caller who may write device configuration.
+pub struct ConfigurationWriteAccess(pub Tenant);
 
 /// A caller with a valid token, whatever it may do: what `$batch` itself needs, each request in
 /// it being authorised on its own.
@@ -508,6 +523,34 @@ impl FromRequest for WriteAccess {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { authorize(req, Need::Write).await.map(WriteAccess) })
+    }
+}
+
+impl FromRequest for ConfigurationReadAccess {
+    type Error = GraphError;
+    type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            authorize(req, Need::ReadConfiguration)
+                .await
+                .map(ConfigurationReadAccess)
+        })
+    }
+}
+
+impl FromRequest for ConfigurationWriteAccess {
+    type Error = GraphError;
+    type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            authorize(req, Need::WriteConfiguration)
+                .await
+                .map(ConfigurationWriteAccess)
+        })
     }
 }
 

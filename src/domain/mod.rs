@@ -2,10 +2,12 @@
 //! their properties, and parsed queries. The wire contract (`graph`) and the store (`store`) both
 //! read it; it reads neither.
 
+pub mod assignment_filter;
 pub mod deployment_profile;
 pub mod device_identity;
 pub mod directory;
 pub mod entity;
+pub mod filter_rule;
 pub mod import;
 pub mod imported_identity;
 pub mod membership;
@@ -18,13 +20,14 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 6] = [
+pub static ENTITY_SETS: [&EntitySet; 7] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
     &directory::DIRECTORY_DEVICES,
     &directory::GROUPS,
     &settings::AUTOPILOT_SETTINGS,
+    &assignment_filter::ASSIGNMENT_FILTERS,
 ];
 
 /// Which API root a request was made under; properties, enum members and actions differ by root.

@@ -2,6 +2,7 @@
 //! the OpenAPI schemas. It reads the domain; it knows neither actix's routing nor SQL.
 
 pub mod actions;
+pub mod assignment_filter;
 pub mod batch;
 pub mod directory;
 pub mod entity;

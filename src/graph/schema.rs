@@ -938,3 +938,124 @@ graph_schema!(
     batch_response_schema(),
     Vec::new()
 );
+
+/// Microsoft's tag for the assignment filter operations.
+pub const ASSIGNMENT_FILTERS_TAG: &str = "deviceManagement.deviceAndAppManagementAssignmentFilter";
+
+graph_schema!(
+    /// `beta.microsoft.graph.deviceAndAppManagementAssignmentFilter` (beta only).
+    AssignmentFilterBeta,
+    component(
+        ApiVersion::Beta,
+        crate::domain::assignment_filter::ASSIGNMENT_FILTERS.type_name
+    ),
+    entity_schema(
+        &crate::domain::assignment_filter::ASSIGNMENT_FILTERS,
+        ApiVersion::Beta
+    ),
+    entity_dependencies(
+        &crate::domain::assignment_filter::ASSIGNMENT_FILTERS,
+        ApiVersion::Beta
+    )
+);
+graph_schema!(
+    /// A page of assignment filters (beta only).
+    AssignmentFilterPageBeta,
+    component(
+        ApiVersion::Beta,
+        &format!(
+            "{}CollectionResponse",
+            crate::domain::assignment_filter::ASSIGNMENT_FILTERS.type_name
+        )
+    ),
+    collection_schema(
+        &crate::domain::assignment_filter::ASSIGNMENT_FILTERS,
+        ApiVersion::Beta
+    ),
+    collection_dependencies(
+        &crate::domain::assignment_filter::ASSIGNMENT_FILTERS,
+        ApiVersion::Beta
+    )
+);
+
+/// The body of `validateFilter`: the filter whose rule to check.
+fn validate_filter_body_schema() -> Schema {
+    ObjectBuilder::new()
+        .property(
+            crate::graph::assignment_filter::VALIDATE_PARAMETER,
+            reference(&component(
+                ApiVersion::Beta,
+                crate::domain::assignment_filter::ASSIGNMENT_FILTERS.type_name,
+            )),
+        )
+        .required(crate::graph::assignment_filter::VALIDATE_PARAMETER)
+        .into()
+}
+
+graph_schema!(
+    /// The body of `validateFilter` (beta only).
+    ValidateFilterBody,
+    component(ApiVersion::Beta, "validateFilterRequestBody"),
+    validate_filter_body_schema(),
+    collection_dependencies(
+        &crate::domain::assignment_filter::ASSIGNMENT_FILTERS,
+        ApiVersion::Beta
+    )
+);
+graph_schema!(
+    /// `beta.microsoft.graph.assignmentFilterValidationResult`.
+    AssignmentFilterValidationResult,
+    component(
+        ApiVersion::Beta,
+        "microsoft.graph.assignmentFilterValidationResult"
+    ),
+    ObjectBuilder::new()
+        .title(Some("assignmentFilterValidationResult"))
+        .property("@odata.context", text())
+        .property(
+            "isValidRule",
+            ObjectBuilder::new().schema_type(Type::Boolean)
+        )
+        .required("isValidRule"),
+    []
+);
+
+/// `assignmentFilterSupportedProperty`: a property a filter's rule may test.
+fn supported_property_schema() -> Schema {
+    let strings = || ArrayBuilder::new().items(text());
+    ObjectBuilder::new()
+        .title(Some("assignmentFilterSupportedProperty"))
+        .property("dataType", text())
+        .property(
+            "isCollection",
+            ObjectBuilder::new().schema_type(Type::Boolean),
+        )
+        .property("name", text())
+        .property(
+            "propertyRegexConstraint",
+            ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                Type::String,
+                Type::Null,
+            ])),
+        )
+        .property("supportedOperators", strings())
+        .property("supportedValues", strings())
+        .into()
+}
+
+graph_schema!(
+    /// The answer of `getSupportedProperties` (beta only).
+    SupportedPropertiesPage,
+    component(
+        ApiVersion::Beta,
+        "microsoft.graph.assignmentFilterSupportedPropertyCollectionResponse"
+    ),
+    ObjectBuilder::new()
+        .property("@odata.context", text())
+        .property(
+            "value",
+            ArrayBuilder::new().items(RefOr::T(supported_property_schema()))
+        )
+        .required("value"),
+    []
+);

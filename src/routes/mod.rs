@@ -5,6 +5,7 @@
 //! lists the sets each root serves.
 
 pub mod app;
+mod assignment_filters;
 mod batch;
 pub use batch::Batching;
 mod body;
@@ -58,6 +59,7 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(settings::beta::routes)
                 .configure(profile_assignments::routes)
                 .configure(batch::beta::routes)
-                .configure(directory::beta::routes),
+                .configure(directory::beta::routes)
+                .configure(assignment_filters::beta::routes),
         );
 }

@@ -18,6 +18,7 @@ use crate::domain::entity::{Entity, EntitySet, Kind, Property, PropertyValue, Se
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
 mod apps;
+mod assignment_filters;
 mod assignment_status;
 mod control;
 mod cpu;

@@ -20,7 +20,7 @@ use crate::helpers::{
 pub const SECRET: &str = "auth-test-secret-of-at-least-32-bytes";
 pub const READ: &str = "DeviceManagementServiceConfig.Read.All";
 pub const WRITE: &str = "DeviceManagementServiceConfig.ReadWrite.All";
-const CONFIGURATION_WRITE: &str = "DeviceManagementConfiguration.ReadWrite.All";
+pub const CONFIGURATION_WRITE: &str = "DeviceManagementConfiguration.ReadWrite.All";
 pub const RSA_KEY: &str = include_str!("fixtures/keys/rsa-k1.pem");
 pub const EC_KEY: &str = include_str!("fixtures/keys/ec-k2.pem");
 pub const RSA_JWK: &str = include_str!("fixtures/keys/rsa-k1.jwk.json");

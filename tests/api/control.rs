@@ -13,7 +13,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::auth::{SECRET, WRITE, claims, hs256};
+use crate::auth::{CONFIGURATION_WRITE, SECRET, WRITE, claims, hs256};
 use crate::child::{drain, start_service_logging, terminate, wait_for};
 use crate::helpers::{
     COLLECTION, TestApp, body_of, error_of, fresh_database, send_as, serve_args, spawn_app_with,
@@ -159,6 +159,12 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
     created(graph(app, tenant, Method::POST, &path, Some(target)).await).await;
     let record = json!({"serialNumber": format!("{tag}-3"), "hardwareIdentifier": "AAEC"});
     created(graph(app, tenant, Method::POST, IMPORTED, Some(record)).await).await;
+    // Assignment filters take Graph's configuration permission.
+    let filter = json!({"displayName": format!("{tag} filter"), "platform": "windows10AndLater",
+                        "rule": format!("(device.enrollmentProfileName -eq \"{tag} profile\")")});
+    let configuration = hs256(&claims(tenant, &[CONFIGURATION_WRITE]));
+    let path = "beta/deviceManagement/assignmentFilters";
+    created(send_as(app, &configuration, Method::POST, path, Some(filter)).await).await;
     body_of(
         graph(
             app,

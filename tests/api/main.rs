@@ -1,5 +1,6 @@
 //! The API test suite: one binary, one PostgreSQL container, a database per test.
 
+mod assignment_filters;
 mod assignment_status;
 mod auth;
 mod bad_input;
