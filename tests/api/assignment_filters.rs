@@ -383,3 +383,35 @@ async fn a_deployment_profile_assignment_refuses_a_real_filter_as_intune_does() 
     let (target, _) = refused(send(&app, Method::POST, &path, Some(body)).await).await;
     assert_eq!(target, "target/deviceAndAppManagementAssignmentFilterId");
 }
+
+#[tokio::test]
+async fn hostile_rules_are_400s_naming_the_rule_and_store_nothing() {
+    let app = spawn_app().await;
+    let nested = |depth: usize| {
+        format!(
+            "{}device.model -eq \"x\"{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )
+    };
+    for rule in [
+        "(".repeat(100_000),
+        nested(33),
+        format!("(device.model -eq \"{}\")", "x".repeat(3100)),
+        "(device.model -eq \"x\u{0}\")".to_owned(),
+        "(device.model -eq \"x\") or".to_owned(),
+        "device.model -in []".to_owned(),
+        "\u{202e}(device.model -eq \"x\")".to_owned(),
+        String::new(),
+    ] {
+        let mut body = kiosk_filter();
+        body["rule"] = json!(rule);
+        let (target, message) = refused(send(&app, Method::POST, FILTERS, Some(body)).await).await;
+        assert_eq!(target, "rule", "{message}");
+    }
+    let mut deepest = kiosk_filter();
+    deepest["rule"] = json!(nested(32));
+    created(&app, deepest).await;
+    let count = send(&app, Method::GET, &format!("{FILTERS}/$count"), None).await;
+    assert_eq!(count.text().await.unwrap(), "1");
+}
