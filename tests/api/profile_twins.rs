@@ -1,11 +1,14 @@
 //! Deployment profile settings Graph renamed are one value under two names (issue 26, item 4): a
 //! profile written with either name reads back with both, on both concrete types, and a body that
-//! gives the two names different values is refused naming them.
+//! gives the two names different values is refused naming them. Profiles stored before the two
+//! names shared a column keep the value that was set.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 
-use crate::helpers::{body_of, error_of, send, spawn_app};
+use sqlx::{Executor, PgPool};
+
+use crate::helpers::{body_of, error_of, fresh_database, send, spawn_app, spawn_app_on};
 
 const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
 const TYPES: [&str; 2] = [
@@ -153,4 +156,76 @@ async fn a_body_that_gives_two_names_of_one_value_different_values_is_refused_na
     )
     .await;
     assert_eq!(listed["value"], json!([]), "nothing was stored");
+}
+
+/// Profiles as the two-column schema stored them: one written with the legacy names only, one
+/// with the new names only, one with both disagreeing.
+const BEFORE_TWINS: &str = "
+INSERT INTO deployment_profiles (id, tenant_id, odata_type, display_name, language,
+    extract_hardware_hash, enable_white_glove, oobe_hide_privacy_settings, oobe_hide_eula,
+    oobe_user_type, oobe_device_usage_type, oobe_skip_keyboard_selection_page,
+    oobe_hide_escape_link)
+VALUES ('a0000000-0000-4000-8000-000000000001', '00000000-0000-0000-0000-000000000000',
+        'microsoft.graph.azureADWindowsAutopilotDeploymentProfile', 'legacy', 'de-DE',
+        true, true, true, true, 'standard', 'shared', true, true);
+INSERT INTO deployment_profiles (id, tenant_id, odata_type, display_name, locale,
+    hardware_hash_extraction_enabled, preprovisioning_allowed, oobe_privacy_settings_hidden,
+    oobe_eula_hidden, oobe_setting_user_type, oobe_setting_device_usage_type,
+    oobe_keyboard_selection_page_skipped, oobe_escape_link_hidden)
+VALUES ('a0000000-0000-4000-8000-000000000002', '00000000-0000-0000-0000-000000000000',
+        'microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile', 'new', 'de-DE',
+        true, true, true, true, 'standard', 'shared', true, true);
+INSERT INTO deployment_profiles (id, tenant_id, odata_type, display_name, language, locale,
+    oobe_user_type, oobe_setting_user_type)
+VALUES ('a0000000-0000-4000-8000-000000000003', '00000000-0000-0000-0000-000000000000',
+        'microsoft.graph.azureADWindowsAutopilotDeploymentProfile', 'both', 'en-GB', 'fr-FR',
+        'standard', 'unknownFutureValue');
+";
+
+#[tokio::test]
+async fn the_migration_keeps_the_value_each_stored_profile_set_under_either_name() {
+    let database_url = fresh_database().await;
+    let migrator = sqlx::migrate!();
+    let twins = migrator
+        .iter()
+        .position(|m| m.description == "profile property twins")
+        .expect("the twins migration");
+    let before = migrator.iter().nth(twins - 1).unwrap().version;
+    let db = PgPool::connect(&database_url).await.unwrap();
+    migrator.run_to(before, &db).await.unwrap();
+    db.execute(BEFORE_TWINS).await.unwrap();
+
+    let app = spawn_app_on(&database_url).await;
+    for id in [
+        "a0000000-0000-4000-8000-000000000001",
+        "a0000000-0000-4000-8000-000000000002",
+    ] {
+        let profile = body_of(
+            send(&app, Method::GET, &format!("{PROFILES}/{id}"), None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_both_names(&profile, "de-DE", true, "standard");
+        assert_eq!(
+            profile["outOfBoxExperienceSetting"]["deviceUsageType"],
+            "shared"
+        );
+    }
+    let both = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("{PROFILES}/a0000000-0000-4000-8000-000000000003"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(both["locale"], "fr-FR", "the new name wins: {both}");
+    assert_eq!(both["language"], "fr-FR");
+    assert_eq!(
+        both["outOfBoxExperienceSettings"]["userType"],
+        "unknownFutureValue"
+    );
 }
