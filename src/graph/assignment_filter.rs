@@ -85,6 +85,35 @@ pub fn checked_filter(
     }
 }
 
+/// A row of a state document's `assignment_filters` (columns as keys) checked as a create through
+/// Graph checks it: its rule against its platform's grammar, its management type the platform's.
+pub fn check_state_row(row: &serde_json::Value) -> Result<(), GraphError> {
+    let column = |name: &str| {
+        ASSIGNMENT_FILTERS
+            .property(name)
+            .and_then(|property| row.get(property.column))
+            .and_then(serde_json::Value::as_str)
+    };
+    let Some(platform) = column(PLATFORM) else {
+        // No platform: the table's NOT NULL refuses the row.
+        return Ok(());
+    };
+    if let Some(rule) = column(RULE) {
+        filter_rule::check(rule, platform)
+            .map_err(|error| GraphError::bad_request(format!("rule: {error}")))?;
+    }
+    let expected = management_type_of(platform);
+    // The column's default is `devices`.
+    let stored = column(MANAGEMENT_TYPE).unwrap_or("devices");
+    if stored != expected {
+        return Err(GraphError::bad_request(format!(
+            "assignment_filter_management_type: filters of platform '{platform}' have \
+             '{expected}', not '{stored}'."
+        )));
+    }
+    Ok(())
+}
+
 /// Graph's `assignmentFilterValidationResult`.
 #[derive(Debug, Serialize)]
 pub struct ValidationResult {

@@ -6,14 +6,17 @@
 use serde_json::Value as Json;
 
 use crate::domain::ENTITY_SETS;
+use crate::domain::assignment_filter::ASSIGNMENT_FILTERS;
 use crate::domain::directory::{GROUPS, Membership};
 use crate::domain::entity::{EntitySet, Kind, Property};
+use crate::graph::assignment_filter;
 use crate::graph::directory::membership_error;
 use crate::graph::entity::text_problem;
 use crate::graph::error::GraphError;
 
 /// Checks every row of the entity sets' tables in `document` (`{"tables": {"<table>": [row]}}`,
-/// as export writes it): the text limits of each column a property has, and a group's membership.
+/// as export writes it): the text limits of each column a property has, a group's membership, and
+/// an assignment filter's rule and management type.
 /// The document's shape and the columns' types are the store's to check.
 pub fn check_document(document: &Json) -> Result<(), GraphError> {
     let Some(tables) = document.get("tables").and_then(Json::as_object) else {
@@ -50,6 +53,9 @@ fn check_row(set: &'static EntitySet, row: &Json) -> Result<(), GraphError> {
             .collect();
         let rule = row.get(column("membershipRule")).and_then(Json::as_str);
         Membership::of(&group_types, rule).map_err(|problem| membership_error(&problem))?;
+    }
+    if std::ptr::eq(set, &ASSIGNMENT_FILTERS) {
+        assignment_filter::check_state_row(row)?;
     }
     Ok(())
 }

@@ -415,3 +415,44 @@ async fn hostile_rules_are_400s_naming_the_rule_and_store_nothing() {
     let count = send(&app, Method::GET, &format!("{FILTERS}/$count"), None).await;
     assert_eq!(count.text().await.unwrap(), "1");
 }
+
+#[tokio::test]
+async fn import_state_refuses_a_filter_graph_would_refuse() {
+    let app = spawn_app_with(&fresh_database().await, &["--control"]).await;
+    let tenant = Uuid::nil();
+    let import = |filter: Json| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url(&format!("_control/tenants/{tenant}/import-state")))
+                .json(&json!({"tables": {"assignment_filters": [filter]}}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for (filter, named) in [
+        (
+            json!({"display_name": "x", "platform": "iOS", "rule": "(device.colour -eq \"x\")"}),
+            "device.colour",
+        ),
+        (
+            json!({"display_name": "x", "platform": "iOSMobileApplicationManagement",
+                   "rule": "(app.appVersion -eq \"1.0\")"}),
+            "assignment_filter_management_type",
+        ),
+    ] {
+        let error = error_of(import(filter).await, StatusCode::BAD_REQUEST, "BadRequest").await;
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("tables.assignment_filters[0]: ") && message.contains(named),
+            "{message}"
+        );
+    }
+    let kept = json!({"display_name": "x", "platform": "iOSMobileApplicationManagement",
+                      "rule": "(app.appVersion -eq \"1.0\")",
+                      "assignment_filter_management_type": "apps"});
+    body_of(import(kept).await, StatusCode::NO_CONTENT).await;
+    let listed = body_of(send(&app, Method::GET, FILTERS, None).await, StatusCode::OK).await;
+    assert_eq!(listed["value"][0]["assignmentFilterManagementType"], "apps");
+}
