@@ -288,6 +288,8 @@ fn split_key(segment: &str) -> impl Iterator<Item = &str> {
             (name, key)
         });
     match key {
+        // `name()`: a function called without parameters, as the SDKs write them.
+        Some((name, "")) => [Some(name), None].into_iter().flatten(),
         Some((name, key)) => [Some(name), Some(key)].into_iter().flatten(),
         None => [Some(segment), None].into_iter().flatten(),
     }
@@ -377,6 +379,14 @@ mod tests {
                 "{COLLECTION}('abc')/microsoft.graph.UpdateDeviceProperties"
             )),
             format!("{COLLECTION}/abc/updateDeviceProperties")
+        );
+    }
+
+    #[test]
+    fn a_function_called_with_empty_parentheses_is_its_name() {
+        assert_eq!(
+            canonical("/beta/deviceManagement/assignmentFilters/abc/getSupportedProperties()"),
+            "/beta/deviceManagement/assignmentFilters/abc/getSupportedProperties"
         );
     }
 

@@ -237,6 +237,22 @@ async fn validate_filter_and_get_supported_properties_answer_as_graph() {
         StatusCode::OK,
     )
     .await;
+    // As the SDKs call a function: with empty parentheses.
+    let called = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!(
+                "{FILTERS}/{}/getSupportedProperties()",
+                filter["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(called["value"], supported["value"]);
     let properties = supported["value"].as_array().unwrap();
     let ownership = properties
         .iter()

@@ -4,7 +4,9 @@
 //! signed in with azure-identity's ClientSecretCredential against the service's token endpoint), the
 //! beta flow of Get-WindowsAutopilotInfo -Online -Assign (import, then profile assignment through a
 //! dynamic group and a sync) through tests/e2e/python_beta_sdk.py, and the SDK's retry handler riding
-//! out injected 429s through tests/e2e/python_retry.py. One test per script and way in.
+//! out injected 429s through tests/e2e/python_retry.py, assignment filters and the deployment
+//! profiles' renamed settings through tests/e2e/python_beta_filters.py. One test per script and
+//! way in.
 //!
 //! Needs the SDKs' virtualenv: `AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)`. Ignored under
 //! plain `cargo test`; scripts/test prepares the virtualenv and runs it. Run without the variable,
@@ -89,6 +91,19 @@ async fn the_official_python_sdk_retries_a_create_answered_429_with_retry_after(
     );
     let app = spawn_app_with(&fresh_database().await, &["--control"]).await;
     let mut command = python(&venv_python, "tests/e2e/python_retry.py");
+    command.arg(format!("http://{}", app.address));
+    run_to_success(command, TIMEOUT).await;
+}
+
+#[tokio::test]
+#[ignore = "end-to-end: needs AUTOPILOT_E2E_PYTHON from scripts/python-env (scripts/test runs it)"]
+async fn the_official_beta_python_sdk_manages_assignment_filters_and_legacy_profile_names() {
+    let venv_python = required_env(
+        "AUTOPILOT_E2E_PYTHON",
+        "AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)",
+    );
+    let app = spawn_app().await;
+    let mut command = python(&venv_python, "tests/e2e/python_beta_filters.py");
     command.arg(format!("http://{}", app.address));
     run_to_success(command, TIMEOUT).await;
 }
