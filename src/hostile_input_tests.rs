@@ -1,6 +1,6 @@
 //! Client input of any shape, arbitrary and pathological, through every parser and evaluator of
 //! it: a membership rule (parsed, matched, turned into SQL, dropped), a `$filter` (parsed, turned
-//! into SQL), a lenient JSON body, a `$batch` body, a request path and query options. None may
+//! into SQL), an assignment filter's rule (checked), a lenient JSON body, a `$batch` body, a request path and query options. None may
 //! panic, and each runs on a thread with a small stack, where recursion that follows the input
 //! instead of a fixed bound overflows and aborts the test binary. Here rather than in one module
 //! because they cross the wire contract, the domain and the store.
@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use crate::domain::ApiVersion;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::directory::DIRECTORY_DEVICES;
+use crate::domain::filter_rule;
 use crate::domain::membership::{MembershipRule, PhysicalIds, fold};
 use crate::graph::batch::parse_batch;
 use crate::graph::json_body;
@@ -50,6 +51,18 @@ fn through_a_filter(text: String) {
             if let Ok(filter) = parse_filter(&text, &DEVICE_IDENTITIES, version) {
                 condition(&filter, &mut Vec::new());
             }
+        }
+    });
+}
+
+fn through_a_filter_rule(text: String) {
+    on_small_stack(move || {
+        for platform in [
+            "windows10AndLater",
+            "iOSMobileApplicationManagement",
+            "unknown",
+        ] {
+            let _ = filter_rule::check(&text, platform);
         }
     });
 }
@@ -116,6 +129,27 @@ const FILTER_PIECES: &[&str] = &[
     "microsoft.graph.enrollmentState'enrolled'",
 ];
 
+const FILTER_RULE_PIECES: &[&str] = &[
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "and",
+    "-or",
+    "device.model",
+    "device.deviceOwnership",
+    "app.appVersion",
+    "-eq",
+    "-in",
+    "-notContains",
+    "-ge",
+    "\"Corporate\"",
+    "\"10.0.22631\"",
+    "\"",
+    "(device.manufacturer -eq \"Microsoft\")",
+];
+
 const JSON_PIECES: &[&str] = &[
     "{",
     "}",
@@ -155,6 +189,16 @@ proptest! {
     #[test]
     fn filters_of_the_grammars_pieces(text in soup(FILTER_PIECES, 400)) {
         through_a_filter(text);
+    }
+
+    #[test]
+    fn filter_rules_of_any_text(text in any::<String>()) {
+        through_a_filter_rule(text);
+    }
+
+    #[test]
+    fn filter_rules_of_the_grammars_pieces(text in soup(FILTER_RULE_PIECES, 400)) {
+        through_a_filter_rule(text);
     }
 
     #[test]
@@ -206,6 +250,12 @@ fn deep_nesting_everywhere() {
     ));
     through_a_filter(format!("{}serialNumber eq 'x'", "not ".repeat(deep)));
     through_a_filter(vec!["serialNumber eq 'x'"; 10_000].join(" or "));
+    through_a_filter_rule(format!(
+        "{}device.model -eq \"x\"{}",
+        "(".repeat(deep),
+        ")".repeat(deep)
+    ));
+    through_a_filter_rule(format!("({})", "(".repeat(3000)));
     through_the_body_readers(format!("{}{}", "[".repeat(deep), "]".repeat(deep)).into_bytes());
     through_the_body_readers(
         format!(
