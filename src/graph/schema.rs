@@ -13,6 +13,10 @@
 //! abstract base (`<type>.abstract`) with the properties every type has, and each derived type as
 //! `allOf` over it with its own. The set's type itself (what bodies, pages and navigations refer
 //! to) is `oneOf` the derived types, told apart by `@odata.type`.
+//!
+//! Two passes over the registered document add what follows from the routes as a whole: every
+//! set's navigation properties, typed as the `GET` of their path answers, and Microsoft's
+//! `x-ms-pageable` on every `GET` that answers a page.
 
 use std::borrow::Cow;
 use utoipa::openapi::extensions::ExtensionsBuilder;
