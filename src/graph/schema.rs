@@ -5,28 +5,42 @@
 //! entity schema also describes PATCH bodies and `$select`ed responses, which may lack it.
 //!
 //! One document describes both roots; beta's schemas differ (more properties, more enum members),
-//! so they carry a `beta.` prefix: `beta.microsoft.graph.windowsAutopilotDeviceIdentity`.
+//! so they carry a `beta.` prefix: `beta.microsoft.graph.windowsAutopilotDeviceIdentity`, and a
+//! title of their own (`windowsAutopilotDeviceIdentity (beta)`), as client generators name their
+//! classes after titles.
+//!
+//! An abstract set (one with derived types) is described as Microsoft's document describes it: an
+//! abstract base (`<type>.abstract`) with the properties every type has, and each derived type as
+//! `allOf` over it with its own. The set's type itself (what bodies, pages and navigations refer
+//! to) is `oneOf` the derived types, told apart by `@odata.type`.
+//!
+//! Two passes over the registered document add what follows from the routes as a whole: every
+//! set's navigation properties, typed as the `GET` of their path answers, and Microsoft's
+//! `x-ms-pageable` on every `GET` that answers a page.
 
 use std::borrow::Cow;
+use utoipa::openapi::extensions::ExtensionsBuilder;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{
-    AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    AllOfBuilder, ArrayBuilder, Discriminator, KnownFormat, ObjectBuilder, OneOfBuilder, Schema,
+    SchemaFormat, SchemaType, Type,
 };
-use utoipa::openapi::{Ref, RefOr};
+use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use crate::domain::ApiVersion;
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::device_identity::DeviceAction;
 use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS};
 use crate::domain::entity::{
-    ComplexType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, Kind, Property, TEXT, TYPE_ANNOTATION,
-    TextLimits,
+    ComplexType, DerivedType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, ItemSegment, Kind, Property,
+    TEXT, TYPE_ANNOTATION, TextLimits,
 };
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
 use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, AssignmentTarget};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
+use crate::domain::{ApiVersion, ENTITY_SETS};
 use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
 use crate::graph::profile_assignment::{ASSIGNMENT_TYPE, FILTER_ID, FILTER_TYPE, NO_FILTER};
@@ -58,6 +72,21 @@ fn component(version: ApiVersion, name: &str) -> String {
     }
 }
 
+/// The title of a Graph type on a root, unique in the document: `enrollmentState` on v1.0,
+/// `enrollmentState (beta)` on beta.
+fn title(version: ApiVersion, name: &str) -> String {
+    let short = name.trim_start_matches("microsoft.graph.");
+    match version {
+        ApiVersion::V1 => short.to_owned(),
+        ApiVersion::Beta => format!("{short} (beta)"),
+    }
+}
+
+/// The component of the abstract base of a set with derived types.
+fn abstract_component(set: &EntitySet, version: ApiVersion) -> String {
+    format!("{}.abstract", component(version, set.type_name))
+}
+
 fn reference(name: &str) -> RefOr<Schema> {
     RefOr::Ref(Ref::from_schema_name(name))
 }
@@ -65,7 +94,7 @@ fn reference(name: &str) -> RefOr<Schema> {
 fn enum_schema(enum_type: &EnumType, version: ApiVersion) -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .title(Some(enum_type.name.trim_start_matches("microsoft.graph.")))
+        .title(Some(title(version, enum_type.name)))
         .enum_values(Some(enum_type.members_on(version)))
         .into()
 }
@@ -133,38 +162,128 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
 }
 
 /// The schema of `set`'s type on a root: `microsoft.graph.entity` (the key) and every other
-/// property of that root.
+/// property of that root; for a set with derived types, `oneOf` them.
 ///
 /// No property is `required`, as in Microsoft's document: the schema describes PATCH bodies (any
 /// subset) and `$select`ed responses (only the selected properties) too. That a create needs a
-/// property is said in its description.
+/// property is said in its description. Only `@odata.type` is, where a set has derived types: the
+/// service requires it on create and always writes it.
 fn entity_schema(set: &EntitySet, version: ApiVersion) -> Schema {
-    let mut own = ObjectBuilder::new()
-        .title(Some(set.short_name()))
-        .description(Some(set.description));
-    for property in set.properties[1..].iter().filter(|p| p.exists_in(version)) {
-        let schema = match property.name {
-            // An abstract set's entities name their concrete type; a create must.
-            TYPE_ANNOTATION => ObjectBuilder::new()
-                .schema_type(Type::String)
-                .enum_values(Some(
-                    set.derived.iter().map(|t| format!("#{}", t.type_name)),
-                ))
-                .into(),
-            _ => property_schema(property, version),
-        };
-        own = own.property(property.name, schema);
+    if !set.derived.is_empty() {
+        return derived_types_schema(set, version);
     }
+    AllOfBuilder::new()
+        .item(reference("microsoft.graph.entity"))
+        .item(
+            own_properties(set, version, set.short_name(), |_| true)
+                .description(Some(set.description)),
+        )
+        .into()
+}
+
+/// An object titled after `type_name` on `version` with the properties of `set` that `owns` picks.
+fn own_properties(
+    set: &EntitySet,
+    version: ApiVersion,
+    type_name: &str,
+    owns: impl Fn(&Property) -> bool,
+) -> ObjectBuilder {
+    let mut own = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .title(Some(title(version, type_name)));
+    for property in set.properties[1..]
+        .iter()
+        .filter(|p| p.exists_in(version) && p.name != TYPE_ANNOTATION && owns(p))
+    {
+        own = own.property(property.name, property_schema(property, version));
+    }
+    own
+}
+
+/// Whether some derived type of `set` has `property` as its own.
+fn owned_by_a_derived_type(set: &EntitySet, property: &Property) -> bool {
+    set.derived.iter().any(|t| t.own.contains(&property.name))
+}
+
+/// `@odata.type` on the wire: `#` and the qualified name.
+fn type_annotation(derived: &DerivedType) -> String {
+    format!("#{}", derived.type_name)
+}
+
+/// How `@odata.type` names the schema of each derived type of `set`.
+fn discriminator(set: &EntitySet, version: ApiVersion) -> Discriminator {
+    let mut discriminator = Discriminator::new(TYPE_ANNOTATION);
+    for derived in set.derived {
+        discriminator.mapping.insert(
+            type_annotation(derived),
+            format!(
+                "#/components/schemas/{}",
+                component(version, derived.type_name)
+            ),
+        );
+    }
+    discriminator
+}
+
+/// A set with derived types: an entity is one of them, as its `@odata.type` says.
+fn derived_types_schema(set: &EntitySet, version: ApiVersion) -> Schema {
+    let mut one_of = OneOfBuilder::new()
+        .description(Some(format!(
+            "{}: one of its types, as `@odata.type` names it.",
+            set.description
+        )))
+        .discriminator(Some(discriminator(set, version)));
+    for derived in set.derived {
+        one_of = one_of.item(reference(&component(version, derived.type_name)));
+    }
+    one_of.into()
+}
+
+/// The abstract base of a set with derived types: the key and the properties every type has.
+fn abstract_schema(set: &EntitySet, version: ApiVersion) -> Schema {
+    let own = own_properties(set, version, set.short_name(), |p| {
+        !owned_by_a_derived_type(set, p)
+    })
+    .description(Some(format!(
+        "{}: abstract, every entity is of one of its derived types.",
+        set.description
+    )))
+    .property(
+        TYPE_ANNOTATION,
+        ObjectBuilder::new().schema_type(Type::String),
+    )
+    .required(TYPE_ANNOTATION);
     AllOfBuilder::new()
         .item(reference("microsoft.graph.entity"))
         .item(own)
         .into()
 }
 
+/// A derived type of an abstract set: the base, its own properties, and its `@odata.type`.
+fn derived_schema(set: &EntitySet, derived: &DerivedType, version: ApiVersion) -> Schema {
+    let annotation = type_annotation(derived);
+    let own = own_properties(set, version, derived.type_name, |p| {
+        derived.own.contains(&p.name)
+    })
+    .property(
+        TYPE_ANNOTATION,
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some([annotation.clone()]))
+            .default(Some(annotation.into())),
+    )
+    .required(TYPE_ANNOTATION);
+    AllOfBuilder::new()
+        .item(reference(&abstract_component(set, version)))
+        .item(own)
+        .into()
+}
+
 /// A complex type's schema: its members.
 fn complex_schema(complex: &ComplexType, version: ApiVersion) -> Schema {
-    let mut object =
-        ObjectBuilder::new().title(Some(complex.name.trim_start_matches("microsoft.graph.")));
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .title(Some(title(version, complex.name)));
     for member in complex.properties.iter().filter(|p| p.exists_in(version)) {
         object = object.property(member.name, property_schema(member, version));
     }
@@ -206,10 +325,24 @@ fn entity_base() -> (String, RefOr<Schema>) {
     ("microsoft.graph.entity".to_owned(), schema)
 }
 
+/// The component of a page of a collection of the type `item_type`: a name ending in
+/// `CollectionResponse`, by which the document marks the operations that answer one pageable.
+fn page_component(version: ApiVersion, item_type: &str) -> String {
+    component(version, &format!("{item_type}CollectionResponse"))
+}
+
 fn collection_schema(set: &EntitySet, version: ApiVersion) -> Schema {
+    page_schema(version, set.type_name)
+}
+
+/// A page of a collection of `item_type` (Graph's `BaseCollectionPaginationCountResponse`): the
+/// items, their count when asked for, and the link to the next page when there is one.
+fn page_schema(version: ApiVersion, item_type: &str) -> Schema {
     let string = || ObjectBuilder::new().schema_type(Type::String);
+    let short = item_type.trim_start_matches("microsoft.graph.");
     ObjectBuilder::new()
-        .title(Some(format!("Collection of {}", set.short_name())))
+        .schema_type(Type::Object)
+        .title(Some(title(version, &format!("Collection of {short}"))))
         .property("@odata.context", string())
         .property(
             "@odata.count",
@@ -219,9 +352,12 @@ fn collection_schema(set: &EntitySet, version: ApiVersion) -> Schema {
         )
         .property(
             "value",
-            ArrayBuilder::new().items(reference(&component(version, set.type_name))),
+            ArrayBuilder::new().items(reference(&component(version, item_type))),
         )
-        .property("@odata.nextLink", string())
+        .property(
+            "@odata.nextLink",
+            string().format(Some(SchemaFormat::Custom("uri".to_owned()))),
+        )
         .required("value")
         .into()
 }
@@ -268,8 +404,22 @@ macro_rules! graph_schema {
     };
 }
 
+/// The components the schema of `set`'s type refers to: the key's, the enums and complex types,
+/// and for a set with derived types, its abstract base and the derived types.
 fn entity_dependencies(set: &EntitySet, version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
     let mut schemas = vec![entity_base()];
+    if !set.derived.is_empty() {
+        schemas.push((
+            abstract_component(set, version),
+            abstract_schema(set, version).into(),
+        ));
+        for derived in set.derived {
+            schemas.push((
+                component(version, derived.type_name),
+                derived_schema(set, derived, version).into(),
+            ));
+        }
+    }
     schemas.extend(enum_components(set, version));
     schemas
 }
@@ -303,14 +453,14 @@ macro_rules! entity_set_schemas {
         graph_schema!(
             /// A page of the collection (v1.0).
             $page_v1,
-            component(ApiVersion::V1, &format!("{}CollectionResponse", $set.type_name)),
+            page_component(ApiVersion::V1, $set.type_name),
             collection_schema(&$set, ApiVersion::V1),
             collection_dependencies(&$set, ApiVersion::V1)
         );
         graph_schema!(
             /// A page of the collection (beta).
             $page_beta,
-            component(ApiVersion::Beta, &format!("{}CollectionResponse", $set.type_name)),
+            page_component(ApiVersion::Beta, $set.type_name),
             collection_schema(&$set, ApiVersion::Beta),
             collection_dependencies(&$set, ApiVersion::Beta)
         );
@@ -340,7 +490,7 @@ graph_schema!(
     entity_dependencies(&AUTOPILOT_SETTINGS, ApiVersion::Beta)
 );
 graph_schema!(
-    /// `beta.microsoft.graph.windowsAutopilotDeploymentProfile` (beta only).
+    /// `beta.microsoft.graph.windowsAutopilotDeploymentProfile` (beta only): one of its two types.
     DeploymentProfileBeta,
     component(ApiVersion::Beta, DEPLOYMENT_PROFILES.type_name),
     entity_schema(&DEPLOYMENT_PROFILES, ApiVersion::Beta),
@@ -349,10 +499,7 @@ graph_schema!(
 graph_schema!(
     /// A page of deployment profiles (beta only).
     DeploymentProfilePageBeta,
-    component(
-        ApiVersion::Beta,
-        &format!("{}CollectionResponse", DEPLOYMENT_PROFILES.type_name)
-    ),
+    page_component(ApiVersion::Beta, DEPLOYMENT_PROFILES.type_name),
     collection_schema(&DEPLOYMENT_PROFILES, ApiVersion::Beta),
     collection_dependencies(&DEPLOYMENT_PROFILES, ApiVersion::Beta)
 );
@@ -368,7 +515,8 @@ entity_set_schemas!(
 fn assignment_schema() -> Schema {
     let beta = ApiVersion::Beta;
     ObjectBuilder::new()
-        .title(Some("windowsAutopilotDeploymentProfileAssignment"))
+        .schema_type(Type::Object)
+        .title(Some(title(beta, ASSIGNMENT_TYPE)))
         .description(Some(
             "A deployment profile's assignment to a group, an exclusion group or all devices. \
              The id is {profileId}_{groupId}_0, with adadadad-808e-44e2-905a-0b7873a8a531 for \
@@ -389,7 +537,8 @@ const TARGET_TYPE: &str = "microsoft.graph.deviceAndAppManagementAssignmentTarge
 
 fn target_schema() -> Schema {
     ObjectBuilder::new()
-        .title(Some("deviceAndAppManagementAssignmentTarget"))
+        .schema_type(Type::Object)
+        .title(Some(title(ApiVersion::Beta, TARGET_TYPE)))
         .property(
             TYPE_ANNOTATION,
             text().enum_values(Some(
@@ -443,28 +592,11 @@ graph_schema!(
     assignment_dependencies()
 );
 
-fn assignment_page_schema() -> Schema {
-    ObjectBuilder::new()
-        .title(Some(
-            "Collection of windowsAutopilotDeploymentProfileAssignment",
-        ))
-        .property("@odata.context", text())
-        .property(
-            "value",
-            ArrayBuilder::new().items(reference(&component(ApiVersion::Beta, ASSIGNMENT_TYPE))),
-        )
-        .required("value")
-        .into()
-}
-
 graph_schema!(
     /// A deployment profile's assignments (beta only).
     ProfileAssignmentPageBeta,
-    component(
-        ApiVersion::Beta,
-        &format!("{ASSIGNMENT_TYPE}CollectionResponse")
-    ),
-    assignment_page_schema(),
+    page_component(ApiVersion::Beta, ASSIGNMENT_TYPE),
+    page_schema(ApiVersion::Beta, ASSIGNMENT_TYPE),
     {
         let mut schemas = vec![(
             component(ApiVersion::Beta, ASSIGNMENT_TYPE),
@@ -587,6 +719,147 @@ graph_schema!(
     parameters_schema(DeviceAction::AssignResourceAccountToDevice, ApiVersion::Beta),
     []
 );
+
+/// Microsoft's mark of a navigation property: present in an answer only when `$expand`ed.
+const NAVIGATION_MARK: &str = "x-ms-navigationProperty";
+/// Microsoft's mark of an operation whose answer is a page that may link to the next.
+const PAGEABLE_MARK: &str = "x-ms-pageable";
+
+/// The component a 200 answer of `operation` refers to, if it refers to one.
+fn answer_component(operation: &Operation) -> Option<&str> {
+    let RefOr::T(answer) = operation.responses.responses.get("200")? else {
+        return None;
+    };
+    let content = answer.content.values().next()?;
+    let RefOr::T(content) = content else {
+        return None;
+    };
+    match content.schema.as_ref()? {
+        RefOr::Ref(reference) => reference.ref_location.strip_prefix("#/components/schemas/"),
+        RefOr::T(_) => None,
+    }
+}
+
+/// Marks `x-ms-pageable` every GET whose answer is a page of a collection (a
+/// [`page_component`]), however its route was registered.
+pub fn mark_pageable_operations(document: &mut OpenApi) {
+    for item in document.paths.paths.values_mut() {
+        let Some(get) = item.get.as_mut() else {
+            continue;
+        };
+        if !answer_component(get).is_some_and(|name| name.ends_with("CollectionResponse")) {
+            continue;
+        }
+        let mark = ExtensionsBuilder::new()
+            .add(
+                PAGEABLE_MARK,
+                serde_json::json!({"nextLinkName": "@odata.nextLink", "operationName": "listMore"}),
+            )
+            .build();
+        get.extensions
+            .get_or_insert_with(Default::default)
+            .merge(mark);
+    }
+}
+
+/// The names of the navigation properties of `set` on `version`: those `$expand` takes, and the
+/// navigations, contained and related collections and references below an item's key.
+fn navigation_names(set: &EntitySet, version: ApiVersion) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = set
+        .expandable
+        .iter()
+        .filter(|n| n.exists_in(version))
+        .map(|n| n.name())
+        .collect();
+    for segment in set.segments.below_item {
+        let name = match segment {
+            ItemSegment::Navigation(navigation) if navigation.exists_in(version) => {
+                navigation.name()
+            }
+            ItemSegment::Contained(name)
+            | ItemSegment::Related(name)
+            | ItemSegment::References(name) => name,
+            ItemSegment::Navigation(_) | ItemSegment::Action(_) => continue,
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// A navigation property typed as the GET of its path answers: a collection when that answer is a
+/// page, else one entity; or null. Read-only: a body that sets it is refused.
+fn navigation_schema(answer: &str) -> Schema {
+    let value: RefOr<Schema> = match answer.strip_suffix("CollectionResponse") {
+        Some(item) => ArrayBuilder::new().items(reference(item)).into(),
+        None => reference(answer),
+    };
+    // A oneOf, as utoipa's arrays and references have no room for the mark.
+    OneOfBuilder::new()
+        .item(value)
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .read_only(true)
+        .extensions(Some(
+            ExtensionsBuilder::new().add(NAVIGATION_MARK, true).build(),
+        ))
+        .into()
+}
+
+/// The object of a component's own properties: the last member of its `allOf`, or itself.
+fn own_part(schema: &mut RefOr<Schema>) -> Option<&mut utoipa::openapi::schema::Object> {
+    match schema {
+        RefOr::T(Schema::AllOf(all_of)) => match all_of.items.last_mut()? {
+            RefOr::T(Schema::Object(object)) => Some(object),
+            _ => None,
+        },
+        RefOr::T(Schema::Object(object)) => Some(object),
+        _ => None,
+    }
+}
+
+/// Adds the navigation properties of every entity set to its type's schema on each root, typed as
+/// the registered GET of `{item}/{navigation}` answers (a navigation without such a route is left
+/// out: its type would be a guess). A navigation that a derived type has as its own goes on that
+/// type; the others on the type itself, or on the abstract base of a set with derived types.
+pub fn add_navigation_properties(document: &mut OpenApi) {
+    let mut additions = Vec::new();
+    for set in ENTITY_SETS {
+        for version in [ApiVersion::V1, ApiVersion::Beta] {
+            let item = format!(
+                "/{}/{}/{{{}-id}}",
+                version.segment(),
+                set.path,
+                set.short_name()
+            );
+            for name in navigation_names(set, version) {
+                let answer = document
+                    .paths
+                    .paths
+                    .get(&format!("{item}/{name}"))
+                    .and_then(|path| path.get.as_ref())
+                    .and_then(answer_component);
+                let Some(answer) = answer else {
+                    continue;
+                };
+                let owner = match set.derived.iter().find(|t| t.own.contains(&name)) {
+                    Some(derived) => component(version, derived.type_name),
+                    None if !set.derived.is_empty() => abstract_component(set, version),
+                    None => component(version, set.type_name),
+                };
+                additions.push((owner, name, navigation_schema(answer)));
+            }
+        }
+    }
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    for (owner, name, schema) in additions {
+        if let Some(own) = components.schemas.get_mut(&owner).and_then(own_part) {
+            own.properties.insert(name.to_owned(), schema.into());
+        }
+    }
+}
 
 /// The seed's example request, as Swagger UI offers it for "Try it out".
 pub fn create_request_example() -> serde_json::Value {
@@ -818,6 +1091,56 @@ mod tests {
         );
     }
 
+    /// Found by openapi-python-client: the profile was one flat schema with every type's
+    /// properties, so a generated client sent hybridAzureADJoinSkipConnectivityCheck on an
+    /// azureAD profile, which the service refuses.
+    #[test]
+    fn derived_types_extend_an_abstract_base_with_their_own_properties() {
+        let beta = ApiVersion::Beta;
+        let set = &DEPLOYMENT_PROFILES;
+        let body = json(entity_schema(set, beta));
+        let mapping = body["discriminator"]["mapping"].as_object().unwrap();
+        assert_eq!(body["discriminator"]["propertyName"], TYPE_ANNOTATION);
+        assert_eq!(body["oneOf"].as_array().unwrap().len(), set.derived.len());
+        let base = json(abstract_schema(set, beta));
+        let base_own = &base["allOf"][1];
+        assert_eq!(base_own["required"], serde_json::json!([TYPE_ANNOTATION]));
+        for derived in set.derived {
+            let name = component(beta, derived.type_name);
+            assert_eq!(
+                mapping[&type_annotation(derived)],
+                format!("#/components/schemas/{name}")
+            );
+            let schema = json(derived_schema(set, derived, beta));
+            assert_eq!(
+                schema["allOf"][0]["$ref"],
+                format!("#/components/schemas/{}", abstract_component(set, beta))
+            );
+            let own = &schema["allOf"][1];
+            assert_eq!(own["required"], serde_json::json!([TYPE_ANNOTATION]));
+            assert_eq!(
+                own["properties"][TYPE_ANNOTATION]["enum"],
+                serde_json::json!([type_annotation(derived)])
+            );
+            for property in derived.own {
+                assert!(own["properties"].get(*property).is_some(), "{property}");
+                assert!(
+                    base_own["properties"].get(*property).is_none(),
+                    "{property}"
+                );
+            }
+        }
+        let active_directory =
+            set.derived_type(crate::domain::deployment_profile::ACTIVE_DIRECTORY);
+        assert!(
+            active_directory
+                .unwrap()
+                .own
+                .contains(&"hybridAzureADJoinSkipConnectivityCheck")
+        );
+        assert!(base_own["properties"].get("displayName").is_some());
+    }
+
     #[test]
     fn action_bodies_list_their_parameters() {
         let body = json(parameters_schema(
@@ -1020,11 +1343,14 @@ graph_schema!(
     []
 );
 
+/// The type of a property a filter's rule may test.
+const SUPPORTED_PROPERTY: &str = "microsoft.graph.assignmentFilterSupportedProperty";
+
 /// `assignmentFilterSupportedProperty`: a property a filter's rule may test.
 fn supported_property_schema() -> Schema {
     let strings = || ArrayBuilder::new().items(text());
     ObjectBuilder::new()
-        .title(Some("assignmentFilterSupportedProperty"))
+        .title(Some(title(ApiVersion::Beta, SUPPORTED_PROPERTY)))
         .property("dataType", text())
         .property(
             "isCollection",
@@ -1046,16 +1372,10 @@ fn supported_property_schema() -> Schema {
 graph_schema!(
     /// The answer of `getSupportedProperties` (beta only).
     SupportedPropertiesPage,
-    component(
-        ApiVersion::Beta,
-        "microsoft.graph.assignmentFilterSupportedPropertyCollectionResponse"
-    ),
-    ObjectBuilder::new()
-        .property("@odata.context", text())
-        .property(
-            "value",
-            ArrayBuilder::new().items(RefOr::T(supported_property_schema()))
-        )
-        .required("value"),
-    []
+    page_component(ApiVersion::Beta, SUPPORTED_PROPERTY),
+    page_schema(ApiVersion::Beta, SUPPORTED_PROPERTY),
+    [(
+        component(ApiVersion::Beta, SUPPORTED_PROPERTY),
+        supported_property_schema().into()
+    )]
 );

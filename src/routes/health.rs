@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 use crate::graph::error::{ErrorResponse, GraphError};
 use crate::store::Store;
 
-const TAG: &str = "health";
+/// The tag of the health endpoints.
+pub const TAG: &str = "health";
 
 #[derive(Serialize, ToSchema)]
 pub struct Status {
@@ -16,7 +17,7 @@ pub struct Status {
 }
 
 /// The process is alive; the database is not consulted.
-#[utoipa::path(get, path = "/healthz", tag = TAG, operation_id = "healthz",
+#[utoipa::path(get, path = "/healthz", tag = TAG, operation_id = "healthz", security(),
     responses((status = 200, description = "Alive", body = Status)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -24,7 +25,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// The database answers and every migration is applied; 503 otherwise.
-#[utoipa::path(get, path = "/readyz", tag = TAG, operation_id = "readyz",
+#[utoipa::path(get, path = "/readyz", tag = TAG, operation_id = "readyz", security(),
     responses(
         (status = 200, description = "Ready", body = Status),
         (status = "5XX", response = ErrorResponse),

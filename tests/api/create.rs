@@ -9,8 +9,9 @@ use crate::helpers::{COLLECTION, error_of, spawn_app, spawn_app_on};
 
 fn seed(name: &str) -> Json {
     let text = match name {
-        // The seed's request is also the OpenAPI document's example.
-        "request" => include_str!("../../openapi/examples/create-request.json"),
+        // The seed's request: the OpenAPI document's example with the `@odata.type` that Graph's
+        // own example sends (the document's v1.0 schema has no such property).
+        "request" => include_str!("fixtures/seed-create-request.json"),
         _ => include_str!("fixtures/seed-create-response.json"),
     };
     serde_json::from_str(text).unwrap()

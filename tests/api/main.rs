@@ -21,6 +21,7 @@ mod embedded;
 mod errors;
 mod filter;
 mod fuzz;
+mod generated_clients;
 mod get;
 mod graph_client;
 mod health;
