@@ -1,6 +1,7 @@
 //! `microsoft.graph.windowsAutopilotDeploymentProfile` (beta) as a table: an abstract type whose
 //! profiles are one of two concrete types, with the settings of the beta reference page.
 
+use super::device_identity::DEVICE_IDENTITIES;
 use super::entity::{
     ComplexType, DerivedType, EntitySet, EnumType, ItemSegment, Kind, Navigation, Property,
     Segments, ServerValue, TEXT,
@@ -164,10 +165,10 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
     expandable: &[Navigation::ProfileAssignments],
     segments: Segments {
         singleton: false,
-        collection_actions: &[],
+        collection_actions: &["hasPayloadLinks"],
         below_item: &[
             ItemSegment::Contained("assignments"),
-            ItemSegment::Related("assignedDevices"),
+            ItemSegment::Related("assignedDevices", &DEVICE_IDENTITIES),
         ],
     },
 };

@@ -13,12 +13,28 @@ pub const ALL_DEVICES_GROUP: Uuid = Uuid::from_u128(0xadadadad_808e_44e2_905a_0b
 
 pub static ASSIGNMENT_SOURCE: EnumType = EnumType {
     name: "microsoft.graph.deviceAndAppManagementAssignmentSource",
-    members: &["direct", "policySets"],
+    members: &[DIRECT, POLICY_SETS],
     beta_members: &[],
 };
 
 /// The source of an assignment a client does not name.
 pub const DIRECT: &str = "direct";
+
+/// The source of an assignment made through a policy set.
+pub const POLICY_SETS: &str = "policySets";
+
+/// How `profile` is linked to other payloads, as `hasPayloadLinks` answers: through policy sets
+/// when one of its assignments came from one; empty when it is not linked.
+pub fn payload_link_sources(assignments: &[ProfileAssignment], profile: Uuid) -> Vec<&'static str> {
+    let linked = assignments
+        .iter()
+        .any(|a| a.profile == profile && a.source == POLICY_SETS);
+    if linked {
+        vec![POLICY_SETS]
+    } else {
+        Vec::new()
+    }
+}
 
 /// Whom a profile is assigned to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,5 +213,20 @@ mod tests {
             AssignmentTarget::of(AssignmentTarget::ALL_DEVICES, Some(group(2))),
             None
         );
+    }
+
+    #[test]
+    fn a_profile_is_linked_when_a_policy_set_assigned_it() {
+        let mut assignments = vec![
+            assigned(1, AssignmentTarget::AllDevices),
+            assigned(2, AssignmentTarget::Group(group(10))),
+        ];
+        assignments[1].source = POLICY_SETS.to_owned();
+        assert!(payload_link_sources(&assignments, Uuid::from_u128(1)).is_empty());
+        assert_eq!(
+            payload_link_sources(&assignments, Uuid::from_u128(2)),
+            [POLICY_SETS]
+        );
+        assert!(payload_link_sources(&assignments, Uuid::from_u128(3)).is_empty());
     }
 }

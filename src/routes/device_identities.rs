@@ -39,12 +39,12 @@ impl Served for DeviceIdentities {
 type DeviceKey = Key<DeviceIdentities>;
 
 /// POST `.../{id}/<action>`: parameters (when the action takes any) become property changes.
-async fn run_action(
+pub(super) async fn run_action(
     tenant: Tenant,
     action: DeviceAction,
     store: web::Data<Store>,
     root: ServiceRoot,
-    key: DeviceKey,
+    device: Uuid,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Handled {
@@ -57,14 +57,14 @@ async fn run_action(
     let set = &DEVICE_IDENTITIES;
     found(
         set,
-        store.update(set, tenant, key.0, &assignments).await?,
-        key.0,
+        store.update(set, tenant, device, &assignments).await?,
+        device,
     )
 }
 
 /// The deployment profile `navigation` names for a device identity: the one it has, or the one
 /// that targets it (404 when it has none).
-async fn device_profile(
+pub(super) async fn device_profile(
     tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
@@ -180,7 +180,7 @@ macro_rules! action {
             req: HttpRequest,
             payload: web::Payload,
         ) -> Handled {
-            run_action(access.0, DeviceAction::$action, store, root, key, req, payload).await
+            run_action(access.0, DeviceAction::$action, store, root, key.0, req, payload).await
         }
     };
 }

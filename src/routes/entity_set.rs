@@ -226,7 +226,23 @@ pub async fn count(
     root: ServiceRoot,
     req: HttpRequest,
 ) -> Result<HttpResponse, GraphError> {
-    let options = QueryOptions::parse(req.query_string(), set, root.version, Endpoint::Count)?;
+    count_of(set, None, tenant, store, root, req).await
+}
+
+/// The `$count` of the entities of `set` that `within` narrows to (all of them when `None`), with
+/// the request's `$filter`.
+pub async fn count_of(
+    set: &'static EntitySet,
+    within: Option<Filter>,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    req: HttpRequest,
+) -> Result<HttpResponse, GraphError> {
+    let mut options = QueryOptions::parse(req.query_string(), set, root.version, Endpoint::Count)?;
+    if let Some(within) = within {
+        options.filter = Some(within.and(options.filter.as_ref()));
+    }
     let count = store.count(set, tenant, options.filter.as_ref()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain;charset=utf-8")

@@ -1,4 +1,7 @@
-//! Deployment profile assignments, and the delete of a profile, which they hold back.
+//! Deployment profile assignments, the profiles a request names, and the delete of a profile,
+//! which its assignments hold back.
+
+use std::collections::HashSet;
 
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -148,6 +151,52 @@ impl Store {
             Some(row) => AssignmentCreated::Created(assignment(&row)?),
             None => AssignmentCreated::Duplicate(id),
         })
+    }
+
+    /// Stores an assignment as `changed` has it (its id unchanged); false when the tenant's profile
+    /// has no assignment with that id any more.
+    pub async fn update_profile_assignment(
+        &self,
+        tenant: Tenant,
+        changed: &ProfileAssignment,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE deployment_profile_assignments \
+             SET target_type = $4, source = $5, source_id = $6 \
+             WHERE tenant_id = $1 AND profile_id = $2 AND id = $3",
+        )
+        .bind(tenant.0)
+        .bind(changed.profile)
+        .bind(&changed.id)
+        .bind(changed.target.type_name())
+        .bind(&changed.source)
+        .bind(&changed.source_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 1 {
+            // Included or excluded: the devices the profile targets may change.
+            follow_up::request_recomputes(&mut tx, &[(tenant.0, None)]).await?;
+        }
+        tx.commit().await?;
+        Ok(updated == 1)
+    }
+
+    /// Which of `profiles` the tenant has.
+    pub async fn deployment_profiles_among(
+        &self,
+        tenant: Tenant,
+        profiles: &[Uuid],
+    ) -> Result<HashSet<Uuid>, StoreError> {
+        let found: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM deployment_profiles WHERE tenant_id = $1 AND id = ANY($2)",
+        )
+        .bind(tenant.0)
+        .bind(profiles)
+        .fetch_all(self.pool()?)
+        .await?;
+        Ok(found.into_iter().collect())
     }
 
     /// Deletes an assignment of the tenant's profile; false when there is none with that id.
