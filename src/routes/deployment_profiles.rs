@@ -1,6 +1,6 @@
 //! windowsAutopilotDeploymentProfiles (beta only): the generic operations, PATCH answering 200
 //! with the profile, as the beta reference page says, a DELETE refused while assignments hold
-//! the profile, and the collection's `hasPayloadLinks`.
+//! the profile, the collection's `hasPayloadLinks`, and `assign` (to devices directly).
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -10,21 +10,21 @@ use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::entity::EntitySet;
 use crate::domain::profile_assignment::payload_link_sources;
 use crate::graph::GRAPH_JSON;
-use crate::graph::error::{ErrorResponse, GraphError};
+use crate::graph::error::{ErrorDetail, ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
 use crate::graph::profile_assignment::{
     PAYLOAD_LINK_RESULT_TYPE, PayloadLinkResult, PayloadLinkResults, parse_id_list,
 };
 use crate::graph::schema::{
-    CountParameters, DeploymentProfileBeta, DeploymentProfilePageBeta, HasPayloadLinksBody,
-    HasPayloadLinksResponse, ListParameters, PROFILES_TAG,
+    AssignProfileBody, CountParameters, DeploymentProfileBeta, DeploymentProfilePageBeta,
+    HasPayloadLinksBody, HasPayloadLinksResponse, ListParameters, PROFILES_TAG,
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
     self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes,
 };
-use crate::store::{ProfileDeleted, Store};
+use crate::store::{DevicesAssigned, ProfileDeleted, Store};
 use uuid::Uuid;
 
 /// Deployment profiles, for the route attributes.
@@ -33,6 +33,9 @@ pub struct DeploymentProfiles;
 impl Served for DeploymentProfiles {
     const SET: &'static EntitySet = &DEPLOYMENT_PROFILES;
 }
+
+/// The one parameter of `assign`.
+const DEVICE_IDS: &str = "deviceIds";
 
 pub mod beta {
     use super::*;
@@ -181,6 +184,74 @@ pub mod beta {
         Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(results))
     }
 
+    /// Beta's `assign` takes `deviceIds` (the reference page documents nothing more): the device
+    /// identities listed become those the profile is assigned to directly, replacing the ones it
+    /// had, as Intune's `assign` actions replace a payload's assignments; an empty list removes
+    /// them. A direct assignment names the device, so it decides the device's profile before any
+    /// group assignment.
+    #[utoipa::path(
+        post,
+        path = "/deviceManagement/windowsAutopilotDeploymentProfiles/{windowsAutopilotDeploymentProfile-id}/assign",
+        tag = PROFILES_TAG,
+        security(("bearer" = [])),
+        operation_id = "beta.deviceManagement.windowsAutopilotDeploymentProfiles.windowsAutopilotDeploymentProfile.assign",
+        summary = "Invoke action assign",
+        description = "Assigns the profile directly to the device identities `deviceIds` names, \
+                       replacing those it had (an empty list removes them); a direct assignment \
+                       decides a device's profile before any group assignment. An id that is no \
+                       device identity of the tenant is a 400 naming it, and nothing changes. \
+                       Status follows in the background, as for group assignments.",
+        params(Key<DeploymentProfiles>),
+        request_body(content = AssignProfileBody, content_type = "application/json"),
+        responses(
+            (status = 204, description = "Success"),
+            (status = "4XX", response = ErrorResponse),
+            (status = "5XX", response = ErrorResponse),
+        )
+    )]
+    #[post("/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assign")]
+    pub async fn assign(
+        access: WriteAccess,
+        store: web::Data<Store>,
+        key: Key<DeploymentProfiles>,
+        body: JsonBody,
+    ) -> Handled {
+        let profile = key.0;
+        let named = parse_id_list(&body.0, DEVICE_IDS)?;
+        let not_devices = |ids: Vec<String>| {
+            GraphError::invalid_fields(vec![ErrorDetail::invalid(
+                DEVICE_IDS,
+                format!(
+                    "These are no windowsAutopilotDeviceIdentity of the tenant: {}.",
+                    ids.join(", ")
+                ),
+            )])
+        };
+        let (mut devices, mut malformed) = (Vec::new(), Vec::new());
+        for id in named {
+            match Uuid::parse_str(&id) {
+                Ok(device) => devices.push(device),
+                Err(_) => malformed.push(id),
+            }
+        }
+        if !malformed.is_empty() {
+            return Err(not_devices(malformed));
+        }
+        match store
+            .assign_profile_to_devices(access.0, profile, &devices)
+            .await?
+        {
+            DevicesAssigned::Assigned => Ok(HttpResponse::NoContent().finish()),
+            DevicesAssigned::NoSuchProfile => Err(GraphError::entity_not_found(
+                &DEPLOYMENT_PROFILES,
+                &profile.to_string(),
+            )),
+            DevicesAssigned::NoSuchDevices(missing) => {
+                Err(not_devices(missing.iter().map(Uuid::to_string).collect()))
+            }
+        }
+    }
+
     /// The profile routes, `$count` and the collection's action before the item routes.
     pub fn routes(config: &mut ServiceConfig) {
         config
@@ -190,6 +261,7 @@ pub mod beta {
             .service(has_payload_links)
             .service(get)
             .service(update)
-            .service(delete);
+            .service(delete)
+            .service(assign);
     }
 }

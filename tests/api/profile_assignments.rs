@@ -1,7 +1,7 @@
 //! Deployment profile assignments (beta): the three target types and their ids, errors, a profile's
 //! delete refused while it has assignments, `$expand=assignments`, assignedDevices (their count,
 //! items and the device operations under them), the assignments' count and update,
-//! `hasPayloadLinks`, tenants.
+//! `hasPayloadLinks`, `assign` to devices directly, tenants.
 
 use std::time::{Duration, Instant};
 
@@ -1012,4 +1012,93 @@ async fn has_payload_links_names_the_profiles_a_policy_set_assigned() {
         let response = send(&app, Method::POST, &path, Some(bad)).await;
         error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
     }
+}
+
+/// POST the profile's `assign` with these `deviceIds`.
+async fn assign_devices(app: &TestApp, profile: &str, ids: Json) -> reqwest::Response {
+    let path = format!("{PROFILES}/{profile}/assign");
+    send(app, Method::POST, &path, Some(json!({"deviceIds": ids}))).await
+}
+
+#[tokio::test]
+async fn assign_replaces_the_devices_a_profile_is_assigned_to_directly() {
+    let app = spawn_app().await;
+    let kiosk_profile = create_profile(&app, "Kiosk").await;
+    let direct_profile = create_profile(&app, "Direct").await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    device(&app, "KIOSK-1", "Kiosk").await;
+    device(&app, "KIOSK-2", "Kiosk").await;
+    device(&app, "DESK-1", "Desk").await;
+    let (kiosk_1, desk) = (
+        identity_id(&app, "KIOSK-1").await,
+        identity_id(&app, "DESK-1").await,
+    );
+    assign(&app, &kiosk_profile, target(GROUP_TARGET, Some(&kiosks))).await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-1", "KIOSK-2"]).await;
+
+    // A direct assignment wins over the group's, and takes a device no group gives a profile.
+    body_of(
+        assign_devices(&app, &direct_profile, json!([kiosk_1, desk])).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assigned_become(&app, &direct_profile, &["DESK-1", "KIOSK-1"]).await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-2"]).await;
+    // The list replaces the one before: KIOSK-1 goes back to its group's profile.
+    body_of(
+        assign_devices(&app, &direct_profile, json!([desk, desk])).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assigned_become(&app, &direct_profile, &["DESK-1"]).await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-1", "KIOSK-2"]).await;
+
+    // Ids that name no device of the tenant, or no profile, change nothing.
+    for ids in [
+        json!([desk, Uuid::new_v4().to_string()]),
+        json!(["KIOSK-1"]),
+        json!("DESK-1"),
+    ] {
+        let response = assign_devices(&app, &kiosk_profile, ids).await;
+        let error = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+        assert_eq!(error["error"]["details"][0]["target"], "deviceIds");
+    }
+    let unknown = assign_devices(&app, &Uuid::new_v4().to_string(), json!([desk])).await;
+    error_of(unknown, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    assert_eq!(assigned_serials(&app, &direct_profile).await, ["DESK-1"]);
+
+    // A profile's delete lets its devices go; an empty list does too.
+    body_of(
+        send(
+            &app,
+            Method::DELETE,
+            &format!("{PROFILES}/{direct_profile}"),
+            None,
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let desk_status = format!("{DEVICES}/{desk}?$select=deploymentProfileAssignmentStatus");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = body_of(read(&app, desk_status.clone()).await, StatusCode::OK).await;
+        if status["deploymentProfileAssignmentStatus"] == "notAssigned" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "DESK-1 stayed {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    body_of(
+        assign_devices(&app, &kiosk_profile, json!([desk])).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assigned_become(&app, &kiosk_profile, &["DESK-1", "KIOSK-1", "KIOSK-2"]).await;
+    body_of(
+        assign_devices(&app, &kiosk_profile, json!([])).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-1", "KIOSK-2"]).await;
 }
