@@ -221,13 +221,13 @@ pub mod beta_actions {
     );
     /// GET `.../{id}/deploymentProfile` or `.../intendedDeploymentProfile`.
     macro_rules! profile_navigation {
-        ($handler:ident, $navigation:ident, $name:literal, $route:literal) => {
+        ($handler:ident, $navigation:ident, $name:literal, $pascal:literal, $route:literal) => {
             #[utoipa::path(
                 get,
                 path = concat!("/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}/", $name),
                 tag = DEVICE_IDENTITIES_TAG,
                 security(("bearer" = [])),
-                operation_id = concat!("beta.deviceManagement.windowsAutopilotDeviceIdentities.Get", $name),
+                operation_id = concat!("beta.deviceManagement.windowsAutopilotDeviceIdentities.Get", $pascal),
                 summary = concat!("Get ", $name, " from deviceManagement"),
                 params(DeviceKey),
                 responses(
@@ -247,12 +247,14 @@ pub mod beta_actions {
         deployment_profile,
         DeploymentProfile,
         "deploymentProfile",
+        "DeploymentProfile",
         "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/deploymentProfile"
     );
     profile_navigation!(
         intended_deployment_profile,
         IntendedDeploymentProfile,
         "intendedDeploymentProfile",
+        "IntendedDeploymentProfile",
         "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/intendedDeploymentProfile"
     );
 
