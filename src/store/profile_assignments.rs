@@ -279,7 +279,7 @@ impl Store {
                  (tenant_id, device_identity_id, profile_id) \
              SELECT $1, device, $2 FROM unnest($3::uuid[]) AS device \
              ON CONFLICT (tenant_id, device_identity_id) \
-             DO UPDATE SET profile_id = EXCLUDED.profile_id, created_at = now()",
+             DO UPDATE SET profile_id = EXCLUDED.profile_id, created_at = EXCLUDED.created_at",
         )
         .bind(tenant.0)
         .bind(profile)

@@ -584,8 +584,61 @@ async fn assignments_belong_to_their_tenant_and_need_write_permission_to_change(
         StatusCode::OK,
     )
     .await;
-    let response = request(reader, Method::DELETE, item.clone(), None).await;
+    let response = request(reader.clone(), Method::DELETE, item.clone(), None).await;
     error_of(response, StatusCode::FORBIDDEN, "Forbidden").await;
+    // The same for the operations issue 25 added: reading ones read, writing ones are refused.
+    let count = request(
+        reader.clone(),
+        Method::GET,
+        format!("{assignments}/$count"),
+        None,
+    )
+    .await;
+    assert_eq!(body_of(count, StatusCode::OK).await, 1);
+    let links = request(
+        reader.clone(),
+        Method::POST,
+        format!("{PROFILES}/hasPayloadLinks"),
+        Some(json!({"payloadIds": [profile]})),
+    )
+    .await;
+    assert_eq!(
+        body_of(links, StatusCode::OK).await["value"][0]["error"],
+        ""
+    );
+    for (method, path, body) in [
+        (Method::PATCH, item.clone(), json!({"source": "direct"})),
+        (
+            Method::POST,
+            format!("{PROFILES}/{profile}/assign"),
+            json!({"deviceIds": []}),
+        ),
+        (
+            Method::PATCH,
+            "beta/deviceManagement/windowsAutopilotSettings".to_owned(),
+            json!({}),
+        ),
+    ] {
+        let response = request(reader.clone(), method, path, Some(body)).await;
+        error_of(response, StatusCode::FORBIDDEN, "Forbidden").await;
+    }
+    // Another tenant's assignment is not updated, nor its profile's devices replaced.
+    let response = request(
+        token(theirs, write),
+        Method::PATCH,
+        item.clone(),
+        Some(json!({"source": "policySets"})),
+    )
+    .await;
+    error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let response = request(
+        token(theirs, write),
+        Method::POST,
+        format!("{PROFILES}/{profile}/assign"),
+        Some(json!({"deviceIds": []})),
+    )
+    .await;
+    error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
     body_of(
         request(token(mine, write), Method::DELETE, item, None).await,
         StatusCode::NO_CONTENT,
