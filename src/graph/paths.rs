@@ -55,38 +55,38 @@ pub enum PathError {
     UnknownSegment(String),
 }
 
+impl PathTarget {
+    /// The canonical path below the collection (`None` for the collection itself).
+    fn below_collection(&self) -> Option<String> {
+        Some(match self {
+            PathTarget::Collection => return None,
+            PathTarget::Count => COUNT.to_owned(),
+            PathTarget::Item(id) => id.clone(),
+            PathTarget::CollectionAction(name) => (*name).to_owned(),
+            PathTarget::ItemAction(id, name)
+            | PathTarget::Contained(id, name)
+            | PathTarget::Related(id, name)
+            | PathTarget::References(id, name) => format!("{id}/{name}"),
+            PathTarget::Navigation(id, navigation) => format!("{id}/{}", navigation.name()),
+            PathTarget::ContainedItem(id, name, key) => format!("{id}/{name}/{key}"),
+            PathTarget::NavigationCount(id, name) => format!("{id}/{name}/{COUNT}"),
+            PathTarget::RelatedItem(id, name, member) => match member.below_collection() {
+                Some(below) => format!("{id}/{name}/{below}"),
+                None => format!("{id}/{name}"),
+            },
+            PathTarget::ReferencesRef(id, name) => format!("{id}/{name}/{REF}"),
+            PathTarget::ReferenceRef(id, name, member) => format!("{id}/{name}/{member}/{REF}"),
+        })
+    }
+}
+
 impl GraphPath {
     /// The path the route table is written for.
     pub fn canonical(&self) -> String {
         let collection = format!("/{}/{}", self.version.segment(), self.set.path);
-        match &self.target {
-            PathTarget::Collection => collection,
-            PathTarget::Count => format!("{collection}/{COUNT}"),
-            PathTarget::Item(id) => format!("{collection}/{id}"),
-            PathTarget::CollectionAction(name) => format!("{collection}/{name}"),
-            PathTarget::ItemAction(id, name)
-            | PathTarget::Contained(id, name)
-            | PathTarget::Related(id, name)
-            | PathTarget::References(id, name) => format!("{collection}/{id}/{name}"),
-            PathTarget::Navigation(id, navigation) => {
-                format!("{collection}/{id}/{}", navigation.name())
-            }
-            PathTarget::ContainedItem(id, name, key) => format!("{collection}/{id}/{name}/{key}"),
-            PathTarget::NavigationCount(id, name) => format!("{collection}/{id}/{name}/{COUNT}"),
-            PathTarget::RelatedItem(id, name, member) => match &**member {
-                PathTarget::ItemAction(key, action) => {
-                    format!("{collection}/{id}/{name}/{key}/{action}")
-                }
-                PathTarget::Navigation(key, navigation) => {
-                    format!("{collection}/{id}/{name}/{key}/{}", navigation.name())
-                }
-                PathTarget::Item(key) => format!("{collection}/{id}/{name}/{key}"),
-                other => unreachable!("a related member is never {other:?}"),
-            },
-            PathTarget::ReferencesRef(id, name) => format!("{collection}/{id}/{name}/{REF}"),
-            PathTarget::ReferenceRef(id, name, member) => {
-                format!("{collection}/{id}/{name}/{member}/{REF}")
-            }
+        match self.target.below_collection() {
+            Some(below) => format!("{collection}/{below}"),
+            None => collection,
         }
     }
 
