@@ -273,6 +273,7 @@ pub async fn create_parsed(
         HttpResponse::Created()
             .insert_header((header::LOCATION, root.entity_url(set, entity.id()))),
         &root,
+        set.path,
         &entity,
         None,
         &[],
@@ -281,6 +282,20 @@ pub async fn create_parsed(
 
 pub async fn get(
     set: &'static EntitySet,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+) -> Result<HttpResponse, GraphError> {
+    get_at(set, set.path, tenant, store, root, id, req).await
+}
+
+/// GET of one entity of `set` reached at `path` (the set's own, or a navigation's such as
+/// `...Profiles('{id}')/assignedDevices`), which its `@odata.context` names.
+pub async fn get_at(
+    set: &'static EntitySet,
+    path: &str,
     tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
@@ -303,6 +318,7 @@ pub async fn get(
     Ok(entity_response(
         &mut HttpResponse::Ok(),
         &root,
+        path,
         &entity,
         Some(&options),
         &expanded[0],
@@ -372,18 +388,20 @@ async fn expansions(
     Ok(expanded)
 }
 
+/// One entity, led by its `@odata.context`, which names the `path` it was reached at.
 fn entity_response(
     response: &mut actix_web::HttpResponseBuilder,
     root: &ServiceRoot,
+    path: &str,
     entity: &Entity,
     options: Option<&QueryOptions>,
     expanded: &[(&'static str, Json)],
 ) -> HttpResponse {
     let select = options.and_then(|o| o.select.as_deref());
-    let context = root.entity_context(
-        entity.set,
-        &options.map(QueryOptions::select_suffix).unwrap_or_default(),
-    );
+    let context = root.metadata(&format!(
+        "{path}{}/$entity",
+        options.map(QueryOptions::select_suffix).unwrap_or_default()
+    ));
     response.content_type(GRAPH_JSON).json(EntityView {
         entity,
         version: root.version,
@@ -425,6 +443,7 @@ pub async fn update_returning(
     Ok(entity_response(
         &mut HttpResponse::Ok(),
         &root,
+        set.path,
         &entity,
         None,
         &[],

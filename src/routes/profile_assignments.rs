@@ -421,8 +421,10 @@ pub async fn get_assigned_device(
     key: Key<DeploymentProfiles>,
     req: HttpRequest,
 ) -> Handled {
-    let device = assigned_device(&store, access.0, key.0, &req).await?;
-    entity_set::get(&DEVICE_IDENTITIES, access.0, store, root, device, req).await
+    let (tenant, profile) = (access.0, key.0);
+    let device = assigned_device(&store, tenant, profile, &req).await?;
+    let path = format!("{}/assignedDevices", profile_fragment(profile));
+    entity_set::get_at(&DEVICE_IDENTITIES, &path, tenant, store, root, device, req).await
 }
 
 /// A device identity's bound action, reached through a profile's `assignedDevices`: the action

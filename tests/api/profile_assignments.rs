@@ -780,6 +780,12 @@ async fn an_assigned_device_is_counted_read_and_acted_on_through_its_profile() {
     .await;
     assert_eq!(item["serialNumber"], "KIOSK-1");
     assert!(item.get("groupTag").is_none(), "{item}");
+    assert_eq!(
+        item["@odata.context"],
+        app.url(&format!(
+            "beta/$metadata#deviceManagement/windowsAutopilotDeploymentProfiles('{profile}')/assignedDevices(serialNumber)/$entity"
+        ))
+    );
     for missing in [desk.clone(), Uuid::new_v4().to_string(), "kiosk".to_owned()] {
         let response = read(&app, format!("{assigned}/{missing}")).await;
         error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
