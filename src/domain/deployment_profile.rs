@@ -3,6 +3,7 @@
 //! renamed some settings and answers with both names, one value under two: the names before the
 //! rename are twins of the new ones' columns.
 
+use super::device_identity::DEVICE_IDENTITIES;
 use super::entity::{
     ComplexType, DerivedType, EntitySet, EnumType, ItemSegment, Kind, Navigation, Property,
     Segments, ServerValue, TEXT,
@@ -169,10 +170,10 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
     expandable: &[Navigation::ProfileAssignments],
     segments: Segments {
         singleton: false,
-        collection_actions: &[],
+        collection_actions: &["hasPayloadLinks"],
         below_item: &[
             ItemSegment::Contained("assignments"),
-            ItemSegment::Related("assignedDevices"),
+            ItemSegment::Related("assignedDevices", &DEVICE_IDENTITIES),
         ],
     },
 };

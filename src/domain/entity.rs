@@ -373,8 +373,9 @@ pub enum ItemSegment {
     Navigation(Navigation),
     /// A collection the item contains, whose members have keys, e.g. a profile's `assignments`.
     Contained(&'static str),
-    /// A collection read whole, e.g. a profile's `assignedDevices`.
-    Related(&'static str),
+    /// A collection of another set's entities, read whole or by key, with what that set has below
+    /// its items, e.g. a profile's `assignedDevices` (device identities).
+    Related(&'static str, &'static EntitySet),
     /// Directory references, added with `$ref` and removed with `{key}/$ref`, e.g. `members`.
     References(&'static str),
 }

@@ -13,12 +13,28 @@ pub const ALL_DEVICES_GROUP: Uuid = Uuid::from_u128(0xadadadad_808e_44e2_905a_0b
 
 pub static ASSIGNMENT_SOURCE: EnumType = EnumType {
     name: "microsoft.graph.deviceAndAppManagementAssignmentSource",
-    members: &["direct", "policySets"],
+    members: &[DIRECT, POLICY_SETS],
     beta_members: &[],
 };
 
 /// The source of an assignment a client does not name.
 pub const DIRECT: &str = "direct";
+
+/// The source of an assignment made through a policy set.
+pub const POLICY_SETS: &str = "policySets";
+
+/// How `profile` is linked to other payloads, as `hasPayloadLinks` answers: through policy sets
+/// when one of its assignments came from one; empty when it is not linked.
+pub fn payload_link_sources(assignments: &[ProfileAssignment], profile: Uuid) -> Vec<&'static str> {
+    let linked = assignments
+        .iter()
+        .any(|a| a.profile == profile && a.source == POLICY_SETS);
+    if linked {
+        vec![POLICY_SETS]
+    } else {
+        Vec::new()
+    }
+}
 
 /// Whom a profile is assigned to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,12 +107,14 @@ pub struct NewAssignment {
     pub source_id: Option<String>,
 }
 
-/// The profile each device identity is targeted with (workflows spec section 3): of the assignments
-/// (oldest first) that include a device, the oldest whose profile does not exclude it. `devices`
-/// are the identities to work out (all of the tenant's, or those a change touched); `members` gives
-/// those of them in each group the assignments name.
+/// The profile each device identity is targeted with (workflows spec section 3): the profile
+/// assigned to it directly (`direct`, by device), which names the device itself; else, of the
+/// assignments (oldest first) that include a device, the oldest whose profile does not exclude it.
+/// `devices` are the identities to work out (all of the tenant's, or those a change touched);
+/// `members` gives those of them in each group the assignments name.
 pub fn effective_profiles(
     assignments: &[ProfileAssignment],
+    direct: &HashMap<Uuid, Uuid>,
     members: &HashMap<Uuid, HashSet<Uuid>>,
     devices: &[Uuid],
 ) -> HashMap<Uuid, Uuid> {
@@ -108,7 +126,10 @@ pub fn effective_profiles(
                 && matches!(a.target, AssignmentTarget::ExclusionGroup(group) if in_group(&group).contains(device))
         })
     };
-    let mut effective = HashMap::new();
+    let mut effective: HashMap<Uuid, Uuid> = devices
+        .iter()
+        .filter_map(|device| direct.get(device).map(|profile| (*device, *profile)))
+        .collect();
     for assignment in assignments {
         let targeted: Box<dyn Iterator<Item = &Uuid>> = match assignment.target {
             AssignmentTarget::Group(group) => Box::new(in_group(&group).iter()),
@@ -157,14 +178,25 @@ mod tests {
             assigned(200, AssignmentTarget::Group(lab)),
             assigned(300, AssignmentTarget::AllDevices),
         ];
-        let effective = effective_profiles(&assignments, &members, &[a, b, c, d]);
+        let none = HashMap::new();
+        let effective = effective_profiles(&assignments, &none, &members, &[a, b, c, d]);
         // a: kiosks, but excluded from profile 100; lab does not have it; all devices does.
         assert_eq!(effective[&a], Uuid::from_u128(300));
         // b: in kiosks and lab; the older assignment wins.
         assert_eq!(effective[&b], Uuid::from_u128(100));
         assert_eq!(effective[&c], Uuid::from_u128(200));
         assert_eq!(effective[&d], Uuid::from_u128(300));
-        assert!(!effective_profiles(&assignments[..3], &members, &[a, b, c, d]).contains_key(&d));
+        assert!(
+            !effective_profiles(&assignments[..3], &none, &members, &[a, b, c, d]).contains_key(&d)
+        );
+        // A profile assigned to a device directly wins over every group assignment, exclusions
+        // included.
+        let direct = HashMap::from([(a, Uuid::from_u128(400)), (b, Uuid::from_u128(400))]);
+        let effective = effective_profiles(&assignments, &direct, &members, &[a, b, c, d]);
+        assert_eq!(effective[&a], Uuid::from_u128(400));
+        assert_eq!(effective[&b], Uuid::from_u128(400));
+        assert_eq!(effective[&c], Uuid::from_u128(200));
+        assert_eq!(effective[&d], Uuid::from_u128(300));
     }
 
     #[test]
@@ -197,5 +229,20 @@ mod tests {
             AssignmentTarget::of(AssignmentTarget::ALL_DEVICES, Some(group(2))),
             None
         );
+    }
+
+    #[test]
+    fn a_profile_is_linked_when_a_policy_set_assigned_it() {
+        let mut assignments = vec![
+            assigned(1, AssignmentTarget::AllDevices),
+            assigned(2, AssignmentTarget::Group(group(10))),
+        ];
+        assignments[1].source = POLICY_SETS.to_owned();
+        assert!(payload_link_sources(&assignments, Uuid::from_u128(1)).is_empty());
+        assert_eq!(
+            payload_link_sources(&assignments, Uuid::from_u128(2)),
+            [POLICY_SETS]
+        );
+        assert!(payload_link_sources(&assignments, Uuid::from_u128(3)).is_empty());
     }
 }

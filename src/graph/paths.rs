@@ -28,8 +28,13 @@ pub enum PathTarget {
     /// A contained collection (a profile's `assignments`), or one of its members.
     Contained(String, &'static str),
     ContainedItem(String, &'static str, String),
-    /// A collection read whole (a profile's `assignedDevices`).
+    /// A collection of another set's entities (a profile's `assignedDevices`).
     Related(String, &'static str),
+    /// The `$count` of a contained or related collection.
+    NavigationCount(String, &'static str),
+    /// A member of a related collection, with what is below it in its own set: `Item`, or an
+    /// `ItemAction` or a `Navigation` of that set, keyed by the member.
+    RelatedItem(String, &'static str, Box<PathTarget>),
     /// Directory references (a group's `members`), their `$ref` (adding one), and
     /// `{member}/$ref` (removing one).
     References(String, &'static str),
@@ -50,27 +55,38 @@ pub enum PathError {
     UnknownSegment(String),
 }
 
+impl PathTarget {
+    /// The canonical path below the collection (`None` for the collection itself).
+    fn below_collection(&self) -> Option<String> {
+        Some(match self {
+            PathTarget::Collection => return None,
+            PathTarget::Count => COUNT.to_owned(),
+            PathTarget::Item(id) => id.clone(),
+            PathTarget::CollectionAction(name) => (*name).to_owned(),
+            PathTarget::ItemAction(id, name)
+            | PathTarget::Contained(id, name)
+            | PathTarget::Related(id, name)
+            | PathTarget::References(id, name) => format!("{id}/{name}"),
+            PathTarget::Navigation(id, navigation) => format!("{id}/{}", navigation.name()),
+            PathTarget::ContainedItem(id, name, key) => format!("{id}/{name}/{key}"),
+            PathTarget::NavigationCount(id, name) => format!("{id}/{name}/{COUNT}"),
+            PathTarget::RelatedItem(id, name, member) => match member.below_collection() {
+                Some(below) => format!("{id}/{name}/{below}"),
+                None => format!("{id}/{name}"),
+            },
+            PathTarget::ReferencesRef(id, name) => format!("{id}/{name}/{REF}"),
+            PathTarget::ReferenceRef(id, name, member) => format!("{id}/{name}/{member}/{REF}"),
+        })
+    }
+}
+
 impl GraphPath {
     /// The path the route table is written for.
     pub fn canonical(&self) -> String {
         let collection = format!("/{}/{}", self.version.segment(), self.set.path);
-        match &self.target {
-            PathTarget::Collection => collection,
-            PathTarget::Count => format!("{collection}/{COUNT}"),
-            PathTarget::Item(id) => format!("{collection}/{id}"),
-            PathTarget::CollectionAction(name) => format!("{collection}/{name}"),
-            PathTarget::ItemAction(id, name)
-            | PathTarget::Contained(id, name)
-            | PathTarget::Related(id, name)
-            | PathTarget::References(id, name) => format!("{collection}/{id}/{name}"),
-            PathTarget::Navigation(id, navigation) => {
-                format!("{collection}/{id}/{}", navigation.name())
-            }
-            PathTarget::ContainedItem(id, name, key) => format!("{collection}/{id}/{name}/{key}"),
-            PathTarget::ReferencesRef(id, name) => format!("{collection}/{id}/{name}/{REF}"),
-            PathTarget::ReferenceRef(id, name, member) => {
-                format!("{collection}/{id}/{name}/{member}/{REF}")
-            }
+        match self.target.below_collection() {
+            Some(below) => format!("{collection}/{below}"),
+            None => collection,
         }
     }
 
@@ -86,6 +102,14 @@ impl GraphPath {
                 "~/singleton/navigation/key/navigation"
             }
             PathTarget::ContainedItem(..) => "~/singleton/navigation/key/navigation/key",
+            PathTarget::NavigationCount(..) => "~/singleton/navigation/key/navigation/$count",
+            PathTarget::RelatedItem(_, _, ref member) => match **member {
+                PathTarget::ItemAction(..) => "~/singleton/navigation/key/navigation/key/action",
+                PathTarget::Navigation(..) => {
+                    "~/singleton/navigation/key/navigation/key/navigation"
+                }
+                _ => "~/singleton/navigation/key/navigation/key",
+            },
             PathTarget::References(..) => "~/entityset/key/navigation",
             PathTarget::ReferencesRef(..) => "~/entityset/key/navigation/$ref",
             PathTarget::ReferenceRef(..) => "~/entityset/key/navigation/key/$ref",
@@ -148,7 +172,7 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
             Some(action) => PathTarget::CollectionAction(action),
             None => return Err(unknown(segment)),
         },
-        Some(segment) if decode(segment).eq_ignore_ascii_case(COUNT) => PathTarget::Count,
+        Some(segment) if is_count(segment) => PathTarget::Count,
         Some("") => return Err(unknown("")),
         Some(segment) => match (collection_action(segment), rest.next()) {
             (Some(action), None) => PathTarget::CollectionAction(action),
@@ -175,14 +199,14 @@ fn below_item<'p>(
     id: &str,
     segment: &'p str,
     rest: &mut impl Iterator<Item = &'p str>,
-    below_item: &[ItemSegment],
+    segments: &[ItemSegment],
     version: ApiVersion,
 ) -> Result<PathTarget, PathError> {
     let unknown = |segment: &str| PathError::UnknownSegment(decode(segment));
     let id = id.to_owned();
     let decoded = decode(segment);
     let named = |name: &str| decoded.eq_ignore_ascii_case(name);
-    for below in below_item {
+    for below in segments {
         let target = match *below {
             ItemSegment::References(name) if named(name) => match (rest.next(), rest.next()) {
                 (None, _) => PathTarget::References(id, name),
@@ -196,9 +220,22 @@ fn below_item<'p>(
             },
             ItemSegment::Contained(name) if named(name) => match rest.next() {
                 None => PathTarget::Contained(id, name),
+                Some(key) if is_count(key) => PathTarget::NavigationCount(id, name),
                 Some(key) => PathTarget::ContainedItem(id, name, key.to_owned()),
             },
-            ItemSegment::Related(name) if named(name) => PathTarget::Related(id, name),
+            ItemSegment::Related(name, set) if named(name) => match rest.next() {
+                None => PathTarget::Related(id, name),
+                Some(key) if is_count(key) => PathTarget::NavigationCount(id, name),
+                Some(key) => {
+                    let member = match rest.next() {
+                        None => PathTarget::Item(key.to_owned()),
+                        Some(below) => {
+                            below_item(key, below, rest, set.segments.below_item, version)?
+                        }
+                    };
+                    PathTarget::RelatedItem(id, name, Box::new(member))
+                }
+            },
             ItemSegment::Navigation(navigation)
                 if navigation.exists_in(version) && named(navigation.name()) =>
             {
@@ -243,6 +280,10 @@ fn match_set<'a, 'p>(
         Some(segment) => Some(segment),
         None => longest.checked_sub(1).map(|last| segments[last]),
     })
+}
+
+fn is_count(segment: &str) -> bool {
+    decode(segment).eq_ignore_ascii_case(COUNT)
 }
 
 /// An action segment's name, without the optional `microsoft.graph.` namespace.
@@ -451,6 +492,36 @@ mod tests {
             canonical(&format!("{profiles}/p/ASSIGNEDDEVICES")),
             format!("{profiles}/p/assignedDevices")
         );
+        assert_eq!(
+            canonical(&format!("{profiles}/p/assignments/%24COUNT")),
+            format!("{profiles}/p/assignments/$count")
+        );
+        assert_eq!(
+            canonical(&format!("{profiles}/p/assignedDevices/$count")),
+            format!("{profiles}/p/assignedDevices/$count")
+        );
+        assert_eq!(
+            canonical(&format!("{profiles}/p/assignedDevices('d')")),
+            format!("{profiles}/p/assignedDevices/d")
+        );
+        assert_eq!(
+            canonical(&format!(
+                "{profiles}/p/assignedDevices/d/microsoft.graph.UpdateDeviceProperties"
+            )),
+            format!("{profiles}/p/assignedDevices/d/updateDeviceProperties")
+        );
+        assert_eq!(
+            canonical(&format!(
+                "{profiles}/p/assignedDevices/d/IntendedDeploymentProfile"
+            )),
+            format!("{profiles}/p/assignedDevices/d/intendedDeploymentProfile")
+        );
+        assert!(
+            unrouted("PATCH", &format!("{profiles}/p/assignedDevices/d"))
+                .message
+                .contains("~/singleton/navigation/key/navigation/key ")
+        );
+        assert!(parse(&format!("{profiles}/p/assignedDevices/d/assignments")).is_err());
         assert!(parse(&format!("{profiles}/p/assignments/a/b")).is_err());
         assert!(parse(&format!("{profiles}/p/members")).is_err());
     }

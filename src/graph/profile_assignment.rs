@@ -1,5 +1,6 @@
-//! The wire side of deployment profile assignments: the create body, and the JSON of an assignment
-//! with its target's `@odata.type`.
+//! The wire side of deployment profile assignments: the create and update bodies, the JSON of an
+//! assignment with its target's `@odata.type`, and the bodies and answers of the profile actions
+//! that name ids (`hasPayloadLinks`, `assign`).
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -9,31 +10,40 @@ use uuid::Uuid;
 use crate::domain::ApiVersion;
 use crate::domain::entity::{TEXT, TYPE_ANNOTATION};
 use crate::domain::profile_assignment::{
-    ASSIGNMENT_SOURCE, AssignmentTarget, DIRECT, NewAssignment, ProfileAssignment,
+    ASSIGNMENT_SOURCE, AssignmentTarget, DIRECT, NewAssignment, ProfileAssignment, assignment_id,
 };
 use crate::graph::entity::{checked_text, parse_object};
 use crate::graph::error::{ErrorDetail, GraphError};
 
 pub const ASSIGNMENT_TYPE: &str = "microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
 
-/// Reads a create body: `target` (required), `source` (default `direct`), `sourceId`. `id` is the
-/// server's to compute and is ignored; any other property is refused.
-pub fn parse_new_assignment(body: &[u8]) -> Result<NewAssignment, GraphError> {
+/// The properties an assignment body sets; what it leaves out is `None`.
+struct AssignmentBody {
+    target: Option<AssignmentTarget>,
+    source: Option<String>,
+    source_id: Option<Option<String>>,
+}
+
+/// Reads an assignment body: `target`, `source`, `sourceId`. `id` is the server's to compute and
+/// is ignored; any other property is refused, every problem at once.
+fn parse_assignment_body(body: &[u8]) -> Result<AssignmentBody, GraphError> {
     let mut problems = Vec::new();
-    let mut target = None;
-    let mut source = DIRECT.to_owned();
-    let mut source_id = None;
+    let mut parsed = AssignmentBody {
+        target: None,
+        source: None,
+        source_id: None,
+    };
     for (key, raw) in parse_object(body)? {
         let value: Json = serde_json::from_str(raw.get())
             .map_err(|e| GraphError::bad_request(format!("Invalid JSON: {e}")))?;
         match key.as_str() {
             "target" => match parse_target(&value) {
-                Ok(parsed) => target = Some(parsed),
+                Ok(target) => parsed.target = Some(target),
                 Err(problem) => problems.push(problem),
             },
             "source" => match value.as_str() {
                 Some(member) if ASSIGNMENT_SOURCE.accepts(ApiVersion::Beta, member) => {
-                    source = member.to_owned()
+                    parsed.source = Some(member.to_owned())
                 }
                 _ => problems.push(ErrorDetail::invalid(
                     "source",
@@ -44,9 +54,9 @@ pub fn parse_new_assignment(body: &[u8]) -> Result<NewAssignment, GraphError> {
                 )),
             },
             "sourceId" => match value {
-                Json::Null => source_id = None,
+                Json::Null => parsed.source_id = Some(None),
                 Json::String(text) => match checked_text("property", "sourceId", TEXT, text) {
-                    Ok(text) => source_id = Some(text),
+                    Ok(text) => parsed.source_id = Some(Some(text)),
                     Err(problem) => problems.push(problem),
                 },
                 _ => problems.push(ErrorDetail::invalid(
@@ -65,20 +75,128 @@ pub fn parse_new_assignment(body: &[u8]) -> Result<NewAssignment, GraphError> {
             key => problems.push(unknown_property(key, ASSIGNMENT_TYPE)),
         }
     }
-    if target.is_none() && problems.is_empty() {
-        problems.push(ErrorDetail::invalid(
+    if problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(GraphError::invalid_fields(problems))
+    }
+}
+
+/// Reads a create body: `target` (required), `source` (default `direct`), `sourceId`.
+pub fn parse_new_assignment(body: &[u8]) -> Result<NewAssignment, GraphError> {
+    let parsed = parse_assignment_body(body)?;
+    let target = parsed.target.ok_or_else(|| {
+        GraphError::invalid_fields(vec![ErrorDetail::invalid(
             "target",
             "The property 'target' is required.".to_owned(),
-        ));
+        )])
+    })?;
+    Ok(NewAssignment {
+        target,
+        source: parsed.source.unwrap_or_else(|| DIRECT.to_owned()),
+        source_id: parsed.source_id.flatten(),
+    })
+}
+
+/// Reads an update body for `assignment`: what it sends changes. The target may change type but
+/// not group (its group is part of the id, so another group is another assignment).
+pub fn parse_assignment_update(
+    body: &[u8],
+    assignment: &ProfileAssignment,
+) -> Result<ProfileAssignment, GraphError> {
+    let parsed = parse_assignment_body(body)?;
+    let target = parsed.target.unwrap_or(assignment.target);
+    if assignment_id(assignment.profile, target) != assignment.id {
+        return Err(GraphError::invalid_fields(vec![ErrorDetail::invalid(
+            "target",
+            format!(
+                "The target of the assignment '{}' names its group, which its id holds: a #{} of \
+                 another group is another assignment (delete this one and create that one).",
+                assignment.id,
+                target.type_name()
+            ),
+        )]));
     }
-    match target {
-        Some(target) if problems.is_empty() => Ok(NewAssignment {
-            target,
-            source,
-            source_id,
-        }),
+    Ok(ProfileAssignment {
+        target,
+        source: parsed.source.unwrap_or_else(|| assignment.source.clone()),
+        source_id: parsed
+            .source_id
+            .unwrap_or_else(|| assignment.source_id.clone()),
+        ..assignment.clone()
+    })
+}
+
+/// The most ids one `hasPayloadLinks` or `assign` body may name: a bound on what one request asks
+/// the store to look up.
+pub const MAX_ACTION_IDS: usize = 1000;
+
+/// Reads the body of an action whose one parameter is a collection of ids (`{"payloadIds": [...]}`),
+/// at most [`MAX_ACTION_IDS`] of them, each a string within the text limits.
+pub fn parse_id_list(body: &[u8], parameter: &str) -> Result<Vec<String>, GraphError> {
+    let mut ids = None;
+    let mut problems = Vec::new();
+    for (key, raw) in parse_object(body)? {
+        if key == parameter {
+            match serde_json::from_str::<Vec<String>>(raw.get()) {
+                Ok(list) if list.len() > MAX_ACTION_IDS => problems.push(ErrorDetail::invalid(
+                    parameter,
+                    format!(
+                        "'{parameter}' names {} ids; at most {MAX_ACTION_IDS} are taken at once.",
+                        list.len()
+                    ),
+                )),
+                Ok(list) => {
+                    let mut checked = Vec::with_capacity(list.len());
+                    for id in list {
+                        match checked_text("value", parameter, TEXT, id) {
+                            Ok(id) => checked.push(id),
+                            Err(problem) => problems.push(problem),
+                        }
+                    }
+                    ids = Some(checked);
+                }
+                Err(_) => problems.push(ErrorDetail::invalid(
+                    parameter,
+                    format!("The value of '{parameter}' must be an array of strings."),
+                )),
+            }
+        } else if !key.contains('@') {
+            problems.push(ErrorDetail::invalid(
+                &key,
+                format!("The action takes '{parameter}' alone, not '{key}'."),
+            ));
+        }
+    }
+    match ids {
+        Some(ids) if problems.is_empty() => Ok(ids),
+        None if problems.is_empty() => Err(GraphError::invalid_fields(vec![ErrorDetail::invalid(
+            parameter,
+            format!("The parameter '{parameter}' is required."),
+        )])),
         _ => Err(GraphError::invalid_fields(problems)),
     }
+}
+
+pub const PAYLOAD_LINK_RESULT_TYPE: &str = "microsoft.graph.hasPayloadLinkResultItem";
+
+/// One answer of `hasPayloadLinks`: whether the payload (a profile) is linked, and through what;
+/// `error` is `""` when the check succeeded.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayloadLinkResult {
+    pub payload_id: String,
+    pub has_link: bool,
+    pub error: String,
+    pub sources: Vec<&'static str>,
+}
+
+/// The answer of `hasPayloadLinks`: `{"@odata.context", "value"}`.
+#[derive(Serialize)]
+pub struct PayloadLinkResults {
+    #[serde(rename = "@odata.context")]
+    pub context: String,
+    pub value: Vec<PayloadLinkResult>,
 }
 
 fn unknown_property(key: &str, type_name: &str) -> ErrorDetail {
@@ -348,5 +466,62 @@ mod tests {
                 "sourceId": null
             }])
         );
+    }
+
+    #[test]
+    fn an_update_changes_what_it_sends_and_keeps_the_group_of_the_id() {
+        let group = Uuid::parse_str(GROUP).unwrap();
+        let profile = Uuid::from_u128(7);
+        let assignment = ProfileAssignment {
+            id: assignment_id(profile, AssignmentTarget::Group(group)),
+            profile,
+            target: AssignmentTarget::Group(group),
+            source: DIRECT.to_owned(),
+            source_id: Some("kept".to_owned()),
+        };
+        let update = |body: &str| parse_assignment_update(body.as_bytes(), &assignment);
+        let excluded = update(&format!(
+            r##"{{"target":{{"@odata.type":"#microsoft.graph.exclusionGroupAssignmentTarget","groupId":"{GROUP}"}},"source":"policySets"}}"##
+        ))
+        .unwrap();
+        assert_eq!(excluded.target, AssignmentTarget::ExclusionGroup(group));
+        assert_eq!(excluded.source, "policySets");
+        assert_eq!(excluded.source_id.as_deref(), Some("kept"));
+        assert_eq!(excluded.id, assignment.id);
+        assert_eq!(update(r#"{"sourceId":null}"#).unwrap().source_id, None);
+        assert_eq!(update("{}").unwrap(), assignment);
+        for body in [
+            r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}"##,
+            r##"{"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":"00000000-0000-0000-0000-000000000001"}}"##,
+        ] {
+            let error = update(body).unwrap_err();
+            assert_eq!(error.status.as_u16(), 400, "{body}");
+            assert_eq!(error.details[0].target, "target", "{body}");
+        }
+    }
+
+    #[test]
+    fn id_lists_are_arrays_of_strings_within_bounds() {
+        let read = |body: &str| parse_id_list(body.as_bytes(), "payloadIds");
+        assert_eq!(
+            read(r#"{"payloadIds":["a","b"],"@odata.type":"x"}"#).unwrap(),
+            ["a", "b"]
+        );
+        assert_eq!(read(r#"{"payloadIds":[]}"#).unwrap(), Vec::<String>::new());
+        let too_many = format!(r#"{{"payloadIds":{:?}}}"#, vec!["x"; MAX_ACTION_IDS + 1]);
+        for (body, target) in [
+            ("{}", "payloadIds"),
+            (r#"{"payloadIds":"a"}"#, "payloadIds"),
+            (r#"{"payloadIds":[1]}"#, "payloadIds"),
+            (r#"{"payloadIds":null}"#, "payloadIds"),
+            (r#"{"payloadIds":[],"deviceIds":[]}"#, "deviceIds"),
+            (too_many.as_str(), "payloadIds"),
+        ] {
+            let error = read(body).unwrap_err();
+            assert_eq!(error.status.as_u16(), 400, "{body}");
+            assert_eq!(error.details[0].target, target, "{body}");
+        }
+        let long = format!(r#"{{"payloadIds":["{}"]}}"#, "x".repeat(2000));
+        assert_eq!(read(&long).unwrap_err().status.as_u16(), 400);
     }
 }

@@ -777,7 +777,7 @@ fn navigation_names(set: &EntitySet, version: ApiVersion) -> Vec<&'static str> {
                 navigation.name()
             }
             ItemSegment::Contained(name)
-            | ItemSegment::Related(name)
+            | ItemSegment::Related(name, _)
             | ItemSegment::References(name) => name,
             ItemSegment::Navigation(_) | ItemSegment::Action(_) => continue,
         };
@@ -1378,4 +1378,77 @@ graph_schema!(
         component(ApiVersion::Beta, SUPPORTED_PROPERTY),
         supported_property_schema().into()
     )]
+);
+
+/// The body of a profile action whose one parameter is a collection of ids.
+fn id_list_body_schema(parameter: &str, description: &str) -> Schema {
+    ObjectBuilder::new()
+        .property(
+            parameter,
+            ArrayBuilder::new()
+                .items(text())
+                .max_items(Some(crate::graph::profile_assignment::MAX_ACTION_IDS))
+                .description(Some(description)),
+        )
+        .required(parameter)
+        .into()
+}
+
+/// The answer of `hasPayloadLinks`: a result for each id asked about, in their order.
+fn payload_links_response_schema() -> Schema {
+    let sources = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ASSIGNMENT_SOURCE.members.iter().copied()));
+    let result = ObjectBuilder::new()
+        .title(Some(
+            crate::graph::profile_assignment::PAYLOAD_LINK_RESULT_TYPE,
+        ))
+        .property("payloadId", text())
+        .property(
+            "hasLink",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .description(Some("Whether a policy set links the profile.")),
+        )
+        .property(
+            "error",
+            text().description(Some(
+                "Why the check failed for this id (no profile has it); empty when it succeeded.",
+            )),
+        )
+        .property("sources", ArrayBuilder::new().items(sources))
+        .required("payloadId")
+        .required("hasLink")
+        .required("error")
+        .required("sources");
+    ObjectBuilder::new()
+        .property("@odata.context", text())
+        .property("value", ArrayBuilder::new().items(result))
+        .required("value")
+        .into()
+}
+
+graph_schema!(
+    /// The body of a profile's `hasPayloadLinks` (beta).
+    HasPayloadLinksBody,
+    component(ApiVersion::Beta, "hasPayloadLinksRequestBody"),
+    id_list_body_schema("payloadIds", "The ids of deployment profiles to check."),
+    []
+);
+graph_schema!(
+    /// The answer of `hasPayloadLinks` (beta).
+    HasPayloadLinksResponse,
+    component(ApiVersion::Beta, "hasPayloadLinksResponse"),
+    payload_links_response_schema(),
+    []
+);
+graph_schema!(
+    /// The body of a profile's `assign` (beta).
+    AssignProfileBody,
+    component(ApiVersion::Beta, "assignRequestBody"),
+    id_list_body_schema(
+        "deviceIds",
+        "The ids of the Autopilot device identities the profile is assigned to directly."
+    ),
+    []
 );

@@ -39,12 +39,12 @@ impl Served for DeviceIdentities {
 type DeviceKey = Key<DeviceIdentities>;
 
 /// POST `.../{id}/<action>`: parameters (when the action takes any) become property changes.
-async fn run_action(
+pub(super) async fn run_action(
     tenant: Tenant,
     action: DeviceAction,
     store: web::Data<Store>,
     root: ServiceRoot,
-    key: DeviceKey,
+    device: Uuid,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Handled {
@@ -57,14 +57,14 @@ async fn run_action(
     let set = &DEVICE_IDENTITIES;
     found(
         set,
-        store.update(set, tenant, key.0, &assignments).await?,
-        key.0,
+        store.update(set, tenant, device, &assignments).await?,
+        device,
     )
 }
 
 /// The deployment profile `navigation` names for a device identity: the one it has, or the one
 /// that targets it (404 when it has none).
-async fn device_profile(
+pub(super) async fn device_profile(
     tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
@@ -180,7 +180,7 @@ macro_rules! action {
             req: HttpRequest,
             payload: web::Payload,
         ) -> Handled {
-            run_action(access.0, DeviceAction::$action, store, root, key, req, payload).await
+            run_action(access.0, DeviceAction::$action, store, root, key.0, req, payload).await
         }
     };
 }
@@ -221,13 +221,13 @@ pub mod beta_actions {
     );
     /// GET `.../{id}/deploymentProfile` or `.../intendedDeploymentProfile`.
     macro_rules! profile_navigation {
-        ($handler:ident, $navigation:ident, $name:literal, $route:literal) => {
+        ($handler:ident, $navigation:ident, $name:literal, $pascal:literal, $route:literal) => {
             #[utoipa::path(
                 get,
                 path = concat!("/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}/", $name),
                 tag = DEVICE_IDENTITIES_TAG,
                 security(("bearer" = [])),
-                operation_id = concat!("beta.deviceManagement.windowsAutopilotDeviceIdentities.Get", $name),
+                operation_id = concat!("beta.deviceManagement.windowsAutopilotDeviceIdentities.Get", $pascal),
                 summary = concat!("Get ", $name, " from deviceManagement"),
                 params(DeviceKey),
                 responses(
@@ -247,12 +247,14 @@ pub mod beta_actions {
         deployment_profile,
         DeploymentProfile,
         "deploymentProfile",
+        "DeploymentProfile",
         "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/deploymentProfile"
     );
     profile_navigation!(
         intended_deployment_profile,
         IntendedDeploymentProfile,
         "intendedDeploymentProfile",
+        "IntendedDeploymentProfile",
         "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/intendedDeploymentProfile"
     );
 

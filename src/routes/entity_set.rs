@@ -226,7 +226,23 @@ pub async fn count(
     root: ServiceRoot,
     req: HttpRequest,
 ) -> Result<HttpResponse, GraphError> {
-    let options = QueryOptions::parse(req.query_string(), set, root.version, Endpoint::Count)?;
+    count_of(set, None, tenant, store, root, req).await
+}
+
+/// The `$count` of the entities of `set` that `within` narrows to (all of them when `None`), with
+/// the request's `$filter`.
+pub async fn count_of(
+    set: &'static EntitySet,
+    within: Option<Filter>,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    req: HttpRequest,
+) -> Result<HttpResponse, GraphError> {
+    let mut options = QueryOptions::parse(req.query_string(), set, root.version, Endpoint::Count)?;
+    if let Some(within) = within {
+        options.filter = Some(within.and(options.filter.as_ref()));
+    }
     let count = store.count(set, tenant, options.filter.as_ref()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain;charset=utf-8")
@@ -257,6 +273,7 @@ pub async fn create_parsed(
         HttpResponse::Created()
             .insert_header((header::LOCATION, root.entity_url(set, entity.id()))),
         &root,
+        set.path,
         &entity,
         None,
         &[],
@@ -265,6 +282,20 @@ pub async fn create_parsed(
 
 pub async fn get(
     set: &'static EntitySet,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+) -> Result<HttpResponse, GraphError> {
+    get_at(set, set.path, tenant, store, root, id, req).await
+}
+
+/// GET of one entity of `set` reached at `path` (the set's own, or a navigation's such as
+/// `...Profiles('{id}')/assignedDevices`), which its `@odata.context` names.
+pub async fn get_at(
+    set: &'static EntitySet,
+    path: &str,
     tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
@@ -287,6 +318,7 @@ pub async fn get(
     Ok(entity_response(
         &mut HttpResponse::Ok(),
         &root,
+        path,
         &entity,
         Some(&options),
         &expanded[0],
@@ -356,18 +388,20 @@ async fn expansions(
     Ok(expanded)
 }
 
+/// One entity, led by its `@odata.context`, which names the `path` it was reached at.
 fn entity_response(
     response: &mut actix_web::HttpResponseBuilder,
     root: &ServiceRoot,
+    path: &str,
     entity: &Entity,
     options: Option<&QueryOptions>,
     expanded: &[(&'static str, Json)],
 ) -> HttpResponse {
     let select = options.and_then(|o| o.select.as_deref());
-    let context = root.entity_context(
-        entity.set,
-        &options.map(QueryOptions::select_suffix).unwrap_or_default(),
-    );
+    let context = root.metadata(&format!(
+        "{path}{}/$entity",
+        options.map(QueryOptions::select_suffix).unwrap_or_default()
+    ));
     response.content_type(GRAPH_JSON).json(EntityView {
         entity,
         version: root.version,
@@ -422,6 +456,7 @@ pub async fn update_parsed_returning(
     Ok(entity_response(
         &mut HttpResponse::Ok(),
         &root,
+        set.path,
         &entity,
         None,
         &[],

@@ -100,7 +100,11 @@ impl Store {
                 }
             }
             let ids: Vec<Uuid> = devices.iter().map(|d| d.id).collect();
-            let effective = effective_profiles(&assignments, &members, &ids);
+            let direct: HashMap<Uuid, Uuid> = devices
+                .iter()
+                .filter_map(|d| d.direct.map(|profile| (d.id, profile)))
+                .collect();
+            let effective = effective_profiles(&assignments, &direct, &members, &ids);
             devices
                 .iter()
                 .filter(|d| effective.get(&d.id) != d.intended.as_ref())
@@ -289,10 +293,16 @@ struct DeviceToWorkOut {
     id: Uuid,
     physical_ids: PhysicalIds,
     intended: Option<Uuid>,
+    /// The profile assigned to it directly (`assign`), if any.
+    direct: Option<Uuid>,
 }
 
+/// A device identity as [`devices_to_work_out`] reads it: id, physical ids, intended profile and
+/// the profile assigned to it directly.
+type DeviceRow = (Uuid, Vec<String>, Option<Uuid>, Option<Uuid>);
+
 /// The tenant's device identities in `scope` (every one when `None`), with the physical ids of
-/// their directory devices.
+/// their directory devices and the profile assigned to each directly.
 async fn devices_to_work_out(
     connection: &mut PgConnection,
     tenant: Tenant,
@@ -300,9 +310,11 @@ async fn devices_to_work_out(
 ) -> Result<Vec<DeviceToWorkOut>, StoreError> {
     // Two statements rather than `$2 IS NULL OR ...`, whose generic plan would scan the tenant
     // for one device.
-    const SELECT: &str = "SELECT d.id, v.device_physical_ids, d.intended_profile_id \
+    const SELECT: &str = "SELECT d.id, v.device_physical_ids, d.intended_profile_id, a.profile_id \
          FROM device_identities d \
          JOIN directory_devices v ON v.tenant_id = d.tenant_id AND v.device_identity_id = d.id \
+         LEFT JOIN deployment_profile_device_assignments a \
+           ON a.tenant_id = d.tenant_id AND a.device_identity_id = d.id \
          WHERE d.tenant_id = $1";
     let query = match scope {
         Some(devices) => sqlx::query_as(AssertSqlSafe(format!("{SELECT} AND d.id = ANY($2)")))
@@ -310,13 +322,14 @@ async fn devices_to_work_out(
             .bind(devices),
         None => sqlx::query_as(SELECT).bind(tenant.0),
     };
-    let rows: Vec<(Uuid, Vec<String>, Option<Uuid>)> = query.fetch_all(connection).await?;
+    let rows: Vec<DeviceRow> = query.fetch_all(connection).await?;
     Ok(rows
         .into_iter()
-        .map(|(id, physical_ids, intended)| DeviceToWorkOut {
+        .map(|(id, physical_ids, intended, direct)| DeviceToWorkOut {
             id,
             physical_ids: PhysicalIds::new(&physical_ids),
             intended,
+            direct,
         })
         .collect())
 }

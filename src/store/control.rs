@@ -22,7 +22,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 8] = [
+pub const TENANT_TABLES: [TenantTable; 9] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -42,6 +42,10 @@ pub const TENANT_TABLES: [TenantTable; 8] = [
     TenantTable {
         name: "deployment_profile_assignments",
         order_by: "id",
+    },
+    TenantTable {
+        name: "deployment_profile_device_assignments",
+        order_by: "device_identity_id",
     },
     TenantTable {
         name: "imported_device_identities",

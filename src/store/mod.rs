@@ -77,7 +77,7 @@ impl Grouping {
     }
 }
 pub use imports::IMPORT_CHANNEL;
-pub use profile_assignments::{AssignmentCreated, ProfileDeleted};
+pub use profile_assignments::{AssignmentCreated, DevicesAssigned, ProfileDeleted};
 pub use settings::SYNC_CHANNEL;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();

@@ -1,4 +1,7 @@
-//! Deployment profile assignments, and the delete of a profile, which they hold back.
+//! Deployment profile assignments (to groups, and to devices directly), the profiles a request
+//! names, and the delete of a profile, which its group assignments hold back.
+
+use std::collections::HashSet;
 
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -21,6 +24,15 @@ pub enum AssignmentCreated {
     /// The tenant has no group with the target's id.
     NoSuchGroup(Uuid),
     NoSuchProfile,
+}
+
+/// What assigning a profile to devices directly (`assign`) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevicesAssigned {
+    Assigned,
+    NoSuchProfile,
+    /// Nothing changed: the tenant has no device identities with these ids.
+    NoSuchDevices(Vec<Uuid>),
 }
 
 /// What deleting a profile did.
@@ -150,6 +162,52 @@ impl Store {
         })
     }
 
+    /// Stores an assignment as `changed` has it (its id unchanged); false when the tenant's profile
+    /// has no assignment with that id any more.
+    pub async fn update_profile_assignment(
+        &self,
+        tenant: Tenant,
+        changed: &ProfileAssignment,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE deployment_profile_assignments \
+             SET target_type = $4, source = $5, source_id = $6 \
+             WHERE tenant_id = $1 AND profile_id = $2 AND id = $3",
+        )
+        .bind(tenant.0)
+        .bind(changed.profile)
+        .bind(&changed.id)
+        .bind(changed.target.type_name())
+        .bind(&changed.source)
+        .bind(&changed.source_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 1 {
+            // Included or excluded: the devices the profile targets may change.
+            follow_up::request_recomputes(&mut tx, &[(tenant.0, None)]).await?;
+        }
+        tx.commit().await?;
+        Ok(updated == 1)
+    }
+
+    /// Which of `profiles` the tenant has.
+    pub async fn deployment_profiles_among(
+        &self,
+        tenant: Tenant,
+        profiles: &[Uuid],
+    ) -> Result<HashSet<Uuid>, StoreError> {
+        let found: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM deployment_profiles WHERE tenant_id = $1 AND id = ANY($2)",
+        )
+        .bind(tenant.0)
+        .bind(profiles)
+        .fetch_all(self.pool()?)
+        .await?;
+        Ok(found.into_iter().collect())
+    }
+
     /// Deletes an assignment of the tenant's profile; false when there is none with that id.
     pub async fn delete_profile_assignment(
         &self,
@@ -175,6 +233,65 @@ impl Store {
         Ok(deleted == 1)
     }
 
+    /// Makes `devices` the device identities the tenant's profile is assigned to directly,
+    /// replacing those it had; a device assigned directly to another profile moves to this one.
+    pub async fn assign_profile_to_devices(
+        &self,
+        tenant: Tenant,
+        profile: Uuid,
+        devices: &[Uuid],
+    ) -> Result<DevicesAssigned, StoreError> {
+        let mut devices = devices.to_vec();
+        devices.sort_unstable();
+        devices.dedup();
+        let mut tx = self.pool()?.begin().await?;
+        // KEY SHARE: neither the profile nor the devices can be deleted until these rows are in.
+        if !profile_exists(&mut tx, tenant, profile, "FOR KEY SHARE").await? {
+            return Ok(DevicesAssigned::NoSuchProfile);
+        }
+        let found: HashSet<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM device_identities WHERE tenant_id = $1 AND id = ANY($2) FOR KEY SHARE",
+        )
+        .bind(tenant.0)
+        .bind(&devices)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let missing: Vec<Uuid> = devices
+            .iter()
+            .filter(|device| !found.contains(device))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            return Ok(DevicesAssigned::NoSuchDevices(missing));
+        }
+        sqlx::query(
+            "DELETE FROM deployment_profile_device_assignments \
+             WHERE tenant_id = $1 AND profile_id = $2",
+        )
+        .bind(tenant.0)
+        .bind(profile)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO deployment_profile_device_assignments \
+                 (tenant_id, device_identity_id, profile_id) \
+             SELECT $1, device, $2 FROM unnest($3::uuid[]) AS device \
+             ON CONFLICT (tenant_id, device_identity_id) \
+             DO UPDATE SET profile_id = EXCLUDED.profile_id, created_at = EXCLUDED.created_at",
+        )
+        .bind(tenant.0)
+        .bind(profile)
+        .bind(&devices)
+        .execute(&mut *tx)
+        .await?;
+        // The devices it had and those it takes, from other profiles too, are worked out again.
+        follow_up::request_recomputes(&mut tx, &[(tenant.0, None)]).await?;
+        tx.commit().await?;
+        Ok(DevicesAssigned::Assigned)
+    }
+
     /// Deletes the tenant's profile unless assignments still hold it.
     pub async fn delete_deployment_profile(
         &self,
@@ -196,6 +313,19 @@ impl Store {
         .await?;
         if !assigned.is_empty() {
             return Ok(ProfileDeleted::Assigned(assigned));
+        }
+        // Devices it was assigned to directly are let go, and find their profile again.
+        let let_go = sqlx::query(
+            "DELETE FROM deployment_profile_device_assignments \
+             WHERE tenant_id = $1 AND profile_id = $2",
+        )
+        .bind(tenant.0)
+        .bind(profile)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if let_go > 0 {
+            follow_up::request_recomputes(&mut tx, &[(tenant.0, None)]).await?;
         }
         sqlx::query("DELETE FROM deployment_profiles WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.0)

@@ -157,6 +157,26 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
                                    "groupId": group["id"]}});
     let path = format!("{PROFILES}/{}/assignments", profile["id"].as_str().unwrap());
     created(graph(app, tenant, Method::POST, &path, Some(target)).await).await;
+    // The grouped device has the profile assigned directly too.
+    let grouped = body_of(
+        graph(
+            app,
+            tenant,
+            Method::GET,
+            &format!("v1.0/{COLLECTION}?$filter=serialNumber eq '{tag}-1'"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let path = format!("{PROFILES}/{}/assign", profile["id"].as_str().unwrap());
+    let direct = json!({"deviceIds": [grouped["value"][0]["id"]]});
+    body_of(
+        graph(app, tenant, Method::POST, &path, Some(direct)).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
     let record = json!({"serialNumber": format!("{tag}-3"), "hardwareIdentifier": "AAEC"});
     created(graph(app, tenant, Method::POST, IMPORTED, Some(record)).await).await;
     // Assignment filters take Graph's configuration permission.

@@ -527,21 +527,29 @@ async fn bad_input_gets_graphs_errors_and_changes_nothing() {
     let app = app().await;
     let created = import_one(&app, "v1.0", json!({"serialNumber": "KEEP"})).await;
     let id = created["id"].as_str().unwrap();
-    // Graph has no update of an imported identity.
-    let patched = send(
-        &app,
-        Method::PATCH,
-        &format!("v1.0/{IMPORTED}/{id}"),
-        Some(json!({"serialNumber": "CHANGED"})),
-    )
-    .await;
-    let body = error_of(
-        patched,
-        StatusCode::BAD_REQUEST,
-        "No method match route template",
-    )
-    .await;
-    assert!(body["error"]["message"].as_str().unwrap().contains("PATCH"));
+    // Graph has no update of an imported identity, though the SDKs' builders have one: it answers
+    // its route-template 400 (microsoft-graph-docs-contrib issue 7499).
+    for version in ["v1.0", "beta"] {
+        let patched = send(
+            &app,
+            Method::PATCH,
+            &format!("{version}/{IMPORTED}/{id}"),
+            Some(json!({"serialNumber": "CHANGED"})),
+        )
+        .await;
+        let body = error_of(
+            patched,
+            StatusCode::BAD_REQUEST,
+            "No method match route template",
+        )
+        .await;
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(
+                "No OData route exists that match template ~/singleton/navigation/key with http verb PATCH"
+            ),
+            "{body}"
+        );
+    }
     for (version, record) in [
         ("v1.0", json!({"hardwareIdentifier": "not base64!"})),
         ("v1.0", json!({"orderIdentifier": "beta only"})),

@@ -1,5 +1,7 @@
 //! Deployment profile assignments (beta): the three target types and their ids, errors, a profile's
-//! delete refused while it has assignments, `$expand=assignments`, assignedDevices, tenants.
+//! delete refused while it has assignments, `$expand=assignments`, assignedDevices (their count,
+//! items and the device operations under them), the assignments' count and update,
+//! `hasPayloadLinks`, `assign` to devices directly, tenants.
 
 use std::time::{Duration, Instant};
 
@@ -582,8 +584,61 @@ async fn assignments_belong_to_their_tenant_and_need_write_permission_to_change(
         StatusCode::OK,
     )
     .await;
-    let response = request(reader, Method::DELETE, item.clone(), None).await;
+    let response = request(reader.clone(), Method::DELETE, item.clone(), None).await;
     error_of(response, StatusCode::FORBIDDEN, "Forbidden").await;
+    // The same for the operations issue 25 added: reading ones read, writing ones are refused.
+    let count = request(
+        reader.clone(),
+        Method::GET,
+        format!("{assignments}/$count"),
+        None,
+    )
+    .await;
+    assert_eq!(body_of(count, StatusCode::OK).await, 1);
+    let links = request(
+        reader.clone(),
+        Method::POST,
+        format!("{PROFILES}/hasPayloadLinks"),
+        Some(json!({"payloadIds": [profile]})),
+    )
+    .await;
+    assert_eq!(
+        body_of(links, StatusCode::OK).await["value"][0]["error"],
+        ""
+    );
+    for (method, path, body) in [
+        (Method::PATCH, item.clone(), json!({"source": "direct"})),
+        (
+            Method::POST,
+            format!("{PROFILES}/{profile}/assign"),
+            json!({"deviceIds": []}),
+        ),
+        (
+            Method::PATCH,
+            "beta/deviceManagement/windowsAutopilotSettings".to_owned(),
+            json!({}),
+        ),
+    ] {
+        let response = request(reader.clone(), method, path, Some(body)).await;
+        error_of(response, StatusCode::FORBIDDEN, "Forbidden").await;
+    }
+    // Another tenant's assignment is not updated, nor its profile's devices replaced.
+    let response = request(
+        token(theirs, write),
+        Method::PATCH,
+        item.clone(),
+        Some(json!({"source": "policySets"})),
+    )
+    .await;
+    error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let response = request(
+        token(theirs, write),
+        Method::POST,
+        format!("{PROFILES}/{profile}/assign"),
+        Some(json!({"deviceIds": []})),
+    )
+    .await;
+    error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
     body_of(
         request(token(mine, write), Method::DELETE, item, None).await,
         StatusCode::NO_CONTENT,
@@ -644,4 +699,465 @@ async fn members_and_assignments_fold_group_tags_alike_in_every_script() {
         assert_eq!(members, want, "members of the group for {serial}");
         assigned_become(&app, &profile, want).await;
     }
+}
+
+/// GET `path`.
+async fn read(app: &TestApp, path: String) -> reqwest::Response {
+    send(app, Method::GET, &path, None).await
+}
+
+/// The number a `$count` answers.
+async fn count_of(app: &TestApp, path: String) -> Json {
+    body_of(read(app, path).await, StatusCode::OK).await
+}
+
+/// POST an action of `device` under `assigned` (a profile's assignedDevices).
+async fn act(
+    app: &TestApp,
+    assigned: &str,
+    device: &str,
+    action: &str,
+    body: Option<Json>,
+) -> reqwest::Response {
+    let path = format!("{assigned}/{device}/{action}");
+    send(app, Method::POST, &path, body).await
+}
+
+/// PATCH the assignment `id` among `assignments`.
+async fn update(app: &TestApp, assignments: &str, id: String, body: Json) -> reqwest::Response {
+    let path = format!("{assignments}/{id}");
+    send(app, Method::PATCH, &path, Some(body)).await
+}
+
+/// The id of the device identity with this serial number.
+async fn identity_id(app: &TestApp, serial: &str) -> String {
+    let path = format!("{DEVICES}?$filter=serialNumber eq '{serial}'");
+    let page = body_of(send(app, Method::GET, &path, None).await, StatusCode::OK).await;
+    page["value"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_assigned_device_is_counted_read_and_acted_on_through_its_profile() {
+    let app = spawn_app().await;
+    let profile = create_profile(&app, "Kiosk").await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    device(&app, "KIOSK-1", "Kiosk").await;
+    device(&app, "DESK-1", "Desk").await;
+    assign(&app, &profile, target(GROUP_TARGET, Some(&kiosks))).await;
+    assigned_become(&app, &profile, &["KIOSK-1"]).await;
+    let (kiosk, desk) = (
+        identity_id(&app, "KIOSK-1").await,
+        identity_id(&app, "DESK-1").await,
+    );
+    let assigned = format!("{PROFILES}/{profile}/assignedDevices");
+
+    assert_eq!(
+        body_of(
+            read(&app, format!("{assigned}/$count")).await,
+            StatusCode::OK
+        )
+        .await,
+        1
+    );
+    let filtered = format!("{assigned}/%24count?$filter=startswith(serialNumber,'DESK')");
+    assert_eq!(body_of(read(&app, filtered).await, StatusCode::OK).await, 0);
+    let other = create_profile(&app, "Other").await;
+    let none = format!("{PROFILES}/{other}/assignedDevices/$count");
+    assert_eq!(body_of(read(&app, none).await, StatusCode::OK).await, 0);
+    let unknown_profile = format!("{PROFILES}/{}/assignedDevices/$count", Uuid::new_v4());
+    error_of(
+        read(&app, unknown_profile).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+
+    // An item is a device the profile holds, in the key form too, with $select.
+    let item = body_of(
+        read(&app, format!("{assigned}('{kiosk}')?$select=serialNumber")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(item["serialNumber"], "KIOSK-1");
+    assert!(item.get("groupTag").is_none(), "{item}");
+    assert_eq!(
+        item["@odata.context"],
+        app.url(&format!(
+            "beta/$metadata#deviceManagement/windowsAutopilotDeploymentProfiles('{profile}')/assignedDevices(serialNumber)/$entity"
+        ))
+    );
+    for missing in [desk.clone(), Uuid::new_v4().to_string(), "kiosk".to_owned()] {
+        let response = read(&app, format!("{assigned}/{missing}")).await;
+        error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    }
+    let intended = body_of(
+        read(
+            &app,
+            format!("{assigned}/{kiosk}/intendedDeploymentProfile"),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(intended["id"], profile);
+    // The device settles after the assignment delay, then has the profile as its own.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let response = read(&app, format!("{assigned}/{kiosk}/deploymentProfile")).await;
+        if response.status() == StatusCode::OK {
+            assert_eq!(response.json::<Json>().await.unwrap()["id"], profile);
+            break;
+        }
+        error_of(response, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+        assert!(Instant::now() < deadline, "the device never settled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The device's actions, through the profile, change the device.
+    for (action, body) in [
+        (
+            "updateDeviceProperties",
+            Some(json!({"displayName": "Lobby", "deviceFriendlyName": "Lobby screen"})),
+        ),
+        (
+            "microsoft.graph.assignUserToDevice",
+            Some(json!({"userPrincipalName": "kim@contoso.com", "addressableUserName": "Kim"})),
+        ),
+        ("allowNextEnrollment", None),
+        (
+            "AssignResourceAccountToDevice",
+            Some(
+                json!({"userPrincipalName": "room@contoso.com", "addressableUserName": "Room",
+                        "resourceAccountName": "Lobby room"}),
+            ),
+        ),
+    ] {
+        body_of(
+            act(&app, &assigned, &kiosk, action, body).await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    }
+    let changed = body_of(
+        send(&app, Method::GET, &format!("{DEVICES}/{kiosk}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (
+            &changed["displayName"],
+            &changed["deviceFriendlyName"],
+            &changed["userPrincipalName"],
+            &changed["userlessEnrollmentStatus"],
+            &changed["resourceName"],
+        ),
+        (
+            &json!("Lobby"),
+            &json!("Lobby screen"),
+            &json!("room@contoso.com"),
+            &json!("allowed"),
+            &json!("Lobby room"),
+        )
+    );
+    for action in [
+        "unassignResourceAccountFromDevice",
+        "unassignUserFromDevice",
+    ] {
+        body_of(
+            act(&app, &assigned, &kiosk, action, None).await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    }
+    let unassigned = body_of(
+        send(&app, Method::GET, &format!("{DEVICES}/{kiosk}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(unassigned["userPrincipalName"], Json::Null);
+    assert_eq!(unassigned["resourceName"], Json::Null);
+    // A device the profile does not hold is not reached through it; bad parameters are the
+    // action's own 400.
+    let elsewhere = act(&app, &assigned, &desk, "allowNextEnrollment", None).await;
+    error_of(elsewhere, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let bad = act(
+        &app,
+        &assigned,
+        &kiosk,
+        "assignUserToDevice",
+        Some(json!({"userPrincipalName": 7})),
+    )
+    .await;
+    error_of(bad, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // What the SDK's builders have and Graph does not serve on a navigation to devices another
+    // set owns: its route-template 400, as for any verb a path does not take.
+    for (method, path) in [
+        (Method::POST, assigned.clone()),
+        (Method::PATCH, format!("{assigned}/{kiosk}")),
+        (Method::DELETE, format!("{assigned}/{kiosk}")),
+    ] {
+        let body = (method != Method::DELETE).then(|| json!({"displayName": "x"}));
+        let response = send(&app, method.clone(), &path, body).await;
+        let error = error_of(
+            response,
+            StatusCode::BAD_REQUEST,
+            "No method match route template",
+        )
+        .await;
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("http verb {method}")),
+            "{error}"
+        );
+    }
+    assert_eq!(identity_id(&app, "KIOSK-1").await, kiosk);
+}
+
+#[tokio::test]
+async fn assignments_are_counted_and_updated_within_their_group() {
+    let app = spawn_app().await;
+    let profile = create_profile(&app, "Kiosk").await;
+    let lab = create_group(&app, "Lab", None).await;
+    let other = create_group(&app, "Other", None).await;
+    let assignments = format!("{PROFILES}/{profile}/assignments");
+    assert_eq!(count_of(&app, format!("{assignments}/$count")).await, 0);
+    assign(&app, &profile, target(GROUP_TARGET, Some(&lab))).await;
+    assign(&app, &profile, target(ALL_DEVICES_TARGET, None)).await;
+    assert_eq!(count_of(&app, format!("{assignments}/$count")).await, 2);
+    let filtered = send(
+        &app,
+        Method::GET,
+        &format!("{assignments}/$count?$filter=source eq 'direct'"),
+        None,
+    )
+    .await;
+    error_of(filtered, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    let id = format!("{profile}_{lab}_0");
+    let excluded = body_of(
+        update(
+            &app,
+            &assignments,
+            id.clone(),
+            json!({"target": {"@odata.type": EXCLUSION_TARGET, "groupId": lab},
+                   "source": "policySets", "sourceId": "set-1"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (
+            &excluded["id"],
+            &excluded["target"]["@odata.type"],
+            &excluded["source"],
+            &excluded["sourceId"],
+        ),
+        (
+            &json!(id),
+            &json!(EXCLUSION_TARGET),
+            &json!("policySets"),
+            &json!("set-1")
+        )
+    );
+    assert!(
+        excluded["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/assignments/$entity")
+    );
+    let read = body_of(
+        send(&app, Method::GET, &format!("{assignments}/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read, excluded);
+    // Only what is sent changes.
+    let source_only = body_of(
+        update(&app, &assignments, id.clone(), json!({"source": "direct"})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(source_only["target"]["@odata.type"], EXCLUSION_TARGET);
+    assert_eq!(source_only["sourceId"], "set-1");
+
+    // Another group is another assignment; bad bodies and unknown ids change nothing.
+    for body in [
+        json!({"target": {"@odata.type": GROUP_TARGET, "groupId": other}}),
+        json!({"target": {"@odata.type": ALL_DEVICES_TARGET}}),
+        json!({"source": "inherited"}),
+        json!({"intent": "apply"}),
+    ] {
+        let response = update(&app, &assignments, id.clone(), body).await;
+        error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+    let missing = update(
+        &app,
+        &assignments,
+        format!("{profile}_{other}_0"),
+        json!({"source": "direct"}),
+    )
+    .await;
+    error_of(missing, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let unknown = send(
+        &app,
+        Method::PATCH,
+        &format!("{PROFILES}/{}/assignments/{id}", Uuid::new_v4()),
+        Some(json!({"source": "direct"})),
+    )
+    .await;
+    error_of(unknown, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let after = body_of(
+        send(&app, Method::GET, &format!("{assignments}/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(after, source_only);
+}
+
+#[tokio::test]
+async fn has_payload_links_names_the_profiles_a_policy_set_assigned() {
+    let app = spawn_app().await;
+    let linked = create_profile(&app, "Linked").await;
+    let direct = create_profile(&app, "Direct").await;
+    let lab = create_group(&app, "Lab", None).await;
+    let mut through_set = target(GROUP_TARGET, Some(&lab));
+    through_set["source"] = json!("policySets");
+    body_of(
+        assign(&app, &linked, through_set).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    body_of(
+        assign(&app, &direct, target(ALL_DEVICES_TARGET, None)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let unknown = Uuid::new_v4().to_string();
+    let path = format!("{PROFILES}/microsoft.graph.hasPayloadLinks");
+    let body = json!({"payloadIds": [linked, direct, unknown, "not-a-guid"]});
+    let answer = body_of(
+        send(&app, Method::POST, &path, Some(body)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        answer["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#Collection(microsoft.graph.hasPayloadLinkResultItem)")
+    );
+    let value = answer["value"].as_array().unwrap();
+    assert_eq!(
+        value[..2],
+        [
+            json!({"payloadId": linked, "hasLink": true, "error": "", "sources": ["policySets"]}),
+            json!({"payloadId": direct, "hasLink": false, "error": "", "sources": []}),
+        ]
+    );
+    for (result, id) in value[2..].iter().zip([unknown.as_str(), "not-a-guid"]) {
+        assert_eq!(result["payloadId"], id);
+        assert_eq!(result["hasLink"], false);
+        assert!(result["error"].as_str().unwrap().contains(id), "{result}");
+    }
+    for bad in [
+        json!({}),
+        json!({"payloadIds": "x"}),
+        json!({"deviceIds": []}),
+    ] {
+        let response = send(&app, Method::POST, &path, Some(bad)).await;
+        error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+}
+
+/// POST the profile's `assign` with these `deviceIds`.
+async fn assign_devices(app: &TestApp, profile: &str, ids: Json) -> reqwest::Response {
+    let path = format!("{PROFILES}/{profile}/assign");
+    send(app, Method::POST, &path, Some(json!({"deviceIds": ids}))).await
+}
+
+#[tokio::test]
+async fn assign_replaces_the_devices_a_profile_is_assigned_to_directly() {
+    let app = spawn_app().await;
+    let kiosk_profile = create_profile(&app, "Kiosk").await;
+    let direct_profile = create_profile(&app, "Direct").await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    device(&app, "KIOSK-1", "Kiosk").await;
+    device(&app, "KIOSK-2", "Kiosk").await;
+    device(&app, "DESK-1", "Desk").await;
+    let (kiosk_1, desk) = (
+        identity_id(&app, "KIOSK-1").await,
+        identity_id(&app, "DESK-1").await,
+    );
+    assign(&app, &kiosk_profile, target(GROUP_TARGET, Some(&kiosks))).await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-1", "KIOSK-2"]).await;
+
+    // A direct assignment wins over the group's, and takes a device no group gives a profile.
+    body_of(
+        assign_devices(&app, &direct_profile, json!([kiosk_1, desk])).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assigned_become(&app, &direct_profile, &["DESK-1", "KIOSK-1"]).await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-2"]).await;
+    // The list replaces the one before: KIOSK-1 goes back to its group's profile.
+    body_of(
+        assign_devices(&app, &direct_profile, json!([desk, desk])).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assigned_become(&app, &direct_profile, &["DESK-1"]).await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-1", "KIOSK-2"]).await;
+
+    // Ids that name no device of the tenant, or no profile, change nothing.
+    for ids in [
+        json!([desk, Uuid::new_v4().to_string()]),
+        json!(["KIOSK-1"]),
+        json!("DESK-1"),
+    ] {
+        let response = assign_devices(&app, &kiosk_profile, ids).await;
+        let error = error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+        assert_eq!(error["error"]["details"][0]["target"], "deviceIds");
+    }
+    let unknown = assign_devices(&app, &Uuid::new_v4().to_string(), json!([desk])).await;
+    error_of(unknown, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    assert_eq!(assigned_serials(&app, &direct_profile).await, ["DESK-1"]);
+
+    // A profile's delete lets its devices go; an empty list does too.
+    body_of(
+        send(
+            &app,
+            Method::DELETE,
+            &format!("{PROFILES}/{direct_profile}"),
+            None,
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let desk_status = format!("{DEVICES}/{desk}?$select=deploymentProfileAssignmentStatus");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = body_of(read(&app, desk_status.clone()).await, StatusCode::OK).await;
+        if status["deploymentProfileAssignmentStatus"] == "notAssigned" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "DESK-1 stayed {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    body_of(
+        assign_devices(&app, &kiosk_profile, json!([desk])).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assigned_become(&app, &kiosk_profile, &["DESK-1", "KIOSK-1", "KIOSK-2"]).await;
+    body_of(
+        assign_devices(&app, &kiosk_profile, json!([])).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assigned_become(&app, &kiosk_profile, &["KIOSK-1", "KIOSK-2"]).await;
 }

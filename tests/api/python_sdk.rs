@@ -3,10 +3,10 @@
 //! v1.0 device identities through tests/e2e/python_sdk.py (anonymously over HTTP, and over HTTPS
 //! signed in with azure-identity's ClientSecretCredential against the service's token endpoint), the
 //! beta flow of Get-WindowsAutopilotInfo -Online -Assign (import, then profile assignment through a
-//! dynamic group and a sync) through tests/e2e/python_beta_sdk.py, and the SDK's retry handler riding
-//! out injected 429s through tests/e2e/python_retry.py, assignment filters and the deployment
-//! profiles' renamed settings through tests/e2e/python_beta_filters.py. One test per script and
-//! way in.
+//! dynamic group and a sync, and the operations below a profile) through
+//! tests/e2e/python_beta_sdk.py, and the SDK's retry handler riding out injected 429s through
+//! tests/e2e/python_retry.py, assignment filters and the deployment profiles' renamed settings
+//! through tests/e2e/python_beta_filters.py. One test per script and way in.
 //!
 //! Needs the SDKs' virtualenv: `AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)`. Ignored under
 //! plain `cargo test`; scripts/test prepares the virtualenv and runs it. Run without the variable,

@@ -1,12 +1,13 @@
 //! windowsAutopilotSettings and sync (beta): one settings object per tenant, a sync that runs for a
-//! moment (409 meanwhile) and a cooldown (429 with Retry-After), both kept in PostgreSQL.
+//! moment (409 meanwhile) and a cooldown (429 with Retry-After), both kept in PostgreSQL; a PATCH
+//! that leaves the sync's state to the service, and no DELETE.
 
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 
-use crate::helpers::{TestApp, error_of, fresh_database, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, error_of, fresh_database, send, spawn_app, spawn_app_with};
 
 const SETTINGS: &str = "beta/deviceManagement/windowsAutopilotSettings";
 
@@ -126,4 +127,55 @@ async fn settings_are_beta_only_and_per_tenant_resources() {
         "No method match route template",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_patch_answers_the_settings_and_leaves_the_sync_state_to_the_service() {
+    let app = spawn_app().await;
+    let before = settings(&app).await;
+    // The reference page's example body: its values are the service's to set.
+    let patched = send(
+        &app,
+        Method::PATCH,
+        SETTINGS,
+        Some(json!({
+            "@odata.type": "#microsoft.graph.windowsAutopilotSettings",
+            "lastSyncDateTime": "2017-01-01T00:02:49.3205976-08:00",
+            "lastManualSyncTriggerDateTime": "2016-12-31T23:57:54.7364636-08:00",
+            "syncStatus": "inProgress"
+        })),
+    )
+    .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let patched: Json = patched.json().await.unwrap();
+    assert_eq!(patched, before);
+    assert_eq!(settings(&app).await, before);
+    let empty = send(&app, Method::PATCH, SETTINGS, Some(json!({}))).await;
+    assert_eq!(empty.status(), StatusCode::OK);
+
+    // A property the type does not have, or another type, is refused as on any update.
+    for body in [
+        json!({"syncStatus": "inProgress", "autoSync": true}),
+        json!({"@odata.type": "#microsoft.graph.windowsAutopilotDeviceIdentity"}),
+    ] {
+        let refused = send(&app, Method::PATCH, SETTINGS, Some(body)).await;
+        error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+    let v1 = send(
+        &app,
+        Method::PATCH,
+        "v1.0/deviceManagement/windowsAutopilotSettings",
+        Some(json!({})),
+    )
+    .await;
+    error_of(v1, StatusCode::BAD_REQUEST, "BadRequest").await;
+    // The SDK's builder has a DELETE; Graph has no delete of a singleton.
+    let deleted = send(&app, Method::DELETE, SETTINGS, None).await;
+    error_of(
+        deleted,
+        StatusCode::BAD_REQUEST,
+        "No method match route template",
+    )
+    .await;
+    assert_eq!(settings(&app).await, before);
 }

@@ -9,7 +9,10 @@ is `unknown`, read the new device through `state.deviceRegistrationId`, delete t
 collection's `import` action and the `contains(serialNumber,...)` lookup that scripts use. Then the
 assignment: a dynamic group on the device's group tag, a deployment profile assigned to it, the
 device `pending`, a sync that settles it (and a second one refused with 429 in the cooldown), the
-profile through `$expand` and `assignedDevices`, the group tag changed away, an all-devices
+profile through `$expand` and `assignedDevices`, the operations below a profile (assignedDevices'
+`$count`, item, navigation and action, the assignments' `$count` and PATCH, `hasPayloadLinks`,
+`assign`), the settings' PATCH and an imported identity's PATCH refused as Graph refuses it, the
+group tag changed away, an all-devices
 assignment and an exclusion group, and the profile's delete refused while it has assignments. Every
 call goes through the beta SDK's own request builders and models, with only its base URL changed.
 
@@ -43,7 +46,17 @@ from msgraph_beta.generated.device_management.windows_autopilot_device_identitie
 from msgraph_beta.generated.device_management.windows_autopilot_device_identities.item.windows_autopilot_device_identity_item_request_builder import (
     WindowsAutopilotDeviceIdentityItemRequestBuilder,
 )
+from msgraph_beta.generated.device_management.windows_autopilot_deployment_profiles.has_payload_links.has_payload_links_post_request_body import (
+    HasPayloadLinksPostRequestBody,
+)
+from msgraph_beta.generated.device_management.windows_autopilot_deployment_profiles.item.assign.assign_post_request_body import (
+    AssignPostRequestBody,
+)
 from msgraph_beta.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget
+from msgraph_beta.generated.models.device_and_app_management_assignment_source import (
+    DeviceAndAppManagementAssignmentSource,
+)
+from msgraph_beta.generated.models.windows_autopilot_settings import WindowsAutopilotSettings
 from msgraph_beta.generated.models.azure_a_d_windows_autopilot_deployment_profile import (
     AzureADWindowsAutopilotDeploymentProfile,
 )
@@ -450,6 +463,46 @@ class E2E:
         check_equal([d.id for d in assigned.value], [device_id], "assignedDevices")
         return "deploymentProfile and intendedDeploymentProfile inlined; assignedDevices lists the device"
 
+    async def step_profile_operations(self) -> str:
+        device_id = self.device_ids[UPLOADED["serial_number"]]
+        profile = self.profiles.by_windows_autopilot_deployment_profile_id(self.kiosk_profile_id)
+        check_equal(await profile.assigned_devices.count.get(), 1, "assignedDevices/$count")
+        assigned = profile.assigned_devices.by_windows_autopilot_device_identity_id(device_id)
+        check_equal((await assigned.get()).id, device_id, "assignedDevices/{id}")
+        own = await assigned.deployment_profile.get()
+        check_equal(own.id, self.kiosk_profile_id, "assignedDevices/{id}/deploymentProfile")
+        await assigned.update_device_properties.post(UpdateDevicePropertiesPostRequestBody(display_name="E2E kiosk"))
+        check_equal((await self.device(device_id).get()).display_name, "E2E kiosk", "displayName set through it")
+        check_equal(await profile.assignments.count.get(), 1, "assignments/$count")
+        assignment_id = f"{self.kiosk_profile_id}_{self.kiosk_group_id}_0"
+        updated = await profile.assignments.by_windows_autopilot_deployment_profile_assignment_id(assignment_id).patch(
+            WindowsAutopilotDeploymentProfileAssignment(source=DeviceAndAppManagementAssignmentSource.PolicySets)
+        )
+        check_equal(updated.source, DeviceAndAppManagementAssignmentSource.PolicySets, "the assignment's source")
+        check_equal(type(updated.target), GroupAssignmentTarget, "the assignment's target, kept")
+        links = await self.profiles.has_payload_links.post(
+            HasPayloadLinksPostRequestBody(payload_ids=[self.kiosk_profile_id])
+        )
+        check_equal(
+            [(item.payload_id, item.has_link, item.sources) for item in links.value],
+            [(self.kiosk_profile_id, True, [DeviceAndAppManagementAssignmentSource.PolicySets])],
+            "hasPayloadLinks",
+        )
+        await profile.assign.post(AssignPostRequestBody(device_ids=[]))
+        settings = await self.client.device_management.windows_autopilot_settings.patch(WindowsAutopilotSettings())
+        check(settings.sync_status is not None, f"PATCH windowsAutopilotSettings answered {settings!r}")
+        try:
+            answer = await self.record(str(uuid.uuid4())).patch(ImportedWindowsAutopilotDeviceIdentity(group_tag="x"))
+        except ODataError as error:
+            check_equal(error.response_status_code, 400, "PATCH of an imported identity: status")
+            check_equal(error.error.code, "No method match route template", "PATCH of an imported identity: code")
+        else:
+            raise StepFailed(f"PATCH of an imported identity answered {answer!r}")
+        return (
+            "assignedDevices $count, item, deploymentProfile, updateDeviceProperties; assignments $count and "
+            "PATCH; hasPayloadLinks; assign; settings PATCH; imported PATCH refused as Graph does"
+        )
+
     async def step_group_tag_changed(self) -> str:
         serial = UPLOADED["serial_number"]
         await self.device(self.device_ids[serial]).update_device_properties.post(
@@ -503,6 +556,7 @@ class E2E:
         ("assign a profile through a dynamic group on the group tag", step_assign),
         ("sync settles the assignment (POST windowsAutopilotSettings/sync)", step_sync),
         ("the profile through $expand and assignedDevices", step_expand),
+        ("the operations below a profile, through the SDK's builders", step_profile_operations),
         ("change the group tag: no profile", step_group_tag_changed),
         ("all-devices assignment and an exclusion group", step_all_devices_and_exclusion),
         ("profile delete refused with assignments", step_profile_delete),
