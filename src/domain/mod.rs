@@ -5,10 +5,12 @@
 pub mod deployment_profile;
 pub mod device_identity;
 pub mod directory;
+pub mod enrollment_configuration;
 pub mod entity;
 pub mod import;
 pub mod imported_identity;
 pub mod membership;
+pub mod mobile_app;
 pub mod profile_assignment;
 pub mod query;
 pub mod settings;
@@ -18,13 +20,15 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 6] = [
+pub static ENTITY_SETS: [&EntitySet; 8] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
     &directory::DIRECTORY_DEVICES,
     &directory::GROUPS,
     &settings::AUTOPILOT_SETTINGS,
+    &enrollment_configuration::ENROLLMENT_CONFIGURATIONS,
+    &mobile_app::MOBILE_APPS,
 ];
 
 /// Which API root a request was made under; properties, enum members and actions differ by root.

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod batch;
 pub mod directory;
+pub mod enrollment_assignment;
 pub mod entity;
 pub mod error;
 pub mod import;

@@ -7,7 +7,9 @@ use serde_json::Value as Json;
 
 use crate::domain::ENTITY_SETS;
 use crate::domain::directory::{GROUPS, Membership};
+use crate::domain::enrollment_configuration::{ENROLLMENT_CONFIGURATIONS, SELECTED_APPS};
 use crate::domain::entity::{EntitySet, Kind, Property};
+use crate::domain::mobile_app::MOBILE_APPS;
 use crate::graph::directory::membership_error;
 use crate::graph::entity::text_problem;
 use crate::graph::error::GraphError;
@@ -19,6 +21,7 @@ pub fn check_document(document: &Json) -> Result<(), GraphError> {
     let Some(tables) = document.get("tables").and_then(Json::as_object) else {
         return Ok(());
     };
+    check_selected_apps(tables)?;
     for (table, rows) in tables {
         let Some(set) = ENTITY_SETS.iter().find(|set| set.table == table) else {
             continue;
@@ -27,6 +30,42 @@ pub fn check_document(document: &Json) -> Result<(), GraphError> {
             check_row(set, row).map_err(|error| {
                 GraphError::bad_request(format!("tables.{table}[{index}]: {}", error.message))
             })?;
+        }
+    }
+    Ok(())
+}
+
+/// An Enrollment Status Page's apps are among the document's mobile apps, as a Graph create
+/// checks them against the tenant's.
+fn check_selected_apps(tables: &serde_json::Map<String, Json>) -> Result<(), GraphError> {
+    let rows = |set: &EntitySet| {
+        tables
+            .get(set.table)
+            .and_then(Json::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    let apps: Vec<&str> = rows(&MOBILE_APPS)
+        .iter()
+        .filter_map(|app| app.get("id").and_then(Json::as_str))
+        .collect();
+    let column = ENROLLMENT_CONFIGURATIONS
+        .property(SELECTED_APPS)
+        .map_or(SELECTED_APPS, |p| p.column);
+    for (index, row) in rows(&ENROLLMENT_CONFIGURATIONS).iter().enumerate() {
+        let selected = row
+            .get(column)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten();
+        for app in selected {
+            if !app.as_str().is_some_and(|id| apps.contains(&id)) {
+                return Err(GraphError::bad_request(format!(
+                    "tables.{}[{index}]: {SELECTED_APPS} names {app}, which is not an id of the \
+                     document's {}.",
+                    ENROLLMENT_CONFIGURATIONS.table, MOBILE_APPS.table
+                )));
+            }
         }
     }
     Ok(())

@@ -22,7 +22,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 7] = [
+pub const TENANT_TABLES: [TenantTable; 10] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -49,6 +49,18 @@ pub const TENANT_TABLES: [TenantTable; 7] = [
     },
     TenantTable {
         name: "autopilot_settings",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "mobile_apps",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "device_enrollment_configurations",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "device_enrollment_configuration_assignments",
         order_by: "id",
     },
 ];

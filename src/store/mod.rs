@@ -23,6 +23,7 @@ mod control;
 mod cpu;
 mod directory;
 pub mod distribution;
+mod enrollment;
 pub(crate) mod filter;
 mod follow_up;
 mod grouped;
@@ -37,6 +38,7 @@ pub use control::{
     TENANT_TABLES, TENANT_WORK_TABLES, TenantTable, Throttled,
 };
 pub use directory::Added;
+pub use enrollment::{EnrollmentAssignmentRefused, Reprioritised};
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
 
