@@ -8,7 +8,7 @@ CREATE TABLE mobile_apps (
         ('microsoft.graph.win32LobApp', 'microsoft.graph.windowsMicrosoftEdgeApp',
          'microsoft.graph.officeSuiteApp', 'microsoft.graph.winGetApp',
          'microsoft.graph.windowsMobileMSI', 'microsoft.graph.windowsUniversalAppX')),
-    display_name text NOT NULL,
+    display_name text NOT NULL CONSTRAINT mobile_apps_display_name_not_empty CHECK (display_name <> ''),
     description text,
     publisher text,
     created_date_time timestamptz NOT NULL DEFAULT now(),

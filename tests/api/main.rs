@@ -17,6 +17,7 @@ mod deployment_profiles;
 mod directory;
 mod docs;
 mod embedded;
+mod enrollment_configurations;
 mod errors;
 mod filter;
 mod fuzz;

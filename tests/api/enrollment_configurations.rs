@@ -1,0 +1,408 @@
+//! Enrollment configurations and mobile apps (issue 26): a new tenant's four defaults, an ESP
+//! created with apps, assigned, reprioritised and applying to the devices of its group while the
+//! default applies to the others, the defaults' protections, permissions and tenants.
+
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use crate::auth::{WRITE, claims, hs256};
+use crate::control::{control, graph, guarded_app};
+use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send_as};
+
+const CONFIGURATIONS: &str = "deviceManagement/deviceEnrollmentConfigurations";
+const MOBILE_APPS: &str = "deviceAppManagement/mobileApps";
+const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
+const APPS_WRITE: &str = "DeviceManagementApps.ReadWrite.All";
+const DEFAULT_ESP_DESCRIPTION: &str = "This is the default enrollment status screen configuration \
+    applied with the lowest priority to all users and all devices regardless of group membership.";
+
+async fn ok(response: Response) -> Json {
+    body_of(response, StatusCode::OK).await
+}
+
+async fn created(response: Response) -> Json {
+    body_of(response, StatusCode::CREATED).await
+}
+
+fn id(entity: &Json) -> &str {
+    entity["id"].as_str().expect("an id")
+}
+
+/// A Win32 app record of `tenant`, made with DeviceManagementApps permission; its id.
+async fn mobile_app(app: &TestApp, tenant: Uuid, name: &str) -> String {
+    let token = hs256(&claims(tenant, &[APPS_WRITE]));
+    let body = json!({"@odata.type": "#microsoft.graph.win32LobApp", "displayName": name,
+                      "publisher": "Contoso", "installCommandLine": "setup.exe /q"});
+    let path = format!("beta/{MOBILE_APPS}");
+    let app_record = created(send_as(app, &token, Method::POST, &path, Some(body)).await).await;
+    assert_eq!(app_record["@odata.type"], "#microsoft.graph.win32LobApp");
+    assert!(app_record["createdDateTime"].is_string());
+    id(&app_record).to_owned()
+}
+
+async fn esp(app: &TestApp, tenant: Uuid, name: &str, apps: &[&str]) -> Json {
+    let body = json!({"@odata.type": ESP, "displayName": name, "showInstallationProgress": true,
+                      "selectedMobileAppIds": apps});
+    let path = format!("beta/{CONFIGURATIONS}");
+    created(graph(app, tenant, Method::POST, &path, Some(body)).await).await
+}
+
+/// A device identity of `tenant` and the id of its directory object.
+async fn device(app: &TestApp, tenant: Uuid, serial: &str) -> (String, String) {
+    let body = json!({"serialNumber": serial});
+    let path = format!("beta/{COLLECTION}");
+    let identity = created(graph(app, tenant, Method::POST, &path, Some(body)).await).await;
+    let filter = format!("beta/devices?$filter=displayName eq '{serial}'");
+    let page = ok(graph(app, tenant, Method::GET, &filter, None).await).await;
+    let object = page["value"][0]["id"].as_str().unwrap().to_owned();
+    (id(&identity).to_owned(), object)
+}
+
+/// The ESP that applies to a device identity, as the control plane answers.
+async fn applicable(app: &TestApp, tenant: Uuid, device: &str) -> Json {
+    let path = format!("tenants/{tenant}/devices/{device}/enrollmentStatusPage");
+    ok(control(app, Method::GET, &path, None).await).await
+}
+
+async fn priority(app: &TestApp, tenant: Uuid, configuration: &str) -> i64 {
+    let path = format!("beta/{CONFIGURATIONS}/{configuration}");
+    ok(graph(app, tenant, Method::GET, &path, None).await).await["priority"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_tenant_lists_intunes_four_defaults_which_are_patched_but_never_deleted_nor_assigned()
+{
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let page = ok(graph(
+        &app,
+        tenant,
+        Method::GET,
+        &format!("beta/{CONFIGURATIONS}"),
+        None,
+    )
+    .await)
+    .await;
+    let defaults = page["value"].as_array().unwrap();
+    let mut types: Vec<&str> = defaults
+        .iter()
+        .map(|d| d["deviceEnrollmentConfigurationType"].as_str().unwrap())
+        .collect();
+    types.sort_unstable();
+    assert_eq!(
+        types,
+        [
+            "limit",
+            "platformRestrictions",
+            "windows10EnrollmentCompletionPageConfiguration",
+            "windowsHelloForBusiness"
+        ]
+    );
+    for default in defaults {
+        assert_eq!(default["priority"], 0, "{default}");
+        assert_eq!(default["displayName"], "All users and all devices");
+        assert_eq!(default["createdDateTime"], "0001-01-01T00:00:00Z");
+        assert_eq!(default["roleScopeTagIds"], json!([]));
+    }
+    let by_type = |odata_type: &str| {
+        defaults
+            .iter()
+            .find(|d| d["@odata.type"] == odata_type)
+            .unwrap()
+            .clone()
+    };
+    let default_esp = by_type(ESP);
+    assert_eq!(default_esp["description"], DEFAULT_ESP_DESCRIPTION);
+    assert_eq!(default_esp["blockDeviceSetupRetryByUser"], true);
+    assert_eq!(default_esp["selectedMobileAppIds"], json!([]));
+    assert!(default_esp.get("limit").is_none(), "an ESP has no limit");
+    assert_eq!(
+        by_type("#microsoft.graph.deviceEnrollmentLimitConfiguration")["limit"],
+        5
+    );
+    let restrictions =
+        by_type("#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration");
+    assert_eq!(
+        restrictions["windowsMobileRestriction"]["platformBlocked"],
+        true
+    );
+    assert_eq!(restrictions["windowsRestriction"]["platformBlocked"], false);
+    let hello = by_type("#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration");
+    assert_eq!(hello["pinMinimumLength"], 6);
+    assert_eq!(hello["pinMaximumLength"], 127);
+    assert_eq!(hello["state"], "notConfigured");
+
+    // The same four on v1.0, with v1.0's properties; another request adds none.
+    let v1 = ok(graph(
+        &app,
+        tenant,
+        Method::GET,
+        &format!("v1.0/{CONFIGURATIONS}"),
+        None,
+    )
+    .await)
+    .await;
+    assert_eq!(v1["value"].as_array().unwrap().len(), 4);
+    assert!(
+        v1["value"][0]
+            .get("deviceEnrollmentConfigurationType")
+            .is_none()
+    );
+    let limits =
+        format!("beta/{CONFIGURATIONS}?$filter=deviceEnrollmentConfigurationType eq 'limit'");
+    let limits = ok(graph(&app, tenant, Method::GET, &limits, None).await).await;
+    assert_eq!(limits["value"].as_array().unwrap().len(), 1);
+
+    let esp_path = format!("beta/{CONFIGURATIONS}/{}", id(&default_esp));
+    let patch = json!({"@odata.type": ESP, "installProgressTimeoutInMinutes": 90});
+    let patched = ok(graph(&app, tenant, Method::PATCH, &esp_path, Some(patch)).await).await;
+    assert_eq!(patched["installProgressTimeoutInMinutes"], 90);
+    assert_eq!(patched["priority"], 0);
+    let refused = graph(&app, tenant, Method::DELETE, &esp_path, None).await;
+    error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let assign = json!({"enrollmentConfigurationAssignments": [
+        {"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]});
+    let refused = graph(
+        &app,
+        tenant,
+        Method::POST,
+        &format!("{esp_path}/assign"),
+        Some(assign),
+    )
+    .await;
+    error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let all = ok(graph(
+        &app,
+        tenant,
+        Method::GET,
+        &format!("beta/{CONFIGURATIONS}"),
+        None,
+    )
+    .await)
+    .await;
+    assert_eq!(all["value"].as_array().unwrap().len(), 4, "still the four");
+
+    // Another tenant has its own four, untouched by this one's PATCH.
+    let other = Uuid::new_v4();
+    let theirs = ok(graph(&app, other, Method::GET, &esp_path, None).await).await;
+    assert_eq!(theirs["installProgressTimeoutInMinutes"], 0);
+}
+
+#[tokio::test]
+async fn an_esp_with_apps_assigned_to_a_group_and_reprioritised_applies_to_its_devices_only() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let company_portal = mobile_app(&app, tenant, "Company Portal").await;
+
+    // An app the tenant does not have is named in the 400.
+    let unknown = Uuid::new_v4().to_string();
+    let body = json!({"@odata.type": ESP, "displayName": "Bad", "selectedMobileAppIds": [unknown]});
+    let refused = graph(
+        &app,
+        tenant,
+        Method::POST,
+        &format!("beta/{CONFIGURATIONS}"),
+        Some(body),
+    )
+    .await;
+    let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(error.to_string().contains(&unknown), "{error}");
+    // Nor does another tenant's app do.
+    let elsewhere = mobile_app(&app, Uuid::new_v4(), "Elsewhere").await;
+    let body =
+        json!({"@odata.type": ESP, "displayName": "Bad", "selectedMobileAppIds": [elsewhere]});
+    let refused = graph(
+        &app,
+        tenant,
+        Method::POST,
+        &format!("beta/{CONFIGURATIONS}"),
+        Some(body),
+    )
+    .await;
+    error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // Priorities as Intune gives them: the next free one of the type.
+    let first = esp(&app, tenant, "Everyone else", &[]).await;
+    let kiosk = esp(&app, tenant, "Kiosks", &[&company_portal]).await;
+    assert_eq!(
+        (first["priority"].as_i64(), kiosk["priority"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(kiosk["selectedMobileAppIds"], json!([company_portal]));
+
+    let group = created(
+        graph(
+            &app,
+            tenant,
+            Method::POST,
+            "beta/groups",
+            Some(json!({
+            "displayName": "Kiosks", "mailNickname": "kiosks", "mailEnabled": false,
+            "securityEnabled": true})),
+        )
+        .await,
+    )
+    .await;
+    let (in_group, member) = device(&app, tenant, "ESP-1").await;
+    let (outside, _) = device(&app, tenant, "ESP-2").await;
+    let reference =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{member}")});
+    let path = format!("beta/groups/{}/members/$ref", id(&group));
+    body_of(
+        graph(&app, tenant, Method::POST, &path, Some(reference)).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+
+    // Before any assignment, the default applies to both.
+    assert_eq!(applicable(&app, tenant, &in_group).await["isDefault"], true);
+
+    let filter = Uuid::new_v4();
+    let assign = json!({"enrollmentConfigurationAssignments": [{"target": {
+        "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": id(&group),
+        "deviceAndAppManagementAssignmentFilterId": filter,
+        "deviceAndAppManagementAssignmentFilterType": "include"}}]});
+    let path = format!("beta/{CONFIGURATIONS}/{}/assign", id(&kiosk));
+    body_of(
+        graph(&app, tenant, Method::POST, &path, Some(assign)).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let expanded = format!("v1.0/{CONFIGURATIONS}/{}?$expand=assignments", id(&kiosk));
+    let expanded = ok(graph(&app, tenant, Method::GET, &expanded, None).await).await;
+    let target = &expanded["assignments"][0]["target"];
+    assert_eq!(target["groupId"], id(&group));
+    assert_eq!(
+        target["deviceAndAppManagementAssignmentFilterId"],
+        filter.to_string()
+    );
+    assert_eq!(
+        target["deviceAndAppManagementAssignmentFilterType"],
+        "include"
+    );
+    assert_eq!(
+        expanded["assignments"][0]["id"],
+        format!("{}_{}", id(&kiosk), id(&group))
+    );
+
+    let chosen = applicable(&app, tenant, &in_group).await;
+    assert_eq!(chosen["enrollmentStatusPageId"], id(&kiosk));
+    assert_eq!(chosen["displayName"], "Kiosks");
+    let other = applicable(&app, tenant, &outside).await;
+    assert_eq!(other["isDefault"], true);
+    assert_eq!(other["displayName"], "All users and all devices");
+
+    // Reprioritised to the top: the other ESP moves down one.
+    let path = format!("v1.0/{CONFIGURATIONS}/{}/setPriority", id(&kiosk));
+    body_of(
+        graph(
+            &app,
+            tenant,
+            Method::POST,
+            &path,
+            Some(json!({"priority": 1})),
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert_eq!(priority(&app, tenant, id(&kiosk)).await, 1);
+    assert_eq!(priority(&app, tenant, id(&first)).await, 2);
+
+    // "Everyone else" assigned to all devices: the group's devices keep the higher-priority page,
+    // the others get it instead of the default.
+    let all = json!({"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}});
+    let path = format!("beta/{CONFIGURATIONS}/{}/assignments", id(&first));
+    let assignment = created(graph(&app, tenant, Method::POST, &path, Some(all)).await).await;
+    assert_eq!(
+        assignment["target"]["deviceAndAppManagementAssignmentFilterType"],
+        "none"
+    );
+    assert_eq!(
+        applicable(&app, tenant, &in_group).await["enrollmentStatusPageId"],
+        id(&kiosk)
+    );
+    assert_eq!(
+        applicable(&app, tenant, &outside).await["enrollmentStatusPageId"],
+        id(&first)
+    );
+    // Excluded from the kiosk page, its device falls to the next one.
+    let exclusion = json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget",
+                                      "groupId": id(&group)}});
+    let path = format!("beta/{CONFIGURATIONS}/{}/assign", id(&kiosk));
+    let assign = json!({"enrollmentConfigurationAssignments": [exclusion]});
+    body_of(
+        graph(&app, tenant, Method::POST, &path, Some(assign)).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert_eq!(
+        applicable(&app, tenant, &in_group).await["enrollmentStatusPageId"],
+        id(&first)
+    );
+
+    // A deleted ESP takes its assignments with it, and the defaults stay.
+    let path = format!("beta/{CONFIGURATIONS}/{}", id(&first));
+    body_of(
+        graph(&app, tenant, Method::DELETE, &path, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert_eq!(applicable(&app, tenant, &outside).await["isDefault"], true);
+    // Another tenant sees none of this tenant's configurations.
+    let theirs = format!("beta/{CONFIGURATIONS}/{}", id(&kiosk));
+    error_of(
+        graph(&app, Uuid::new_v4(), Method::GET, &theirs, None).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn apps_need_device_management_apps_permissions_and_configurations_service_config() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let service_config = hs256(&claims(tenant, &[WRITE]));
+    let apps = hs256(&claims(tenant, &[APPS_WRITE]));
+    let path = format!("v1.0/{MOBILE_APPS}");
+    let body = json!({"@odata.type": "#microsoft.graph.windowsMicrosoftEdgeApp",
+                      "displayName": "Edge", "channel": "stable"});
+    let refused = send_as(
+        &app,
+        &service_config,
+        Method::POST,
+        &path,
+        Some(body.clone()),
+    )
+    .await;
+    error_of(refused, StatusCode::FORBIDDEN, "Forbidden").await;
+    let edge = created(send_as(&app, &apps, Method::POST, &path, Some(body)).await).await;
+    assert_eq!(edge["channel"], "stable");
+    let refused = send_as(
+        &app,
+        &apps,
+        Method::GET,
+        &format!("v1.0/{CONFIGURATIONS}"),
+        None,
+    )
+    .await;
+    error_of(refused, StatusCode::FORBIDDEN, "Forbidden").await;
+    let item = format!("v1.0/{MOBILE_APPS}/{}", id(&edge));
+    let read = hs256(&claims(tenant, &["DeviceManagementApps.Read.All"]));
+    ok(send_as(&app, &read, Method::GET, &item, None).await).await;
+    error_of(
+        send_as(&app, &read, Method::DELETE, &item, None).await,
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+    )
+    .await;
+    body_of(
+        send_as(&app, &apps, Method::DELETE, &item, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+}
