@@ -14,8 +14,8 @@ use crate::domain::Tenant;
 use crate::domain::directory::{DynamicGroups, Membership};
 use crate::domain::enrollment_configuration::{
     DEFAULTS, ENROLLMENT_CONFIGURATIONS, ESP, EnrollmentAssignment, EnrollmentTarget,
-    NewEnrollmentAssignment, RankedConfiguration, TargetFilter, applicable_page,
-    configuration_type, default_of_family, enrollment_assignment_id,
+    NewEnrollmentAssignment, PLATFORM_RESTRICTIONS, RankedConfiguration, TargetFilter,
+    applicable_page, configuration_type, default_of_family, enrollment_assignment_id,
 };
 use crate::domain::entity::{Entity, PropertyValue, Value};
 
@@ -64,30 +64,40 @@ impl Store {
     /// so instances racing on a tenant's first request write them once, and a reset tenant gets
     /// them back at its next request. Intune dates them 0001-01-01 and gives them no scope tag.
     pub async fn ensure_enrollment_defaults(&self, tenant: Tenant) -> Result<(), StoreError> {
-        let ids: Vec<Uuid> = DEFAULTS.iter().map(|d| d.id).collect();
-        let types: Vec<&str> = DEFAULTS.iter().map(|d| d.type_name).collect();
-        let names: Vec<&str> = DEFAULTS.iter().map(|d| d.display_name).collect();
-        let descriptions: Vec<&str> = DEFAULTS.iter().map(|d| d.description).collect();
-        let kinds: Vec<&str> = types.iter().map(|t| configuration_type(t)).collect();
-        sqlx::query(
+        // One VALUES row per default, all of one tenant: a single-shard statement on Citus.
+        let rows: Vec<String> = (0..DEFAULTS.len())
+            .map(|i| {
+                let at = 2 + 6 * i;
+                format!(
+                    "(${}, $1, ${}, ${}, ${}, ${}, '0001-01-01T00:00:00Z', '{{}}', ${})",
+                    at,
+                    at + 1,
+                    at + 2,
+                    at + 3,
+                    at + 4,
+                    at + 5
+                )
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO device_enrollment_configurations (id, tenant_id, odata_type, \
                  display_name, description, device_enrollment_configuration_type, \
                  created_date_time, role_scope_tag_ids, windows_mobile_platform_blocked) \
-             SELECT d.id, $1, d.odata_type, d.display_name, d.description, d.kind, \
-                 '0001-01-01T00:00:00Z', '{}', \
-                 d.odata_type = 'microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration' \
-             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) \
-                 AS d(id, odata_type, display_name, description, kind) \
-             ON CONFLICT (tenant_id, id) DO NOTHING",
-        )
-        .bind(tenant.0)
-        .bind(&ids)
-        .bind(&types)
-        .bind(&names)
-        .bind(&descriptions)
-        .bind(&kinds)
-        .execute(self.pool()?)
-        .await?;
+             VALUES {} ON CONFLICT (tenant_id, id) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(tenant.0);
+        for default in &DEFAULTS {
+            query = query
+                .bind(default.id)
+                .bind(default.type_name)
+                .bind(default.display_name)
+                .bind(default.description)
+                .bind(configuration_type(default.type_name))
+                // Intune's default restrictions block Windows Mobile, the one platform it retired.
+                .bind(default.type_name == PLATFORM_RESTRICTIONS);
+        }
+        query.execute(self.pool()?).await?;
         Ok(())
     }
 

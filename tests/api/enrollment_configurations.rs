@@ -406,3 +406,72 @@ async fn apps_need_device_management_apps_permissions_and_configurations_service
     )
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_first_requests_write_the_defaults_once_and_concurrent_creates_take_turns() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let path = format!("beta/{CONFIGURATIONS}");
+    let lists = (0..16).map(|_| graph(&app, tenant, Method::GET, &path, None));
+    for response in futures_util::future::join_all(lists).await {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM device_enrollment_configurations WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(rows, 4);
+
+    let names: Vec<String> = (0..8).map(|n| format!("ESP {n}")).collect();
+    let creates = names.iter().map(|name| esp(&app, tenant, name, &[]));
+    let mut priorities: Vec<i64> = futures_util::future::join_all(creates)
+        .await
+        .iter()
+        .map(|esp| esp["priority"].as_i64().unwrap())
+        .collect();
+    priorities.sort_unstable();
+    assert_eq!(priorities, (1..=8).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn import_state_refuses_an_esp_naming_an_app_the_document_lacks() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let known = Uuid::new_v4();
+    let unknown = Uuid::new_v4();
+    let document = |apps: Vec<Uuid>| {
+        json!({"tables": {
+            "mobile_apps": [{"id": known, "odata_type": "microsoft.graph.win32LobApp",
+                             "display_name": "Company Portal"}],
+            "device_enrollment_configurations": [{
+                "id": Uuid::new_v4(), "odata_type": ESP.trim_start_matches('#'),
+                "display_name": "Kiosks", "priority": 1, "selected_mobile_app_ids": apps}],
+        }})
+    };
+    let path = format!("tenants/{tenant}/import-state");
+    let refused = control(
+        &app,
+        Method::POST,
+        &path,
+        Some(document(vec![known, unknown])),
+    )
+    .await;
+    let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(error.to_string().contains(&unknown.to_string()), "{error}");
+    let loaded = control(&app, Method::POST, &path, Some(document(vec![known]))).await;
+    assert_eq!(loaded.status(), StatusCode::NO_CONTENT);
+    // The loaded tenant gets Intune's defaults besides, at its first request.
+    let page = ok(graph(
+        &app,
+        tenant,
+        Method::GET,
+        &format!("v1.0/{CONFIGURATIONS}"),
+        None,
+    )
+    .await)
+    .await;
+    assert_eq!(page["value"].as_array().unwrap().len(), 5);
+}
