@@ -120,10 +120,9 @@ pub const WINDOWS_HELLO: &str =
 /// The property that lists an Enrollment Status Page's blocking apps (mobileApps ids).
 pub const SELECTED_APPS: &str = "selectedMobileAppIds";
 
-/// An Int32 that `$filter` and `$orderby` take.
+/// An Int32 that `$orderby` takes (`$filter` compares no Int32).
 const fn ordered(name: &'static str, column: &'static str) -> Property {
     Property {
-        filterable: true,
         orderable: true,
         ..Property::new(name, column, Kind::Int32)
     }

@@ -13,7 +13,7 @@ use crate::domain::enrollment_configuration::{
     ENROLLMENT_CONFIGURATIONS, EnrollmentAssignment, SELECTED_APPS, SINGLE_PLATFORM,
     default_configuration,
 };
-use crate::domain::entity::{EntitySet, PropertyValue, TYPE_ANNOTATION, Value};
+use crate::domain::entity::{DerivedType, EntitySet, Kind, PropertyValue, TYPE_ANNOTATION, Value};
 use crate::domain::{ApiVersion, Tenant};
 use crate::graph::GRAPH_JSON;
 use crate::graph::enrollment_assignment::{
@@ -118,6 +118,46 @@ async fn check_selected_apps(
     Ok(())
 }
 
+/// A PATCH sets only properties of the configuration's own type (whatever type its body names): a
+/// Windows Hello setting sent to an ESP is a 400 naming it, not a value stored out of sight.
+fn check_own_properties(
+    concrete: &DerivedType,
+    assignments: &[PropertyValue],
+) -> Result<(), GraphError> {
+    let set = &ENROLLMENT_CONFIGURATIONS;
+    let foreign: Vec<ErrorDetail> = assignments
+        .iter()
+        .filter_map(|assignment| {
+            // A complex member belongs to the property that holds it.
+            let property = set
+                .properties
+                .iter()
+                .find(|p| match p.kind {
+                    Kind::Complex(complex) => complex
+                        .properties
+                        .iter()
+                        .any(|member| std::ptr::eq(member, assignment.property)),
+                    _ => std::ptr::eq(*p, assignment.property),
+                })
+                .unwrap_or(assignment.property);
+            (!concrete.has(set, property)).then(|| {
+                ErrorDetail::invalid(
+                    property.name,
+                    format!(
+                        "The property '{}' does not exist on type '{}'.",
+                        property.name, concrete.type_name
+                    ),
+                )
+            })
+        })
+        .collect();
+    if foreign.is_empty() {
+        Ok(())
+    } else {
+        Err(GraphError::invalid_fields(foreign))
+    }
+}
+
 fn configuration_not_found(id: impl std::fmt::Display) -> GraphError {
     GraphError::entity_not_found(&ENROLLMENT_CONFIGURATIONS, &id.to_string())
 }
@@ -143,6 +183,13 @@ async fn update(
 ) -> Handled {
     store.ensure_enrollment_defaults(tenant).await?;
     let assignments = parse_entity_body(&ENROLLMENT_CONFIGURATIONS, &body.0, root.version)?;
+    let stored = store
+        .get(&ENROLLMENT_CONFIGURATIONS, tenant, id)
+        .await?
+        .ok_or_else(|| configuration_not_found(id))?;
+    if let Some(concrete) = stored.derived_type() {
+        check_own_properties(concrete, &assignments)?;
+    }
     check_selected_apps(&store, tenant, &assignments).await?;
     entity_set::update_returning(&ENROLLMENT_CONFIGURATIONS, tenant, store, root, id, body).await
 }

@@ -155,12 +155,27 @@ async fn a_new_tenant_lists_intunes_four_defaults_which_are_patched_but_never_de
         format!("beta/{CONFIGURATIONS}?$filter=deviceEnrollmentConfigurationType eq 'limit'");
     let limits = ok(graph(&app, tenant, Method::GET, &limits, None).await).await;
     assert_eq!(limits["value"].as_array().unwrap().len(), 1);
+    let selected =
+        format!("beta/{CONFIGURATIONS}?$select=displayName,priority&$orderby=priority desc&$top=2");
+    let selected = ok(graph(&app, tenant, Method::GET, &selected, None).await).await;
+    assert_eq!(selected["value"][0]["priority"], 0);
+    assert!(selected["value"][0].get("description").is_none());
+    assert!(selected["@odata.nextLink"].is_string(), "{selected}");
 
     let esp_path = format!("beta/{CONFIGURATIONS}/{}", id(&default_esp));
     let patch = json!({"@odata.type": ESP, "installProgressTimeoutInMinutes": 90});
     let patched = ok(graph(&app, tenant, Method::PATCH, &esp_path, Some(patch)).await).await;
     assert_eq!(patched["installProgressTimeoutInMinutes"], 90);
     assert_eq!(patched["priority"], 0);
+    // Another type's settings are refused, whichever type the body names.
+    for body in [
+        json!({"@odata.type": ESP, "pinMinimumLength": 8}),
+        json!({"@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration", "limit": 3}),
+        json!({"windowsRestriction": {"platformBlocked": true}}),
+    ] {
+        let refused = graph(&app, tenant, Method::PATCH, &esp_path, Some(body)).await;
+        error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
     let refused = graph(&app, tenant, Method::DELETE, &esp_path, None).await;
     error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
     let assign = json!({"enrollmentConfigurationAssignments": [
