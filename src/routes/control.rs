@@ -271,10 +271,17 @@ async fn enrollment_status_page(
         .applicable_enrollment_status_page(tenant, device_id)
         .await?
         .ok_or_else(not_found)?;
+    // Deleted since it was chosen: the question is asked again by the caller, not answered 500.
     let entity = store
         .get(&ENROLLMENT_CONFIGURATIONS, tenant, page)
         .await?
-        .ok_or_else(GraphError::internal)?;
+        .ok_or_else(|| {
+            GraphError::new(
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("The Enrollment Status Page '{page}' was deleted while it was chosen; ask again."),
+            )
+        })?;
     let text = |name: &str| {
         ENROLLMENT_CONFIGURATIONS
             .property(name)

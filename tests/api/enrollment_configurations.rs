@@ -490,3 +490,57 @@ async fn import_state_refuses_an_esp_naming_an_app_the_document_lacks() {
     .await;
     assert_eq!(page["value"].as_array().unwrap().len(), 5);
 }
+
+#[tokio::test]
+async fn batch_and_odata_key_paths_reach_the_same_checks() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let unknown = Uuid::new_v4();
+    let batch = json!({"requests": [
+        {"id": "1", "method": "POST", "url": "/deviceManagement/deviceEnrollmentConfigurations",
+         "headers": {"Content-Type": "application/json"},
+         "body": {"@odata.type": ESP, "displayName": "Batched", "selectedMobileAppIds": [unknown]}},
+        {"id": "2", "method": "POST", "url": "/deviceManagement/deviceEnrollmentConfigurations",
+         "headers": {"Content-Type": "application/json"},
+         "body": {"@odata.type": ESP, "displayName": "Batched"}},
+    ]});
+    let answer = ok(graph(&app, tenant, Method::POST, "beta/$batch", Some(batch)).await).await;
+    let status = |id: &str| {
+        answer["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| (r["status"].as_u64().unwrap(), r["body"].clone()))
+            .unwrap()
+    };
+    let (refused, error) = status("1");
+    assert_eq!(refused, 400);
+    assert!(error.to_string().contains(&unknown.to_string()), "{error}");
+    let (made, esp) = status("2");
+    assert_eq!(made, 201);
+    // The OData key form and a namespace-qualified action name reach setPriority.
+    let path = format!(
+        "beta/deviceManagement/deviceEnrollmentConfigurations('{}')/microsoft.graph.setPriority",
+        id(&esp)
+    );
+    let response = graph(
+        &app,
+        tenant,
+        Method::POST,
+        &path,
+        Some(json!({"priority": 1})),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let path = format!("beta/{CONFIGURATIONS}/{}/setPriority", Uuid::new_v4());
+    let missing = graph(
+        &app,
+        tenant,
+        Method::POST,
+        &path,
+        Some(json!({"priority": 1})),
+    )
+    .await;
+    error_of(missing, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+}
