@@ -1,7 +1,9 @@
 //! `microsoft.graph.mobileApp` as a table, the slice an Enrollment Status Page needs: app records
 //! of the Windows types it blocks on, with their catalogue properties and no content.
 
-use super::entity::{DerivedType, EntitySet, EnumType, Kind, Property, Segments, ServerValue};
+use super::entity::{
+    DerivedType, EntitySet, EnumType, Kind, Property, Segments, ServerValue, TEXT,
+};
 
 pub static PUBLISHING_STATE: EnumType = EnumType {
     name: "microsoft.graph.mobileAppPublishingState",
@@ -39,12 +41,7 @@ pub static MOBILE_APPS: EntitySet = EntitySet {
         Property::text("developer", "developer"),
         Property::text("notes", "notes"),
         Property::member("publishingState", "publishing_state", &PUBLISHING_STATE).read_only(),
-        Property::new(
-            "roleScopeTagIds",
-            "role_scope_tag_ids",
-            Kind::Strings(super::entity::TEXT),
-        )
-        .beta(),
+        Property::new("roleScopeTagIds", "role_scope_tag_ids", Kind::Strings(TEXT)).beta(),
         // win32LobApp
         Property::text("installCommandLine", "install_command_line"),
         Property::text("uninstallCommandLine", "uninstall_command_line"),

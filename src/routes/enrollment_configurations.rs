@@ -34,7 +34,7 @@ use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
     self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes,
 };
-use crate::store::{EnrollmentAssignmentRefused, Reprioritised, Store};
+use crate::store::{EnrollmentAssignmentRefused, Store};
 
 /// The most apps an Enrollment Status Page blocks on: Intune's portal takes up to 100.
 const MAX_SELECTED_APPS: usize = 100;
@@ -53,7 +53,7 @@ impl Served for EnrollmentConfigurations {
         tenant: Tenant,
         store: web::Data<Store>,
         root: ServiceRoot,
-        body: crate::routes::body::JsonBody,
+        body: JsonBody,
     ) -> Handled {
         let assignments = parse_new_entity(&ENROLLMENT_CONFIGURATIONS, &body.0, root.version)?;
         let type_name = assignments
@@ -208,9 +208,10 @@ async fn set_priority(
     let priority = parse_set_priority(&body.0)?;
     store.ensure_enrollment_defaults(tenant).await?;
     refuse_default(id, "reprioritised")?;
-    match store.set_enrollment_priority(tenant, id, priority).await? {
-        Reprioritised::To(_) => Ok(HttpResponse::NoContent().finish()),
-        Reprioritised::NotFound => Err(configuration_not_found(id)),
+    if store.set_enrollment_priority(tenant, id, priority).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(configuration_not_found(id))
     }
 }
 

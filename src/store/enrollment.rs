@@ -32,14 +32,6 @@ pub enum EnrollmentAssignmentRefused {
     Duplicate(String),
 }
 
-/// What `setPriority` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reprioritised {
-    /// The configuration now has this priority, the others of its type moved to make room.
-    To(i32),
-    NotFound,
-}
-
 fn enrollment_assignment(row: &PgRow) -> Result<EnrollmentAssignment, sqlx::Error> {
     let type_name: String = row.try_get("target_type")?;
     let group: Option<Uuid> = row.try_get("group_id")?;
@@ -150,13 +142,14 @@ impl Store {
     }
 
     /// Moves a configuration to `priority` (at least 1, at most the last of its type), shifting
-    /// the others of its type between the old and the new place by one, in one statement.
+    /// the others of its type between the old and the new place by one, in one statement; false
+    /// when the tenant has no such configuration.
     pub async fn set_enrollment_priority(
         &self,
         tenant: Tenant,
         id: Uuid,
         priority: i32,
-    ) -> Result<Reprioritised, StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool()?.begin().await?;
         let current: Option<(String, i32)> = sqlx::query_as(
             "SELECT odata_type, priority FROM device_enrollment_configurations \
@@ -167,7 +160,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((type_name, from)) = current else {
-            return Ok(Reprioritised::NotFound);
+            return Ok(false);
         };
         if let Some(default) = default_of_family(&type_name) {
             sqlx::query(
@@ -207,7 +200,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Reprioritised::To(to))
+        Ok(true)
     }
 
     /// Which of `ids` name no mobile app of the tenant, in the order given.

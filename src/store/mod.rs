@@ -38,7 +38,7 @@ pub use control::{
     TENANT_TABLES, TENANT_WORK_TABLES, TenantTable, Throttled,
 };
 pub use directory::Added;
-pub use enrollment::{EnrollmentAssignmentRefused, Reprioritised};
+pub use enrollment::EnrollmentAssignmentRefused;
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
 
