@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, PgConnection, Row};
 use uuid::Uuid;
 
 use super::assignment_status::{added_to, devices_to_work_out, group_memberships};
@@ -51,6 +51,26 @@ fn enrollment_assignment(row: &PgRow) -> Result<EnrollmentAssignment, sqlx::Erro
     })
 }
 
+/// Locks the default of `type_name`'s family, which every create and move of that family takes
+/// first: they take turns over the family's priorities.
+async fn lock_family(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    type_name: &str,
+) -> Result<(), StoreError> {
+    if let Some(default) = default_of_family(type_name) {
+        sqlx::query(
+            "SELECT 1 FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        )
+        .bind(tenant.0)
+        .bind(default.id)
+        .execute(connection)
+        .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Writes Intune's four defaults into the tenant unless it has them: one idempotent statement,
     /// so instances racing on a tenant's first request write them once, and a reset tenant gets
@@ -93,8 +113,8 @@ impl Store {
         Ok(())
     }
 
-    /// Creates a configuration of `type_name` at the next free priority of its type. The default
-    /// of its family is locked first, so that concurrent creates of a type take turns.
+    /// Creates a configuration of `type_name` at the next free priority of its type, its family
+    /// locked (see [`lock_family`]).
     pub async fn create_enrollment_configuration(
         &self,
         tenant: Tenant,
@@ -102,16 +122,7 @@ impl Store {
         mut assignments: Vec<PropertyValue>,
     ) -> Result<Entity, StoreError> {
         let mut tx = self.pool()?.begin().await?;
-        if let Some(default) = default_of_family(type_name) {
-            sqlx::query(
-                "SELECT 1 FROM device_enrollment_configurations \
-                 WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-            )
-            .bind(tenant.0)
-            .bind(default.id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        lock_family(&mut tx, tenant, type_name).await?;
         let next: i32 = sqlx::query_scalar(
             "SELECT coalesce(max(priority), 0) + 1 FROM device_enrollment_configurations \
              WHERE tenant_id = $1 AND odata_type = $2",
@@ -151,27 +162,31 @@ impl Store {
         priority: i32,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool()?.begin().await?;
-        let current: Option<(String, i32)> = sqlx::query_as(
-            "SELECT odata_type, priority FROM device_enrollment_configurations \
+        // The type first, unlocked (it never changes), so that the family's lock comes before the
+        // row's, in the order creates take them: two moves cannot wait on each other.
+        let type_name: Option<String> = sqlx::query_scalar(
+            "SELECT odata_type FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(type_name) = type_name else {
+            return Ok(false);
+        };
+        lock_family(&mut tx, tenant, &type_name).await?;
+        let from: Option<i32> = sqlx::query_scalar(
+            "SELECT priority FROM device_enrollment_configurations \
              WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
         )
         .bind(tenant.0)
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((type_name, from)) = current else {
+        let Some(from) = from else {
             return Ok(false);
         };
-        if let Some(default) = default_of_family(&type_name) {
-            sqlx::query(
-                "SELECT 1 FROM device_enrollment_configurations \
-                 WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-            )
-            .bind(tenant.0)
-            .bind(default.id)
-            .execute(&mut *tx)
-            .await?;
-        }
         let last: i32 = sqlx::query_scalar(
             "SELECT coalesce(max(priority), 1) FROM device_enrollment_configurations \
              WHERE tenant_id = $1 AND odata_type = $2",

@@ -442,13 +442,38 @@ async fn concurrent_first_requests_write_the_defaults_once_and_concurrent_create
 
     let names: Vec<String> = (0..8).map(|n| format!("ESP {n}")).collect();
     let creates = names.iter().map(|name| esp(&app, tenant, name, &[]));
-    let mut priorities: Vec<i64> = futures_util::future::join_all(creates)
-        .await
+    let made = futures_util::future::join_all(creates).await;
+    let mut priorities: Vec<i64> = made
         .iter()
         .map(|esp| esp["priority"].as_i64().unwrap())
         .collect();
     priorities.sort_unstable();
     assert_eq!(priorities, (1..=8).collect::<Vec<_>>());
+
+    // Racing moves take turns too: no deadlock, and the priorities stay 1 to 8, each once.
+    let paths: Vec<String> = made
+        .iter()
+        .map(|esp| format!("beta/{CONFIGURATIONS}/{}/setPriority", id(esp)))
+        .collect();
+    let moves = paths.iter().enumerate().map(|(n, path)| {
+        let to = 8 - n as i64;
+        graph(
+            &app,
+            tenant,
+            Method::POST,
+            path,
+            Some(json!({"priority": to})),
+        )
+    });
+    for response in futures_util::future::join_all(moves).await {
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+    let mut after = Vec::new();
+    for esp in &made {
+        after.push(priority(&app, tenant, id(esp)).await);
+    }
+    after.sort_unstable();
+    assert_eq!(after, (1..=8).collect::<Vec<_>>());
 }
 
 #[tokio::test]
