@@ -569,3 +569,61 @@ async fn batch_and_odata_key_paths_reach_the_same_checks() {
     .await;
     error_of(missing, StatusCode::NOT_FOUND, "ResourceNotFound").await;
 }
+
+#[tokio::test]
+async fn each_concrete_type_is_created_on_its_roots_with_its_own_properties() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let single = "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration";
+    let cases = [
+        (
+            "v1.0",
+            json!({"@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+                        "displayName": "Three devices", "limit": 3}),
+        ),
+        (
+            "v1.0",
+            json!({"@odata.type": "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+                        "displayName": "Hello", "pinMinimumLength": 8, "state": "enabled"}),
+        ),
+        (
+            "v1.0",
+            json!({"@odata.type": "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
+                        "displayName": "No Android", "androidRestriction": {"platformBlocked": true}}),
+        ),
+        (
+            "beta",
+            json!({"@odata.type": single, "displayName": "Windows 11 only", "platformType": "windows",
+                        "platformRestriction": {"osMinimumVersion": "10.0.22000",
+                                                "blockedManufacturers": ["Contoso"]}}),
+        ),
+    ];
+    for (root, body) in cases {
+        let path = format!("{root}/{CONFIGURATIONS}");
+        let made =
+            created(graph(&app, tenant, Method::POST, &path, Some(body.clone())).await).await;
+        assert_eq!(made["@odata.type"], body["@odata.type"]);
+        assert_eq!(made["priority"], 1, "the first of its type: {made}");
+        for (name, value) in body.as_object().unwrap() {
+            if let Some(object) = value.as_object() {
+                for (member, value) in object {
+                    assert_eq!(&made[name][member], value, "{name}/{member}");
+                }
+            } else {
+                assert_eq!(&made[name], value, "{name}");
+            }
+        }
+        assert!(made.get("selectedMobileAppIds").is_none(), "{made}");
+    }
+    // The single-platform type is beta's alone.
+    let body = json!({"@odata.type": single, "displayName": "Refused"});
+    let refused = graph(
+        &app,
+        tenant,
+        Method::POST,
+        &format!("v1.0/{CONFIGURATIONS}"),
+        Some(body),
+    )
+    .await;
+    error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+}
