@@ -7,7 +7,9 @@ use serde_json::Value as Json;
 
 use crate::domain::ENTITY_SETS;
 use crate::domain::directory::{GROUPS, Membership};
-use crate::domain::enrollment_configuration::{ENROLLMENT_CONFIGURATIONS, SELECTED_APPS};
+use crate::domain::enrollment_configuration::{
+    ENROLLMENT_CONFIGURATIONS, SELECTED_APPS, default_configuration,
+};
 use crate::domain::entity::{EntitySet, Kind, Property};
 use crate::domain::mobile_app::MOBILE_APPS;
 use crate::graph::directory::membership_error;
@@ -22,6 +24,7 @@ pub fn check_document(document: &Json) -> Result<(), GraphError> {
         return Ok(());
     };
     check_selected_apps(tables)?;
+    check_defaults_unassigned(tables)?;
     for (table, rows) in tables {
         let Some(set) = ENTITY_SETS.iter().find(|set| set.table == table) else {
             continue;
@@ -66,6 +69,25 @@ fn check_selected_apps(tables: &serde_json::Map<String, Json>) -> Result<(), Gra
                     ENROLLMENT_CONFIGURATIONS.table, MOBILE_APPS.table
                 )));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Intune's default configurations are never assigned, whichever door asks.
+fn check_defaults_unassigned(tables: &serde_json::Map<String, Json>) -> Result<(), GraphError> {
+    const ASSIGNMENTS: &str = "device_enrollment_configuration_assignments";
+    let rows = tables.get(ASSIGNMENTS).and_then(Json::as_array);
+    for (index, row) in rows.into_iter().flatten().enumerate() {
+        let configuration = row
+            .get("configuration_id")
+            .and_then(Json::as_str)
+            .and_then(|id| uuid::Uuid::parse_str(id).ok());
+        if let Some(default) = configuration.and_then(default_configuration) {
+            return Err(GraphError::bad_request(format!(
+                "tables.{ASSIGNMENTS}[{index}]: '{}' ({}) is Intune's default and is never assigned.",
+                default.display_name, default.id
+            )));
         }
     }
     Ok(())

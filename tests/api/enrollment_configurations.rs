@@ -501,6 +501,20 @@ async fn import_state_refuses_an_esp_naming_an_app_the_document_lacks() {
     .await;
     let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
     assert!(error.to_string().contains(&unknown.to_string()), "{error}");
+    // Nor may a document assign one of Intune's defaults.
+    let default_esp = "defa0000-e5b0-4000-8000-000000000001";
+    let mut assigned = document(vec![known]);
+    assigned["tables"]["device_enrollment_configurations"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": default_esp, "odata_type": ESP.trim_start_matches('#'), "priority": 0}));
+    assigned["tables"]["device_enrollment_configuration_assignments"] = json!([{
+        "id": format!("{default_esp}_adadadad-808e-44e2-905a-0b7873a8a531"),
+        "configuration_id": default_esp,
+        "target_type": "microsoft.graph.allDevicesAssignmentTarget"}]);
+    let refused = control(&app, Method::POST, &path, Some(assigned)).await;
+    let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(error.to_string().contains("never assigned"), "{error}");
     let loaded = control(&app, Method::POST, &path, Some(document(vec![known]))).await;
     assert_eq!(loaded.status(), StatusCode::NO_CONTENT);
     // The loaded tenant gets Intune's defaults besides, at its first request.
