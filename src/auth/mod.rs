@@ -58,6 +58,13 @@ const CONFIGURATION_READ_PERMISSIONS: [&str; 2] = [
 ];
 const CONFIGURATION_WRITE_PERMISSIONS: [&str; 1] = ["DeviceManagementConfiguration.ReadWrite.All"];
 
+/// What a caller may do with mobile apps (Graph's DeviceManagementApps permissions).
+const APPS_READ_PERMISSIONS: [&str; 2] = [
+    "DeviceManagementApps.Read.All",
+    "DeviceManagementApps.ReadWrite.All",
+];
+const APPS_WRITE_PERMISSIONS: [&str; 1] = ["DeviceManagementApps.ReadWrite.All"];
+
 /// The settings of the token check.
 #[derive(Clone)]
 pub struct AuthSettings {
@@ -410,6 +417,8 @@ pub enum Need {
     Write,
     ReadConfiguration,
     WriteConfiguration,
+    AppsRead,
+    AppsWrite,
 }
 
 impl Need {
@@ -419,6 +428,8 @@ impl Need {
             Need::Write => &WRITE_PERMISSIONS,
             Need::ReadConfiguration => &CONFIGURATION_READ_PERMISSIONS,
             Need::WriteConfiguration => &CONFIGURATION_WRITE_PERMISSIONS,
+            Need::AppsRead => &APPS_READ_PERMISSIONS,
+            Need::AppsWrite => &APPS_WRITE_PERMISSIONS,
         }
     }
 }
@@ -431,6 +442,10 @@ pub struct WriteAccess(pub Tenant);
 pub struct ConfigurationReadAccess(pub Tenant);
 /// The tenant of a caller who may write device configuration.
 pub struct ConfigurationWriteAccess(pub Tenant);
+/// The tenant of a caller who may read mobile apps.
+pub struct AppsReadAccess(pub Tenant);
+/// The tenant of a caller who may write mobile apps.
+pub struct AppsWriteAccess(pub Tenant);
 
 /// A caller with a valid token, whatever it may do: what `$batch` itself needs, each request in
 /// it being authorised on its own.
@@ -506,25 +521,25 @@ impl FromRequest for Authenticated {
     }
 }
 
-impl FromRequest for ReadAccess {
-    type Error = GraphError;
-    type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
+/// The extractor of a caller who has what `$need` asks, as the tenant it acts in.
+macro_rules! access_extractor {
+    ($access:ident, $need:expr) => {
+        impl FromRequest for $access {
+            type Error = GraphError;
+            type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authorize(req, Need::Read).await.map(ReadAccess) })
-    }
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move { authorize(req, $need).await.map($access) })
+            }
+        }
+    };
 }
 
-impl FromRequest for WriteAccess {
-    type Error = GraphError;
-    type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authorize(req, Need::Write).await.map(WriteAccess) })
-    }
-}
+access_extractor!(ReadAccess, Need::Read);
+access_extractor!(WriteAccess, Need::Write);
+access_extractor!(AppsReadAccess, Need::AppsRead);
+access_extractor!(AppsWriteAccess, Need::AppsWrite);
 
 impl FromRequest for ConfigurationReadAccess {
     type Error = GraphError;

@@ -403,13 +403,15 @@ pub enum Navigation {
     DeploymentProfile,
     /// The deployment profile a device identity is about to have (beta).
     IntendedDeploymentProfile,
+    /// An enrollment configuration's `assignments`.
+    EnrollmentAssignments,
 }
 
 impl Navigation {
     /// The property's name on the wire.
     pub fn name(self) -> &'static str {
         match self {
-            Navigation::ProfileAssignments => "assignments",
+            Navigation::ProfileAssignments | Navigation::EnrollmentAssignments => "assignments",
             Navigation::DeploymentProfile => "deploymentProfile",
             Navigation::IntendedDeploymentProfile => "intendedDeploymentProfile",
         }
@@ -421,13 +423,14 @@ impl Navigation {
             Navigation::DeploymentProfile | Navigation::IntendedDeploymentProfile => {
                 Some(&super::deployment_profile::DEPLOYMENT_PROFILES)
             }
-            Navigation::ProfileAssignments => None,
+            Navigation::ProfileAssignments | Navigation::EnrollmentAssignments => None,
         }
     }
 
-    /// Deployment profiles, and so every navigation to or from them, exist on beta only.
+    /// Deployment profiles, and so every navigation to or from them, exist on beta only;
+    /// enrollment configurations are on both roots.
     pub fn exists_in(self, version: ApiVersion) -> bool {
-        version == ApiVersion::Beta
+        self == Navigation::EnrollmentAssignments || version == ApiVersion::Beta
     }
 }
 

@@ -6,11 +6,13 @@ pub mod assignment_filter;
 pub mod deployment_profile;
 pub mod device_identity;
 pub mod directory;
+pub mod enrollment_configuration;
 pub mod entity;
 pub mod filter_rule;
 pub mod import;
 pub mod imported_identity;
 pub mod membership;
+pub mod mobile_app;
 pub mod profile_assignment;
 pub mod query;
 pub mod settings;
@@ -20,7 +22,7 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 7] = [
+pub static ENTITY_SETS: [&EntitySet; 9] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
@@ -28,6 +30,8 @@ pub static ENTITY_SETS: [&EntitySet; 7] = [
     &directory::GROUPS,
     &settings::AUTOPILOT_SETTINGS,
     &assignment_filter::ASSIGNMENT_FILTERS,
+    &enrollment_configuration::ENROLLMENT_CONFIGURATIONS,
+    &mobile_app::MOBILE_APPS,
 ];
 
 /// Which API root a request was made under; properties, enum members and actions differ by root.

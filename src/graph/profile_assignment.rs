@@ -199,7 +199,7 @@ pub struct PayloadLinkResults {
     pub value: Vec<PayloadLinkResult>,
 }
 
-fn unknown_property(key: &str, type_name: &str) -> ErrorDetail {
+pub(crate) fn unknown_property(key: &str, type_name: &str) -> ErrorDetail {
     ErrorDetail::invalid(
         key,
         format!("The property '{key}' does not exist on type '{type_name}'."),
@@ -207,7 +207,7 @@ fn unknown_property(key: &str, type_name: &str) -> ErrorDetail {
 }
 
 /// Whether an `@odata.type` value names `type_name` (the `#` is optional).
-fn is_type(value: &Json, type_name: &str) -> bool {
+pub(crate) fn is_type(value: &Json, type_name: &str) -> bool {
     value
         .as_str()
         .is_some_and(|named| named.trim_start_matches('#') == type_name)

@@ -33,14 +33,21 @@ use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::device_identity::DeviceAction;
 use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS};
+use crate::domain::enrollment_configuration::{
+    ENROLLMENT_CONFIGURATIONS, EnrollmentTarget, FILTER_TYPE as ENROLLMENT_FILTER_TYPE,
+};
 use crate::domain::entity::{
     ComplexType, DerivedType, EntitySet, EnumType, FORBIDDEN_IN_TEXT, ItemSegment, Kind, Property,
     TEXT, TYPE_ANNOTATION, TextLimits,
 };
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
+use crate::domain::mobile_app::MOBILE_APPS;
 use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, AssignmentTarget};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::domain::{ApiVersion, ENTITY_SETS};
+use crate::graph::enrollment_assignment::{
+    ASSIGN_PARAMETER, ENROLLMENT_ASSIGNMENT_TYPE, MAX_ASSIGN,
+};
 use crate::graph::import::{IMPORT_PARAMETER, MAX_IMPORT};
 use crate::graph::odata::options::{MAX_PAGE, MAX_SKIP};
 use crate::graph::profile_assignment::{ASSIGNMENT_TYPE, FILTER_ID, FILTER_TYPE, NO_FILTER};
@@ -56,6 +63,10 @@ pub const DEVICES_TAG: &str = "devices.device";
 pub const GROUPS_TAG: &str = "groups.group";
 /// The tag of `$batch`, which Microsoft's Intune document does not describe.
 pub const BATCH_TAG: &str = "batch";
+/// Microsoft's tag for the enrollment configuration operations.
+pub const ENROLLMENT_TAG: &str = "deviceManagement.deviceEnrollmentConfiguration";
+/// Microsoft's tag for the mobile app operations.
+pub const MOBILE_APPS_TAG: &str = "deviceAppManagement.mobileApp";
 /// Microsoft's tag for the imported identity operations.
 pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceIdentity";
 
@@ -509,6 +520,175 @@ entity_set_schemas!(
     ImportedIdentityBeta,
     ImportedIdentityPageV1,
     ImportedIdentityPageBeta
+);
+
+entity_set_schemas!(
+    ENROLLMENT_CONFIGURATIONS,
+    EnrollmentConfigurationV1,
+    EnrollmentConfigurationBeta,
+    EnrollmentConfigurationPageV1,
+    EnrollmentConfigurationPageBeta
+);
+entity_set_schemas!(
+    MOBILE_APPS,
+    MobileAppV1,
+    MobileAppBeta,
+    MobileAppPageV1,
+    MobileAppPageBeta
+);
+
+/// An enrollment configuration's assignment on a root: its id, its target with its assignment
+/// filter, and (beta) where it comes from.
+fn enrollment_assignment_schema(version: ApiVersion) -> Schema {
+    let mut object = ObjectBuilder::new()
+        .title(Some(title(version, ENROLLMENT_ASSIGNMENT_TYPE)))
+        .description(Some(
+            "An enrollment configuration's assignment. The id is {configurationId}_{groupId}, \
+             with acacacac-9df4-4c7d-9d50-4ef0226f57a9 for all licensed users and \
+             adadadad-808e-44e2-905a-0b7873a8a531 for all devices; a create needs target.",
+        ))
+        .property("id", text().read_only(true))
+        .property(
+            "target",
+            reference(&component(version, ENROLLMENT_TARGET_TYPE)),
+        );
+    if version == ApiVersion::Beta {
+        object = object
+            .property(
+                "source",
+                reference(&component(version, ASSIGNMENT_SOURCE.name)),
+            )
+            .property("sourceId", string_schema(TEXT, true));
+    }
+    object.into()
+}
+
+/// Graph's base type of targets, as enrollment configurations take them (four types, filters).
+const ENROLLMENT_TARGET_TYPE: &str = "microsoft.graph.enrollmentAssignmentTarget";
+
+fn enrollment_target_schema(version: ApiVersion) -> Schema {
+    ObjectBuilder::new()
+        .title(Some(title(version, ENROLLMENT_TARGET_TYPE)))
+        .property(
+            TYPE_ANNOTATION,
+            text().enum_values(Some(EnrollmentTarget::TYPES.map(|t| format!("#{t}")))),
+        )
+        .property(
+            FILTER_ID,
+            string_schema(TEXT, true)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                .description(Some("The assignment filter's id, checked for its form.")),
+        )
+        .property(
+            FILTER_TYPE,
+            text().enum_values(Some(ENROLLMENT_FILTER_TYPE.members.iter().copied())),
+        )
+        .property(
+            "groupId",
+            text()
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                .description(Some(
+                    "The group a group or exclusion-group target names; the other targets have \
+                     none.",
+                )),
+        )
+        .required(TYPE_ANNOTATION)
+        .into()
+}
+
+fn enrollment_assignment_dependencies(version: ApiVersion) -> Vec<(String, RefOr<Schema>)> {
+    let mut schemas = vec![
+        (
+            component(version, ENROLLMENT_ASSIGNMENT_TYPE),
+            enrollment_assignment_schema(version).into(),
+        ),
+        (
+            component(version, ENROLLMENT_TARGET_TYPE),
+            enrollment_target_schema(version).into(),
+        ),
+    ];
+    if version == ApiVersion::Beta {
+        schemas.push((
+            component(version, ASSIGNMENT_SOURCE.name),
+            enum_schema(&ASSIGNMENT_SOURCE, version).into(),
+        ));
+    }
+    schemas
+}
+
+/// The body of `assign`: the assignments that replace the configuration's.
+fn assign_body_schema(version: ApiVersion) -> Schema {
+    ObjectBuilder::new()
+        .property(
+            ASSIGN_PARAMETER,
+            ArrayBuilder::new()
+                .items(reference(&component(version, ENROLLMENT_ASSIGNMENT_TYPE)))
+                .max_items(Some(MAX_ASSIGN)),
+        )
+        .into()
+}
+
+fn set_priority_body_schema() -> Schema {
+    ObjectBuilder::new()
+        .property(
+            "priority",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                .description(Some(
+                    "The new priority, from 1 (the first after the default) to the last of the \
+                     configuration's type; the others of the type move to make room.",
+                )),
+        )
+        .required("priority")
+        .into()
+}
+
+/// The enrollment assignment schemas of both roots: entity, page, and `assign`'s body.
+macro_rules! enrollment_assignment_schemas {
+    ($version:expr, $entity:ident, $page:ident, $assign:ident) => {
+        graph_schema!(
+            /// An enrollment configuration's assignment.
+            $entity,
+            component($version, ENROLLMENT_ASSIGNMENT_TYPE),
+            enrollment_assignment_schema($version),
+            enrollment_assignment_dependencies($version)
+        );
+        graph_schema!(
+            /// An enrollment configuration's assignments.
+            $page,
+            page_component($version, ENROLLMENT_ASSIGNMENT_TYPE),
+            page_schema($version, ENROLLMENT_ASSIGNMENT_TYPE),
+            enrollment_assignment_dependencies($version)
+        );
+        graph_schema!(
+            /// The body of `assign`.
+            $assign,
+            component($version, "deviceEnrollmentConfiguration.assignRequestBody"),
+            assign_body_schema($version),
+            enrollment_assignment_dependencies($version)
+        );
+    };
+}
+
+enrollment_assignment_schemas!(
+    ApiVersion::V1,
+    EnrollmentAssignmentV1,
+    EnrollmentAssignmentPageV1,
+    AssignBodyV1
+);
+enrollment_assignment_schemas!(
+    ApiVersion::Beta,
+    EnrollmentAssignmentBeta,
+    EnrollmentAssignmentPageBeta,
+    AssignBodyBeta
+);
+graph_schema!(
+    /// The body of `setPriority` (both roots).
+    SetPriorityBody,
+    "setPriorityRequestBody".to_owned(),
+    set_priority_body_schema(),
+    []
 );
 
 /// A deployment profile assignment (beta): its id, its target and where it comes from.
@@ -1445,7 +1625,7 @@ graph_schema!(
 graph_schema!(
     /// The body of a profile's `assign` (beta).
     AssignProfileBody,
-    component(ApiVersion::Beta, "assignRequestBody"),
+    component(ApiVersion::Beta, "windowsAutopilotDeploymentProfile.assignRequestBody"),
     id_list_body_schema(
         "deviceIds",
         "The ids of the Autopilot device identities the profile is assigned to directly."

@@ -8,7 +8,11 @@ use serde_json::Value as Json;
 use crate::domain::ENTITY_SETS;
 use crate::domain::assignment_filter::ASSIGNMENT_FILTERS;
 use crate::domain::directory::{GROUPS, Membership};
+use crate::domain::enrollment_configuration::{
+    ENROLLMENT_CONFIGURATIONS, SELECTED_APPS, default_configuration,
+};
 use crate::domain::entity::{EntitySet, Kind, Property};
+use crate::domain::mobile_app::MOBILE_APPS;
 use crate::graph::assignment_filter;
 use crate::graph::directory::membership_error;
 use crate::graph::entity::text_problem;
@@ -22,6 +26,8 @@ pub fn check_document(document: &Json) -> Result<(), GraphError> {
     let Some(tables) = document.get("tables").and_then(Json::as_object) else {
         return Ok(());
     };
+    check_selected_apps(tables)?;
+    check_defaults_unassigned(tables)?;
     for (table, rows) in tables {
         let Some(set) = ENTITY_SETS.iter().find(|set| set.table == table) else {
             continue;
@@ -30,6 +36,61 @@ pub fn check_document(document: &Json) -> Result<(), GraphError> {
             check_row(set, row).map_err(|error| {
                 GraphError::bad_request(format!("tables.{table}[{index}]: {}", error.message))
             })?;
+        }
+    }
+    Ok(())
+}
+
+/// An Enrollment Status Page's apps are among the document's mobile apps, as a Graph create
+/// checks them against the tenant's.
+fn check_selected_apps(tables: &serde_json::Map<String, Json>) -> Result<(), GraphError> {
+    let rows = |set: &EntitySet| {
+        tables
+            .get(set.table)
+            .and_then(Json::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    let apps: Vec<&str> = rows(&MOBILE_APPS)
+        .iter()
+        .filter_map(|app| app.get("id").and_then(Json::as_str))
+        .collect();
+    let column = ENROLLMENT_CONFIGURATIONS
+        .property(SELECTED_APPS)
+        .map_or(SELECTED_APPS, |p| p.column);
+    for (index, row) in rows(&ENROLLMENT_CONFIGURATIONS).iter().enumerate() {
+        let selected = row
+            .get(column)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten();
+        for app in selected {
+            if !app.as_str().is_some_and(|id| apps.contains(&id)) {
+                return Err(GraphError::bad_request(format!(
+                    "tables.{}[{index}]: {SELECTED_APPS} names {app}, which is not an id of the \
+                     document's {}.",
+                    ENROLLMENT_CONFIGURATIONS.table, MOBILE_APPS.table
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Intune's default configurations are never assigned, whichever door asks.
+fn check_defaults_unassigned(tables: &serde_json::Map<String, Json>) -> Result<(), GraphError> {
+    const ASSIGNMENTS: &str = "device_enrollment_configuration_assignments";
+    let rows = tables.get(ASSIGNMENTS).and_then(Json::as_array);
+    for (index, row) in rows.into_iter().flatten().enumerate() {
+        let configuration = row
+            .get("configuration_id")
+            .and_then(Json::as_str)
+            .and_then(|id| uuid::Uuid::parse_str(id).ok());
+        if let Some(default) = configuration.and_then(default_configuration) {
+            return Err(GraphError::bad_request(format!(
+                "tables.{ASSIGNMENTS}[{index}]: '{}' ({}) is Intune's default and is never assigned.",
+                default.display_name, default.id
+            )));
         }
     }
     Ok(())

@@ -24,6 +24,8 @@ use crate::control::journal::CAPACITY as JOURNAL_CAPACITY;
 use crate::control::origin::{Refusal, SameOrigin};
 use crate::domain::Tenant;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
+use crate::domain::enrollment_configuration::{ENROLLMENT_CONFIGURATIONS, default_configuration};
+use crate::domain::entity::Value;
 use crate::graph::error::GraphError;
 use crate::graph::state::check_property_text;
 use crate::store::{ImportStateError, Store};
@@ -49,6 +51,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .route(web::post().to(import_state)),
             )
             .route("/tenants/{tenant}/imports/settle", web::post().to(settle))
+            .route(
+                "/tenants/{tenant}/devices/{device}/enrollmentStatusPage",
+                web::get().to(enrollment_status_page),
+            )
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::get().to(list_faults))
             .route("/faults", web::delete().to(clear_faults))
@@ -242,6 +248,59 @@ async fn settle(_: ControlAccess, store: web::Data<Store>, tenant: web::Path<Str
     Ok(HttpResponse::Ok().json(json!({
         "importsProcessed": settled.imports_processed,
         "devicesSettled": settled.devices_settled,
+    })))
+}
+
+/// Which Enrollment Status Page applies to a device identity: the highest-priority page assigned
+/// to a group that holds it (or to everyone) and not excluded from it, else the default. Read only.
+async fn enrollment_status_page(
+    _: ControlAccess,
+    store: web::Data<Store>,
+    path: web::Path<(String, String)>,
+) -> Handled {
+    let (tenant, device) = path.into_inner();
+    let tenant = tenant_of(&tenant)?;
+    let not_found = || {
+        GraphError::not_found(format!(
+            "The tenant has no windowsAutopilotDeviceIdentity '{device}'."
+        ))
+    };
+    let device_id = Uuid::parse_str(&device).map_err(|_| not_found())?;
+    store.ensure_enrollment_defaults(tenant).await?;
+    let page = store
+        .applicable_enrollment_status_page(tenant, device_id)
+        .await?
+        .ok_or_else(not_found)?;
+    // Deleted since it was chosen: the question is asked again by the caller, not answered 500.
+    let entity = store
+        .get(&ENROLLMENT_CONFIGURATIONS, tenant, page)
+        .await?
+        .ok_or_else(|| {
+            GraphError::new(
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("The Enrollment Status Page '{page}' was deleted while it was chosen; ask again."),
+            )
+        })?;
+    let text = |name: &str| {
+        ENROLLMENT_CONFIGURATIONS
+            .property(name)
+            .map(|p| entity.get(p).clone())
+    };
+    let display_name = match text("displayName") {
+        Some(Value::Text(name)) => Some(name),
+        _ => None,
+    };
+    let priority = match text("priority") {
+        Some(Value::Int32(priority)) => priority,
+        _ => 0,
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "deviceId": device_id,
+        "enrollmentStatusPageId": page,
+        "displayName": display_name,
+        "priority": priority,
+        "isDefault": default_configuration(page).is_some(),
     })))
 }
 

@@ -9,8 +9,9 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::graph::error::{ErrorResponse, ODataError};
 use crate::graph::schema::{
-    ASSIGNMENT_FILTERS_TAG, BATCH_TAG, DEVICE_IDENTITIES_TAG, DEVICES_TAG, GROUPS_TAG,
-    IMPORTED_TAG, PROFILES_TAG, SETTINGS_TAG, add_navigation_properties, mark_pageable_operations,
+    ASSIGNMENT_FILTERS_TAG, BATCH_TAG, DEVICE_IDENTITIES_TAG, DEVICES_TAG, ENROLLMENT_TAG,
+    GROUPS_TAG, IMPORTED_TAG, MOBILE_APPS_TAG, PROFILES_TAG, SETTINGS_TAG,
+    add_navigation_properties, mark_pageable_operations,
 };
 use crate::routes::health;
 
@@ -35,6 +36,8 @@ const SWAGGER_UI: &str = "/swagger-ui/";
         (name = SETTINGS_TAG, description = "Windows Autopilot settings and sync (beta)"),
         (name = DEVICES_TAG, description = "Entra ID devices: one for every device identity"),
         (name = GROUPS_TAG, description = "Entra ID groups of devices, with members added or decided by a rule"),
+        (name = ENROLLMENT_TAG, description = "Enrollment configurations: the Enrollment Status Page, device limits, platform restrictions, Windows Hello for Business"),
+        (name = MOBILE_APPS_TAG, description = "Mobile app records, as an Enrollment Status Page names them"),
         (name = BATCH_TAG, description = "JSON batching: up to 20 requests in one, each answered as if sent alone"),
         (name = ASSIGNMENT_FILTERS_TAG, description = "Intune assignment filters, their rules checked against the filter grammar (beta)"),
         (name = health::TAG, description = "Liveness and readiness, for orchestrators; no token needed")

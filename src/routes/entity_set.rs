@@ -12,11 +12,13 @@ use std::marker::PhantomData;
 use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
+use crate::domain::enrollment_configuration::EnrollmentAssignment;
 use crate::domain::entity::{Entity, EntitySet, Navigation, PropertyValue};
 use crate::domain::profile_assignment::ProfileAssignment;
 use crate::domain::query::{Filter, Page};
 use crate::domain::{ApiVersion, Tenant};
 use crate::graph::GRAPH_JSON;
+use crate::graph::enrollment_assignment::expanded_enrollment_assignments;
 use crate::graph::entity::{CollectionPage, EntityView, parse_entity_body, parse_new_entity};
 use crate::graph::error::GraphError;
 use crate::graph::links::ServiceRoot;
@@ -38,6 +40,12 @@ pub trait Served: 'static {
         body: JsonBody,
     ) -> impl Future<Output = Result<HttpResponse, GraphError>> {
         create(Self::SET, tenant, store, root, body)
+    }
+
+    /// What the tenant's state needs before any operation on the set (nothing, unless the set
+    /// says): enrollment configurations write Intune's defaults.
+    fn prepare(_tenant: Tenant, _store: &Store) -> impl Future<Output = Result<(), GraphError>> {
+        async { Ok(()) }
     }
 }
 
@@ -269,15 +277,20 @@ pub async fn create_parsed(
     assignments: Vec<PropertyValue>,
 ) -> Result<HttpResponse, GraphError> {
     let entity = store.create(set, tenant, assignments).await?;
-    Ok(entity_response(
+    Ok(created(&root, &entity))
+}
+
+/// 201 with a new entity and its `Location`.
+pub fn created(root: &ServiceRoot, entity: &Entity) -> HttpResponse {
+    entity_response(
         HttpResponse::Created()
-            .insert_header((header::LOCATION, root.entity_url(set, entity.id()))),
-        &root,
-        set.path,
-        &entity,
+            .insert_header((header::LOCATION, root.entity_url(entity.set, entity.id()))),
+        root,
+        entity.set.path,
+        entity,
         None,
         &[],
-    ))
+    )
 }
 
 pub async fn get(
@@ -349,6 +362,22 @@ async fn expansions(
                 for (entity, expanded) in entities.iter().zip(&mut expanded) {
                     let own = by_profile.remove(&entity.id()).unwrap_or_default();
                     expanded.push((navigation.name(), expanded_assignments(&own)));
+                }
+            }
+            Navigation::EnrollmentAssignments => {
+                let configurations: Vec<Uuid> = entities.iter().map(Entity::id).collect();
+                let assignments = store
+                    .enrollment_assignments(tenant, &configurations)
+                    .await?;
+                for (entity, expanded) in entities.iter().zip(&mut expanded) {
+                    let own: Vec<&EnrollmentAssignment> = assignments
+                        .iter()
+                        .filter(|a| a.configuration == entity.id())
+                        .collect();
+                    expanded.push((
+                        navigation.name(),
+                        expanded_enrollment_assignments(&own, version),
+                    ));
                 }
             }
             Navigation::DeploymentProfile | Navigation::IntendedDeploymentProfile => {
@@ -515,6 +544,7 @@ macro_rules! entity_set_routes {
         )]
         #[get($collection)]
         pub async fn list(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
+            <$set>::prepare(access.0, &store).await?;
             entity_set::list(<$set>::SET, access.0, store, root, req).await
         }
     };
@@ -541,6 +571,7 @@ macro_rules! entity_set_routes {
         )]
         #[post($collection)]
         pub async fn create(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
+            <$set>::prepare(access.0, &store).await?;
             <$set>::create(access.0, store, root, body).await
         }
     };
@@ -564,6 +595,7 @@ macro_rules! entity_set_routes {
         )]
         #[get($count)]
         pub async fn count(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, req: HttpRequest) -> Handled {
+            <$set>::prepare(access.0, &store).await?;
             entity_set::count(<$set>::SET, access.0, store, root, req).await
         }
     };
@@ -587,6 +619,7 @@ macro_rules! entity_set_routes {
         )]
         #[get($item)]
         pub async fn get(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<$set>, req: HttpRequest) -> Handled {
+            <$set>::prepare(access.0, &store).await?;
             entity_set::get(<$set>::SET, access.0, store, root, key.0, req).await
         }
     };
@@ -610,6 +643,7 @@ macro_rules! entity_set_routes {
         )]
         #[delete($item)]
         pub async fn delete(access: WriteAccess, store: web::Data<Store>, key: Key<$set>) -> Handled {
+            <$set>::prepare(access.0, &store).await?;
             entity_set::delete(<$set>::SET, access.0, store, key.0).await
         }
     };

@@ -14,12 +14,14 @@ mod deployment_profiles;
 mod device_identities;
 mod directory;
 pub mod docs;
+mod enrollment_configurations;
 mod entity_set;
 mod extract;
 mod health;
 pub mod identity;
 mod imported_identities;
 pub mod middleware;
+mod mobile_apps;
 mod profile_assignments;
 mod settings;
 pub use settings::SyncCooldown;
@@ -48,7 +50,9 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(device_identities::v1_routes)
                 .configure(imported_identities::v1::routes)
                 .configure(batch::v1::routes)
-                .configure(directory::v1::routes),
+                .configure(directory::v1::routes)
+                .configure(enrollment_configurations::v1::routes)
+                .configure(mobile_apps::v1::routes),
         )
         .service(
             scope::scope("/beta")
@@ -60,6 +64,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(profile_assignments::routes)
                 .configure(batch::beta::routes)
                 .configure(directory::beta::routes)
-                .configure(assignment_filters::beta::routes),
+                .configure(assignment_filters::beta::routes)
+                .configure(enrollment_configurations::beta::routes)
+                .configure(mobile_apps::beta::routes),
         );
 }

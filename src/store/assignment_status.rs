@@ -253,7 +253,7 @@ async fn tenant_assignments(
 }
 
 /// How each of these groups of the tenant takes its members; a group that is gone has none.
-async fn group_memberships(
+pub(super) async fn group_memberships(
     connection: &mut PgConnection,
     tenant: Tenant,
     groups: &[Uuid],
@@ -289,9 +289,9 @@ async fn group_memberships(
 }
 
 /// A device identity as working out its profile needs it.
-struct DeviceToWorkOut {
-    id: Uuid,
-    physical_ids: PhysicalIds,
+pub(super) struct DeviceToWorkOut {
+    pub(super) id: Uuid,
+    pub(super) physical_ids: PhysicalIds,
     intended: Option<Uuid>,
     /// The profile assigned to it directly (`assign`), if any.
     direct: Option<Uuid>,
@@ -303,7 +303,7 @@ type DeviceRow = (Uuid, Vec<String>, Option<Uuid>, Option<Uuid>);
 
 /// The tenant's device identities in `scope` (every one when `None`), with the physical ids of
 /// their directory devices and the profile assigned to each directly.
-async fn devices_to_work_out(
+pub(super) async fn devices_to_work_out(
     connection: &mut PgConnection,
     tenant: Tenant,
     scope: Option<&[Uuid]>,
@@ -336,7 +336,7 @@ async fn devices_to_work_out(
 
 /// The (group, device identity) pairs of devices in `scope` (all when `None`) added to one of
 /// these groups.
-async fn added_to(
+pub(super) async fn added_to(
     connection: &mut PgConnection,
     tenant: Tenant,
     groups: &[Uuid],

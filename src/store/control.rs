@@ -22,7 +22,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 9] = [
+pub const TENANT_TABLES: [TenantTable; 12] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -57,6 +57,18 @@ pub const TENANT_TABLES: [TenantTable; 9] = [
     },
     TenantTable {
         name: "assignment_filters",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "mobile_apps",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "device_enrollment_configurations",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "device_enrollment_configuration_assignments",
         order_by: "id",
     },
 ];

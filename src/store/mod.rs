@@ -24,6 +24,7 @@ mod control;
 mod cpu;
 mod directory;
 pub mod distribution;
+mod enrollment;
 pub(crate) mod filter;
 mod follow_up;
 mod grouped;
@@ -38,6 +39,7 @@ pub use control::{
     TENANT_TABLES, TENANT_WORK_TABLES, TenantTable, Throttled,
 };
 pub use directory::Added;
+pub use enrollment::EnrollmentAssignmentRefused;
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
 

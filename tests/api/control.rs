@@ -22,11 +22,14 @@ use crate::helpers::{
 pub const CONTROL_TOKEN: &str = "control-test-token-0123456789";
 const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles";
 const IMPORTED: &str = "beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+const MOBILE_APPS: &str = "beta/deviceAppManagement/mobileApps";
+const CONFIGURATIONS: &str = "beta/deviceManagement/deviceEnrollmentConfigurations";
+const APPS_WRITE: &str = "DeviceManagementApps.ReadWrite.All";
 const ITEM_ROUTE: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{id}";
 
 /// The service with tokens verified, the control plane on behind its token, and imports and
 /// assignments that wait an hour unless settled.
-async fn guarded_app() -> TestApp {
+pub async fn guarded_app() -> TestApp {
     guarded_app_with(&[]).await
 }
 
@@ -156,6 +159,20 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
     let target = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
                                    "groupId": group["id"]}});
     let path = format!("{PROFILES}/{}/assignments", profile["id"].as_str().unwrap());
+    created(graph(app, tenant, Method::POST, &path, Some(target.clone())).await).await;
+    // An app record (under DeviceManagementApps), and an ESP that blocks on it assigned to the group.
+    let apps = hs256(&claims(tenant, &[APPS_WRITE]));
+    let app_record = json!({"@odata.type": "#microsoft.graph.win32LobApp",
+                            "displayName": format!("{tag} app")});
+    let app_record =
+        created(send_as(app, &apps, Method::POST, MOBILE_APPS, Some(app_record)).await).await;
+    let esp = json!({"@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+                     "displayName": format!("{tag} ESP"), "selectedMobileAppIds": [app_record["id"]]});
+    let esp = created(graph(app, tenant, Method::POST, CONFIGURATIONS, Some(esp)).await).await;
+    let path = format!(
+        "{CONFIGURATIONS}/{}/assignments",
+        esp["id"].as_str().unwrap()
+    );
     created(graph(app, tenant, Method::POST, &path, Some(target)).await).await;
     // The grouped device has the profile assigned directly too.
     let grouped = body_of(

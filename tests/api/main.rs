@@ -18,6 +18,7 @@ mod deployment_profiles;
 mod directory;
 mod docs;
 mod embedded;
+mod enrollment_configurations;
 mod errors;
 mod filter;
 mod fuzz;

@@ -1,0 +1,430 @@
+//! Enrollment configurations beyond the generic entity-set SQL: Intune's defaults in every tenant,
+//! priorities (the next free one on create, `setPriority`), assignments, the mobile apps an
+//! Enrollment Status Page names, and which page applies to a device.
+
+use std::collections::HashSet;
+
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, PgConnection, Row};
+use uuid::Uuid;
+
+use super::assignment_status::{added_to, devices_to_work_out, group_memberships};
+use super::{Store, StoreError, insert};
+use crate::domain::Tenant;
+use crate::domain::directory::{DynamicGroups, Membership};
+use crate::domain::enrollment_configuration::{
+    DEFAULTS, ENROLLMENT_CONFIGURATIONS, ESP, EnrollmentAssignment, EnrollmentTarget,
+    NewEnrollmentAssignment, PLATFORM_RESTRICTIONS, RankedConfiguration, TargetFilter,
+    applicable_page, configuration_type, default_of_family, enrollment_assignment_id,
+};
+use crate::domain::entity::{Entity, PropertyValue, Value};
+
+const ASSIGNMENT_COLUMNS: &str =
+    "id, configuration_id, target_type, group_id, filter_id, filter_type, source, source_id";
+
+/// What writing assignments found wrong, if anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrollmentAssignmentRefused {
+    NoSuchConfiguration,
+    /// The tenant has no group with the target's id.
+    NoSuchGroup(Uuid),
+    /// The configuration already has an assignment with this id (to the same group).
+    Duplicate(String),
+}
+
+fn enrollment_assignment(row: &PgRow) -> Result<EnrollmentAssignment, sqlx::Error> {
+    let type_name: String = row.try_get("target_type")?;
+    let group: Option<Uuid> = row.try_get("group_id")?;
+    let target = EnrollmentTarget::of(&type_name, group).ok_or_else(|| {
+        sqlx::Error::Decode(format!("no assignment target {type_name} with group {group:?}").into())
+    })?;
+    Ok(EnrollmentAssignment {
+        id: row.try_get("id")?,
+        configuration: row.try_get("configuration_id")?,
+        target,
+        filter: TargetFilter {
+            id: row.try_get("filter_id")?,
+            filter_type: row.try_get("filter_type")?,
+        },
+        source: row.try_get("source")?,
+        source_id: row.try_get("source_id")?,
+    })
+}
+
+/// Locks the default of `type_name`'s family, which every create and move of that family takes
+/// first: they take turns over the family's priorities.
+async fn lock_family(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    type_name: &str,
+) -> Result<(), StoreError> {
+    if let Some(default) = default_of_family(type_name) {
+        sqlx::query(
+            "SELECT 1 FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        )
+        .bind(tenant.0)
+        .bind(default.id)
+        .execute(connection)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Writes Intune's four defaults into the tenant unless it has them: one idempotent statement,
+    /// so instances racing on a tenant's first request write them once, and a reset tenant gets
+    /// them back at its next request. Intune dates them 0001-01-01 and gives them no scope tag.
+    pub async fn ensure_enrollment_defaults(&self, tenant: Tenant) -> Result<(), StoreError> {
+        // One VALUES row per default, all of one tenant: a single-shard statement on Citus.
+        let rows: Vec<String> = (0..DEFAULTS.len())
+            .map(|i| {
+                let at = 2 + 6 * i;
+                format!(
+                    "(${}, $1, ${}, ${}, ${}, ${}, '0001-01-01T00:00:00Z', '{{}}', ${})",
+                    at,
+                    at + 1,
+                    at + 2,
+                    at + 3,
+                    at + 4,
+                    at + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO device_enrollment_configurations (id, tenant_id, odata_type, \
+                 display_name, description, device_enrollment_configuration_type, \
+                 created_date_time, role_scope_tag_ids, windows_mobile_platform_blocked) \
+             VALUES {} ON CONFLICT (tenant_id, id) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(tenant.0);
+        for default in &DEFAULTS {
+            query = query
+                .bind(default.id)
+                .bind(default.type_name)
+                .bind(default.display_name)
+                .bind(default.description)
+                .bind(configuration_type(default.type_name))
+                // Intune's default restrictions block Windows Mobile, the one platform it retired.
+                .bind(default.type_name == PLATFORM_RESTRICTIONS);
+        }
+        query.execute(self.pool()?).await?;
+        Ok(())
+    }
+
+    /// Creates a configuration of `type_name` at the next free priority of its type, its family
+    /// locked (see [`lock_family`]).
+    pub async fn create_enrollment_configuration(
+        &self,
+        tenant: Tenant,
+        type_name: &str,
+        mut assignments: Vec<PropertyValue>,
+    ) -> Result<Entity, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        lock_family(&mut tx, tenant, type_name).await?;
+        let next: i32 = sqlx::query_scalar(
+            "SELECT coalesce(max(priority), 0) + 1 FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND odata_type = $2",
+        )
+        .bind(tenant.0)
+        .bind(type_name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let set = &ENROLLMENT_CONFIGURATIONS;
+        for (name, value) in [
+            ("priority", Value::Int32(next)),
+            (
+                "deviceEnrollmentConfigurationType",
+                Value::Text(configuration_type(type_name).to_owned()),
+            ),
+        ] {
+            if let Some(property) = set.property(name) {
+                assignments.push(PropertyValue { property, value });
+            }
+        }
+        let request = (set, tenant, assignments);
+        let created = insert(&mut tx, set, &[&request])
+            .await?
+            .pop()
+            .expect("one row asked, one answered")?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Moves a configuration to `priority` (at least 1, at most the last of its type), shifting
+    /// the others of its type between the old and the new place by one, in one statement; false
+    /// when the tenant has no such configuration.
+    pub async fn set_enrollment_priority(
+        &self,
+        tenant: Tenant,
+        id: Uuid,
+        priority: i32,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        // The type first, unlocked (it never changes), so that the family's lock comes before the
+        // row's, in the order creates take them: two moves cannot wait on each other.
+        let type_name: Option<String> = sqlx::query_scalar(
+            "SELECT odata_type FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(type_name) = type_name else {
+            return Ok(false);
+        };
+        lock_family(&mut tx, tenant, &type_name).await?;
+        let from: Option<i32> = sqlx::query_scalar(
+            "SELECT priority FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        )
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(from) = from else {
+            return Ok(false);
+        };
+        let last: i32 = sqlx::query_scalar(
+            "SELECT coalesce(max(priority), 1) FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND odata_type = $2",
+        )
+        .bind(tenant.0)
+        .bind(&type_name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let to = priority.clamp(1, last.max(1));
+        // Only parameters in the CASE: Citus evaluates only immutable functions in a CASE of a
+        // distributed UPDATE.
+        sqlx::query(
+            "UPDATE device_enrollment_configurations SET priority = CASE \
+                 WHEN id = $2 THEN $4 \
+                 WHEN $4 < $5 THEN priority + 1 \
+                 ELSE priority - 1 END, \
+             updated_at = now() \
+             WHERE tenant_id = $1 AND odata_type = $3 AND priority > 0 \
+               AND (id = $2 OR priority BETWEEN least($4, $5) AND greatest($4, $5))",
+        )
+        .bind(tenant.0)
+        .bind(id)
+        .bind(&type_name)
+        .bind(to)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Which of `ids` name no mobile app of the tenant, in the order given.
+    pub async fn unknown_mobile_apps(
+        &self,
+        tenant: Tenant,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let known: Vec<Uuid> =
+            sqlx::query_scalar("SELECT id FROM mobile_apps WHERE tenant_id = $1 AND id = ANY($2)")
+                .bind(tenant.0)
+                .bind(ids)
+                .fetch_all(self.pool()?)
+                .await?;
+        Ok(ids
+            .iter()
+            .filter(|id| !known.contains(id))
+            .copied()
+            .collect())
+    }
+
+    /// The assignments of the tenant's `configurations`, oldest first.
+    pub async fn enrollment_assignments(
+        &self,
+        tenant: Tenant,
+        configurations: &[Uuid],
+    ) -> Result<Vec<EnrollmentAssignment>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
+             WHERE tenant_id = $1 AND configuration_id = ANY($2) ORDER BY created_at, id"
+        )))
+        .bind(tenant.0)
+        .bind(configurations)
+        .fetch_all(self.pool()?)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(enrollment_assignment)
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub async fn enrollment_assignment(
+        &self,
+        tenant: Tenant,
+        configuration: Uuid,
+        id: &str,
+    ) -> Result<Option<EnrollmentAssignment>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
+             WHERE tenant_id = $1 AND configuration_id = $2 AND id = $3"
+        )))
+        .bind(tenant.0)
+        .bind(configuration)
+        .bind(id)
+        .fetch_optional(self.pool()?)
+        .await?;
+        Ok(row.as_ref().map(enrollment_assignment).transpose()?)
+    }
+
+    /// Adds assignments to the tenant's configuration (`replace`: instead of those it has, as
+    /// `assign` does), all or none. The configuration is locked against a concurrent delete.
+    pub async fn write_enrollment_assignments(
+        &self,
+        tenant: Tenant,
+        configuration: Uuid,
+        new: &[NewEnrollmentAssignment],
+        replace: bool,
+    ) -> Result<Result<Vec<EnrollmentAssignment>, EnrollmentAssignmentRefused>, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE)",
+        )
+        .bind(tenant.0)
+        .bind(configuration)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !exists {
+            return Ok(Err(EnrollmentAssignmentRefused::NoSuchConfiguration));
+        }
+        let groups: Vec<Uuid> = new.iter().filter_map(|a| a.target.group()).collect();
+        let found: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM directory_groups WHERE tenant_id = $1 AND id = ANY($2)",
+        )
+        .bind(tenant.0)
+        .bind(&groups)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let Some(missing) = groups.iter().find(|g| !found.contains(g)) {
+            return Ok(Err(EnrollmentAssignmentRefused::NoSuchGroup(*missing)));
+        }
+        if replace {
+            sqlx::query(
+                "DELETE FROM device_enrollment_configuration_assignments \
+                 WHERE tenant_id = $1 AND configuration_id = $2",
+            )
+            .bind(tenant.0)
+            .bind(configuration)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut written = Vec::with_capacity(new.len());
+        for assignment in new {
+            let id = enrollment_assignment_id(configuration, assignment.target);
+            let row = sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO device_enrollment_configuration_assignments (id, tenant_id, \
+                     configuration_id, target_type, group_id, filter_id, filter_type, source, \
+                     source_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (tenant_id, id) DO NOTHING RETURNING {ASSIGNMENT_COLUMNS}"
+            )))
+            .bind(&id)
+            .bind(tenant.0)
+            .bind(configuration)
+            .bind(assignment.target.type_name())
+            .bind(assignment.target.group())
+            .bind(assignment.filter.id)
+            .bind(&assignment.filter.filter_type)
+            .bind(&assignment.source)
+            .bind(&assignment.source_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match row {
+                Some(row) => written.push(enrollment_assignment(&row)?),
+                None => return Ok(Err(EnrollmentAssignmentRefused::Duplicate(id))),
+            }
+        }
+        tx.commit().await?;
+        Ok(Ok(written))
+    }
+
+    /// Deletes an assignment of the tenant's configuration; false when there is none with that id.
+    pub async fn delete_enrollment_assignment(
+        &self,
+        tenant: Tenant,
+        configuration: Uuid,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM device_enrollment_configuration_assignments \
+             WHERE tenant_id = $1 AND configuration_id = $2 AND id = $3",
+        )
+        .bind(tenant.0)
+        .bind(configuration)
+        .bind(id)
+        .execute(self.pool()?)
+        .await?
+        .rows_affected();
+        Ok(deleted == 1)
+    }
+
+    /// The Enrollment Status Page that applies to the tenant's device identity `device` (`None`
+    /// when the tenant has no such device).
+    pub async fn applicable_enrollment_status_page(
+        &self,
+        tenant: Tenant,
+        device: Uuid,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        let mut devices = devices_to_work_out(&mut tx, tenant, Some(&[device])).await?;
+        let Some(device) = devices.pop() else {
+            return Ok(None);
+        };
+        let pages: Vec<(Uuid, i32)> = sqlx::query_as(
+            "SELECT id, priority FROM device_enrollment_configurations \
+             WHERE tenant_id = $1 AND odata_type = $2",
+        )
+        .bind(tenant.0)
+        .bind(ESP)
+        .fetch_all(&mut *tx)
+        .await?;
+        let ids: Vec<Uuid> = pages.iter().map(|(id, _)| *id).collect();
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
+             WHERE tenant_id = $1 AND configuration_id = ANY($2)"
+        )))
+        .bind(tenant.0)
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        let assignments: Vec<EnrollmentAssignment> = rows
+            .iter()
+            .map(enrollment_assignment)
+            .collect::<Result<_, _>>()?;
+        let mut named: Vec<Uuid> = assignments
+            .iter()
+            .filter_map(|a| a.target.group())
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        let memberships = group_memberships(&mut tx, tenant, &named).await?;
+        let mut groups: HashSet<Uuid> = added_to(&mut tx, tenant, &named, Some(&[device.id]))
+            .await?
+            .into_iter()
+            .filter(|(group, _)| memberships.get(group) == Some(&Membership::Assigned))
+            .map(|(group, _)| group)
+            .collect();
+        tx.commit().await?;
+        groups.extend(DynamicGroups::new(memberships).taking(&device.physical_ids));
+        let ranked: Vec<RankedConfiguration> = pages
+            .into_iter()
+            .map(|(id, priority)| RankedConfiguration { id, priority })
+            .collect();
+        let default = default_of_family(ESP).map_or(Uuid::nil(), |d| d.id);
+        Ok(Some(applicable_page(
+            &ranked,
+            &assignments,
+            &groups,
+            default,
+        )))
+    }
+}
