@@ -122,6 +122,21 @@ impl GraphError {
         Self::new(StatusCode::CONFLICT, "Conflict", message)
     }
 
+    /// A change that would leave a reference between the tenant's entities broken: it names one
+    /// that does not exist, or removes one another still uses (an assignment filter in use).
+    pub fn broken_reference(key: Option<&str>) -> Self {
+        let which = key.map(|k| format!(" ({k})")).unwrap_or_default();
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!(
+                "The change would break a reference between entities of the tenant{which}: an \
+                 entity it names does not exist, or another entity still uses it (remove that use \
+                 first)."
+            ),
+        )
+    }
+
     pub fn unsupported_media_type(received: Option<&str>) -> Self {
         let received = match received {
             Some(value) => format!("'{value}'"),

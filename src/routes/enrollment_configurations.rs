@@ -224,6 +224,12 @@ fn refused(refusal: EnrollmentAssignmentRefused, id: Uuid) -> GraphError {
                 format!("The group '{group}' does not exist in the tenant."),
             )])
         }
+        EnrollmentAssignmentRefused::NoSuchFilter(filter) => {
+            GraphError::invalid_fields(vec![ErrorDetail::invalid(
+                "target/deviceAndAppManagementAssignmentFilterId",
+                format!("The assignment filter '{filter}' does not exist in the tenant."),
+            )])
+        }
         EnrollmentAssignmentRefused::Duplicate(assignment) => GraphError::new(
             actix_web::http::StatusCode::CONFLICT,
             "Conflict",

@@ -7,6 +7,7 @@ impl From<StoreError> for GraphError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Duplicate { key } => GraphError::duplicate_key(key.as_deref()),
+            StoreError::Referenced { key } => GraphError::broken_reference(key.as_deref()),
             StoreError::NotMigrated => GraphError::service_unavailable(),
             StoreError::Unavailable(cause) => GraphError::service_unavailable().caused_by(cause),
             StoreError::Failed(cause) => GraphError::internal().caused_by(cause),

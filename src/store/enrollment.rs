@@ -28,6 +28,8 @@ pub enum EnrollmentAssignmentRefused {
     NoSuchConfiguration,
     /// The tenant has no group with the target's id.
     NoSuchGroup(Uuid),
+    /// The tenant has no assignment filter with the target's filter id.
+    NoSuchFilter(Uuid),
     /// The configuration already has an assignment with this id (to the same group).
     Duplicate(String),
 }
@@ -306,6 +308,19 @@ impl Store {
         .await?;
         if let Some(missing) = groups.iter().find(|g| !found.contains(g)) {
             return Ok(Err(EnrollmentAssignmentRefused::NoSuchGroup(*missing)));
+        }
+        // The foreign key holds the filters against a concurrent delete; this names the one
+        // missing before the insert would fail on it.
+        let filters: Vec<Uuid> = new.iter().filter_map(|a| a.filter.id).collect();
+        let found: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM assignment_filters WHERE tenant_id = $1 AND id = ANY($2)",
+        )
+        .bind(tenant.0)
+        .bind(&filters)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let Some(missing) = filters.iter().find(|f| !found.contains(f)) {
+            return Ok(Err(EnrollmentAssignmentRefused::NoSuchFilter(*missing)));
         }
         if replace {
             sqlx::query(

@@ -105,6 +105,11 @@ pub enum StoreError {
     Duplicate {
         key: Option<String>,
     },
+    /// A reference between the tenant's entities would break: a row names one that does not
+    /// exist, or a row still named by another was to go (the foreign key's name, when given).
+    Referenced {
+        key: Option<String>,
+    },
     /// The database cannot be reached right now; the request may be retried.
     Unavailable(Arc<sqlx::Error>),
     /// The service has not applied its migrations yet (it is still waiting for the database).
@@ -116,6 +121,7 @@ impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreError::Duplicate { key } => write!(f, "duplicate unique key {key:?}"),
+            StoreError::Referenced { key } => write!(f, "broken reference {key:?}"),
             StoreError::Unavailable(e) => write!(f, "database unavailable: {e}"),
             StoreError::NotMigrated => f.write_str("the migrations are not applied yet"),
             StoreError::Failed(e) => write!(f, "database error: {e}"),
@@ -191,6 +197,13 @@ impl From<sqlx::Error> for StoreError {
             .filter(|db| db.is_unique_violation())
         {
             StoreError::Duplicate {
+                key: db.constraint().map(str::to_owned),
+            }
+        } else if let Some(db) = error
+            .as_database_error()
+            .filter(|db| db.is_foreign_key_violation())
+        {
+            StoreError::Referenced {
                 key: db.constraint().map(str::to_owned),
             }
         } else if is_unreachable(&error) {

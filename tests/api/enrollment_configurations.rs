@@ -6,7 +6,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::auth::{WRITE, claims, hs256};
+use crate::auth::{CONFIGURATION_WRITE, WRITE, claims, hs256};
 use crate::control::{control, graph, guarded_app};
 use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send_as};
 
@@ -63,6 +63,16 @@ async fn device(app: &TestApp, tenant: Uuid, serial: &str) -> (String, String) {
 async fn applicable(app: &TestApp, tenant: Uuid, device: &str) -> Json {
     let path = format!("tenants/{tenant}/devices/{device}/enrollmentStatusPage");
     ok(control(app, Method::GET, &path, None).await).await
+}
+
+/// An assignment filter of `tenant` (made with configuration permission); its id.
+async fn assignment_filter(app: &TestApp, tenant: Uuid) -> String {
+    let token = hs256(&claims(tenant, &[CONFIGURATION_WRITE]));
+    let body = json!({"displayName": "Surfaces", "platform": "windows10AndLater",
+                      "rule": "(device.manufacturer -eq \"Microsoft\")"});
+    let path = "beta/deviceManagement/assignmentFilters";
+    let filter = created(send_as(app, &token, Method::POST, path, Some(body)).await).await;
+    id(&filter).to_owned()
 }
 
 async fn priority(app: &TestApp, tenant: Uuid, configuration: &str) -> i64 {
@@ -275,14 +285,22 @@ async fn an_esp_with_apps_assigned_to_a_group_and_reprioritised_applies_to_its_d
     // Before any assignment, the default applies to both.
     assert_eq!(applicable(&app, tenant, &in_group).await["isDefault"], true);
 
-    let filter = Uuid::new_v4();
-    let assign = json!({"enrollmentConfigurationAssignments": [{"target": {
-        "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": id(&group),
-        "deviceAndAppManagementAssignmentFilterId": filter,
-        "deviceAndAppManagementAssignmentFilterType": "include"}}]});
+    let assign = |filter: &str| {
+        json!({"enrollmentConfigurationAssignments": [{"target": {
+            "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": id(&group),
+            "deviceAndAppManagementAssignmentFilterId": filter,
+            "deviceAndAppManagementAssignmentFilterType": "include"}}]})
+    };
     let path = format!("beta/{CONFIGURATIONS}/{}/assign", id(&kiosk));
+    // A filter the tenant does not have is named in the 400, and nothing is assigned.
+    let unknown = Uuid::new_v4().to_string();
+    let refused = graph(&app, tenant, Method::POST, &path, Some(assign(&unknown))).await;
+    let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(error.to_string().contains(&unknown), "{error}");
+    assert_eq!(applicable(&app, tenant, &in_group).await["isDefault"], true);
+    let filter = assignment_filter(&app, tenant).await;
     body_of(
-        graph(&app, tenant, Method::POST, &path, Some(assign)).await,
+        graph(&app, tenant, Method::POST, &path, Some(assign(&filter))).await,
         StatusCode::NO_CONTENT,
     )
     .await;
@@ -290,10 +308,7 @@ async fn an_esp_with_apps_assigned_to_a_group_and_reprioritised_applies_to_its_d
     let expanded = ok(graph(&app, tenant, Method::GET, &expanded, None).await).await;
     let target = &expanded["assignments"][0]["target"];
     assert_eq!(target["groupId"], id(&group));
-    assert_eq!(
-        target["deviceAndAppManagementAssignmentFilterId"],
-        filter.to_string()
-    );
+    assert_eq!(target["deviceAndAppManagementAssignmentFilterId"], filter);
     assert_eq!(
         target["deviceAndAppManagementAssignmentFilterType"],
         "include"
@@ -302,6 +317,18 @@ async fn an_esp_with_apps_assigned_to_a_group_and_reprioritised_applies_to_its_d
         expanded["assignments"][0]["id"],
         format!("{}_{}", id(&kiosk), id(&group))
     );
+    // A filter an assignment uses cannot be deleted.
+    let filter_path = format!("beta/deviceManagement/assignmentFilters/{filter}");
+    let configuration_token = hs256(&claims(tenant, &[CONFIGURATION_WRITE]));
+    let refused = send_as(
+        &app,
+        &configuration_token,
+        Method::DELETE,
+        &filter_path,
+        None,
+    )
+    .await;
+    error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
 
     let chosen = applicable(&app, tenant, &in_group).await;
     assert_eq!(chosen["enrollmentStatusPageId"], id(&kiosk));
@@ -358,6 +385,19 @@ async fn an_esp_with_apps_assigned_to_a_group_and_reprioritised_applies_to_its_d
         applicable(&app, tenant, &in_group).await["enrollmentStatusPageId"],
         id(&first)
     );
+    // No assignment uses the filter any more: it can go.
+    body_of(
+        send_as(
+            &app,
+            &configuration_token,
+            Method::DELETE,
+            &filter_path,
+            None,
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
 
     // A deleted ESP takes its assignments with it, and the defaults stay.
     let path = format!("beta/{CONFIGURATIONS}/{}", id(&first));
