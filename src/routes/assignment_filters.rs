@@ -196,9 +196,12 @@ pub mod beta {
     pub async fn get_platform_supported_properties(
         _access: ReadAccess,
         root: ServiceRoot,
-        parameters: web::Path<String>,
+        request: HttpRequest,
     ) -> Handled {
-        let value = platform_supported_properties(&parameters, root.version)?;
+        // Read from the match rather than a `web::Path`, which would document the route's
+        // placeholder beside Microsoft's `platform`.
+        let parameters = request.match_info().get("parameters").unwrap_or_default();
+        let value = platform_supported_properties(parameters, root.version)?;
         Ok(HttpResponse::Ok()
             .content_type(GRAPH_JSON)
             .json(SupportedProperties {
