@@ -1,10 +1,10 @@
 //! deviceManagement/assignmentFilters (beta, issue 26 item 2): a filter is created with a rule
 //! checked against its platform's grammar, listed, read, changed and deleted; `validateFilter`,
 //! `getSupportedProperties` and `getPlatformSupportedProperties(platform='...')` answer as
-//! Graph's; `enable` and `getState` keep each tenant's filters on or off (issue 25); filters are
-//! tenant-isolated and need Graph's DeviceManagementConfiguration permissions; a deployment
-//! profile assignment still refuses a real filter; the store tells which ids name a tenant's
-//! filters.
+//! Graph's, alone and through `$batch`; `enable` and `getState` keep each tenant's filters on or
+//! off (issue 25); filters are tenant-isolated and need Graph's DeviceManagementConfiguration
+//! permissions; a deployment profile assignment still refuses a real filter; the store tells
+//! which ids name a tenant's filters.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
@@ -676,4 +676,57 @@ async fn enable_and_get_state_keep_each_tenants_filters_on_or_off() {
         error_of(response, StatusCode::FORBIDDEN, "Forbidden").await;
     }
     assert!(state(writer_a).await);
+}
+
+#[tokio::test]
+async fn the_new_operations_answer_through_batch_as_alone() {
+    let app = spawn_app().await;
+    let requests = json!({"requests": [
+        {"id": "off", "method": "POST", "url": "/deviceManagement/assignmentFilters/enable",
+         "headers": {"Content-Type": "application/json"}, "body": {"enable": false}},
+        {"id": "state", "dependsOn": ["off"], "method": "GET",
+         "url": "/deviceManagement/assignmentFilters/getState()"},
+        {"id": "ios", "method": "GET",
+         "url": "/deviceManagement/assignmentFilters/getPlatformSupportedProperties(platform='iOS')"},
+        {"id": "colour", "method": "GET",
+         "url": "/deviceManagement/assignmentFilters/getPlatformSupportedProperties(platform='colour')"},
+    ]});
+    let response = app
+        .client
+        .post(app.url("beta/$batch"))
+        .json(&requests)
+        .send()
+        .await
+        .unwrap();
+    let body = body_of(response, StatusCode::OK).await;
+    let answer = |id: &str| {
+        body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|answer| answer["id"] == id)
+            .unwrap_or_else(|| panic!("no answer to {id}: {body}"))
+            .clone()
+    };
+    assert_eq!(answer("off")["status"], 204);
+    assert_eq!(answer("state")["status"], 200);
+    assert_eq!(answer("state")["body"]["enabled"], false);
+    let alone = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("{FILTERS}/getPlatformSupportedProperties(platform='iOS')"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(answer("ios")["status"], 200);
+    assert_eq!(answer("ios")["body"]["value"], alone["value"]);
+    assert_eq!(answer("colour")["status"], 400);
+    assert_eq!(
+        answer("colour")["body"]["error"]["details"][0]["target"],
+        "platform"
+    );
 }
