@@ -79,8 +79,8 @@ pub const GET_PLATFORM_SUPPORTED_PROPERTIES: &str = "getPlatformSupportedPropert
 /// The parameter of [`GET_PLATFORM_SUPPORTED_PROPERTIES`].
 pub const PLATFORM_PARAMETER: &str = "platform";
 
-/// Whether a tenant's filters are on before it calls `enable`: Intune has filters on in every
-/// tenant since they left preview.
+/// Whether a tenant's filters are on before it calls `enable`: filters are generally available in
+/// Intune, and the `getState` reference page's example answers `enabled: true`.
 pub const ENABLED_BY_DEFAULT: bool = true;
 
 /// The assignment filters of a tenant (beta only).
