@@ -66,6 +66,23 @@ pub const GET_SUPPORTED_PROPERTIES: BoundAction = BoundAction {
 /// The collection action that checks a filter without storing it.
 pub const VALIDATE_FILTER: &str = "validateFilter";
 
+/// The collection action that turns the tenant's filters on or off.
+pub const ENABLE: &str = "enable";
+
+/// The collection function that tells whether the tenant's filters are on.
+pub const GET_STATE: &str = "getState";
+
+/// The collection function that lists the properties a rule of one platform may test; its one
+/// parameter is [`PLATFORM_PARAMETER`].
+pub const GET_PLATFORM_SUPPORTED_PROPERTIES: &str = "getPlatformSupportedProperties";
+
+/// The parameter of [`GET_PLATFORM_SUPPORTED_PROPERTIES`].
+pub const PLATFORM_PARAMETER: &str = "platform";
+
+/// Whether a tenant's filters are on before it calls `enable`: filters are generally available in
+/// Intune, and the `getState` reference page's example answers `enabled: true`.
+pub const ENABLED_BY_DEFAULT: bool = true;
+
 /// The assignment filters of a tenant (beta only).
 pub static ASSIGNMENT_FILTERS: EntitySet = EntitySet {
     type_name: "microsoft.graph.deviceAndAppManagementAssignmentFilter",
@@ -111,7 +128,12 @@ pub static ASSIGNMENT_FILTERS: EntitySet = EntitySet {
     expandable: &[],
     segments: Segments {
         singleton: false,
-        collection_actions: &[VALIDATE_FILTER],
+        collection_actions: &[
+            VALIDATE_FILTER,
+            ENABLE,
+            GET_STATE,
+            GET_PLATFORM_SUPPORTED_PROPERTIES,
+        ],
         below_item: &[ItemSegment::Action(GET_SUPPORTED_PROPERTIES)],
     },
 };

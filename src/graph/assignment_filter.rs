@@ -1,15 +1,20 @@
 //! Assignment filters on the wire: the checks a filter's body must pass beyond its properties'
 //! types (its rule against its platform's grammar, its management type the platform's), and the
-//! bodies of `validateFilter` and `getSupportedProperties`.
+//! bodies of `validateFilter`, `getSupportedProperties`, `getPlatformSupportedProperties`,
+//! `enable` and `getState`.
 
 use serde::Serialize;
 
 use crate::domain::ApiVersion;
-use crate::domain::assignment_filter::{ASSIGNMENT_FILTERS, management_type_of};
+use crate::domain::assignment_filter::{
+    ASSIGNMENT_FILTERS, GET_PLATFORM_SUPPORTED_PROPERTIES, PLATFORM as PLATFORM_TYPE,
+    PLATFORM_PARAMETER, management_type_of,
+};
 use crate::domain::entity::{Entity, PropertyValue, Value};
 use crate::domain::filter_rule::{self, FilterProperty};
 use crate::graph::entity::{parse_entity_body, parse_object};
 use crate::graph::error::{ErrorDetail, GraphError};
+use crate::graph::paths::function_parameters;
 
 const PLATFORM: &str = "platform";
 const RULE: &str = "rule";
@@ -203,6 +208,89 @@ pub fn supported_properties(entity: &Entity) -> Vec<SupportedProperty> {
         .collect()
 }
 
+/// The properties a rule for filters of the platform named in `getPlatformSupportedProperties`'
+/// parameters (the text inside its parentheses) may test. Any parameter but `platform`, or a
+/// platform that is no `devicePlatformType`, is a 400 naming it.
+pub fn platform_supported_properties(
+    parameters: &str,
+    version: ApiVersion,
+) -> Result<Vec<SupportedProperty>, GraphError> {
+    let invalid = |message: String| {
+        GraphError::invalid_fields(vec![ErrorDetail::invalid(PLATFORM_PARAMETER, message)])
+    };
+    let parameters = function_parameters(parameters).map_err(invalid)?;
+    let [(name, platform)] = parameters.as_slice() else {
+        return Err(invalid(format!(
+            "{GET_PLATFORM_SUPPORTED_PROPERTIES} takes one parameter, '{PLATFORM_PARAMETER}'."
+        )));
+    };
+    if !name.eq_ignore_ascii_case(PLATFORM_PARAMETER) {
+        return Err(invalid(format!(
+            "'{name}' is not a parameter of {GET_PLATFORM_SUPPORTED_PROPERTIES}, whose one \
+             parameter is '{PLATFORM_PARAMETER}'."
+        )));
+    }
+    let member = PLATFORM_TYPE
+        .members_on(version)
+        .find(|member| member.eq_ignore_ascii_case(platform))
+        .ok_or_else(|| {
+            let members: Vec<&str> = PLATFORM_TYPE.members_on(version).collect();
+            invalid(format!(
+                "'{platform}' is not a {}; the platforms are {}.",
+                PLATFORM_TYPE.name,
+                members.join(", ")
+            ))
+        })?;
+    Ok(filter_rule::properties_of(member)
+        .map(SupportedProperty::from)
+        .collect())
+}
+
+/// The parameter of `enable`.
+pub const ENABLE_PARAMETER: &str = "enable";
+
+/// Whether an `enable` body turns the tenant's filters on or off. A body without the parameter,
+/// with another, or with a value that is not a boolean is a 400.
+pub fn enable_parameter(body: &[u8]) -> Result<bool, GraphError> {
+    let invalid = |target: &str, message: String| {
+        GraphError::invalid_fields(vec![ErrorDetail::invalid(target, message)])
+    };
+    let mut enable = None;
+    for (key, raw) in &parse_object(body)? {
+        if key == ENABLE_PARAMETER {
+            let value = serde_json::from_str::<bool>(raw.get()).map_err(|_| {
+                invalid(
+                    ENABLE_PARAMETER,
+                    format!("'{ENABLE_PARAMETER}' must be true or false."),
+                )
+            })?;
+            enable = Some(value);
+        } else if !key.contains('@') {
+            return Err(invalid(
+                key,
+                format!(
+                    "The parameter '{key}' is not a parameter of enable, whose one parameter is \
+                     '{ENABLE_PARAMETER}'."
+                ),
+            ));
+        }
+    }
+    enable.ok_or_else(|| {
+        invalid(
+            ENABLE_PARAMETER,
+            format!("enable needs '{ENABLE_PARAMETER}', true or false."),
+        )
+    })
+}
+
+/// Graph's `assignmentFilterState`, the answer of `getState`.
+#[derive(Debug, Serialize)]
+pub struct FilterState {
+    #[serde(rename = "@odata.context")]
+    pub context: String,
+    pub enabled: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +365,48 @@ mod tests {
             assert!(
                 validate_filter(bad.as_bytes(), ApiVersion::Beta).is_err(),
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn platform_supported_properties_take_one_platform_in_any_case() {
+        let names = |parameters: &str| {
+            platform_supported_properties(parameters, ApiVersion::Beta)
+                .map(|properties| properties.iter().map(|p| p.name).collect::<Vec<_>>())
+        };
+        let windows = names("platform='windows10AndLater'").unwrap();
+        assert!(windows.contains(&"device.deviceTrustType"), "{windows:?}");
+        assert_eq!(
+            names("PLATFORM='IOS'").unwrap(),
+            names("platform='iOS'").unwrap()
+        );
+        assert!(names("platform='windows81AndLater'").unwrap().is_empty());
+        for bad in [
+            "platform='colour'",
+            "os='iOS'",
+            "platform='iOS',os='x'",
+            "platform='iOS",
+        ] {
+            let error = names(bad).unwrap_err();
+            assert_eq!(error.details[0].target, PLATFORM_PARAMETER, "{bad}");
+        }
+    }
+
+    #[test]
+    fn enable_takes_one_boolean() {
+        assert!(enable_parameter(br#"{"enable":true}"#).unwrap());
+        assert!(!enable_parameter(br#"{"enable":false}"#).unwrap());
+        for bad in [
+            &br#"{}"#[..],
+            br#"{"enable":"yes"}"#,
+            br#"{"enable":true,"state":1}"#,
+            b"[true]",
+        ] {
+            assert!(
+                enable_parameter(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
             );
         }
     }

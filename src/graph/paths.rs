@@ -1,7 +1,9 @@
 //! Graph's URL grammar for the entity sets served. Graph matches segments case-insensitively, accepts
 //! the OData key form `windowsAutopilotDeviceIdentities('{id}')` and namespace-qualified actions; the
 //! middleware rewrites all of those to one canonical path before actix routes the request, and the
-//! same parse explains a path that no route serves, in Graph's words.
+//! same parse explains a path that no route serves, in Graph's words. A collection function called
+//! with parameters (`getPlatformSupportedProperties(platform='iOS')`) keeps them in its segment,
+//! written one canonical way; [`function_parameters`] reads them back for its handler.
 
 use crate::domain::entity::{EntitySet, ItemSegment, Navigation};
 use crate::domain::{ApiVersion, ENTITY_SETS};
@@ -11,6 +13,8 @@ const COUNT: &str = "$count";
 const REF: &str = "$ref";
 const BATCH: &str = "$batch";
 const ACTION_NAMESPACE: &str = "microsoft.graph.";
+/// The most parameters a function call may pass (Graph's functions take a few).
+pub const MAX_FUNCTION_PARAMETERS: usize = 8;
 
 /// What a path names below its entity set's path. Names come from the set's description
 /// ([`crate::domain::entity::Segments`]), in their canonical spelling.
@@ -21,6 +25,9 @@ pub enum PathTarget {
     Item(String),
     /// An action bound to the collection or singleton (`import`, `sync`).
     CollectionAction(&'static str),
+    /// A function bound to the collection, called with parameters: its name and their canonical
+    /// text (`platform='iOS'`).
+    CollectionFunction(&'static str, String),
     /// An action bound to an item (`assignUserToDevice`).
     ItemAction(String, &'static str),
     /// A navigation to one entity (a device identity's `deploymentProfile`).
@@ -63,6 +70,7 @@ impl PathTarget {
             PathTarget::Count => COUNT.to_owned(),
             PathTarget::Item(id) => id.clone(),
             PathTarget::CollectionAction(name) => (*name).to_owned(),
+            PathTarget::CollectionFunction(name, parameters) => format!("{name}({parameters})"),
             PathTarget::ItemAction(id, name)
             | PathTarget::Contained(id, name)
             | PathTarget::Related(id, name)
@@ -98,6 +106,7 @@ impl GraphPath {
             PathTarget::Item(_) => "~/singleton/navigation/key",
             PathTarget::ItemAction(..) => "~/singleton/navigation/key/action",
             PathTarget::CollectionAction(_) => "~/singleton/navigation/action",
+            PathTarget::CollectionFunction(..) => "~/singleton/navigation/function",
             PathTarget::Navigation(..) | PathTarget::Contained(..) | PathTarget::Related(..) => {
                 "~/singleton/navigation/key/navigation"
             }
@@ -174,13 +183,20 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
         },
         Some(segment) if is_count(segment) => PathTarget::Count,
         Some("") => return Err(unknown("")),
-        Some(segment) => match (collection_action(segment), rest.next()) {
-            (Some(action), None) => PathTarget::CollectionAction(action),
-            // Not an action of the collection: the key of an item.
-            (_, None) => PathTarget::Item(segment.to_owned()),
-            (_, Some(below)) => {
-                below_item(segment, below, &mut rest, segments.below_item, version)?
+        Some(segment) => match (function_call(segment), collection_action(segment)) {
+            (Some((name, parameters)), _) => {
+                let function = collection_action(name).ok_or_else(|| unknown(segment))?;
+                let parameters = function_parameters(parameters).map_err(|_| unknown(segment))?;
+                PathTarget::CollectionFunction(function, canonical_parameters(&parameters))
             }
+            (None, action) => match (action, rest.next()) {
+                (Some(action), None) => PathTarget::CollectionAction(action),
+                // Not an action of the collection: the key of an item.
+                (_, None) => PathTarget::Item(segment.to_owned()),
+                (_, Some(below)) => {
+                    below_item(segment, below, &mut rest, segments.below_item, version)?
+                }
+            },
         },
     };
     match rest.next() {
@@ -321,6 +337,8 @@ fn split_key(segment: &str) -> impl Iterator<Item = &str> {
         .strip_suffix(')')
         .and_then(|s| s.split_once('('))
         .filter(|(name, _)| !name.is_empty())
+        // `name(p=v)` is a function call, parsed whole.
+        .filter(|(_, inside)| !is_parameter_list(inside))
         .map(|(name, key)| {
             let key = key
                 .strip_prefix('\'')
@@ -334,6 +352,121 @@ fn split_key(segment: &str) -> impl Iterator<Item = &str> {
         Some((name, key)) => [Some(name), Some(key)].into_iter().flatten(),
         None => [Some(segment), None].into_iter().flatten(),
     }
+}
+
+/// Whether the text inside a segment's parentheses passes named parameters (`platform='iOS'`)
+/// rather than a key (`'abc'`, `abc`): it starts with a name and `=`.
+fn is_parameter_list(inside: &str) -> bool {
+    let inside = decode(inside);
+    match inside.split_once('=') {
+        Some((name, _)) => is_parameter_name(name.trim()),
+        None => false,
+    }
+}
+
+fn is_parameter_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A segment `name(parameters)` whose parentheses hold named parameters: its name and the text
+/// inside, as sent.
+fn function_call(segment: &str) -> Option<(&str, &str)> {
+    let (name, inside) = segment.strip_suffix(')')?.split_once('(')?;
+    (!name.is_empty() && is_parameter_list(inside)).then_some((name, inside))
+}
+
+/// A function call's parameters, `name=value` separated by commas, as sent (percent-encoded or
+/// not): each name and its value, a string literal's quotes removed and its doubled quotes
+/// undone. At most [`MAX_FUNCTION_PARAMETERS`]; a name given twice, an unterminated literal or a
+/// name that is not one is an error naming what is wrong.
+pub fn function_parameters(text: &str) -> Result<Vec<(String, String)>, String> {
+    let text = decode(text);
+    let mut parameters: Vec<(String, String)> = Vec::new();
+    let mut rest = text.as_str();
+    loop {
+        if parameters.len() == MAX_FUNCTION_PARAMETERS {
+            return Err(format!(
+                "A function takes at most {MAX_FUNCTION_PARAMETERS} parameters."
+            ));
+        }
+        let (name, after) = rest
+            .split_once('=')
+            .ok_or_else(|| format!("'{rest}' is no parameter: parameters are name=value."))?;
+        let name = name.trim();
+        if !is_parameter_name(name) {
+            return Err(format!("'{name}' is not a parameter name."));
+        }
+        if parameters
+            .iter()
+            .any(|(given, _)| given.eq_ignore_ascii_case(name))
+        {
+            return Err(format!("The parameter '{name}' is given twice."));
+        }
+        let after = after.trim_start();
+        let (value, after) = match after.strip_prefix('\'') {
+            Some(literal) => string_literal(literal)
+                .ok_or_else(|| format!("The value of '{name}' has no closing quote."))?,
+            None => match after.split_once(',') {
+                Some((value, after)) => (value.trim_end().to_owned(), Some(after)),
+                None => (after.trim_end().to_owned(), None),
+            },
+        };
+        parameters.push((name.to_owned(), value));
+        match after {
+            Some(next) => rest = next,
+            None => return Ok(parameters),
+        }
+    }
+}
+
+/// An OData string literal after its opening quote: its value (`''` is one quote) and what follows
+/// its closing quote and the next comma (`None` at the end); `None` when it is not closed or
+/// something other than a comma follows it.
+fn string_literal(text: &str) -> Option<(String, Option<&str>)> {
+    let mut value = String::new();
+    let mut rest = text;
+    loop {
+        let (part, after) = rest.split_once('\'')?;
+        value.push_str(part);
+        match after.strip_prefix('\'') {
+            Some(escaped) => {
+                value.push('\'');
+                rest = escaped;
+            }
+            None => {
+                let after = after.trim_start();
+                return match after.strip_prefix(',') {
+                    Some(next) => Some((value, Some(next))),
+                    None if after.is_empty() => Some((value, None)),
+                    None => None,
+                };
+            }
+        }
+    }
+}
+
+/// Parameters written the one way the route table has them: `name='value'`, quotes doubled,
+/// comma-separated, every byte but unreserved ones and the literal's quotes percent-encoded.
+fn canonical_parameters(parameters: &[(String, String)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'\'' => {
+                    (byte as char).to_string()
+                }
+                _ => format!("%{byte:02X}"),
+            })
+            .collect::<String>()
+    };
+    parameters
+        .iter()
+        .map(|(name, value)| format!("{name}='{}'", encode(&value.replace('\'', "''"))))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -429,6 +562,71 @@ mod tests {
             canonical("/beta/deviceManagement/assignmentFilters/abc/getSupportedProperties()"),
             "/beta/deviceManagement/assignmentFilters/abc/getSupportedProperties"
         );
+    }
+
+    #[test]
+    fn a_function_called_with_parameters_keeps_them_in_one_canonical_form() {
+        const FILTERS: &str = "/beta/deviceManagement/assignmentFilters";
+        let expected = format!("{FILTERS}/getPlatformSupportedProperties(platform='iOS')");
+        for sent in [
+            "getPlatformSupportedProperties(platform='iOS')",
+            "GETPLATFORMSUPPORTEDPROPERTIES(platform=%27iOS%27)",
+            "microsoft.graph.getPlatformSupportedProperties( platform = 'iOS' )",
+        ] {
+            assert_eq!(canonical(&format!("{FILTERS}/{sent}")), expected, "{sent}");
+        }
+        assert_eq!(
+            parse(&format!(
+                "{FILTERS}/getPlatformSupportedProperties(platform='iOS')"
+            ))
+            .unwrap()
+            .target,
+            PathTarget::CollectionFunction(
+                "getPlatformSupportedProperties",
+                "platform='iOS'".into()
+            )
+        );
+        // Quotes, slashes and spaces in a value stay inside the one segment.
+        assert_eq!(
+            canonical(&format!(
+                "{FILTERS}/getPlatformSupportedProperties(platform='a''b%2Fc d')"
+            )),
+            format!("{FILTERS}/getPlatformSupportedProperties(platform='a''b%2Fc%20d')")
+        );
+        // A key in parentheses is still a key.
+        assert_eq!(
+            canonical(&format!("{FILTERS}('abc')")),
+            format!("{FILTERS}/abc")
+        );
+        for bad in [
+            "getPlatformSupportedProperties(platform='iOS)",
+            "getPlatformSupportedProperties(platform='iOS'x)",
+            "getPlatformSupportedProperties(platform='a',platform='b')",
+            "colour(platform='iOS')",
+        ] {
+            assert!(
+                matches!(
+                    parse(&format!("{FILTERS}/{bad}")),
+                    Err(PathError::UnknownSegment(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn function_parameters_are_bounded_and_unquoted() {
+        assert_eq!(
+            function_parameters("a='x''y',b=2").unwrap(),
+            vec![("a".into(), "x'y".into()), ("b".into(), "2".into())]
+        );
+        let many = (0..=MAX_FUNCTION_PARAMETERS)
+            .map(|i| format!("p{i}='v'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(function_parameters(&many).is_err());
+        assert!(function_parameters("=1").is_err());
+        assert!(function_parameters("1a=1").is_err());
     }
 
     #[test]

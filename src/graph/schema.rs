@@ -1523,6 +1523,37 @@ graph_schema!(
     []
 );
 
+graph_schema!(
+    /// The body of assignment filters' `enable` (beta only).
+    EnableAssignmentFiltersBody,
+    component(ApiVersion::Beta, "enableRequestBody"),
+    ObjectBuilder::new()
+        .property(
+            crate::graph::assignment_filter::ENABLE_PARAMETER,
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .description(Some("Whether the tenant's assignment filters are on."))
+        )
+        .required(crate::graph::assignment_filter::ENABLE_PARAMETER),
+    []
+);
+graph_schema!(
+    /// `beta.microsoft.graph.assignmentFilterState`, the answer of `getState`.
+    AssignmentFilterState,
+    component(ApiVersion::Beta, "microsoft.graph.assignmentFilterState"),
+    ObjectBuilder::new()
+        .title(Some("assignmentFilterState"))
+        .property("@odata.context", text())
+        .property(
+            "enabled",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .description(Some("Whether the tenant's assignment filters are on."))
+        )
+        .required("enabled"),
+    []
+);
+
 /// The type of a property a filter's rule may test.
 const SUPPORTED_PROPERTY: &str = "microsoft.graph.assignmentFilterSupportedProperty";
 

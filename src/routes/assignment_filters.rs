@@ -1,8 +1,9 @@
 //! deviceManagement/assignmentFilters (beta only): the generic operations, with a filter's rule
 //! checked against its platform's grammar on create and PATCH (200 with the filter, as the beta
-//! reference page says), `validateFilter` and `getSupportedProperties`. Graph's Intune pages ask
-//! DeviceManagementConfiguration permissions for them, not the ServiceConfig ones of the
-//! Autopilot sets.
+//! reference page says), `validateFilter`, `getSupportedProperties`,
+//! `getPlatformSupportedProperties(platform='...')`, and `enable` and `getState`, which set and
+//! read whether the tenant's filters are on. Graph's Intune pages ask DeviceManagementConfiguration
+//! permissions for them, not the ServiceConfig ones of the Autopilot sets.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,15 +16,16 @@ use crate::domain::assignment_filter::ASSIGNMENT_FILTERS;
 use crate::domain::entity::EntitySet;
 use crate::graph::GRAPH_JSON;
 use crate::graph::assignment_filter::{
-    SupportedProperties, ValidationResult, checked_filter, supported_properties, validate_filter,
+    FilterState, SupportedProperties, ValidationResult, checked_filter, enable_parameter,
+    platform_supported_properties, supported_properties, validate_filter,
 };
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
 use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
 use crate::graph::schema::{
-    ASSIGNMENT_FILTERS_TAG, AssignmentFilterBeta, AssignmentFilterPageBeta,
-    AssignmentFilterValidationResult, CountParameters, ListParameters, SupportedPropertiesPage,
-    ValidateFilterBody,
+    ASSIGNMENT_FILTERS_TAG, AssignmentFilterBeta, AssignmentFilterPageBeta, AssignmentFilterState,
+    AssignmentFilterValidationResult, CountParameters, EnableAssignmentFiltersBody, ListParameters,
+    SupportedPropertiesPage, ValidateFilterBody,
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
@@ -172,13 +174,108 @@ pub mod beta {
             }))
     }
 
-    /// The filter routes: `$count` and `validateFilter` before the item routes.
+    #[utoipa::path(
+        get,
+        path = "/deviceManagement/assignmentFilters/getPlatformSupportedProperties(platform='{platform}')",
+        tag = ASSIGNMENT_FILTERS_TAG,
+        security(("bearer" = [])),
+        operation_id = "beta.deviceManagement.assignmentFilters.getPlatformSupportedProperties",
+        summary = "Invoke function getPlatformSupportedProperties",
+        description = "The properties, operators and values a rule of filters of the platform \
+                       may use.",
+        params(("platform" = String, Path, description = "A devicePlatformType, e.g. windows10AndLater")),
+        responses(
+            (status = 200, description = "The supported properties", body = SupportedPropertiesPage),
+            (status = "4XX", response = ErrorResponse),
+            (status = "5XX", response = ErrorResponse),
+        )
+    )]
+    // The canonical path keeps the parameters in the segment (src/graph/paths.rs); the handler
+    // reads them itself, so that a wrong one is a 400 that names it.
+    #[get("/deviceManagement/assignmentFilters/getPlatformSupportedProperties({parameters})")]
+    pub async fn get_platform_supported_properties(
+        _access: ReadAccess,
+        root: ServiceRoot,
+        request: HttpRequest,
+    ) -> Handled {
+        // Read from the match rather than a `web::Path`, which would document the route's
+        // placeholder beside Microsoft's `platform`.
+        let parameters = request.match_info().get("parameters").unwrap_or_default();
+        let value = platform_supported_properties(parameters, root.version)?;
+        Ok(HttpResponse::Ok()
+            .content_type(GRAPH_JSON)
+            .json(SupportedProperties {
+                context: root
+                    .metadata("Collection(microsoft.graph.assignmentFilterSupportedProperty)"),
+                value,
+            }))
+    }
+
+    #[utoipa::path(
+        post,
+        path = "/deviceManagement/assignmentFilters/enable",
+        tag = ASSIGNMENT_FILTERS_TAG,
+        security(("bearer" = [])),
+        operation_id = "beta.deviceManagement.assignmentFilters.enable",
+        summary = "Invoke action enable",
+        description = "Turns the tenant's assignment filters on or off; getState reads it back.",
+        request_body(content = EnableAssignmentFiltersBody, content_type = "application/json"),
+        responses(
+            (status = 204, description = "Done"),
+            (status = "4XX", response = ErrorResponse),
+            (status = "5XX", response = ErrorResponse),
+        )
+    )]
+    #[post("/deviceManagement/assignmentFilters/enable")]
+    pub async fn enable(access: WriteAccess, store: web::Data<Store>, body: JsonBody) -> Handled {
+        let enabled = enable_parameter(&body.0)?;
+        store
+            .set_assignment_filters_enabled(access.0, enabled)
+            .await?;
+        Ok(HttpResponse::NoContent().finish())
+    }
+
+    #[utoipa::path(
+        get,
+        path = "/deviceManagement/assignmentFilters/getState",
+        tag = ASSIGNMENT_FILTERS_TAG,
+        security(("bearer" = [])),
+        operation_id = "beta.deviceManagement.assignmentFilters.getState",
+        summary = "Invoke function getState",
+        description = "Whether the tenant's assignment filters are on (they are until enable \
+                       turns them off).",
+        responses(
+            (status = 200, description = "The state of the tenant's filters", body = AssignmentFilterState),
+            (status = "4XX", response = ErrorResponse),
+            (status = "5XX", response = ErrorResponse),
+        )
+    )]
+    #[get("/deviceManagement/assignmentFilters/getState")]
+    pub async fn get_state(
+        access: ReadAccess,
+        store: web::Data<Store>,
+        root: ServiceRoot,
+    ) -> Handled {
+        let enabled = store.assignment_filters_enabled(access.0).await?;
+        Ok(HttpResponse::Ok()
+            .content_type(GRAPH_JSON)
+            .json(FilterState {
+                context: root.metadata("microsoft.graph.assignmentFilterState"),
+                enabled,
+            }))
+    }
+
+    /// The filter routes: `$count` and the collection's actions and functions before the item
+    /// routes.
     pub fn routes(config: &mut ServiceConfig) {
         config
             .service(list)
             .service(create)
             .service(count)
             .service(validate)
+            .service(enable)
+            .service(get_state)
+            .service(get_platform_supported_properties)
             .service(get)
             .service(get_supported_properties)
             .service(update)

@@ -22,7 +22,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 12] = [
+pub const TENANT_TABLES: [TenantTable; 13] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -58,6 +58,10 @@ pub const TENANT_TABLES: [TenantTable; 12] = [
     TenantTable {
         name: "assignment_filters",
         order_by: "id",
+    },
+    TenantTable {
+        name: "assignment_filter_states",
+        order_by: "tenant_id",
     },
     TenantTable {
         name: "mobile_apps",

@@ -1,8 +1,10 @@
 //! deviceManagement/assignmentFilters (beta, issue 26 item 2): a filter is created with a rule
-//! checked against its platform's grammar, listed, read, changed and deleted; `validateFilter`
-//! and `getSupportedProperties` answer as Graph's; filters are tenant-isolated and need Graph's
-//! DeviceManagementConfiguration permissions; a deployment profile assignment still refuses a
-//! real filter; the store tells which ids name a tenant's filters.
+//! checked against its platform's grammar, listed, read, changed and deleted; `validateFilter`,
+//! `getSupportedProperties` and `getPlatformSupportedProperties(platform='...')` answer as
+//! Graph's, alone and through `$batch`; `enable` and `getState` keep each tenant's filters on or
+//! off (issue 25); filters are tenant-isolated and need Graph's DeviceManagementConfiguration
+//! permissions; a deployment profile assignment still refuses a real filter; the store tells
+//! which ids name a tenant's filters.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
@@ -471,4 +473,260 @@ async fn import_state_refuses_a_filter_graph_would_refuse() {
     body_of(import(kept).await, StatusCode::NO_CONTENT).await;
     let listed = body_of(send(&app, Method::GET, FILTERS, None).await, StatusCode::OK).await;
     assert_eq!(listed["value"][0]["assignmentFilterManagementType"], "apps");
+}
+
+#[tokio::test]
+async fn get_platform_supported_properties_answers_for_the_platform_in_its_parameter() {
+    let app = spawn_app().await;
+    let filter = created(&app, kiosk_filter()).await;
+    let of_filter = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!(
+                "{FILTERS}/{}/getSupportedProperties()",
+                filter["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    // As the beta SDK's builder writes it, with the quotes percent-encoded, and qualified.
+    for call in [
+        "getPlatformSupportedProperties(platform='windows10AndLater')",
+        "getPlatformSupportedProperties(platform=%27windows10AndLater%27)",
+        "microsoft.graph.getPlatformSupportedProperties(platform='Windows10AndLater')",
+    ] {
+        let answer = body_of(
+            send(&app, Method::GET, &format!("{FILTERS}/{call}"), None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(answer["value"], of_filter["value"], "{call}");
+        assert!(
+            answer["@odata.context"].as_str().unwrap().ends_with(
+                "$metadata#Collection(microsoft.graph.assignmentFilterSupportedProperty)"
+            ),
+            "{answer}"
+        );
+    }
+    let apps = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("{FILTERS}/getPlatformSupportedProperties(platform='iOSMobileApplicationManagement')"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let names: Vec<&str> = apps["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"app.appVersion") && names.iter().all(|n| n.starts_with("app.")),
+        "{names:?}"
+    );
+
+    for (call, named) in [
+        (
+            "getPlatformSupportedProperties(platform='colour')",
+            "'colour'",
+        ),
+        ("getPlatformSupportedProperties(os='iOS')", "'os'"),
+        (
+            "getPlatformSupportedProperties(platform='iOS',os='iOS')",
+            "one parameter",
+        ),
+        (
+            "getPlatformSupportedProperties(platform='iOS)",
+            "no closing quote",
+        ),
+    ] {
+        let (target, message) =
+            refused(send(&app, Method::GET, &format!("{FILTERS}/{call}"), None).await).await;
+        assert_eq!(target, "platform", "{call}");
+        assert!(message.contains(named), "{call}: {message}");
+    }
+    // A function is not posted to.
+    let error = error_of(
+        send(
+            &app,
+            Method::POST,
+            &format!("{FILTERS}/getPlatformSupportedProperties(platform='iOS')"),
+            Some(json!({})),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "No method match route template",
+    )
+    .await;
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("~/singleton/navigation/function"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn enable_and_get_state_keep_each_tenants_filters_on_or_off() {
+    let app = spawn_app_with(
+        &fresh_database().await,
+        &["--auth", "jwt", "--jwt-secret", SECRET],
+    )
+    .await;
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let as_ = |tenant: Uuid, roles: &[&str]| hs256(&claims(tenant, roles));
+    let (writer_a, writer_b) = (
+        as_(a, &[CONFIGURATION_WRITE]),
+        as_(b, &[CONFIGURATION_WRITE]),
+    );
+    let state_path = format!("{FILTERS}/getState()");
+    let enable_path = format!("{FILTERS}/enable");
+    let state = |token: String| {
+        let (app, path) = (&app, &state_path);
+        async move {
+            let answer = body_of(
+                send_as(app, &token, Method::GET, path, None).await,
+                StatusCode::OK,
+            )
+            .await;
+            assert!(
+                answer["@odata.context"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("$metadata#microsoft.graph.assignmentFilterState"),
+                "{answer}"
+            );
+            answer["enabled"].as_bool().unwrap()
+        }
+    };
+    assert!(
+        state(writer_a.clone()).await,
+        "filters are on until enable turns them off"
+    );
+
+    let enable = |token: &str, body: Json| {
+        let request = app
+            .client
+            .post(app.url(&enable_path))
+            .bearer_auth(token)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    body_of(
+        enable(&writer_a, json!({"enable": false})).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert!(!state(writer_a.clone()).await);
+    assert!(state(writer_b.clone()).await, "another tenant's stay on");
+
+    for body in [
+        json!({}),
+        json!({"enable": "yes"}),
+        json!({"enable": true, "state": 1}),
+    ] {
+        let response = enable(&writer_a, body.clone()).await;
+        error_of(response, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+    assert!(
+        !state(writer_a.clone()).await,
+        "a refused body changes nothing"
+    );
+    body_of(
+        enable(&writer_a, json!({"enable": true})).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert!(state(writer_a.clone()).await);
+
+    // Read.All reads the state but does not set it; ServiceConfig does neither.
+    let reader = as_(a, &[CONFIGURATION_READ]);
+    assert!(state(reader.clone()).await);
+    error_of(
+        enable(&reader, json!({"enable": false})).await,
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+    )
+    .await;
+    let service_config = as_(a, &[WRITE]);
+    for (method, path, body) in [
+        (Method::GET, state_path.clone(), None),
+        (
+            Method::GET,
+            format!("{FILTERS}/getPlatformSupportedProperties(platform='iOS')"),
+            None,
+        ),
+        (
+            Method::POST,
+            enable_path.clone(),
+            Some(json!({"enable": false})),
+        ),
+    ] {
+        let response = send_as(&app, &service_config, method, &path, body).await;
+        error_of(response, StatusCode::FORBIDDEN, "Forbidden").await;
+    }
+    assert!(state(writer_a).await);
+}
+
+#[tokio::test]
+async fn the_new_operations_answer_through_batch_as_alone() {
+    let app = spawn_app().await;
+    let requests = json!({"requests": [
+        {"id": "off", "method": "POST", "url": "/deviceManagement/assignmentFilters/enable",
+         "headers": {"Content-Type": "application/json"}, "body": {"enable": false}},
+        {"id": "state", "dependsOn": ["off"], "method": "GET",
+         "url": "/deviceManagement/assignmentFilters/getState()"},
+        {"id": "ios", "method": "GET",
+         "url": "/deviceManagement/assignmentFilters/getPlatformSupportedProperties(platform='iOS')"},
+        {"id": "colour", "method": "GET",
+         "url": "/deviceManagement/assignmentFilters/getPlatformSupportedProperties(platform='colour')"},
+    ]});
+    let response = app
+        .client
+        .post(app.url("beta/$batch"))
+        .json(&requests)
+        .send()
+        .await
+        .unwrap();
+    let body = body_of(response, StatusCode::OK).await;
+    let answer = |id: &str| {
+        body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|answer| answer["id"] == id)
+            .unwrap_or_else(|| panic!("no answer to {id}: {body}"))
+            .clone()
+    };
+    assert_eq!(answer("off")["status"], 204);
+    assert_eq!(answer("state")["status"], 200);
+    assert_eq!(answer("state")["body"]["enabled"], false);
+    let alone = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("{FILTERS}/getPlatformSupportedProperties(platform='iOS')"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(answer("ios")["status"], 200);
+    assert_eq!(answer("ios")["body"]["value"], alone["value"]);
+    assert_eq!(answer("colour")["status"], 400);
+    assert_eq!(
+        answer("colour")["body"]["error"]["details"][0]["target"],
+        "platform"
+    );
 }

@@ -202,6 +202,13 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
     let configuration = hs256(&claims(tenant, &[CONFIGURATION_WRITE]));
     let path = "beta/deviceManagement/assignmentFilters";
     created(send_as(app, &configuration, Method::POST, path, Some(filter)).await).await;
+    let enable = json!({"enable": false});
+    let path = "beta/deviceManagement/assignmentFilters/enable";
+    body_of(
+        send_as(app, &configuration, Method::POST, path, Some(enable)).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
     body_of(
         graph(
             app,

@@ -5,7 +5,8 @@ Usage: python tests/e2e/python_beta_filters.py http://127.0.0.1:PORT
 
 What a backup-and-restore tool does with them: create a filter with the SDK's model, find it by
 name, validate a rule (the SDK reads `assignmentFilterValidationResult`), read the properties its
-platform supports, change its rule, see a rule off the grammar refused with 400, delete it; then
+platform supports and another platform's (`getPlatformSupportedProperties(platform='...')`), turn
+the tenant's filters off and on (`enable`) and read their state (`getState`), change its rule, see a rule off the grammar refused with 400, delete it; then
 restore a deployment profile written with the legacy setting names and read the new names back
 through the SDK's model. Every call goes through the beta SDK's request builders and models, with
 only its base URL changed. The service must be on a fresh (empty) database.
@@ -21,6 +22,9 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph_beta import GraphRequestAdapter, GraphServiceClient
 from msgraph_beta.generated.device_management.assignment_filters.assignment_filters_request_builder import (
     AssignmentFiltersRequestBuilder,
+)
+from msgraph_beta.generated.device_management.assignment_filters.enable.enable_post_request_body import (
+    EnablePostRequestBody,
 )
 from msgraph_beta.generated.device_management.assignment_filters.validate_filter.validate_filter_post_request_body import (
     ValidateFilterPostRequestBody,
@@ -107,6 +111,21 @@ class E2E:
         check(AssignmentFilterOperator.NotIn in ownership.supported_operators, "deviceOwnership takes -notIn")
         return f"{len(by_name)} properties for windows10AndLater"
 
+    async def step_platform_supported_properties(self) -> str:
+        answer = await self.filters.get_platform_supported_properties_with_platform("iOSMobileApplicationManagement").get()
+        names = sorted(p.name for p in answer.value)
+        check("app.appVersion" in names, f"app.appVersion among {names}")
+        check(all(name.startswith("app.") for name in names), f"only app properties: {names}")
+        return f"{len(names)} properties for iOSMobileApplicationManagement"
+
+    async def step_enable_and_get_state(self) -> str:
+        states = [(await self.filters.get_state.get()).enabled]
+        for enable in (False, True):
+            await self.filters.enable.post(EnablePostRequestBody(enable=enable))
+            states.append((await self.filters.get_state.get()).enabled)
+        check_equal(states, [True, False, True], "getState before, after enable false, after enable true")
+        return "on, off, on"
+
     async def step_patch(self) -> str:
         rule = '(device.deviceOwnership -eq "Corporate")'
         patched = await self.filter().patch(DeviceAndAppManagementAssignmentFilter(rule=rule))
@@ -157,6 +176,8 @@ class E2E:
         ("find it by name", step_find_by_name),
         ("validateFilter", step_validate),
         ("getSupportedProperties", step_supported_properties),
+        ("getPlatformSupportedProperties(platform='...')", step_platform_supported_properties),
+        ("enable and getState", step_enable_and_get_state),
         ("PATCH its rule", step_patch),
         ("a profile restored with the legacy names", step_profile_with_legacy_names),
         ("delete the filter", step_delete),
