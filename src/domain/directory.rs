@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use super::entity::{
-    Entity, EntitySet, ItemSegment, Kind, Property, PropertyValue, Segments, TEXT, TextLimits,
-    Value,
+    ComplexType, Entity, EntitySet, ItemSegment, Kind, Property, PropertyValue, Segments, TEXT,
+    TextLimits, Value,
 };
 use uuid::Uuid;
 
 use super::membership::{MembershipRule, PhysicalIds, RuleError};
-use super::query::Filter;
+use super::query::{CompareOp, Filter};
 
 /// A physical id is a kind (`[PurchaseOrderId]:`, the longest) before an identity's property, which
 /// may be as long as any string.
@@ -19,28 +19,67 @@ const PHYSICAL_ID: TextLimits = TextLimits {
     max_chars: TEXT.max_chars + "[PurchaseOrderId]:".len() as u64,
 };
 
-/// The directory devices: one for every device identity, derived from it (a view), so that its
-/// `devicePhysicalIds` follow the identity's group tag and purchase order as they change.
+/// The members of a device's `extensionAttributes` (`onPremisesExtensionAttributes`), which
+/// offboarding scripts write; beta's `device` has them, v1.0's does not.
+static EXTENSION_ATTRIBUTES: ComplexType = ComplexType {
+    name: "microsoft.graph.onPremisesExtensionAttributes",
+    properties: &[
+        Property::text("extensionAttribute1", "extension_attribute_1"),
+        Property::text("extensionAttribute2", "extension_attribute_2"),
+        Property::text("extensionAttribute3", "extension_attribute_3"),
+        Property::text("extensionAttribute4", "extension_attribute_4"),
+        Property::text("extensionAttribute5", "extension_attribute_5"),
+        Property::text("extensionAttribute6", "extension_attribute_6"),
+        Property::text("extensionAttribute7", "extension_attribute_7"),
+        Property::text("extensionAttribute8", "extension_attribute_8"),
+        Property::text("extensionAttribute9", "extension_attribute_9"),
+        Property::text("extensionAttribute10", "extension_attribute_10"),
+        Property::text("extensionAttribute11", "extension_attribute_11"),
+        Property::text("extensionAttribute12", "extension_attribute_12"),
+        Property::text("extensionAttribute13", "extension_attribute_13"),
+        Property::text("extensionAttribute14", "extension_attribute_14"),
+        Property::text("extensionAttribute15", "extension_attribute_15"),
+    ],
+};
+
+/// The directory devices: the one every device identity's registration creates (the store creates
+/// it with the identity and keeps its `physicalIds` in step with the identity's group tag and
+/// purchase order), and those an app creates. A membership rule names `physicalIds`
+/// `devicePhysicalIds`.
 pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     type_name: "microsoft.graph.device",
-    description: "The Entra ID device object of a Windows Autopilot device identity.",
+    description: "An Entra ID device object: the one a Windows Autopilot device identity's \
+                  registration created, or one an app created.",
     path: "devices",
     beta_only: false,
     table: "directory_devices",
     properties: &[
         Property::key(),
-        Property::new("accountEnabled", "account_enabled", Kind::Boolean).read_only(),
-        Property::text("deviceId", "device_id").read_only(),
-        Property::new(
-            "devicePhysicalIds",
-            "device_physical_ids",
-            Kind::Strings(PHYSICAL_ID),
+        Property::new("accountEnabled", "account_enabled", Kind::Boolean).required(),
+        Property::date_time(
+            "approximateLastSignInDateTime",
+            "approximate_last_sign_in_date_time",
         )
         .read_only(),
-        Property::text("displayName", "display_name").read_only(),
-        Property::text("operatingSystem", "operating_system")
-            .not_null()
-            .read_only(),
+        Property::text("deviceId", "device_id").required(),
+        Property::text("deviceOwnership", "device_ownership"),
+        Property::text("displayName", "display_name").required(),
+        Property::text("enrollmentType", "enrollment_type").read_only(),
+        Property::boolean("isCompliant", "is_compliant"),
+        Property::boolean("isManaged", "is_managed"),
+        Property::text("manufacturer", "manufacturer"),
+        Property::text("model", "model"),
+        Property::text("operatingSystem", "operating_system").required(),
+        Property::text("operatingSystemVersion", "operating_system_version"),
+        Property::new(
+            PHYSICAL_IDS_PROPERTY,
+            "device_physical_ids",
+            Kind::Strings(PHYSICAL_ID),
+        ),
+        Property::text("profileType", "profile_type"),
+        Property::date_time("registrationDateTime", "registration_date_time").read_only(),
+        Property::text("trustType", "trust_type"),
+        Property::complex("extensionAttributes", &EXTENSION_ATTRIBUTES).beta(),
     ],
     aliases: &[],
     unique: None,
@@ -50,6 +89,10 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     expandable: &[],
     segments: Segments::PLAIN,
 };
+
+/// The wire name of a device's physical ids (`devicePhysicalIds` is only a membership rule's name
+/// for them).
+pub const PHYSICAL_IDS_PROPERTY: &str = "physicalIds";
 
 /// The groups of a tenant. `groupTypes` holds `DynamicMembership` for a group whose members its
 /// `membershipRule` decides; other groups have the members added to them.
@@ -164,7 +207,7 @@ impl Membership {
             Membership::Assigned => Filter::AddedTo(group),
             Membership::Dynamic(rule) => rule.to_filter(
                 DIRECTORY_DEVICES
-                    .property("devicePhysicalIds")
+                    .property(PHYSICAL_IDS_PROPERTY)
                     .expect("directory devices have physical ids"),
             ),
         }
@@ -223,6 +266,59 @@ impl Membership {
     }
 }
 
+/// A group as stored, for working out a device's memberships: its id, `groupTypes` and rule.
+pub type StoredGroup = (Uuid, Vec<String>, Option<String>);
+
+/// The groups a directory device with `physical_ids` is a member of: those in `added_to` (a
+/// device is only ever added to a group without a rule) and those of `groups` whose rule takes
+/// it. A stored group whose settings cannot be evaluated takes no device.
+pub fn groups_of_device(
+    added_to: &[Uuid],
+    groups: &[StoredGroup],
+    physical_ids: &[String],
+) -> Vec<Uuid> {
+    let physical_ids = PhysicalIds::new(physical_ids);
+    let mut member_of: Vec<Uuid> = groups
+        .iter()
+        .filter(
+            |(_, types, rule)| match Membership::of(types, rule.as_deref()) {
+                Ok(Membership::Dynamic(rule)) => rule.matches(&physical_ids),
+                _ => false,
+            },
+        )
+        .map(|(id, _, _)| *id)
+        .chain(added_to.iter().copied())
+        .collect();
+    member_of.sort_unstable();
+    member_of.dedup();
+    member_of
+}
+
+/// A filter on groups that passes those with these ids: a balanced tree of `id eq` conditions,
+/// so that its depth grows with the logarithm of their number. With no ids it passes none (the
+/// nil GUID is never an entity's id).
+pub fn groups_with_ids(ids: &[Uuid]) -> Filter {
+    match ids {
+        [] => id_is(Uuid::nil()),
+        [id] => id_is(*id),
+        _ => {
+            let (left, right) = ids.split_at(ids.len() / 2);
+            Filter::Or(
+                Box::new(groups_with_ids(left)),
+                Box::new(groups_with_ids(right)),
+            )
+        }
+    }
+}
+
+fn id_is(id: Uuid) -> Filter {
+    Filter::Compare {
+        property: GROUPS.key(),
+        op: CompareOp::Eq,
+        value: Value::Guid(id),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +367,49 @@ mod tests {
         );
         assert_eq!(taking(&["[ZTDID]:b", "[OrderID]:Lab"]), [lab, every]);
         assert_eq!(taking(&["[OrderID]:Desk"]), Vec::<Uuid>::new());
+    }
+
+    #[test]
+    fn a_device_is_a_member_of_the_groups_it_was_added_to_and_of_those_whose_rule_takes_it() {
+        let (kiosk, lab, added, broken) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
+        );
+        let rule = |tag: &str| {
+            (
+                vec![DYNAMIC_MEMBERSHIP.to_owned()],
+                Some(format!(
+                    r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:{tag}"))"#
+                )),
+            )
+        };
+        let (kiosk_types, kiosk_rule) = rule("Kiosk");
+        let (lab_types, lab_rule) = rule("Lab");
+        let groups = [
+            (kiosk, kiosk_types, kiosk_rule),
+            (lab, lab_types, lab_rule),
+            (broken, vec![DYNAMIC_MEMBERSHIP.to_owned()], None),
+        ];
+        let ids = ["[ZTDID]:x".to_owned(), "[OrderID]:kiosk".to_owned()];
+        assert_eq!(groups_of_device(&[added], &groups, &ids), [kiosk, added]);
+        assert_eq!(groups_of_device(&[], &groups, &[]), Vec::<Uuid>::new());
+    }
+
+    #[test]
+    fn the_filter_of_many_group_ids_stays_shallow() {
+        fn depth(filter: &Filter) -> usize {
+            match filter {
+                Filter::Or(left, right) => 1 + depth(left).max(depth(right)),
+                _ => 1,
+            }
+        }
+        let ids: Vec<Uuid> = (1..=1000).map(Uuid::from_u128).collect();
+        assert_eq!(depth(&groups_with_ids(&ids)), 11);
+        assert!(matches!(
+            groups_with_ids(&[]),
+            Filter::Compare { value: Value::Guid(id), .. } if id.is_nil()
+        ));
     }
 }

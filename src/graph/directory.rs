@@ -42,7 +42,13 @@ pub fn parse_member_ref(body: &[u8]) -> Result<Uuid, GraphError> {
         .find(|(key, _)| key == "@odata.id")
         .ok_or_else(invalid)?;
     let url: String = serde_json::from_str(raw.get()).map_err(|_| invalid())?;
-    let path = url.split(['?', '#']).next().unwrap_or_default();
+    reference_id(&url).ok_or_else(invalid)
+}
+
+/// The id a directory object reference names: `<base>/directoryObjects/{id}`, `.../devices/{id}`,
+/// the key form `directoryObjects('{id}')`, or the bare id.
+pub fn reference_id(reference: &str) -> Option<Uuid> {
+    let path = reference.split(['?', '#']).next().unwrap_or_default();
     let last = path
         .trim_end_matches('/')
         .rsplit('/')
@@ -51,7 +57,27 @@ pub fn parse_member_ref(body: &[u8]) -> Result<Uuid, GraphError> {
     let key = last.split_once('(').map_or(last, |(_, key)| {
         key.trim_end_matches(')').trim_matches('\'')
     });
-    Uuid::parse_str(key).map_err(|_| invalid())
+    Uuid::parse_str(key).ok()
+}
+
+/// The member reference of `DELETE .../members/$ref?@id=<url>` (the SDKs' form; `$id` is
+/// accepted too), percent-decoded; a 400 when the query names none.
+pub fn member_reference_query(query: &str) -> Result<String, GraphError> {
+    fn decode(text: &str) -> std::borrow::Cow<'_, str> {
+        percent_encoding::percent_decode_str(text).decode_utf8_lossy()
+    }
+    let references: Vec<String> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, _)| matches!(decode(name).as_ref(), "@id" | "$id"))
+        .map(|(_, value)| decode(value).into_owned())
+        .collect();
+    match references.as_slice() {
+        [reference] => Ok(reference.clone()),
+        _ => Err(GraphError::bad_request(
+            "The query must name the member to remove once: $ref?@id=<service root>/directoryObjects/{id}.",
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -74,6 +100,19 @@ mod tests {
                 "{url}"
             );
         }
+        assert_eq!(
+            member_reference_query(&format!(
+                "@id=https%3A%2F%2Fgraph.microsoft.com%2Fv1.0%2FdirectoryObjects%2F{id}"
+            ))
+            .unwrap(),
+            format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")
+        );
+        assert_eq!(
+            member_reference_query(&format!("$id={id}")).unwrap(),
+            id.to_string()
+        );
+        assert!(member_reference_query("").is_err());
+        assert!(member_reference_query(&format!("@id={id}&$id={id}")).is_err());
         for body in [
             r#"{}"#,
             r#"{"@odata.id": 3}"#,

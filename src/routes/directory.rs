@@ -1,5 +1,6 @@
-//! The directory slice on both roots: `/devices` (read only: a directory device comes and goes with
-//! its device identity) and `/groups` with their members, added ones or a rule's.
+//! The directory slice on both roots: `/devices` (an identity's registration creates one; an app
+//! may create, change and delete them) with the groups they are members of, and `/groups` with
+//! their members, added ones or a rule's.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -7,13 +8,18 @@ use uuid::Uuid;
 
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
-use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS, Membership};
+use crate::domain::directory::{
+    DIRECTORY_DEVICES, GROUPS, Membership, groups_of_device, groups_with_ids,
+};
 use crate::domain::entity::{Entity, EntitySet, PropertyValue};
 use crate::domain::query::Filter;
-use crate::graph::directory::{membership_error, parse_member_ref};
+use crate::graph::directory::{
+    member_reference_query, membership_error, parse_member_ref, reference_id,
+};
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
 use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
+use crate::graph::odata::options::{Endpoint, QueryOptions};
 use crate::graph::schema::{
     CountParameters, DEVICES_TAG, DirectoryDeviceBeta, DirectoryDevicePageBeta,
     DirectoryDevicePageV1, DirectoryDeviceV1, GROUPS_TAG, GroupBeta, GroupPageBeta, GroupPageV1,
@@ -24,7 +30,7 @@ use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
     self, Collection, ExpandParameters, ItemParameters, Key, Served, entity_set_routes, found,
 };
-use crate::store::{Added, Store};
+use crate::store::{Added, DeviceDeleted, DeviceGroups, Store};
 
 /// Directory devices, for the route attributes.
 pub struct DirectoryDevices;
@@ -139,13 +145,106 @@ async fn remove_member(
     req: HttpRequest,
 ) -> Handled {
     let raw = req.match_info().get("member").unwrap_or_default();
+    remove_member_named(tenant, store, id, raw).await
+}
+
+/// DELETE `/groups/{id}/members/$ref?@id=<url>`: the form the SDKs send (`$id` is accepted too).
+async fn remove_member_by_query(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    id: Uuid,
+    req: HttpRequest,
+) -> Handled {
+    let reference = member_reference_query(req.query_string())?;
+    remove_member_named(tenant, store, id, &reference).await
+}
+
+/// Removes the member `raw` (its id, or a reference URL ending in it) from the group `id`.
+async fn remove_member_named(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    id: Uuid,
+    raw: &str,
+) -> Handled {
     let missing = || GraphError::not_found(format!("'{raw}' is not a member of group '{id}'."));
-    let device = Uuid::parse_str(raw).map_err(|_| missing())?;
+    let device = reference_id(raw).ok_or_else(missing)?;
     group(&store, tenant, id).await?;
     if store.remove_group_member(tenant, id, device).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(missing())
+    }
+}
+
+/// GET `/groups/{id}/members/$count`: the number of the group's members, with the request's
+/// `$filter` on them.
+async fn count_members(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+) -> Handled {
+    let group = group(&store, tenant, id).await?;
+    let options = QueryOptions::parse(
+        req.query_string(),
+        &DIRECTORY_DEVICES,
+        root.version,
+        Endpoint::Count,
+    )?;
+    let within = members_filter(&group)?.and(options.filter.as_ref());
+    let count = store
+        .count(&DIRECTORY_DEVICES, tenant, Some(&within))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain;charset=utf-8")
+        .body(count.to_string()))
+}
+
+/// The tenant's directory device, or its 404.
+async fn device_or_404(
+    store: &Store,
+    tenant: Tenant,
+    id: Uuid,
+) -> Result<DeviceGroups, GraphError> {
+    store
+        .device_groups(tenant, id)
+        .await?
+        .ok_or_else(|| GraphError::entity_not_found(&DIRECTORY_DEVICES, &id.to_string()))
+}
+
+/// GET `/devices/{id}/memberOf` and `transitiveMemberOf` (the same here: groups hold devices,
+/// never groups): the groups the device was added to and those whose rule takes it.
+async fn member_of(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    navigation: &str,
+    req: HttpRequest,
+) -> Handled {
+    let stored = device_or_404(&store, tenant, id).await?;
+    let groups = groups_of_device(&stored.added_to, &stored.with_rules, &stored.physical_ids);
+    let collection = Collection {
+        within: Some(groups_with_ids(&groups)),
+        url: format!(
+            "{}/{id}/{navigation}",
+            root.collection_url(&DIRECTORY_DEVICES)
+        ),
+        metadata_fragment: "directoryObjects".to_owned(),
+        typed: true,
+    };
+    entity_set::list_of(&GROUPS, collection, tenant, store, root, req).await
+}
+
+/// DELETE `/devices/{id}`: the last offboarding step. The device identity stays, unlinked.
+async fn delete_device(tenant: Tenant, store: web::Data<Store>, id: Uuid) -> Handled {
+    match store.delete_directory_device(tenant, id).await? {
+        DeviceDeleted::Deleted => Ok(HttpResponse::NoContent().finish()),
+        DeviceDeleted::NoSuchDevice => Err(GraphError::entity_not_found(
+            &DIRECTORY_DEVICES,
+            &id.to_string(),
+        )),
     }
 }
 
@@ -167,8 +266,85 @@ macro_rules! root_operations {
                     summaries: ("devices", "device"),
                     described: ("A page of devices", "The device", "The URL of the new device"),
                     entity: $device, page: $device_page, create_examples: (),
-                    operations: [list, count, get]
+                    operations: [list, create, count, get]
                 );
+
+                #[utoipa::path(
+                    patch,
+                    path = "/devices/{device-id}",
+                    tag = DEVICES_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "devices.device.UpdateDevice"),
+                    summary = "Update device",
+                    params(Key<DirectoryDevices>),
+                    request_body(content = $device, content_type = "application/json"),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[patch("/devices/{id}")]
+                pub async fn update(access: WriteAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<DirectoryDevices>, body: JsonBody) -> Handled {
+                    entity_set::update(&DIRECTORY_DEVICES, access.0, store, root, key.0, body).await
+                }
+
+                #[utoipa::path(
+                    delete,
+                    path = "/devices/{device-id}",
+                    tag = DEVICES_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "devices.device.DeleteDevice"),
+                    summary = "Delete device",
+                    params(Key<DirectoryDevices>),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[delete("/devices/{id}")]
+                pub async fn delete(access: WriteAccess, store: web::Data<Store>, key: Key<DirectoryDevices>) -> Handled {
+                    super::super::delete_device(access.0, store, key.0).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/devices/{device-id}/memberOf",
+                    tag = DEVICES_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "devices.ListMemberOf"),
+                    summary = "List a device's direct memberships",
+                    params(Key<DirectoryDevices>, ListParameters),
+                    responses(
+                        (status = 200, description = "A page of the groups the device is a member of", body = $group_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/devices/{id}/memberOf")]
+                pub async fn member_of(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<DirectoryDevices>, req: HttpRequest) -> Handled {
+                    super::super::member_of(access.0, store, root, key.0, "memberOf", req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/devices/{device-id}/transitiveMemberOf",
+                    tag = DEVICES_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "devices.ListTransitiveMemberOf"),
+                    summary = "List a device's transitive memberships",
+                    params(Key<DirectoryDevices>, ListParameters),
+                    responses(
+                        (status = 200, description = "A page of the groups the device is a member of, directly or not", body = $group_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/devices/{id}/transitiveMemberOf")]
+                pub async fn transitive_member_of(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<DirectoryDevices>, req: HttpRequest) -> Handled {
+                    super::super::member_of(access.0, store, root, key.0, "transitiveMemberOf", req).await
+                }
             }
 
             pub mod groups {
@@ -264,22 +440,67 @@ macro_rules! root_operations {
                 pub async fn remove_member(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
                     super::super::remove_member(access.0, store, key.0, req).await
                 }
+
+                #[utoipa::path(
+                    delete,
+                    path = "/groups/{group-id}/members/$ref",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.DeleteRefMembers"),
+                    summary = "Remove member",
+                    params(Key<Groups>, ("@id" = String, Query, description = "The reference to the member: the URL of the directory object")),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[delete("/groups/{id}/members/$ref")]
+                pub async fn remove_member_by_query(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::remove_member_by_query(access.0, store, key.0, req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/members/$count",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.members.GetCount"),
+                    summary = "Get the number of the resource",
+                    params(Key<Groups>, CountParameters),
+                    responses(
+                        (status = 200, description = "The count", body = i64, content_type = "text/plain"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/members/$count")]
+                pub async fn count_members(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::count_members(access.0, store, root, key.0, req).await
+                }
             }
 
             /// This root's directory routes: devices, then groups with their members.
             pub fn routes(config: &mut ServiceConfig) {
                 config
                     .service(devices::list)
+                    .service(devices::create)
                     .service(devices::count)
                     .service(devices::get)
+                    .service(devices::update)
+                    .service(devices::delete)
+                    .service(devices::member_of)
+                    .service(devices::transitive_member_of)
                     .service(groups::list)
                     .service(groups::create)
                     .service(groups::count)
                     .service(groups::get)
                     .service(groups::update)
                     .service(groups::delete)
+                    .service(groups::count_members)
                     .service(groups::members)
                     .service(groups::add_member)
+                    .service(groups::remove_member_by_query)
                     .service(groups::remove_member);
             }
         }

@@ -1,5 +1,6 @@
-//! The directory slice: a directory device for every device identity, kept in step with it, and
-//! groups with members added to them or decided by an Autopilot membership rule.
+//! The directory slice: a directory device for every device identity, kept in step with it, devices
+//! an app creates, changes and deletes, and groups with members added to them or decided by an
+//! Autopilot membership rule.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
@@ -91,8 +92,26 @@ async fn every_device_identity_has_a_directory_device_that_follows_it() {
         );
         assert_eq!(device["accountEnabled"], true);
         assert_eq!(device["operatingSystem"], "Windows");
+        assert_eq!(device["trustType"], "AzureAd");
+        assert_eq!(device["profileType"], "RegisteredDevice");
+        assert_eq!(device["deviceOwnership"], "Company");
+        assert_eq!(device["isManaged"], false);
+        assert_eq!(device["isCompliant"], false);
+        assert_eq!(device["enrollmentType"], Json::Null);
         assert_eq!(
-            device["devicePhysicalIds"],
+            device["approximateLastSignInDateTime"],
+            "0001-01-01T00:00:00Z"
+        );
+        let registered = device["registrationDateTime"].as_str().unwrap();
+        assert!(registered.starts_with("20"), "{device}");
+        assert!(device.get("devicePhysicalIds").is_none(), "{device}");
+        assert_eq!(
+            device.get("extensionAttributes").is_some(),
+            version == "beta",
+            "{device}"
+        );
+        assert_eq!(
+            device["physicalIds"],
             json!([
                 format!("[ZTDID]:{identity_id}"),
                 "[OrderID]:Kiosk",
@@ -131,19 +150,12 @@ async fn every_device_identity_has_a_directory_device_that_follows_it() {
     assert_eq!(patched.status(), StatusCode::NO_CONTENT);
     let device = directory_device(&app, "v1.0", "DIR-1").await;
     assert_eq!(
-        device["devicePhysicalIds"],
+        device["physicalIds"],
         json!([format!("[ZTDID]:{identity_id}"), "[OrderID]:Lab"])
     );
 
-    // Deleted with its identity; directory devices cannot be written.
+    // Deleted with its identity.
     let id = device["id"].as_str().unwrap().to_owned();
-    let refused = send(&app, Method::DELETE, &format!("v1.0/devices/{id}"), None).await;
-    error_of(
-        refused,
-        StatusCode::BAD_REQUEST,
-        "No method match route template",
-    )
-    .await;
     let deleted = send(
         &app,
         Method::DELETE,
@@ -389,4 +401,319 @@ async fn membership_settings_that_do_not_fit_are_refused_naming_the_part() {
         .await
         .unwrap();
     assert_eq!(count, 1);
+}
+
+/// The text a GET answers with this status.
+async fn text_of(app: &TestApp, path: &str) -> String {
+    let response = send(app, Method::GET, path, None).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.unwrap()
+}
+
+/// The display names of the groups a page lists.
+fn group_names(page: &Json) -> Vec<String> {
+    let mut names: Vec<String> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| {
+            assert_eq!(group["@odata.type"], "#microsoft.graph.group");
+            group["displayName"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn an_app_creates_changes_and_deletes_a_device_object() {
+    let app = spawn_app().await;
+    let body = json!({
+        "accountEnabled": true, "deviceId": "4c299165-6e8f-4b45-a5ba-c5d250a707ff",
+        "displayName": "Test device", "operatingSystem": "Windows",
+        "operatingSystemVersion": "10.0.22631", "physicalIds": ["[OrderID]:Kiosk"],
+    });
+    let created = send(&app, Method::POST, "v1.0/devices", Some(body)).await;
+    let status = created.status();
+    let created: Json = created.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["displayName"], "Test device");
+    assert_eq!(created["physicalIds"], json!(["[OrderID]:Kiosk"]));
+    assert_eq!(created["operatingSystemVersion"], "10.0.22631");
+
+    // Graph's required properties, and a body that is not a device, are refused.
+    let missing = send(
+        &app,
+        Method::POST,
+        "v1.0/devices",
+        Some(json!({"displayName": "No id"})),
+    )
+    .await;
+    error_of(missing, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // A dynamic group takes it by its physical ids, a static one when it is added.
+    let kiosks = body_of(
+        group(&app, "v1.0", "Kiosks", Some(KIOSK_RULE)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let kiosks = kiosks["id"].as_str().unwrap().to_owned();
+    let added = body_of(
+        group(&app, "v1.0", "Added", None).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let added = added["id"].as_str().unwrap().to_owned();
+    body_of(
+        group(&app, "v1.0", "Elsewhere", None).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    body_of(
+        send(
+            &app,
+            Method::POST,
+            &format!("v1.0/groups/{added}/members/$ref"),
+            Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")})),
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    for navigation in ["memberOf", "transitiveMemberOf"] {
+        let page = body_of(
+            send(
+                &app,
+                Method::GET,
+                &format!("v1.0/devices/{id}/{navigation}"),
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert!(
+            page["@odata.context"]
+                .as_str()
+                .unwrap()
+                .ends_with("$metadata#directoryObjects"),
+            "{page}"
+        );
+        assert_eq!(group_names(&page), ["Added", "Kiosks"], "{navigation}");
+    }
+    let filtered = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!(
+                "beta/devices/{id}/memberOf?$filter=displayName eq 'Added'&$select=displayName"
+            ),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(group_names(&filtered), ["Added"]);
+    assert_eq!(
+        text_of(&app, &format!("v1.0/groups/{kiosks}/members/$count")).await,
+        "1"
+    );
+
+    // Offboarding: disabled first, its extension attributes written (beta has them).
+    let patched = send(
+        &app,
+        Method::PATCH,
+        &format!("beta/devices/{id}"),
+        Some(json!({"accountEnabled": false,
+                    "extensionAttributes": {"extensionAttribute1": "offboarded"}})),
+    )
+    .await;
+    assert_eq!(patched.status(), StatusCode::NO_CONTENT);
+    let device = body_of(
+        send(&app, Method::GET, &format!("beta/devices/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(device["accountEnabled"], false);
+    assert_eq!(
+        device["extensionAttributes"]["extensionAttribute1"],
+        "offboarded"
+    );
+    assert_eq!(
+        device["extensionAttributes"]["extensionAttribute2"],
+        Json::Null
+    );
+    let refused = send(
+        &app,
+        Method::PATCH,
+        &format!("v1.0/devices/{id}"),
+        Some(json!({"accountEnabled": "no"})),
+    )
+    .await;
+    error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // Deleted: gone from the groups too.
+    let deleted = send(&app, Method::DELETE, &format!("v1.0/devices/{id}"), None).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    for path in [
+        format!("v1.0/devices/{id}"),
+        format!("v1.0/devices/{id}/memberOf"),
+    ] {
+        let gone = send(&app, Method::GET, &path, None).await;
+        error_of(gone, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    }
+    let again = send(&app, Method::DELETE, &format!("v1.0/devices/{id}"), None).await;
+    error_of(again, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    assert!(members(&app, "v1.0", &added).await.is_empty());
+    assert_eq!(
+        text_of(&app, &format!("v1.0/groups/{kiosks}/members/$count")).await,
+        "0"
+    );
+}
+
+#[tokio::test]
+async fn deleting_an_identitys_device_object_unlinks_the_identity_and_takes_it_out_of_groups() {
+    let app = spawn_app().await;
+    let identity = app
+        .create_ok(
+            "v1.0",
+            &json!({"serialNumber": "OFF-1", "groupTag": "Kiosk"}),
+        )
+        .await;
+    let identity_id = identity["id"].as_str().unwrap();
+    let kiosks = body_of(
+        group(&app, "v1.0", "Kiosks", Some(KIOSK_RULE)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let kiosks = kiosks["id"].as_str().unwrap().to_owned();
+    assert_eq!(members(&app, "v1.0", &kiosks).await, ["OFF-1"]);
+    let device = directory_device(&app, "v1.0", "OFF-1").await;
+    let device_id = device["id"].as_str().unwrap();
+    let page = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("v1.0/devices/{device_id}/memberOf"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(group_names(&page), ["Kiosks"]);
+
+    let deleted = send(
+        &app,
+        Method::DELETE,
+        &format!("v1.0/devices/{device_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let kept = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("v1.0/{COLLECTION}/{identity_id}"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(kept["serialNumber"], "OFF-1");
+    assert_eq!(
+        kept["azureActiveDirectoryDeviceId"],
+        "00000000-0000-0000-0000-000000000000"
+    );
+    assert!(members(&app, "v1.0", &kiosks).await.is_empty());
+    // Its group tag changing brings no device object back.
+    let moved = send(
+        &app,
+        Method::PATCH,
+        &format!("v1.0/{COLLECTION}/{identity_id}"),
+        Some(json!({"groupTag": "Lab"})),
+    )
+    .await;
+    assert_eq!(moved.status(), StatusCode::NO_CONTENT);
+    assert_eq!(text_of(&app, "v1.0/devices/$count").await, "0");
+}
+
+#[tokio::test]
+async fn a_member_is_removed_by_the_reference_in_the_query_as_the_sdks_send_it() {
+    let app = spawn_app().await;
+    for serial in ["Q-1", "Q-2"] {
+        app.create_ok("v1.0", &json!({"serialNumber": serial}))
+            .await;
+    }
+    let created = body_of(
+        group(&app, "v1.0", "Static", None).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let group_id = created["id"].as_str().unwrap();
+    let mut ids = Vec::new();
+    for serial in ["Q-1", "Q-2"] {
+        let id = directory_device(&app, "v1.0", serial).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        body_of(
+            send(
+                &app,
+                Method::POST,
+                &format!("v1.0/groups/{group_id}/members/$ref"),
+                Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")})),
+            )
+            .await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+        ids.push(id);
+    }
+    let count = format!("v1.0/groups/{group_id}/members/$count");
+    assert_eq!(text_of(&app, &count).await, "2");
+    assert_eq!(
+        text_of(&app, &format!("{count}?$filter=displayName eq 'Q-2'")).await,
+        "1"
+    );
+
+    let sdk_form = format!(
+        "v1.0/groups/{group_id}/members/$ref?@id=https%3A%2F%2Fgraph.microsoft.com%2Fv1.0%2FdirectoryObjects%2F{}",
+        ids[0]
+    );
+    body_of(
+        send(&app, Method::DELETE, &sdk_form, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert_eq!(members(&app, "v1.0", group_id).await, ["Q-2"]);
+    let again = send(&app, Method::DELETE, &sdk_form, None).await;
+    error_of(again, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    let dollar_form = format!("v1.0/groups/{group_id}/members/$ref?$id={}", ids[1]);
+    body_of(
+        send(&app, Method::DELETE, &dollar_form, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    assert_eq!(text_of(&app, &count).await, "0");
+    let unnamed = send(
+        &app,
+        Method::DELETE,
+        &format!("v1.0/groups/{group_id}/members/$ref"),
+        None,
+    )
+    .await;
+    error_of(unnamed, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let no_group = send(
+        &app,
+        Method::GET,
+        &format!("v1.0/groups/{}/members/$count", uuid::Uuid::new_v4()),
+        None,
+    )
+    .await;
+    error_of(no_group, StatusCode::NOT_FOUND, "ResourceNotFound").await;
 }
