@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use super::entity::{
-    ComplexType, Entity, EntitySet, ItemSegment, Kind, Property, PropertyValue, Segments, TEXT,
-    TextLimits, Value,
+    ComplexType, Entity, EntitySet, EnumType, ItemSegment, Kind, Property, PropertyValue, Segments,
+    ServerValue, TEXT, TextLimits, Value,
 };
 use uuid::Uuid;
 
@@ -94,6 +94,27 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
 /// for them).
 pub const PHYSICAL_IDS_PROPERTY: &str = "physicalIds";
 
+/// Who may see a group and its members. Graph's values are PascalCase strings, not an enum type.
+static GROUP_VISIBILITY: EnumType = EnumType {
+    name: "microsoft.graph.groupVisibility",
+    members: &["Private", "Public", "HiddenMembership"],
+    beta_members: &[],
+};
+
+/// How far Entra ID has got with a dynamic group's rule (beta): here a rule is evaluated as its
+/// members are read, so a dynamic group's status is `Succeeded` as of its last change; a group
+/// without a rule has none.
+static MEMBERSHIP_RULE_PROCESSING_STATUS: ComplexType = ComplexType {
+    name: "microsoft.graph.membershipRuleProcessingStatus",
+    properties: &[
+        Property::text("status", "membership_rule_processing_status").read_only(),
+        Property::date_time("lastMembershipUpdated", "last_membership_updated")
+            .read_only()
+            .server_value(ServerValue::UpdateTime),
+        Property::text("errorMessage", "membership_rule_processing_error").read_only(),
+    ],
+};
+
 /// The groups of a tenant. `groupTypes` holds `DynamicMembership` for a group whose members its
 /// `membershipRule` decides; other groups have the members added to them.
 pub static GROUPS: EntitySet = EntitySet {
@@ -117,6 +138,21 @@ pub static GROUPS: EntitySet = EntitySet {
             "membership_rule_processing_state",
         ),
         Property::new("securityEnabled", "security_enabled", Kind::Boolean).required(),
+        // A security group has no mailbox: Graph answers null.
+        Property::text("mail", "mail").read_only(),
+        Property::new("proxyAddresses", "proxy_addresses", Kind::Strings(TEXT)).read_only(),
+        Property::date_time("renewedDateTime", "renewed_date_time").read_only(),
+        // Null until set, as on a security group Graph created.
+        Property {
+            nullable: true,
+            ..Property::member("visibility", "visibility", &GROUP_VISIBILITY)
+        },
+        Property::complex(
+            "membershipRuleProcessingStatus",
+            &MEMBERSHIP_RULE_PROCESSING_STATUS,
+        )
+        .read_only()
+        .beta(),
     ],
     aliases: &[],
     unique: None,
@@ -237,7 +273,8 @@ impl Membership {
     }
 
     /// The values a new group with this membership is stored with: Entra ID processes a new
-    /// dynamic group's rule unless told otherwise (`membershipRuleProcessingState` `On`).
+    /// dynamic group's rule unless told otherwise (`membershipRuleProcessingState` `On`), and its
+    /// processing status.
     pub fn complete_new_group(&self, values: &mut Vec<PropertyValue>) {
         let state = group_property("membershipRuleProcessingState");
         if matches!(self, Membership::Dynamic(_))
@@ -247,6 +284,22 @@ impl Membership {
                 property: state,
                 value: Value::Text("On".to_owned()),
             });
+        }
+        values.push(self.processing_status());
+    }
+
+    /// The `membershipRuleProcessingStatus` status of a group with this membership: a rule is
+    /// evaluated whenever members are read, so a dynamic group's has `Succeeded`; a group without
+    /// a rule has none.
+    pub fn processing_status(&self) -> PropertyValue {
+        PropertyValue {
+            property: GROUPS
+                .property_at("membershipRuleProcessingStatus/status")
+                .expect("groups have a processing status"),
+            value: match self {
+                Membership::Dynamic(_) => Value::Text("Succeeded".to_owned()),
+                Membership::Assigned => Value::Null,
+            },
         }
     }
 

@@ -81,9 +81,10 @@ async fn update(
     id: Uuid,
     body: JsonBody,
 ) -> Handled {
-    let assignments = parse_entity_body(&GROUPS, &body.0, root.version)?;
+    let mut assignments = parse_entity_body(&GROUPS, &body.0, root.version)?;
     let current = group(&store, tenant, id).await?;
-    membership_of(&assignments, Some(&current))?;
+    let membership = membership_of(&assignments, Some(&current))?;
+    assignments.push(membership.processing_status());
     found(
         &GROUPS,
         store.update(&GROUPS, tenant, id, &assignments).await?,

@@ -184,6 +184,15 @@ async fn a_static_group_has_the_members_added_to_it() {
     assert!(created["createdDateTime"].is_string());
     assert_eq!(created["groupTypes"], json!([]));
     assert_eq!(created["membershipRule"], Json::Null);
+    // As Entra answers for a security group created through Graph.
+    assert_eq!(created["mail"], Json::Null);
+    assert_eq!(created["proxyAddresses"], json!([]));
+    assert_eq!(created["visibility"], Json::Null);
+    assert_eq!(created["renewedDateTime"], created["createdDateTime"]);
+    assert_eq!(
+        created["membershipRuleProcessingStatus"]["status"],
+        Json::Null
+    );
     assert!(members(&app, "beta", group_id).await.is_empty());
 
     let device = directory_device(&app, "beta", "S-1").await;
@@ -266,7 +275,20 @@ async fn a_dynamic_group_takes_the_devices_its_rule_names_as_they_change() {
     .await;
     let kiosks = created["id"].as_str().unwrap().to_owned();
     assert_eq!(created["membershipRuleProcessingState"], "On");
+    assert!(
+        created.get("membershipRuleProcessingStatus").is_none(),
+        "beta only: {created}"
+    );
     assert_eq!(members(&app, "v1.0", &kiosks).await, ["K-1", "K-2"]);
+    let on_beta = body_of(
+        send(&app, Method::GET, &format!("beta/groups/{kiosks}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let status = &on_beta["membershipRuleProcessingStatus"];
+    assert_eq!(status["status"], "Succeeded", "{on_beta}");
+    assert_eq!(status["errorMessage"], Json::Null);
+    assert!(status["lastMembershipUpdated"].is_string(), "{on_beta}");
 
     let everyone = body_of(
         group(
@@ -396,6 +418,22 @@ async fn membership_settings_that_do_not_fit_are_refused_naming_the_part() {
     )
     .await;
     assert_eq!(kept["membershipRule"], KIOSK_RULE);
+    let hidden = send(
+        &app,
+        Method::PATCH,
+        &format!("beta/groups/{id}"),
+        Some(json!({"visibility": "Secret"})),
+    )
+    .await;
+    error_of(hidden, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let private = send(
+        &app,
+        Method::PATCH,
+        &format!("beta/groups/{id}"),
+        Some(json!({"visibility": "Private"})),
+    )
+    .await;
+    assert_eq!(private.status(), StatusCode::NO_CONTENT);
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM directory_groups")
         .fetch_one(&app.db().await)
         .await
