@@ -347,30 +347,33 @@ pub fn groups_of_device(
     member_of
 }
 
-/// A filter on groups that passes those with these ids: a balanced tree of `id eq` conditions,
-/// so that its depth grows with the logarithm of their number. With no ids it passes none (the
-/// nil GUID is never an entity's id).
-pub fn groups_with_ids(ids: &[Uuid]) -> Filter {
+/// A filter on `set` that passes the entities with these ids: a balanced tree of `id eq`
+/// conditions, so that its depth grows with the logarithm of their number. With no ids it passes
+/// none (the nil GUID is never an entity's id).
+pub fn with_ids(set: &'static EntitySet, ids: &[Uuid]) -> Filter {
     match ids {
-        [] => id_is(Uuid::nil()),
-        [id] => id_is(*id),
+        [] => id_is(set, Uuid::nil()),
+        [id] => id_is(set, *id),
         _ => {
             let (left, right) = ids.split_at(ids.len() / 2);
             Filter::Or(
-                Box::new(groups_with_ids(left)),
-                Box::new(groups_with_ids(right)),
+                Box::new(with_ids(set, left)),
+                Box::new(with_ids(set, right)),
             )
         }
     }
 }
 
-fn id_is(id: Uuid) -> Filter {
+fn id_is(set: &'static EntitySet, id: Uuid) -> Filter {
     Filter::Compare {
-        property: GROUPS.key(),
+        property: set.key(),
         op: CompareOp::Eq,
         value: Value::Guid(id),
     }
 }
+
+/// The most ids one `getByIds` names, as on Graph.
+pub const MAX_IDS_PER_GET_BY_IDS: usize = 1000;
 
 #[cfg(test)]
 mod tests {
@@ -459,9 +462,9 @@ mod tests {
             }
         }
         let ids: Vec<Uuid> = (1..=1000).map(Uuid::from_u128).collect();
-        assert_eq!(depth(&groups_with_ids(&ids)), 11);
+        assert_eq!(depth(&with_ids(&GROUPS, &ids)), 11);
         assert!(matches!(
-            groups_with_ids(&[]),
+            with_ids(&GROUPS, &[]),
             Filter::Compare { value: Value::Guid(id), .. } if id.is_nil()
         ));
     }

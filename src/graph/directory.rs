@@ -1,8 +1,9 @@
-//! The wire side of groups: why a membership setting is refused, and the body of `members/$ref`.
+//! The wire side of groups and devices: why a membership setting is refused, the references of
+//! `members/$ref` (bodies, queries and answers), and the body of `getByIds`.
 
 use uuid::Uuid;
 
-use crate::domain::directory::MembershipProblem;
+use crate::domain::directory::{MAX_IDS_PER_GET_BY_IDS, MembershipProblem};
 use crate::graph::entity::parse_object;
 use crate::graph::error::{ErrorDetail, GraphError};
 
@@ -49,11 +50,12 @@ pub fn parse_member_ref(body: &[u8]) -> Result<Uuid, GraphError> {
 /// the key form `directoryObjects('{id}')`, or the bare id.
 pub fn reference_id(reference: &str) -> Option<Uuid> {
     let path = reference.split(['?', '#']).next().unwrap_or_default();
-    let last = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    let mut last = segments.next().unwrap_or_default();
+    // A type cast after the key, as in the references Graph answers.
+    if last.contains('.') && !last.contains('(') {
+        last = segments.next().unwrap_or_default();
+    }
     let key = last.split_once('(').map_or(last, |(_, key)| {
         key.trim_end_matches(')').trim_matches('\'')
     });
@@ -80,6 +82,68 @@ pub fn member_reference_query(query: &str) -> Result<String, GraphError> {
     }
 }
 
+/// The `@odata.id` Graph answers for a device in a `$ref` collection: the directory object with its
+/// type cast, which [`reference_id`] reads back.
+pub fn device_reference(service_root: &str, id: &str) -> String {
+    format!("{service_root}/directoryObjects/{id}/Microsoft.DirectoryServices.Device")
+}
+
+/// What a `getByIds` asks for: the ids, and the types (lower-case) to look among, if it names any.
+#[derive(Debug, PartialEq)]
+pub struct GetByIds {
+    pub ids: Vec<Uuid>,
+    pub types: Option<Vec<String>>,
+}
+
+impl GetByIds {
+    /// Whether it looks among objects of `type_name` (`device`, `group`).
+    pub fn wants(&self, type_name: &str) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t == type_name))
+    }
+}
+
+/// The body of `getByIds`: `{"ids": [...], "types": [...]}`, at most 1000 ids, each a GUID.
+pub fn parse_get_by_ids(body: &[u8]) -> Result<GetByIds, GraphError> {
+    let invalid = |target: &str, message: &str| {
+        GraphError::invalid_fields(vec![ErrorDetail::invalid(target, message.to_owned())])
+    };
+    let members = parse_object(body)?;
+    let strings = |name: &str| -> Result<Option<Vec<String>>, GraphError> {
+        match members.iter().find(|(key, _)| key == name) {
+            None => Ok(None),
+            Some((_, raw)) => serde_json::from_str::<Option<Vec<String>>>(raw.get())
+                .map_err(|_| invalid(name, &format!("'{name}' must be an array of strings."))),
+        }
+    };
+    let ids = strings("ids")?
+        .ok_or_else(|| invalid("ids", "The body must name the objects' ids in 'ids'."))?;
+    if ids.len() > MAX_IDS_PER_GET_BY_IDS {
+        return Err(invalid(
+            "ids",
+            &format!("At most {MAX_IDS_PER_GET_BY_IDS} ids may be requested at once."),
+        ));
+    }
+    let ids = ids
+        .iter()
+        .map(|id| {
+            Uuid::parse_str(id)
+                .map_err(|_| invalid("ids", &format!("Invalid object identifier '{id}'.")))
+        })
+        .collect::<Result<_, _>>()?;
+    let types = strings("types")?.map(|types| {
+        types
+            .iter()
+            .map(|t| {
+                t.trim_start_matches("microsoft.graph.")
+                    .to_ascii_lowercase()
+            })
+            .collect()
+    });
+    Ok(GetByIds { ids, types })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +155,7 @@ mod tests {
             format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}"),
             format!("http://127.0.0.1:8080/beta/devices/{id}/"),
             format!("https://graph.microsoft.com/v1.0/directoryObjects('{id}')"),
+            device_reference("http://127.0.0.1:8080/v1.0", id),
             id.to_string(),
         ] {
             let body = serde_json::json!({ "@odata.id": url }).to_string();
@@ -112,6 +177,17 @@ mod tests {
             id.to_string()
         );
         assert!(member_reference_query("").is_err());
+        let ids = parse_get_by_ids(
+            format!(r#"{{"ids": ["{id}"], "types": ["Device", "microsoft.graph.group"]}}"#)
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(ids.ids.len(), 1);
+        assert!(ids.wants("device") && ids.wants("group") && !ids.wants("user"));
+        assert!(parse_get_by_ids(br#"{"ids": ["x"]}"#).is_err());
+        assert!(parse_get_by_ids(br#"{"types": ["device"]}"#).is_err());
+        let too_many = serde_json::json!({ "ids": vec![id; 1001] }).to_string();
+        assert!(parse_get_by_ids(too_many.as_bytes()).is_err());
         assert!(member_reference_query(&format!("@id={id}&$id={id}")).is_err());
         for body in [
             r#"{}"#,

@@ -9,21 +9,26 @@ use uuid::Uuid;
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::directory::{
-    DIRECTORY_DEVICES, GROUPS, Membership, groups_of_device, groups_with_ids,
+    DIRECTORY_DEVICES, GROUPS, MAX_IDS_PER_GET_BY_IDS, Membership, groups_of_device, with_ids,
 };
 use crate::domain::entity::{Entity, EntitySet, PropertyValue};
 use crate::domain::query::Filter;
+use crate::domain::query::{Direction, OrderKey, Page};
+use crate::graph::GRAPH_JSON;
 use crate::graph::directory::{
-    member_reference_query, membership_error, parse_member_ref, reference_id,
+    GetByIds, device_reference, member_reference_query, membership_error, parse_get_by_ids,
+    parse_member_ref, reference_id,
 };
+use crate::graph::entity::{CollectionPage, EntityView};
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
 use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
 use crate::graph::odata::options::{Endpoint, QueryOptions};
 use crate::graph::schema::{
-    CountParameters, DEVICES_TAG, DirectoryDeviceBeta, DirectoryDevicePageBeta,
-    DirectoryDevicePageV1, DirectoryDeviceV1, GROUPS_TAG, GroupBeta, GroupPageBeta, GroupPageV1,
-    GroupV1, ListParameters, ReferenceCreate,
+    CountParameters, DEVICES_TAG, DIRECTORY_OBJECTS_TAG, DirectoryDeviceBeta,
+    DirectoryDevicePageBeta, DirectoryDevicePageV1, DirectoryDeviceV1, DirectoryObjectCollection,
+    GROUPS_TAG, GetByIdsRequest, GroupBeta, GroupPageBeta, GroupPageV1, GroupV1, ListParameters,
+    ReferenceCreate, ReferencePage,
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
@@ -227,7 +232,7 @@ async fn member_of(
     let stored = device_or_404(&store, tenant, id).await?;
     let groups = groups_of_device(&stored.added_to, &stored.with_rules, &stored.physical_ids);
     let collection = Collection {
-        within: Some(groups_with_ids(&groups)),
+        within: Some(with_ids(&GROUPS, &groups)),
         url: format!(
             "{}/{id}/{navigation}",
             root.collection_url(&DIRECTORY_DEVICES)
@@ -247,6 +252,174 @@ async fn delete_device(tenant: Tenant, store: web::Data<Store>, id: Uuid) -> Han
             &id.to_string(),
         )),
     }
+}
+
+/// GET `/groups/{id}/members/$ref`: a page of references to the group's members, as Graph
+/// answers them (`@odata.id` per member); the page is that of `members`, options and all.
+async fn member_references(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+) -> Handled {
+    let options = QueryOptions::parse(
+        req.query_string(),
+        &DIRECTORY_DEVICES,
+        root.version,
+        Endpoint::List,
+    )?;
+    if options.select.is_some() || !options.expand.is_empty() {
+        return Err(GraphError::bad_request(
+            "$select and $expand do not apply to references.",
+        ));
+    }
+    let group = group(&store, tenant, id).await?;
+    let collection = Collection {
+        within: Some(members_filter(&group)?),
+        url: format!("{}/{id}/members/$ref", root.collection_url(&GROUPS)),
+        metadata_fragment: "directoryObjects".to_owned(),
+        typed: true,
+    };
+    let service_root = root.collection_url(&GROUPS);
+    let service_root = service_root
+        .trim_end_matches(GROUPS.path)
+        .trim_end_matches('/');
+    let service_root = service_root.to_owned();
+    let page =
+        entity_set::list_of(&DIRECTORY_DEVICES, collection, tenant, store, root, req).await?;
+    let body = actix_web::body::to_bytes(page.into_body())
+        .await
+        .map_err(|_| GraphError::internal())?;
+    let mut page: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| GraphError::internal())?;
+    if let Some(members) = page.get_mut("value").and_then(|value| value.as_array_mut()) {
+        for member in members.iter_mut() {
+            let id = member["id"].as_str().unwrap_or_default().to_owned();
+            *member = serde_json::json!({ "@odata.id": device_reference(&service_root, &id) });
+        }
+    }
+    Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
+}
+
+/// A group's navigation that holds nothing here, checked like any list: a group's `memberOf` and
+/// `transitiveMemberOf` (groups hold devices, never groups) and its `owners` (users and service
+/// principals, of which this directory has none).
+async fn nothing_of_group(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+) -> Handled {
+    let options = QueryOptions::parse(req.query_string(), &GROUPS, root.version, Endpoint::List)?;
+    group(&store, tenant, id).await?;
+    let page = CollectionPage {
+        context: root.metadata("directoryObjects"),
+        count: options.count.then_some(0),
+        value: Vec::new(),
+        next_link: None,
+    };
+    Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
+}
+
+/// GET `/groups/{id}/owners/$count`: none, as [`nothing_of_group`] says.
+async fn count_owners(tenant: Tenant, store: web::Data<Store>, id: Uuid) -> Handled {
+    group(&store, tenant, id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain;charset=utf-8")
+        .body("0"))
+}
+
+/// POST `/groups/{id}/owners/$ref`: an owner is a user or a service principal. This directory has
+/// neither, so a device or group is the wrong kind of object (400) and any other id names none (404).
+async fn add_owner(tenant: Tenant, store: web::Data<Store>, id: Uuid, body: JsonBody) -> Handled {
+    let owner = parse_member_ref(&body.0)?;
+    group(&store, tenant, id).await?;
+    let is_device = store
+        .get(&DIRECTORY_DEVICES, tenant, owner)
+        .await?
+        .is_some();
+    if is_device || store.get(&GROUPS, tenant, owner).await?.is_some() {
+        return Err(GraphError::bad_request(
+            "Unsupported referenced-object resource identifier for link property 'owners': an \
+             owner is a user or a service principal.",
+        ));
+    }
+    Err(GraphError::not_found(format!(
+        "Resource '{owner}' does not exist or one of its queried reference-property objects are \
+         not present."
+    )))
+}
+
+/// DELETE `/groups/{id}/owners/{owner}/$ref` and `owners/$ref?@id=`: no group has an owner here.
+async fn remove_owner(tenant: Tenant, store: web::Data<Store>, id: Uuid, owner: &str) -> Handled {
+    group(&store, tenant, id).await?;
+    Err(GraphError::not_found(format!(
+        "'{owner}' is not an owner of group '{id}'."
+    )))
+}
+
+/// POST `getByIds` (on `/directoryObjects`, `/devices` or `/groups`): the devices and groups with
+/// the ids asked for, among the types the body names (else `default_types`, else both).
+async fn get_by_ids(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    body: JsonBody,
+    default_types: Option<&str>,
+) -> Handled {
+    let mut request = parse_get_by_ids(&body.0)?;
+    if request.types.is_none() {
+        request.types = default_types.map(|t| vec![t.to_owned()]);
+    }
+    let mut found = Vec::new();
+    for (type_name, set) in [("device", &DIRECTORY_DEVICES), ("group", &GROUPS)] {
+        found.extend(objects_with_ids(&store, tenant, set, &request, type_name).await?);
+    }
+    let page = CollectionPage {
+        context: root.metadata("directoryObjects"),
+        count: None,
+        value: found
+            .iter()
+            .map(|entity| EntityView {
+                entity,
+                version: root.version,
+                select: None,
+                context: None,
+                typed: true,
+                expanded: &[],
+            })
+            .collect(),
+        next_link: None,
+    };
+    Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
+}
+
+/// The tenant's entities of `set` that `request` asks for, if it looks among `type_name`.
+async fn objects_with_ids(
+    store: &Store,
+    tenant: Tenant,
+    set: &'static EntitySet,
+    request: &GetByIds,
+    type_name: &str,
+) -> Result<Vec<Entity>, GraphError> {
+    if !request.wants(type_name) || request.ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = with_ids(set, &request.ids);
+    let order_by = [OrderKey {
+        property: set.key(),
+        direction: Direction::Asc,
+    }];
+    let page = Page {
+        filter: Some(&filter),
+        order_by: &order_by,
+        after: None,
+        skip: 0,
+        limit: MAX_IDS_PER_GET_BY_IDS as u32,
+    };
+    Ok(store.list(set, tenant, &page).await?)
 }
 
 macro_rules! root_operations {
@@ -345,6 +518,25 @@ macro_rules! root_operations {
                 #[get("/devices/{id}/transitiveMemberOf")]
                 pub async fn transitive_member_of(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<DirectoryDevices>, req: HttpRequest) -> Handled {
                     super::super::member_of(access.0, store, root, key.0, "transitiveMemberOf", req).await
+                }
+
+                #[utoipa::path(
+                    post,
+                    path = "/devices/getByIds",
+                    tag = DEVICES_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "devices.getByIds"),
+                    summary = "Get devices and groups by their ids",
+                    request_body(content = GetByIdsRequest, content_type = "application/json"),
+                    responses(
+                        (status = 200, description = "The objects found", body = DirectoryObjectCollection),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[post("/devices/getByIds")]
+                pub async fn get_by_ids(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
+                    super::super::get_by_ids(access.0, store, root, body, Some("device")).await
                 }
             }
 
@@ -479,11 +671,231 @@ macro_rules! root_operations {
                 pub async fn count_members(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
                     super::super::count_members(access.0, store, root, key.0, req).await
                 }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/memberOf",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.ListMemberOf"),
+                    summary = "List group memberships",
+                    params(Key<Groups>, ListParameters),
+                    responses(
+                        (status = 200, description = "None: groups hold devices, never groups", body = $group_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/memberOf")]
+                pub async fn member_of(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::nothing_of_group(access.0, store, root, key.0, req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/transitiveMemberOf",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.ListTransitiveMemberOf"),
+                    summary = "List group transitive memberOf",
+                    params(Key<Groups>, ListParameters),
+                    responses(
+                        (status = 200, description = "None: groups hold devices, never groups", body = $group_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/transitiveMemberOf")]
+                pub async fn transitive_member_of(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::nothing_of_group(access.0, store, root, key.0, req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/owners",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.ListOwners"),
+                    summary = "List group owners",
+                    params(Key<Groups>, ListParameters),
+                    responses(
+                        (status = 200, description = "None: owners are users and service principals, which this directory does not hold", body = $group_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/owners")]
+                pub async fn owners(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::nothing_of_group(access.0, store, root, key.0, req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/members/$ref",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.ListRefMembers"),
+                    summary = "List group members",
+                    params(Key<Groups>, ListParameters),
+                    responses(
+                        (status = 200, description = "A page of references to the group's members", body = ReferencePage),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/members/$ref")]
+                pub async fn member_references(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::member_references(access.0, store, root, key.0, req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/owners/$ref",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.ListRefOwners"),
+                    summary = "List group owners",
+                    params(Key<Groups>, ListParameters),
+                    responses(
+                        (status = 200, description = "None: owners are users and service principals, which this directory does not hold", body = ReferencePage),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/owners/$ref")]
+                pub async fn owner_references(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::nothing_of_group(access.0, store, root, key.0, req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/owners/$count",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.owners.GetCount"),
+                    summary = "Get the number of the resource",
+                    params(Key<Groups>, CountParameters),
+                    responses(
+                        (status = 200, description = "The count", body = i64, content_type = "text/plain"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/owners/$count")]
+                pub async fn count_owners(access: ReadAccess, store: web::Data<Store>, key: Key<Groups>) -> Handled {
+                    super::super::count_owners(access.0, store, key.0).await
+                }
+
+                #[utoipa::path(
+                    post,
+                    path = "/groups/{group-id}/owners/$ref",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.CreateRefOwners"),
+                    summary = "Add owners",
+                    params(Key<Groups>),
+                    request_body(content = ReferenceCreate, content_type = "application/json"),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[post("/groups/{id}/owners/$ref")]
+                pub async fn add_owner(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, body: JsonBody) -> Handled {
+                    super::super::add_owner(access.0, store, key.0, body).await
+                }
+
+                #[utoipa::path(
+                    delete,
+                    path = "/groups/{group-id}/owners/$ref",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.DeleteRefOwners"),
+                    summary = "Remove group owner",
+                    params(Key<Groups>, ("@id" = String, Query, description = "The reference to the owner: the URL of the directory object")),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[delete("/groups/{id}/owners/$ref")]
+                pub async fn remove_owner_by_query(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    let owner = member_reference_query(req.query_string())?;
+                    super::super::remove_owner(access.0, store, key.0, &owner).await
+                }
+
+                #[utoipa::path(
+                    delete,
+                    path = "/groups/{group-id}/owners/{directoryObject-id}/$ref",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.owners.DeleteRefDirectoryObject"),
+                    summary = "Remove group owner",
+                    params(Key<Groups>, ("directoryObject-id" = String, Path, description = "The id of the owner")),
+                    responses(
+                        (status = 204, description = "Success"),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[delete("/groups/{id}/owners/{owner}/$ref")]
+                pub async fn remove_owner(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    let owner = req.match_info().get("owner").unwrap_or_default().to_owned();
+                    super::super::remove_owner(access.0, store, key.0, &owner).await
+                }
+
+                #[utoipa::path(
+                    post,
+                    path = "/groups/getByIds",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.getByIds"),
+                    summary = "Get devices and groups by their ids",
+                    request_body(content = GetByIdsRequest, content_type = "application/json"),
+                    responses(
+                        (status = 200, description = "The objects found", body = DirectoryObjectCollection),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[post("/groups/getByIds")]
+                pub async fn get_by_ids(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
+                    super::super::get_by_ids(access.0, store, root, body, Some("group")).await
+                }
             }
 
-            /// This root's directory routes: devices, then groups with their members.
+            pub mod directory_objects {
+                use super::*;
+
+                #[utoipa::path(
+                    post,
+                    path = "/directoryObjects/getByIds",
+                    tag = DIRECTORY_OBJECTS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "directoryObjects.getByIds"),
+                    summary = "Get directory objects from a list of ids",
+                    request_body(content = GetByIdsRequest, content_type = "application/json"),
+                    responses(
+                        (status = 200, description = "The objects found", body = DirectoryObjectCollection),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[post("/directoryObjects/getByIds")]
+                pub async fn get_by_ids(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, body: JsonBody) -> Handled {
+                    super::super::get_by_ids(access.0, store, root, body, None).await
+                }
+            }
+
+            /// This root's directory routes: getByIds first (before the item routes' `{id}`), then
+            /// devices, then groups with their members.
             pub fn routes(config: &mut ServiceConfig) {
                 config
+                    .service(directory_objects::get_by_ids)
+                    .service(devices::get_by_ids)
+                    .service(groups::get_by_ids)
                     .service(devices::list)
                     .service(devices::create)
                     .service(devices::count)
@@ -499,7 +911,16 @@ macro_rules! root_operations {
                     .service(groups::update)
                     .service(groups::delete)
                     .service(groups::count_members)
+                    .service(groups::member_references)
                     .service(groups::members)
+                    .service(groups::member_of)
+                    .service(groups::transitive_member_of)
+                    .service(groups::count_owners)
+                    .service(groups::owner_references)
+                    .service(groups::owners)
+                    .service(groups::add_owner)
+                    .service(groups::remove_owner_by_query)
+                    .service(groups::remove_owner)
                     .service(groups::add_member)
                     .service(groups::remove_member_by_query)
                     .service(groups::remove_member);

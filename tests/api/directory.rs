@@ -755,3 +755,184 @@ async fn a_member_is_removed_by_the_reference_in_the_query_as_the_sdks_send_it()
     .await;
     error_of(no_group, StatusCode::NOT_FOUND, "ResourceNotFound").await;
 }
+
+#[tokio::test]
+async fn a_groups_references_owners_and_memberships_answer_as_graph_does() {
+    let app = spawn_app().await;
+    app.create_ok(
+        "v1.0",
+        &json!({"serialNumber": "REF-1", "groupTag": "Kiosk"}),
+    )
+    .await;
+    let device = directory_device(&app, "v1.0", "REF-1").await;
+    let device_id = device["id"].as_str().unwrap();
+    let kiosks = body_of(
+        group(&app, "v1.0", "Kiosks", Some(KIOSK_RULE)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let kiosks = kiosks["id"].as_str().unwrap();
+
+    // References: one per member, naming it as Graph does; they read back as a member's id.
+    let refs = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("v1.0/groups/{kiosks}/members/$ref"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let reference = refs["value"][0]["@odata.id"].as_str().unwrap();
+    assert!(
+        reference.ends_with(&format!(
+            "/v1.0/directoryObjects/{device_id}/Microsoft.DirectoryServices.Device"
+        )),
+        "{refs}"
+    );
+    assert_eq!(refs["value"].as_array().unwrap().len(), 1);
+    let selected = send(
+        &app,
+        Method::GET,
+        &format!("v1.0/groups/{kiosks}/members/$ref?$select=displayName"),
+        None,
+    )
+    .await;
+    error_of(selected, StatusCode::BAD_REQUEST, "BadRequest").await;
+
+    // Groups hold devices only, and this directory has no users or service principals to own one.
+    for navigation in ["memberOf", "transitiveMemberOf", "owners", "owners/$ref"] {
+        let page = body_of(
+            send(
+                &app,
+                Method::GET,
+                &format!("beta/groups/{kiosks}/{navigation}?$count=true"),
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(page["value"], json!([]), "{navigation}");
+        assert_eq!(page["@odata.count"], 0, "{navigation}");
+    }
+    assert_eq!(
+        text_of(&app, &format!("v1.0/groups/{kiosks}/owners/$count")).await,
+        "0"
+    );
+    let owners = format!("v1.0/groups/{kiosks}/owners/$ref");
+    let device_owner = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{device_id}")});
+    let refused = send(&app, Method::POST, &owners, Some(device_owner)).await;
+    error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    let nobody = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{}", uuid::Uuid::new_v4())});
+    let unknown = send(&app, Method::POST, &owners, Some(nobody)).await;
+    error_of(unknown, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    for path in [
+        format!("v1.0/groups/{kiosks}/owners/{device_id}/$ref"),
+        format!("v1.0/groups/{kiosks}/owners/$ref?@id={device_id}"),
+    ] {
+        let removed = send(&app, Method::DELETE, &path, None).await;
+        error_of(removed, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    }
+    let no_group = send(
+        &app,
+        Method::GET,
+        &format!("v1.0/groups/{}/owners", uuid::Uuid::new_v4()),
+        None,
+    )
+    .await;
+    error_of(no_group, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+}
+
+#[tokio::test]
+async fn get_by_ids_finds_devices_and_groups_on_each_of_its_paths() {
+    let app = spawn_app().await;
+    app.create_ok("v1.0", &json!({"serialNumber": "IDS-1"}))
+        .await;
+    let device = directory_device(&app, "v1.0", "IDS-1").await;
+    let device_id = device["id"].as_str().unwrap().to_owned();
+    let created = body_of(
+        group(&app, "v1.0", "Static", None).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let group_id = created["id"].as_str().unwrap().to_owned();
+    let missing = uuid::Uuid::new_v4().to_string();
+    let found = |path: &'static str, body: Json| {
+        let app = &app;
+        async move {
+            let page = body_of(
+                send(app, Method::POST, path, Some(body)).await,
+                StatusCode::OK,
+            )
+            .await;
+            assert!(
+                page["@odata.context"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("$metadata#directoryObjects"),
+                "{page}"
+            );
+            let mut found: Vec<(String, String)> = page["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    (
+                        o["@odata.type"].as_str().unwrap().to_owned(),
+                        o["id"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            found.sort();
+            found
+        }
+    };
+    let ids = json!([device_id, group_id, missing]);
+    let device = ("#microsoft.graph.device".to_owned(), device_id.clone());
+    let group = ("#microsoft.graph.group".to_owned(), group_id.clone());
+    assert_eq!(
+        found("v1.0/directoryObjects/getByIds", json!({"ids": ids})).await,
+        [device.clone(), group.clone()]
+    );
+    assert_eq!(
+        found(
+            "beta/directoryObjects/getByIds",
+            json!({"ids": ids, "types": ["group"]})
+        )
+        .await,
+        [group.clone()]
+    );
+    assert_eq!(
+        found("v1.0/devices/getByIds", json!({"ids": ids})).await,
+        [device.clone()]
+    );
+    assert_eq!(
+        found("v1.0/groups/getByIds", json!({"ids": ids})).await,
+        [group]
+    );
+    assert_eq!(
+        found(
+            "v1.0/devices/getByIds",
+            json!({"ids": ids, "types": ["user"]})
+        )
+        .await,
+        []
+    );
+    for body in [
+        json!({"ids": ["not-a-guid"]}),
+        json!({"types": ["device"]}),
+        json!({"ids": vec![device_id.clone(); 1001]}),
+    ] {
+        let refused = send(
+            &app,
+            Method::POST,
+            "v1.0/directoryObjects/getByIds",
+            Some(body),
+        )
+        .await;
+        error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+}
