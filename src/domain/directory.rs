@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use super::entity::{
-    ComplexType, Entity, EntitySet, EnumType, ItemSegment, Kind, Property, PropertyValue, Segments,
-    ServerValue, TEXT, TextLimits, Value,
+    ComplexType, Entity, EntitySet, EnumType, ItemSegment, Kind, Navigation, Property,
+    PropertyValue, Segments, ServerValue, TEXT, TextLimits, Value,
 };
 use uuid::Uuid;
 
@@ -158,13 +158,16 @@ pub static GROUPS: EntitySet = EntitySet {
     unique: None,
     internal_columns: &[],
     derived: &[],
-    expandable: &[],
+    expandable: &[Navigation::GroupMembers],
     segments: Segments {
         singleton: false,
         collection_actions: &[],
         below_item: &[ItemSegment::References("members")],
     },
 };
+
+/// The most members `$expand=members` inlines in a group, as on Graph.
+pub const EXPANDED_MEMBERS: u32 = 20;
 
 /// The `groupTypes` member of a group whose rule decides its members.
 pub const DYNAMIC_MEMBERSHIP: &str = "DynamicMembership";

@@ -392,6 +392,8 @@ pub enum Navigation {
     DeploymentProfile,
     /// The deployment profile a device identity is about to have (beta).
     IntendedDeploymentProfile,
+    /// A group's `members` (its first ones, as Graph expands them).
+    GroupMembers,
 }
 
 impl Navigation {
@@ -401,6 +403,7 @@ impl Navigation {
             Navigation::ProfileAssignments => "assignments",
             Navigation::DeploymentProfile => "deploymentProfile",
             Navigation::IntendedDeploymentProfile => "intendedDeploymentProfile",
+            Navigation::GroupMembers => "members",
         }
     }
 
@@ -410,13 +413,14 @@ impl Navigation {
             Navigation::DeploymentProfile | Navigation::IntendedDeploymentProfile => {
                 Some(&super::deployment_profile::DEPLOYMENT_PROFILES)
             }
-            Navigation::ProfileAssignments => None,
+            Navigation::ProfileAssignments | Navigation::GroupMembers => None,
         }
     }
 
-    /// Deployment profiles, and so every navigation to or from them, exist on beta only.
+    /// Deployment profiles, and so every navigation to or from them, exist on beta only; groups
+    /// and their members on both roots.
     pub fn exists_in(self, version: ApiVersion) -> bool {
-        version == ApiVersion::Beta
+        version == ApiVersion::Beta || self == Navigation::GroupMembers
     }
 }
 

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::auth::{ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::directory::{
-    DIRECTORY_DEVICES, GROUPS, MAX_IDS_PER_GET_BY_IDS, Membership, groups_of_device, with_ids,
+    DIRECTORY_DEVICES, EXPANDED_MEMBERS, GROUPS, MAX_IDS_PER_GET_BY_IDS, Membership,
+    groups_of_device, with_ids,
 };
 use crate::domain::entity::{Entity, EntitySet, PropertyValue};
 use crate::domain::query::Filter;
@@ -100,6 +101,38 @@ async fn update(
 /// The directory devices that are members of `group`: those added to it, or those its rule takes.
 pub(super) fn members_filter(group: &Entity) -> Result<Filter, GraphError> {
     Ok(membership_of(&[], Some(group))?.members(group.id()))
+}
+
+/// The first members of `group` that `$expand=members` inlines, in id order.
+pub(super) async fn first_members(
+    store: &Store,
+    tenant: Tenant,
+    group: &Entity,
+) -> Result<Vec<Entity>, GraphError> {
+    let filter = members_filter(group)?;
+    first_of(store, tenant, &DIRECTORY_DEVICES, &filter, EXPANDED_MEMBERS).await
+}
+
+/// The first `limit` of the tenant's entities of `set` that pass `filter`, in id order.
+async fn first_of(
+    store: &Store,
+    tenant: Tenant,
+    set: &'static EntitySet,
+    filter: &Filter,
+    limit: u32,
+) -> Result<Vec<Entity>, GraphError> {
+    let order_by = [OrderKey {
+        property: set.key(),
+        direction: Direction::Asc,
+    }];
+    let page = Page {
+        filter: Some(filter),
+        order_by: &order_by,
+        after: None,
+        skip: 0,
+        limit,
+    };
+    Ok(store.list(set, tenant, &page).await?)
 }
 
 /// GET `/groups/{id}/members`: the directory devices added to the group, or those its rule takes.
@@ -408,18 +441,7 @@ async fn objects_with_ids(
         return Ok(Vec::new());
     }
     let filter = with_ids(set, &request.ids);
-    let order_by = [OrderKey {
-        property: set.key(),
-        direction: Direction::Asc,
-    }];
-    let page = Page {
-        filter: Some(&filter),
-        order_by: &order_by,
-        after: None,
-        skip: 0,
-        limit: MAX_IDS_PER_GET_BY_IDS as u32,
-    };
-    Ok(store.list(set, tenant, &page).await?)
+    first_of(store, tenant, set, &filter, MAX_IDS_PER_GET_BY_IDS as u32).await
 }
 
 macro_rules! root_operations {

@@ -936,3 +936,59 @@ async fn get_by_ids_finds_devices_and_groups_on_each_of_its_paths() {
         error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
     }
 }
+
+#[tokio::test]
+async fn expanding_members_inlines_a_groups_first_twenty_devices() {
+    let app = spawn_app().await;
+    for n in 0..22 {
+        app.create_ok(
+            "v1.0",
+            &json!({"serialNumber": format!("EXP-{n:02}"), "groupTag": "Kiosk"}),
+        )
+        .await;
+    }
+    let kiosks = body_of(
+        group(&app, "v1.0", "Kiosks", Some(KIOSK_RULE)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let kiosks = kiosks["id"].as_str().unwrap();
+    body_of(
+        group(&app, "v1.0", "Empty", None).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    for version in ["v1.0", "beta"] {
+        let one = body_of(
+            send(
+                &app,
+                Method::GET,
+                &format!("{version}/groups/{kiosks}?$expand=members"),
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        let members = one["members"].as_array().unwrap();
+        assert_eq!(members.len(), 20, "{version}");
+        assert_eq!(members[0]["@odata.type"], "#microsoft.graph.device");
+        assert!(members[0]["physicalIds"].is_array(), "{one}");
+    }
+    let page = body_of(
+        send(
+            &app,
+            Method::GET,
+            "v1.0/groups?$expand=members&$orderby=displayName",
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page["value"][0]["displayName"], "Empty");
+    assert_eq!(page["value"][0]["members"], json!([]));
+    assert_eq!(page["value"][1]["members"].as_array().unwrap().len(), 20);
+    let unknown = send(&app, Method::GET, "v1.0/groups?$expand=owners", None).await;
+    error_of(unknown, StatusCode::BAD_REQUEST, "BadRequest").await;
+}
