@@ -87,7 +87,14 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     internal_columns: &["device_identity_id"],
     derived: &[],
     expandable: &[],
-    segments: Segments::PLAIN,
+    segments: Segments {
+        singleton: false,
+        collection_actions: &["getByIds"],
+        below_item: &[
+            ItemSegment::Related("memberOf"),
+            ItemSegment::Related("transitiveMemberOf"),
+        ],
+    },
 };
 
 /// The wire name of a device's physical ids (`devicePhysicalIds` is only a membership rule's name
@@ -161,8 +168,13 @@ pub static GROUPS: EntitySet = EntitySet {
     expandable: &[Navigation::GroupMembers],
     segments: Segments {
         singleton: false,
-        collection_actions: &[],
-        below_item: &[ItemSegment::References("members")],
+        collection_actions: &["getByIds"],
+        below_item: &[
+            ItemSegment::References("members"),
+            ItemSegment::References("owners"),
+            ItemSegment::Related("memberOf"),
+            ItemSegment::Related("transitiveMemberOf"),
+        ],
     },
 };
 

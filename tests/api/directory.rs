@@ -992,3 +992,61 @@ async fn expanding_members_inlines_a_groups_first_twenty_devices() {
     let unknown = send(&app, Method::GET, "v1.0/groups?$expand=owners", None).await;
     error_of(unknown, StatusCode::BAD_REQUEST, "BadRequest").await;
 }
+
+#[tokio::test]
+async fn the_new_directory_paths_take_graphs_other_spellings() {
+    let app = spawn_app().await;
+    app.create_ok(
+        "v1.0",
+        &json!({"serialNumber": "CASE-1", "groupTag": "Kiosk"}),
+    )
+    .await;
+    let device = directory_device(&app, "v1.0", "CASE-1").await;
+    let device_id = device["id"].as_str().unwrap();
+    body_of(
+        group(&app, "v1.0", "Kiosks", Some(KIOSK_RULE)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // The key in parentheses and another case, as for every other path.
+    let page = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("v1.0/Devices('{device_id}')/MemberOf"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(group_names(&page), ["Kiosks"]);
+    let found = body_of(
+        send(
+            &app,
+            Method::POST,
+            "v1.0/devices/microsoft.graph.getByIds",
+            Some(json!({"ids": [device_id]})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(found["value"][0]["id"], device_id);
+    // A navigation Graph has and this service does not emulate is Graph's unknown segment.
+    let unknown = send(
+        &app,
+        Method::GET,
+        &format!("v1.0/devices/{device_id}/registeredOwners"),
+        None,
+    )
+    .await;
+    let body = error_of(unknown, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("registeredOwners"),
+        "{body}"
+    );
+}
