@@ -903,15 +903,15 @@ async fn get_by_ids_finds_devices_and_groups_on_each_of_its_paths() {
             json!({"ids": ids, "types": ["group"]})
         )
         .await,
-        [group.clone()]
+        std::slice::from_ref(&group)
     );
     assert_eq!(
         found("v1.0/devices/getByIds", json!({"ids": ids})).await,
-        [device.clone()]
+        std::slice::from_ref(&device)
     );
     assert_eq!(
         found("v1.0/groups/getByIds", json!({"ids": ids})).await,
-        [group]
+        std::slice::from_ref(&group)
     );
     assert_eq!(
         found(
