@@ -9,7 +9,8 @@ created; its Entra device object is found and read through `device.physical_ids`
 takes it as a member (counted, listed from the device's memberOf and transitiveMemberOf), and the
 member is removed with the `$ref?@id=` form the SDK sends; the device is disabled, its extension
 attributes written, and deleted, which leaves the identity without an Entra device; last, a device
-object an app creates itself.
+object an app creates itself. On the way, the group is read with its members expanded, and both
+are found by their ids.
 """
 
 import sys
@@ -20,6 +21,13 @@ from kiota_abstractions.authentication import AnonymousAuthenticationProvider
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.devices.devices_request_builder import DevicesRequestBuilder
+from msgraph.generated.devices.get_by_ids.get_by_ids_post_request_body import (
+    GetByIdsPostRequestBody as DevicesGetByIdsBody,
+)
+from msgraph.generated.directory_objects.get_by_ids.get_by_ids_post_request_body import (
+    GetByIdsPostRequestBody,
+)
+from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
 from msgraph.generated.groups.item.members.ref.ref_request_builder import RefRequestBuilder
 from msgraph.generated.models.device import Device
 from msgraph.generated.models.group import Group
@@ -91,7 +99,23 @@ class E2E:
         for navigation in (self.device().member_of, self.device().transitive_member_of):
             page = await navigation.get()
             check_equal([g.id for g in page.value], [group.id], "the device's groups")
-        return f"group {group.id}: 1 member, in the device's memberOf and transitiveMemberOf"
+        parameters = GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(expand=["members"])
+        expanded = await self.client.groups.by_group_id(group.id).get(
+            RequestConfiguration(query_parameters=parameters))
+        check_equal([(type(m), m.id) for m in expanded.members], [(Device, self.device_object_id)],
+                    "the group's expanded members")
+        return f"group {group.id}: 1 member, in the device's memberOf and transitiveMemberOf, expanded"
+
+    async def step_get_by_ids(self):
+        body = GetByIdsPostRequestBody(ids=[self.device_object_id, self.group_id])
+        found = await self.client.directory_objects.get_by_ids.post(body)
+        check_equal(sorted((type(o).__name__, o.id) for o in found.value),
+                    sorted([("Device", self.device_object_id), ("Group", self.group_id)]),
+                    "directoryObjects/getByIds")
+        only_devices = await self.client.devices.get_by_ids.post(
+            DevicesGetByIdsBody(ids=[self.device_object_id, self.group_id]))
+        check_equal([o.id for o in only_devices.value], [self.device_object_id], "devices/getByIds")
+        return "a device and a group, typed"
 
     async def step_remove_member(self):
         reference = f"https://graph.microsoft.com/v1.0/directoryObjects/{self.device_object_id}"
@@ -141,6 +165,7 @@ class E2E:
         ("find its Entra device by deviceId", step_find_device),
         ("read device.physical_ids", step_physical_ids),
         ("add it to a group, count and list memberships", step_group_member),
+        ("find both by their ids", step_get_by_ids),
         ("remove the member as the SDK sends it", step_remove_member),
         ("disable it and write its extension attributes", step_disable),
         ("delete it", step_delete),
