@@ -82,6 +82,62 @@ pub fn member_reference_query(query: &str) -> Result<String, GraphError> {
     }
 }
 
+/// The most `alternativeSecurityIds` a device create may send, and the longest key of one.
+const MAX_ALTERNATIVE_SECURITY_IDS: usize = 16;
+const MAX_ALTERNATIVE_SECURITY_KEY: usize = 4096;
+
+/// One of a device's `alternativeSecurityIds`, as Graph documents it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlternativeSecurityId {
+    #[serde(rename = "type")]
+    _type: Option<i32>,
+    #[serde(rename = "identityProvider")]
+    _identity_provider: Option<String>,
+    key: Option<String>,
+}
+
+/// A device create's body without `alternativeSecurityIds`, which Graph requires and keeps for its
+/// own use (its reference calls them internal): checked for their shape and bounds, then left out,
+/// since an entity set's table holds no collection of complex values.
+pub fn without_alternative_security_ids(body: &[u8]) -> Result<Vec<u8>, GraphError> {
+    const NAME: &str = "alternativeSecurityIds";
+    let invalid =
+        |message: String| GraphError::invalid_fields(vec![ErrorDetail::invalid(NAME, message)]);
+    let members = parse_object(body)?;
+    let mut kept = Vec::with_capacity(members.len());
+    for (name, value) in &members {
+        if name != NAME {
+            kept.push(format!(
+                "{}:{}",
+                serde_json::Value::from(name.as_str()),
+                value.get()
+            ));
+            continue;
+        }
+        let ids: Option<Vec<AlternativeSecurityId>> =
+            serde_json::from_str(value.get()).map_err(|_| {
+                invalid(format!(
+                    "'{NAME}' must be an array of {{\"type\", \"identityProvider\", \"key\"}} objects."
+                ))
+            })?;
+        let ids = ids.unwrap_or_default();
+        if ids.len() > MAX_ALTERNATIVE_SECURITY_IDS
+            || ids.iter().any(|id| {
+                id.key
+                    .as_ref()
+                    .is_some_and(|key| key.len() > MAX_ALTERNATIVE_SECURITY_KEY)
+            })
+        {
+            return Err(invalid(format!(
+                "At most {MAX_ALTERNATIVE_SECURITY_IDS} '{NAME}' are accepted, each key at most \
+                 {MAX_ALTERNATIVE_SECURITY_KEY} characters."
+            )));
+        }
+    }
+    Ok(format!("{{{}}}", kept.join(",")).into_bytes())
+}
+
 /// The `@odata.id` Graph answers for a device in a `$ref` collection: the directory object with its
 /// type cast, which [`reference_id`] reads back.
 pub fn device_reference(service_root: &str, id: &str) -> String {
@@ -177,6 +233,25 @@ mod tests {
             id.to_string()
         );
         assert!(member_reference_query("").is_err());
+        let stripped = without_alternative_security_ids(
+            br#"{"displayName": "D", "alternativeSecurityIds": [{"type": 2, "identityProvider": null, "key": "a2V5"}], "x": [1]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&stripped).unwrap(),
+            serde_json::json!({"displayName": "D", "x": [1]})
+        );
+        for body in [
+            r#"{"alternativeSecurityIds": [{"kind": 2}]}"#.to_owned(),
+            r#"{"alternativeSecurityIds": "key"}"#.to_owned(),
+            serde_json::json!({"alternativeSecurityIds": vec![serde_json::json!({"type": 2}); 17]})
+                .to_string(),
+        ] {
+            assert!(
+                without_alternative_security_ids(body.as_bytes()).is_err(),
+                "{body}"
+            );
+        }
         let ids = parse_get_by_ids(
             format!(r#"{{"ids": ["{id}"], "types": ["Device", "microsoft.graph.group"]}}"#)
                 .as_bytes(),

@@ -18,7 +18,7 @@ use crate::domain::query::{Direction, OrderKey, Page};
 use crate::graph::GRAPH_JSON;
 use crate::graph::directory::{
     GetByIds, device_reference, member_reference_query, membership_error, parse_get_by_ids,
-    parse_member_ref, reference_id,
+    parse_member_ref, reference_id, without_alternative_security_ids,
 };
 use crate::graph::entity::{CollectionPage, EntityView};
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
@@ -38,11 +38,23 @@ use crate::routes::entity_set::{
 };
 use crate::store::{Added, DeviceDeleted, DeviceGroups, Store};
 
-/// Directory devices, for the route attributes.
+/// Directory devices, for the route attributes. A create may send `alternativeSecurityIds`.
 pub struct DirectoryDevices;
 
 impl Served for DirectoryDevices {
     const SET: &'static EntitySet = &DIRECTORY_DEVICES;
+
+    /// Graph requires `alternativeSecurityIds` on a create; they are checked and left out.
+    async fn create(
+        tenant: Tenant,
+        store: web::Data<Store>,
+        root: ServiceRoot,
+        body: JsonBody,
+    ) -> Handled {
+        let body = without_alternative_security_ids(&body.0)?;
+        let values = parse_new_entity(&DIRECTORY_DEVICES, &body, root.version)?;
+        entity_set::create_parsed(&DIRECTORY_DEVICES, tenant, store, root, values).await
+    }
 }
 
 /// Groups, for the route attributes. A create is checked for a membership that fits together.

@@ -470,6 +470,7 @@ async fn an_app_creates_changes_and_deletes_a_device_object() {
         "accountEnabled": true, "deviceId": "4c299165-6e8f-4b45-a5ba-c5d250a707ff",
         "displayName": "Test device", "operatingSystem": "Windows",
         "operatingSystemVersion": "10.0.22631", "physicalIds": ["[OrderID]:Kiosk"],
+        "alternativeSecurityIds": [{"type": 2, "identityProvider": null, "key": "Y3YxN2E1MWFlYw=="}],
     });
     let created = send(&app, Method::POST, "v1.0/devices", Some(body)).await;
     let status = created.status();
@@ -479,6 +480,19 @@ async fn an_app_creates_changes_and_deletes_a_device_object() {
     assert_eq!(created["displayName"], "Test device");
     assert_eq!(created["physicalIds"], json!(["[OrderID]:Kiosk"]));
     assert_eq!(created["operatingSystemVersion"], "10.0.22631");
+    // Graph's required alternativeSecurityIds are checked, and kept for Graph's own use.
+    assert!(created.get("alternativeSecurityIds").is_none(), "{created}");
+    let malformed = send(
+        &app,
+        Method::POST,
+        "v1.0/devices",
+        Some(
+            json!({"accountEnabled": true, "deviceId": "d", "displayName": "D",
+                    "operatingSystem": "Windows", "alternativeSecurityIds": [{"kind": 2}]}),
+        ),
+    )
+    .await;
+    error_of(malformed, StatusCode::BAD_REQUEST, "BadRequest").await;
 
     // Graph's required properties, and a body that is not a device, are refused.
     let missing = send(

@@ -29,6 +29,7 @@ from msgraph.generated.directory_objects.get_by_ids.get_by_ids_post_request_body
 )
 from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
 from msgraph.generated.groups.item.members.ref.ref_request_builder import RefRequestBuilder
+from msgraph.generated.models.alternative_security_id import AlternativeSecurityId
 from msgraph.generated.models.device import Device
 from msgraph.generated.models.group import Group
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
@@ -154,7 +155,8 @@ class E2E:
         created = await self.client.devices.post(Device(
             account_enabled=True, device_id="4c299165-6e8f-4b45-a5ba-c5d250a707ff",
             display_name="App-made device", operating_system="Windows",
-            operating_system_version="10.0.22631", physical_ids=["[OrderID]:Lab"]))
+            operating_system_version="10.0.22631", physical_ids=["[OrderID]:Lab"],
+            alternative_security_ids=[AlternativeSecurityId(type=2, key=b"cv17a51aec")]))
         check_equal(created.physical_ids, ["[OrderID]:Lab"], "the created device's physical_ids")
         count = await self.client.devices.count.get()
         check_equal(count, 1, "devices/$count")
