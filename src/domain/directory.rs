@@ -172,6 +172,7 @@ pub static GROUPS: EntitySet = EntitySet {
         below_item: &[
             ItemSegment::References("members"),
             ItemSegment::References("owners"),
+            ItemSegment::Related("transitiveMembers"),
             ItemSegment::Related("memberOf"),
             ItemSegment::Related("transitiveMemberOf"),
         ],

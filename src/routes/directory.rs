@@ -148,21 +148,37 @@ async fn first_of(
 }
 
 /// GET `/groups/{id}/members`: the directory devices added to the group, or those its rule takes.
+/// The same page answers `transitiveMembers` (groups never hold groups here) and the cast
+/// `members/microsoft.graph.device` (every member is a device), each under its own URL and context.
 async fn members(
     tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
     id: Uuid,
+    listed: MembersListed,
     req: HttpRequest,
 ) -> Handled {
     let group = group(&store, tenant, id).await?;
+    let (navigation, metadata_fragment) = match listed {
+        MembersListed::Members => ("members", "directoryObjects"),
+        MembersListed::Transitive => ("transitiveMembers", "directoryObjects"),
+        MembersListed::AsDevices => ("members/microsoft.graph.device", "devices"),
+    };
     let collection = Collection {
         within: Some(members_filter(&group)?),
-        url: format!("{}/{id}/members", root.collection_url(&GROUPS)),
-        metadata_fragment: "directoryObjects".to_owned(),
+        url: format!("{}/{id}/{navigation}", root.collection_url(&GROUPS)),
+        metadata_fragment: metadata_fragment.to_owned(),
         typed: true,
     };
     entity_set::list_of(&DIRECTORY_DEVICES, collection, tenant, store, root, req).await
+}
+
+/// Which of a group's member listings a request asked for.
+#[derive(Debug, Clone, Copy)]
+enum MembersListed {
+    Members,
+    Transitive,
+    AsDevices,
 }
 
 /// POST `/groups/{id}/members/$ref`: adds a directory device to a group without a rule.
@@ -626,7 +642,45 @@ macro_rules! root_operations {
                 )]
                 #[get("/groups/{id}/members")]
                 pub async fn members(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    super::super::members(access.0, store, root, key.0, req).await
+                    super::super::members(access.0, store, root, key.0, MembersListed::Members, req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/transitiveMembers",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.ListTransitiveMembers"),
+                    summary = "List group transitive members",
+                    params(Key<Groups>, ListParameters),
+                    responses(
+                        (status = 200, description = "A page of the group's devices (groups hold no groups here)", body = $device_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/transitiveMembers")]
+                pub async fn transitive_members(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::members(access.0, store, root, key.0, MembersListed::Transitive, req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/groups/{group-id}/members/microsoft.graph.device",
+                    tag = GROUPS_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "groups.ListMembers.AsDevice"),
+                    summary = "Get the items of type microsoft.graph.device in the microsoft.graph.directoryObject collection",
+                    params(Key<Groups>, ListParameters),
+                    responses(
+                        (status = 200, description = "A page of the group's devices", body = $device_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/groups/{id}/members/microsoft.graph.device")]
+                pub async fn members_as_devices(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::members(access.0, store, root, key.0, MembersListed::AsDevices, req).await
                 }
 
                 #[utoipa::path(
@@ -946,7 +1000,9 @@ macro_rules! root_operations {
                     .service(groups::delete)
                     .service(groups::count_members)
                     .service(groups::member_references)
+                    .service(groups::members_as_devices)
                     .service(groups::members)
+                    .service(groups::transitive_members)
                     .service(groups::member_of)
                     .service(groups::transitive_member_of)
                     .service(groups::count_owners)

@@ -280,6 +280,28 @@ async fn a_dynamic_group_takes_the_devices_its_rule_names_as_they_change() {
         "beta only: {created}"
     );
     assert_eq!(members(&app, "v1.0", &kiosks).await, ["K-1", "K-2"]);
+    // The same members through transitiveMembers and the device cast, as Graph's SDKs ask.
+    for (navigation, context) in [
+        ("transitiveMembers", "$metadata#directoryObjects"),
+        ("members/microsoft.graph.device", "$metadata#devices"),
+    ] {
+        let page = body_of(
+            send(
+                &app,
+                Method::GET,
+                &format!("v1.0/groups/{kiosks}/{navigation}?$count=true"),
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert!(
+            page["@odata.context"].as_str().unwrap().ends_with(context),
+            "{page}"
+        );
+        assert_eq!(page["@odata.count"], 2, "{navigation}");
+    }
     let on_beta = body_of(
         send(&app, Method::GET, &format!("beta/groups/{kiosks}"), None).await,
         StatusCode::OK,
