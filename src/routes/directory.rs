@@ -280,8 +280,9 @@ async fn device_or_404(
         .ok_or_else(|| GraphError::entity_not_found(&DIRECTORY_DEVICES, &id.to_string()))
 }
 
-/// GET `/devices/{id}/memberOf` and `transitiveMemberOf` (the same here: groups hold devices,
-/// never groups): the groups the device was added to and those whose rule takes it.
+/// GET `/devices/{id}/memberOf`, its cast `memberOf/microsoft.graph.group` and
+/// `transitiveMemberOf` (the same here: groups hold devices, never groups): the groups the device
+/// was added to and those whose rule takes it.
 async fn member_of(
     tenant: Tenant,
     store: web::Data<Store>,
@@ -298,7 +299,13 @@ async fn member_of(
             "{}/{id}/{navigation}",
             root.collection_url(&DIRECTORY_DEVICES)
         ),
-        metadata_fragment: "directoryObjects".to_owned(),
+        // A cast to groups is a collection of groups; the navigation, of directory objects.
+        metadata_fragment: if navigation.ends_with("microsoft.graph.group") {
+            "groups"
+        } else {
+            "directoryObjects"
+        }
+        .to_owned(),
         typed: true,
     };
     entity_set::list_of(&GROUPS, collection, tenant, store, root, req).await
@@ -549,6 +556,25 @@ macro_rules! root_operations {
                 #[get("/devices/{id}/memberOf")]
                 pub async fn member_of(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<DirectoryDevices>, req: HttpRequest) -> Handled {
                     super::super::member_of(access.0, store, root, key.0, "memberOf", req).await
+                }
+
+                #[utoipa::path(
+                    get,
+                    path = "/devices/{device-id}/memberOf/microsoft.graph.group",
+                    tag = DEVICES_TAG,
+                    security(("bearer" = [])),
+                    operation_id = concat!($prefix, "devices.ListMemberOf.AsGroup"),
+                    summary = "Get the items of type microsoft.graph.group in the microsoft.graph.directoryObject collection",
+                    params(Key<DirectoryDevices>, ListParameters),
+                    responses(
+                        (status = 200, description = "A page of the groups the device is a member of", body = $group_page),
+                        (status = "4XX", response = ErrorResponse),
+                        (status = "5XX", response = ErrorResponse),
+                    )
+                )]
+                #[get("/devices/{id}/memberOf/microsoft.graph.group")]
+                pub async fn member_of_groups(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<DirectoryDevices>, req: HttpRequest) -> Handled {
+                    super::super::member_of(access.0, store, root, key.0, "memberOf/microsoft.graph.group", req).await
                 }
 
                 #[utoipa::path(
@@ -990,6 +1016,7 @@ macro_rules! root_operations {
                     .service(devices::get)
                     .service(devices::update)
                     .service(devices::delete)
+                    .service(devices::member_of_groups)
                     .service(devices::member_of)
                     .service(devices::transitive_member_of)
                     .service(groups::list)

@@ -576,6 +576,25 @@ async fn an_app_creates_changes_and_deletes_a_device_object() {
         );
         assert_eq!(group_names(&page), ["Added", "Kiosks"], "{navigation}");
     }
+    let cast = body_of(
+        send(
+            &app,
+            Method::GET,
+            &format!("v1.0/devices/{id}/memberOf/microsoft.graph.group"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        cast["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#groups"),
+        "{cast}"
+    );
+    assert_eq!(group_names(&cast), ["Added", "Kiosks"]);
     let filtered = body_of(
         send(
             &app,
