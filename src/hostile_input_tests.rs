@@ -39,7 +39,7 @@ fn through_a_rule(text: String) {
         if let Ok(rule) = MembershipRule::parse(&text) {
             let ids = PhysicalIds::new(&["[ZTDID]:x".to_owned(), "[OrderID]:É".to_owned()]);
             rule.matches(&ids);
-            let property = DIRECTORY_DEVICES.property("devicePhysicalIds").unwrap();
+            let property = DIRECTORY_DEVICES.property("physicalIds").unwrap();
             condition(&rule.to_filter(property), &mut Vec::new());
         }
     });

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use super::entity::{
-    Entity, EntitySet, ItemSegment, Kind, Property, PropertyValue, Segments, TEXT, TextLimits,
-    Value,
+    ComplexType, Entity, EntitySet, EnumType, ItemSegment, Kind, Navigation, Property,
+    PropertyValue, Segments, ServerValue, TEXT, TextLimits, Value,
 };
 use uuid::Uuid;
 
 use super::membership::{MembershipRule, PhysicalIds, RuleError};
-use super::query::Filter;
+use super::query::{CompareOp, Filter};
 
 /// A physical id is a kind (`[PurchaseOrderId]:`, the longest) before an identity's property, which
 /// may be as long as any string.
@@ -19,28 +19,67 @@ const PHYSICAL_ID: TextLimits = TextLimits {
     max_chars: TEXT.max_chars + "[PurchaseOrderId]:".len() as u64,
 };
 
-/// The directory devices: one for every device identity, derived from it (a view), so that its
-/// `devicePhysicalIds` follow the identity's group tag and purchase order as they change.
+/// The members of a device's `extensionAttributes` (`onPremisesExtensionAttributes`), which
+/// offboarding scripts write; beta's `device` has them, v1.0's does not.
+static EXTENSION_ATTRIBUTES: ComplexType = ComplexType {
+    name: "microsoft.graph.onPremisesExtensionAttributes",
+    properties: &[
+        Property::text("extensionAttribute1", "extension_attribute_1"),
+        Property::text("extensionAttribute2", "extension_attribute_2"),
+        Property::text("extensionAttribute3", "extension_attribute_3"),
+        Property::text("extensionAttribute4", "extension_attribute_4"),
+        Property::text("extensionAttribute5", "extension_attribute_5"),
+        Property::text("extensionAttribute6", "extension_attribute_6"),
+        Property::text("extensionAttribute7", "extension_attribute_7"),
+        Property::text("extensionAttribute8", "extension_attribute_8"),
+        Property::text("extensionAttribute9", "extension_attribute_9"),
+        Property::text("extensionAttribute10", "extension_attribute_10"),
+        Property::text("extensionAttribute11", "extension_attribute_11"),
+        Property::text("extensionAttribute12", "extension_attribute_12"),
+        Property::text("extensionAttribute13", "extension_attribute_13"),
+        Property::text("extensionAttribute14", "extension_attribute_14"),
+        Property::text("extensionAttribute15", "extension_attribute_15"),
+    ],
+};
+
+/// The directory devices: the one every device identity's registration creates (the store creates
+/// it with the identity and keeps its `physicalIds` in step with the identity's group tag and
+/// purchase order), and those an app creates. A membership rule names `physicalIds`
+/// `devicePhysicalIds`.
 pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     type_name: "microsoft.graph.device",
-    description: "The Entra ID device object of a Windows Autopilot device identity.",
+    description: "An Entra ID device object: the one a Windows Autopilot device identity's \
+                  registration created, or one an app created.",
     path: "devices",
     beta_only: false,
     table: "directory_devices",
     properties: &[
         Property::key(),
-        Property::new("accountEnabled", "account_enabled", Kind::Boolean).read_only(),
-        Property::text("deviceId", "device_id").read_only(),
-        Property::new(
-            "devicePhysicalIds",
-            "device_physical_ids",
-            Kind::Strings(PHYSICAL_ID),
+        Property::new("accountEnabled", "account_enabled", Kind::Boolean).required(),
+        Property::date_time(
+            "approximateLastSignInDateTime",
+            "approximate_last_sign_in_date_time",
         )
         .read_only(),
-        Property::text("displayName", "display_name").read_only(),
-        Property::text("operatingSystem", "operating_system")
-            .not_null()
-            .read_only(),
+        Property::text("deviceId", "device_id").required(),
+        Property::text("deviceOwnership", "device_ownership"),
+        Property::text("displayName", "display_name").required(),
+        Property::text("enrollmentType", "enrollment_type").read_only(),
+        Property::boolean("isCompliant", "is_compliant"),
+        Property::boolean("isManaged", "is_managed"),
+        Property::text("manufacturer", "manufacturer"),
+        Property::text("model", "model"),
+        Property::text("operatingSystem", "operating_system").required(),
+        Property::text("operatingSystemVersion", "operating_system_version"),
+        Property::new(
+            PHYSICAL_IDS_PROPERTY,
+            "device_physical_ids",
+            Kind::Strings(PHYSICAL_ID),
+        ),
+        Property::text("profileType", "profile_type"),
+        Property::date_time("registrationDateTime", "registration_date_time").read_only(),
+        Property::text("trustType", "trust_type"),
+        Property::complex("extensionAttributes", &EXTENSION_ATTRIBUTES).beta(),
     ],
     aliases: &[],
     unique: None,
@@ -48,7 +87,39 @@ pub static DIRECTORY_DEVICES: EntitySet = EntitySet {
     internal_columns: &["device_identity_id"],
     derived: &[],
     expandable: &[],
-    segments: Segments::PLAIN,
+    segments: Segments {
+        singleton: false,
+        collection_actions: &["getByIds"],
+        below_item: &[
+            ItemSegment::Related("memberOf", &GROUPS),
+            ItemSegment::Related("transitiveMemberOf", &GROUPS),
+        ],
+    },
+};
+
+/// The wire name of a device's physical ids (`devicePhysicalIds` is only a membership rule's name
+/// for them).
+pub const PHYSICAL_IDS_PROPERTY: &str = "physicalIds";
+
+/// Who may see a group and its members. Graph's values are PascalCase strings, not an enum type.
+static GROUP_VISIBILITY: EnumType = EnumType {
+    name: "microsoft.graph.groupVisibility",
+    members: &["Private", "Public", "HiddenMembership"],
+    beta_members: &[],
+};
+
+/// How far Entra ID has got with a dynamic group's rule (beta): here a rule is evaluated as its
+/// members are read, so a dynamic group's status is `Succeeded` as of its last change; a group
+/// without a rule has none.
+static MEMBERSHIP_RULE_PROCESSING_STATUS: ComplexType = ComplexType {
+    name: "microsoft.graph.membershipRuleProcessingStatus",
+    properties: &[
+        Property::text("status", "membership_rule_processing_status").read_only(),
+        Property::date_time("lastMembershipUpdated", "last_membership_updated")
+            .read_only()
+            .server_value(ServerValue::UpdateTime),
+        Property::text("errorMessage", "membership_rule_processing_error").read_only(),
+    ],
 };
 
 /// The groups of a tenant. `groupTypes` holds `DynamicMembership` for a group whose members its
@@ -74,18 +145,42 @@ pub static GROUPS: EntitySet = EntitySet {
             "membership_rule_processing_state",
         ),
         Property::new("securityEnabled", "security_enabled", Kind::Boolean).required(),
+        // A security group has no mailbox: Graph answers null.
+        Property::text("mail", "mail").read_only(),
+        Property::new("proxyAddresses", "proxy_addresses", Kind::Strings(TEXT)).read_only(),
+        Property::date_time("renewedDateTime", "renewed_date_time").read_only(),
+        // Null until set, as on a security group Graph created.
+        Property {
+            nullable: true,
+            ..Property::member("visibility", "visibility", &GROUP_VISIBILITY)
+        },
+        Property::complex(
+            "membershipRuleProcessingStatus",
+            &MEMBERSHIP_RULE_PROCESSING_STATUS,
+        )
+        .read_only()
+        .beta(),
     ],
     aliases: &[],
     unique: None,
     internal_columns: &[],
     derived: &[],
-    expandable: &[],
+    expandable: &[Navigation::GroupMembers],
     segments: Segments {
         singleton: false,
-        collection_actions: &[],
-        below_item: &[ItemSegment::References("members")],
+        collection_actions: &["getByIds"],
+        below_item: &[
+            ItemSegment::References("members"),
+            ItemSegment::References("owners"),
+            ItemSegment::Related("transitiveMembers", &DIRECTORY_DEVICES),
+            ItemSegment::Related("memberOf", &GROUPS),
+            ItemSegment::Related("transitiveMemberOf", &GROUPS),
+        ],
     },
 };
+
+/// The most members `$expand=members` inlines in a group, as on Graph.
+pub const EXPANDED_MEMBERS: u32 = 20;
 
 /// The `groupTypes` member of a group whose rule decides its members.
 pub const DYNAMIC_MEMBERSHIP: &str = "DynamicMembership";
@@ -164,7 +259,7 @@ impl Membership {
             Membership::Assigned => Filter::AddedTo(group),
             Membership::Dynamic(rule) => rule.to_filter(
                 DIRECTORY_DEVICES
-                    .property("devicePhysicalIds")
+                    .property(PHYSICAL_IDS_PROPERTY)
                     .expect("directory devices have physical ids"),
             ),
         }
@@ -194,7 +289,8 @@ impl Membership {
     }
 
     /// The values a new group with this membership is stored with: Entra ID processes a new
-    /// dynamic group's rule unless told otherwise (`membershipRuleProcessingState` `On`).
+    /// dynamic group's rule unless told otherwise (`membershipRuleProcessingState` `On`), and its
+    /// processing status.
     pub fn complete_new_group(&self, values: &mut Vec<PropertyValue>) {
         let state = group_property("membershipRuleProcessingState");
         if matches!(self, Membership::Dynamic(_))
@@ -204,6 +300,22 @@ impl Membership {
                 property: state,
                 value: Value::Text("On".to_owned()),
             });
+        }
+        values.push(self.processing_status());
+    }
+
+    /// The `membershipRuleProcessingStatus` status of a group with this membership: a rule is
+    /// evaluated whenever members are read, so a dynamic group's has `Succeeded`; a group without
+    /// a rule has none.
+    pub fn processing_status(&self) -> PropertyValue {
+        PropertyValue {
+            property: GROUPS
+                .property_at("membershipRuleProcessingStatus/status")
+                .expect("groups have a processing status"),
+            value: match self {
+                Membership::Dynamic(_) => Value::Text("Succeeded".to_owned()),
+                Membership::Assigned => Value::Null,
+            },
         }
     }
 
@@ -222,6 +334,62 @@ impl Membership {
         }
     }
 }
+
+/// A group as stored, for working out a device's memberships: its id, `groupTypes` and rule.
+pub type StoredGroup = (Uuid, Vec<String>, Option<String>);
+
+/// The groups a directory device with `physical_ids` is a member of: those in `added_to` (a
+/// device is only ever added to a group without a rule) and those of `groups` whose rule takes
+/// it. A stored group whose settings cannot be evaluated takes no device.
+pub fn groups_of_device(
+    added_to: &[Uuid],
+    groups: &[StoredGroup],
+    physical_ids: &[String],
+) -> Vec<Uuid> {
+    let physical_ids = PhysicalIds::new(physical_ids);
+    let mut member_of: Vec<Uuid> = groups
+        .iter()
+        .filter(
+            |(_, types, rule)| match Membership::of(types, rule.as_deref()) {
+                Ok(Membership::Dynamic(rule)) => rule.matches(&physical_ids),
+                _ => false,
+            },
+        )
+        .map(|(id, _, _)| *id)
+        .chain(added_to.iter().copied())
+        .collect();
+    member_of.sort_unstable();
+    member_of.dedup();
+    member_of
+}
+
+/// A filter on `set` that passes the entities with these ids: a balanced tree of `id eq`
+/// conditions, so that its depth grows with the logarithm of their number. With no ids it passes
+/// none (the nil GUID is never an entity's id).
+pub fn with_ids(set: &'static EntitySet, ids: &[Uuid]) -> Filter {
+    match ids {
+        [] => id_is(set, Uuid::nil()),
+        [id] => id_is(set, *id),
+        _ => {
+            let (left, right) = ids.split_at(ids.len() / 2);
+            Filter::Or(
+                Box::new(with_ids(set, left)),
+                Box::new(with_ids(set, right)),
+            )
+        }
+    }
+}
+
+fn id_is(set: &'static EntitySet, id: Uuid) -> Filter {
+    Filter::Compare {
+        property: set.key(),
+        op: CompareOp::Eq,
+        value: Value::Guid(id),
+    }
+}
+
+/// The most ids one `getByIds` names, as on Graph.
+pub const MAX_IDS_PER_GET_BY_IDS: usize = 1000;
 
 #[cfg(test)]
 mod tests {
@@ -271,5 +439,49 @@ mod tests {
         );
         assert_eq!(taking(&["[ZTDID]:b", "[OrderID]:Lab"]), [lab, every]);
         assert_eq!(taking(&["[OrderID]:Desk"]), Vec::<Uuid>::new());
+    }
+
+    #[test]
+    fn a_device_is_a_member_of_the_groups_it_was_added_to_and_of_those_whose_rule_takes_it() {
+        let (kiosk, lab, added, broken) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
+        );
+        let rule = |tag: &str| {
+            (
+                vec![DYNAMIC_MEMBERSHIP.to_owned()],
+                Some(format!(
+                    r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:{tag}"))"#
+                )),
+            )
+        };
+        let (kiosk_types, kiosk_rule) = rule("Kiosk");
+        let (lab_types, lab_rule) = rule("Lab");
+        let groups = [
+            (kiosk, kiosk_types, kiosk_rule),
+            (lab, lab_types, lab_rule),
+            (broken, vec![DYNAMIC_MEMBERSHIP.to_owned()], None),
+        ];
+        let ids = ["[ZTDID]:x".to_owned(), "[OrderID]:kiosk".to_owned()];
+        assert_eq!(groups_of_device(&[added], &groups, &ids), [kiosk, added]);
+        assert_eq!(groups_of_device(&[], &groups, &[]), Vec::<Uuid>::new());
+    }
+
+    #[test]
+    fn the_filter_of_many_group_ids_stays_shallow() {
+        fn depth(filter: &Filter) -> usize {
+            match filter {
+                Filter::Or(left, right) => 1 + depth(left).max(depth(right)),
+                _ => 1,
+            }
+        }
+        let ids: Vec<Uuid> = (1..=1000).map(Uuid::from_u128).collect();
+        assert_eq!(depth(&with_ids(&GROUPS, &ids)), 11);
+        assert!(matches!(
+            with_ids(&GROUPS, &[]),
+            Filter::Compare { value: Value::Guid(id), .. } if id.is_nil()
+        ));
     }
 }

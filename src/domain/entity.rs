@@ -405,6 +405,8 @@ pub enum Navigation {
     IntendedDeploymentProfile,
     /// An enrollment configuration's `assignments`.
     EnrollmentAssignments,
+    /// A group's `members` (its first ones, as Graph expands them).
+    GroupMembers,
 }
 
 impl Navigation {
@@ -414,6 +416,7 @@ impl Navigation {
             Navigation::ProfileAssignments | Navigation::EnrollmentAssignments => "assignments",
             Navigation::DeploymentProfile => "deploymentProfile",
             Navigation::IntendedDeploymentProfile => "intendedDeploymentProfile",
+            Navigation::GroupMembers => "members",
         }
     }
 
@@ -423,14 +426,20 @@ impl Navigation {
             Navigation::DeploymentProfile | Navigation::IntendedDeploymentProfile => {
                 Some(&super::deployment_profile::DEPLOYMENT_PROFILES)
             }
-            Navigation::ProfileAssignments | Navigation::EnrollmentAssignments => None,
+            Navigation::ProfileAssignments
+            | Navigation::EnrollmentAssignments
+            | Navigation::GroupMembers => None,
         }
     }
 
     /// Deployment profiles, and so every navigation to or from them, exist on beta only;
-    /// enrollment configurations are on both roots.
+    /// enrollment configurations, groups and their members are on both roots.
     pub fn exists_in(self, version: ApiVersion) -> bool {
-        self == Navigation::EnrollmentAssignments || version == ApiVersion::Beta
+        version == ApiVersion::Beta
+            || matches!(
+                self,
+                Navigation::EnrollmentAssignments | Navigation::GroupMembers
+            )
     }
 }
 

@@ -1663,3 +1663,87 @@ graph_schema!(
     ),
     []
 );
+
+/// The tag of the operations on directory objects of any type (`getByIds`).
+pub const DIRECTORY_OBJECTS_TAG: &str = "directoryObjects.directoryObject";
+
+/// The body of `getByIds`: the ids of the directory objects, and the types to look among.
+fn get_by_ids_body_schema() -> Schema {
+    ObjectBuilder::new()
+        .title(Some("getByIdsRequest"))
+        .property(
+            "ids",
+            ArrayBuilder::new()
+                .items(text())
+                .max_items(Some(crate::domain::directory::MAX_IDS_PER_GET_BY_IDS)),
+        )
+        .property(
+            "types",
+            ArrayBuilder::new().items(text().description(Some(
+                "A directory object type: device or group here (others find nothing).",
+            ))),
+        )
+        .required("ids")
+        .into()
+}
+
+graph_schema!(
+    /// The body of `getByIds`.
+    GetByIdsRequest,
+    "getByIdsRequest".to_owned(),
+    get_by_ids_body_schema(),
+    Vec::new()
+);
+
+/// An answer that lists directory objects of several types, each naming its `@odata.type`.
+fn directory_objects_schema() -> Schema {
+    ObjectBuilder::new()
+        .title(Some("getByIdsResponse"))
+        .property("@odata.context", text())
+        .property(
+            "value",
+            ArrayBuilder::new().items(
+                ObjectBuilder::new()
+                    .property("@odata.type", text())
+                    .property("id", text())
+                    .required("@odata.type")
+                    .required("id"),
+            ),
+        )
+        .required("value")
+        .into()
+}
+
+graph_schema!(
+    /// The answer of `getByIds`: devices and groups.
+    DirectoryObjectCollection,
+    // Not a `...CollectionResponse`: getByIds answers every object asked for, with no next page.
+    "getByIdsResponse".to_owned(),
+    directory_objects_schema(),
+    Vec::new()
+);
+
+/// A page of references, as `GET .../members/$ref` answers.
+fn reference_page_schema() -> Schema {
+    ObjectBuilder::new()
+        .title(Some("referenceCollectionResponse"))
+        .property("@odata.context", text())
+        .property(
+            "value",
+            ArrayBuilder::new().items(RefOr::T(reference_schema())),
+        )
+        .property(
+            "@odata.nextLink",
+            text().format(Some(SchemaFormat::Custom("uri".to_owned()))),
+        )
+        .required("value")
+        .into()
+}
+
+graph_schema!(
+    /// A page of references to directory objects.
+    ReferencePage,
+    "referenceCollectionResponse".to_owned(),
+    reference_page_schema(),
+    Vec::new()
+);

@@ -9,8 +9,8 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::graph::error::{ErrorResponse, ODataError};
 use crate::graph::schema::{
-    ASSIGNMENT_FILTERS_TAG, BATCH_TAG, DEVICE_IDENTITIES_TAG, DEVICES_TAG, ENROLLMENT_TAG,
-    GROUPS_TAG, IMPORTED_TAG, MOBILE_APPS_TAG, PROFILES_TAG, SETTINGS_TAG,
+    ASSIGNMENT_FILTERS_TAG, BATCH_TAG, DEVICE_IDENTITIES_TAG, DEVICES_TAG, DIRECTORY_OBJECTS_TAG,
+    ENROLLMENT_TAG, GROUPS_TAG, IMPORTED_TAG, MOBILE_APPS_TAG, PROFILES_TAG, SETTINGS_TAG,
     add_navigation_properties, mark_pageable_operations,
 };
 use crate::routes::health;
@@ -34,8 +34,9 @@ const SWAGGER_UI: &str = "/swagger-ui/";
         (name = IMPORTED_TAG, description = "Hardware hash uploads, processed into device identities in the background"),
         (name = PROFILES_TAG, description = "Windows Autopilot deployment profiles (beta)"),
         (name = SETTINGS_TAG, description = "Windows Autopilot settings and sync (beta)"),
-        (name = DEVICES_TAG, description = "Entra ID devices: one for every device identity"),
+        (name = DEVICES_TAG, description = "Entra ID devices: one for every device identity's registration, and those apps create"),
         (name = GROUPS_TAG, description = "Entra ID groups of devices, with members added or decided by a rule"),
+        (name = DIRECTORY_OBJECTS_TAG, description = "Entra ID directory objects of any type: devices and groups here"),
         (name = ENROLLMENT_TAG, description = "Enrollment configurations: the Enrollment Status Page, device limits, platform restrictions, Windows Hello for Business"),
         (name = MOBILE_APPS_TAG, description = "Mobile app records, as an Enrollment Status Page names them"),
         (name = BATCH_TAG, description = "JSON batching: up to 20 requests in one, each answered as if sent alone"),

@@ -412,6 +412,26 @@ async fn expansions(
                     expanded.push((navigation.name(), profile));
                 }
             }
+            Navigation::GroupMembers => {
+                for (group, expanded) in entities.iter().zip(&mut expanded) {
+                    let members = super::directory::first_members(store, tenant, group).await?;
+                    let members: Vec<Json> = members
+                        .iter()
+                        .map(|member| {
+                            let view = EntityView {
+                                entity: member,
+                                version,
+                                select: None,
+                                context: None,
+                                typed: true,
+                                expanded: &[],
+                            };
+                            serde_json::to_value(view).unwrap_or_default()
+                        })
+                        .collect();
+                    expanded.push((navigation.name(), Json::Array(members)));
+                }
+            }
         }
     }
     Ok(expanded)

@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value as Json};
 use sqlx::{AssertSqlSafe, PgConnection, Row};
+use uuid::Uuid;
 
 use super::assignment_status::SETTLE_DEVICE;
 use super::imports::IMPORT_CHANNEL;
-use super::{Store, StoreError, follow_up};
+use super::{Store, StoreError, directory, follow_up};
 use crate::domain::entity::ServerValue;
 use crate::domain::{ENTITY_SETS, Tenant};
 
@@ -22,13 +23,17 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 13] = [
+pub const TENANT_TABLES: [TenantTable; 14] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
     },
     TenantTable {
         name: "device_identities",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "directory_devices",
         order_by: "id",
     },
     TenantTable {
@@ -264,22 +269,24 @@ impl Store {
         let digits = count.to_string().len().max(6);
         let serial = |n: u32| format!("{serial_prefix}{n:0digits$}");
         let mut tx = self.pool()?.begin().await?;
-        let done = sqlx::query(
+        let created: Vec<Uuid> = sqlx::query_scalar(
             "INSERT INTO device_identities (tenant_id, serial_number, group_tag) \
-             SELECT $1, $2 || lpad(n::text, $3, '0'), $4 FROM generate_series(1, $5) AS n",
+             SELECT $1, $2 || lpad(n::text, $3, '0'), $4 FROM generate_series(1, $5) AS n \
+             RETURNING id",
         )
         .bind(tenant.0)
         .bind(serial_prefix)
         .bind(digits as i32)
         .bind(group_tag)
         .bind(count as i32)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
+        directory::register_identity_devices(&mut tx, tenant.0, &created).await?;
         // So many new devices are worked out as the whole tenant, if it assigns profiles.
         follow_up::request_recomputes_if_assigned(&mut tx, &[(tenant.0, None)]).await?;
         tx.commit().await?;
         Ok(Seeded {
-            created: done.rows_affected(),
+            created: created.len() as u64,
             first_serial_number: serial(1),
             last_serial_number: serial(count),
         })

@@ -8,7 +8,9 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::assignment_status::ASSIGNMENT_CHANNEL;
+use super::directory;
 use super::imports::IMPORT_CHANNEL;
+use crate::domain::directory::PHYSICAL_IDS_PROPERTY;
 use crate::domain::entity::{EntitySet, PropertyValue};
 
 /// The columns of a device identity that move it between dynamic groups.
@@ -73,8 +75,9 @@ pub(super) async fn request_recomputes_if_assigned(
     request_recomputes(connection, &requests).await
 }
 
-/// What entities just created, as (tenant, id), ask for: a device, its status worked out if its
-/// tenant assigns profiles; a group, its tenant's; an imported record, processing.
+/// What entities just created, as (tenant, id), ask for: a device, its directory device and its
+/// status worked out if its tenant assigns profiles; a group, its tenant's; an imported record,
+/// processing.
 pub(super) async fn after_create(
     connection: &mut PgConnection,
     set: &EntitySet,
@@ -85,6 +88,9 @@ pub(super) async fn after_create(
     }
     match set.table {
         "device_identities" => {
+            for (tenant, identities) in by_tenant(created) {
+                directory::register_identity_devices(connection, tenant, &identities).await?;
+            }
             let requests: Vec<_> = created.iter().map(|&(t, id)| (t, Some(id))).collect();
             request_recomputes_if_assigned(connection, &requests).await
         }
@@ -94,8 +100,9 @@ pub(super) async fn after_create(
     }
 }
 
-/// What an update of the tenant's entity `id` asks for: a device regrouped, its status worked out;
-/// a group changed, its tenant's.
+/// What an update of the tenant's entity `id` asks for: a device regrouped, its directory device's
+/// physical ids and its status worked out; a directory device's physical ids changed, or a group
+/// changed, its tenant's.
 pub(super) async fn after_update(
     connection: &mut PgConnection,
     set: &EntitySet,
@@ -109,7 +116,15 @@ pub(super) async fn after_update(
     };
     match set.table {
         "device_identities" if regrouped() => {
+            directory::follow_identity(connection, tenant, id).await?;
             request_recomputes(connection, &[(tenant, Some(id))]).await
+        }
+        "directory_devices"
+            if assignments
+                .iter()
+                .any(|a| a.property.name == PHYSICAL_IDS_PROPERTY) =>
+        {
+            request_recomputes(connection, &[(tenant, None)]).await
         }
         "directory_groups" => request_recomputes(connection, &[(tenant, None)]).await,
         _ => Ok(()),
@@ -135,4 +150,16 @@ fn whole_tenants(created: &[(Uuid, Uuid)]) -> Vec<(Uuid, Option<Uuid>)> {
     tenants.sort_unstable();
     tenants.dedup();
     tenants.into_iter().map(|tenant| (tenant, None)).collect()
+}
+
+/// The ids of `created` grouped by their tenant.
+fn by_tenant(created: &[(Uuid, Uuid)]) -> Vec<(Uuid, Vec<Uuid>)> {
+    let mut grouped: Vec<(Uuid, Vec<Uuid>)> = Vec::new();
+    for &(tenant, id) in created {
+        match grouped.iter_mut().find(|(t, _)| *t == tenant) {
+            Some((_, ids)) => ids.push(id),
+            None => grouped.push((tenant, vec![id])),
+        }
+    }
+    grouped
 }

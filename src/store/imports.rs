@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::{Store, StoreError, follow_up};
+use super::{Store, StoreError, directory, follow_up};
 use crate::domain::Tenant;
 use crate::domain::import::{ALREADY_ASSIGNED, ImportOutcome, ImportRecord, SerialOwner};
 
@@ -161,6 +161,7 @@ impl Store {
             .iter()
             .map(|&device| (tenant.0, Some(device)))
             .collect();
+        directory::register_identity_devices(&mut tx, tenant.0, &created).await?;
         follow_up::request_recomputes_if_assigned(&mut tx, &new_devices).await?;
 
         let mut ids = Vec::with_capacity(claimed.len());

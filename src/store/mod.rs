@@ -38,7 +38,7 @@ pub use control::{
     Backlog, ImportStateError, MAX_APP_BUCKETS, Seeded, Settled, TENANT_ACCESS_TABLES,
     TENANT_TABLES, TENANT_WORK_TABLES, TenantTable, Throttled,
 };
-pub use directory::Added;
+pub use directory::{Added, DeviceDeleted, DeviceGroups};
 pub use enrollment::EnrollmentAssignmentRefused;
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};

@@ -75,7 +75,8 @@ async fn every_table_matches_its_migrated_columns_types_nullability_and_enum_che
         let checks_on = |property: &Property| -> Vec<&String> {
             checks
                 .iter()
-                .filter(|check| check.contains(&format!("({}", property.column)))
+                // The column name whole: a CHECK on `mail_nickname` is none of `mail`'s.
+                .filter(|check| check.contains(&format!("({} ", property.column)))
                 .collect()
         };
 

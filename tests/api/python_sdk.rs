@@ -7,7 +7,9 @@
 //! tests/e2e/python_beta_sdk.py, an Enrollment Status Page created, assigned and read through
 //! tests/e2e/python_beta_sdk_esp.py, the SDK's retry handler riding out injected 429s through
 //! tests/e2e/python_retry.py, assignment filters and the deployment profiles' renamed settings
-//! through tests/e2e/python_beta_filters.py. One test per script and way in.
+//! through tests/e2e/python_beta_filters.py, and a directory device read through
+//! `device.physical_ids`, grouped and offboarded through tests/e2e/python_devices.py. One test per
+//! script and way in.
 //!
 //! Needs the SDKs' virtualenv: `AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)`. Ignored under
 //! plain `cargo test`; scripts/test prepares the virtualenv and runs it. Run without the variable,
@@ -17,7 +19,7 @@ use std::time::Duration;
 
 use crate::child::{python, required_env, run_to_success};
 use crate::helpers::{
-    TempDir, fresh_database, https_app_with_registered_app, spawn_app, spawn_app_with,
+    TempDir, fresh_database, https_app_with_registered_app, spawn_app, spawn_app_on, spawn_app_with,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -123,6 +125,19 @@ async fn the_official_beta_python_sdk_manages_assignment_filters_and_legacy_prof
     );
     let app = spawn_app().await;
     let mut command = python(&venv_python, "tests/e2e/python_beta_filters.py");
+    command.arg(format!("http://{}", app.address));
+    run_to_success(command, TIMEOUT).await;
+}
+
+#[tokio::test]
+#[ignore = "end-to-end: needs AUTOPILOT_E2E_PYTHON from scripts/python-env (scripts/test runs it)"]
+async fn the_official_python_sdks_read_physical_ids_and_offboard_a_directory_device() {
+    let venv_python = required_env(
+        "AUTOPILOT_E2E_PYTHON",
+        "AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)",
+    );
+    let app = spawn_app_on(&fresh_database().await).await;
+    let mut command = python(&venv_python, "tests/e2e/python_devices.py");
     command.arg(format!("http://{}", app.address));
     run_to_success(command, TIMEOUT).await;
 }
