@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::domain::ApiVersion;
 use crate::domain::enrollment_configuration::{
     EnrollmentAssignment, EnrollmentTarget, FILTER_TYPE, NewEnrollmentAssignment, TargetFilter,
+    enrollment_assignment_id,
 };
 use crate::domain::entity::{TEXT, TYPE_ANNOTATION};
 use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, DIRECT};
@@ -37,6 +38,51 @@ pub fn parse_new_enrollment_assignment(body: &[u8]) -> Result<NewEnrollmentAssig
         object.insert(key, json(&raw)?);
     }
     assignment_of(&object, "").map_err(GraphError::invalid_fields)
+}
+
+/// Reads a PATCH body against the stored assignment: what the body leaves out keeps its value,
+/// and the target stays within its group, as the id holds the group (an include may become an
+/// exclusion, and its filter may change).
+pub fn parse_enrollment_assignment_update(
+    body: &[u8],
+    stored: &EnrollmentAssignment,
+) -> Result<EnrollmentAssignment, GraphError> {
+    let mut object = Map::new();
+    for (key, raw) in parse_object(body)? {
+        object.insert(key, json(&raw)?);
+    }
+    // The stored values stand in for those the body leaves out, so one parser checks both.
+    let unchanged = serde_json::to_value(EnrollmentAssignmentView {
+        assignment: stored,
+        version: ApiVersion::Beta,
+        context: None,
+    })
+    .map_err(|_| GraphError::internal())?;
+    for name in ["target", "source", "sourceId"] {
+        if !object.contains_key(name) {
+            object.insert(name.to_owned(), unchanged[name].clone());
+        }
+    }
+    let changed = assignment_of(&object, "").map_err(GraphError::invalid_fields)?;
+    if enrollment_assignment_id(stored.configuration, changed.target) != stored.id {
+        return Err(GraphError::invalid_fields(vec![ErrorDetail::invalid(
+            "target",
+            format!(
+                "The target of the assignment '{}' names its group, which its id holds: a #{} of \
+                 another group is another assignment (delete this one and create that one).",
+                stored.id,
+                changed.target.type_name()
+            ),
+        )]));
+    }
+    Ok(EnrollmentAssignment {
+        id: stored.id.clone(),
+        configuration: stored.configuration,
+        target: changed.target,
+        filter: changed.filter,
+        source: changed.source,
+        source_id: changed.source_id,
+    })
 }
 
 /// Reads `assign`'s body: `enrollmentConfigurationAssignments`, a list of assignments.

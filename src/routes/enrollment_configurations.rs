@@ -18,7 +18,7 @@ use crate::domain::{ApiVersion, Tenant};
 use crate::graph::GRAPH_JSON;
 use crate::graph::enrollment_assignment::{
     EnrollmentAssignmentPage, EnrollmentAssignmentView, parse_assign,
-    parse_new_enrollment_assignment, parse_set_priority,
+    parse_enrollment_assignment_update, parse_new_enrollment_assignment, parse_set_priority,
 };
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
 use crate::graph::error::{ErrorDetail, ErrorResponse, GraphError};
@@ -351,6 +351,34 @@ async fn get_assignment(
         .json(assignment_view(&assignment, &root, Some(&context))))
 }
 
+async fn update_assignment(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+    body: JsonBody,
+) -> Handled {
+    let key = assignment_key(&req);
+    let stored = store
+        .enrollment_assignment(tenant, id, key)
+        .await?
+        .ok_or_else(|| assignment_not_found(key))?;
+    let changed = parse_enrollment_assignment_update(&body.0, &stored)?;
+    let assignment = store
+        .update_enrollment_assignment(tenant, &changed)
+        .await?
+        .map_err(|refusal| refused(refusal, id))?
+        .ok_or_else(|| assignment_not_found(key))?;
+    let context = root.metadata(&format!(
+        "{}/assignments/$entity",
+        configuration_fragment(id)
+    ));
+    Ok(HttpResponse::Ok()
+        .content_type(GRAPH_JSON)
+        .json(assignment_view(&assignment, &root, Some(&context))))
+}
+
 async fn delete_assignment(
     tenant: Tenant,
     store: web::Data<Store>,
@@ -539,6 +567,31 @@ macro_rules! enrollment_configuration_routes {
             }
 
             #[utoipa::path(
+                patch,
+                path = "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration-id}/assignments/{enrollmentConfigurationAssignment-id}",
+                tag = ENROLLMENT_TAG,
+                security(("bearer" = [])),
+                operation_id = concat!($prefix, "deviceManagement.deviceEnrollmentConfigurations.UpdateAssignments"),
+                summary = "Update enrollmentConfigurationAssignment",
+                description = "What the body sends changes. The target may change type within its \
+                               group (included to excluded) and its assignment filter; another \
+                               group is a 400 naming target, as the id holds the group.",
+                params(ConfigurationKey, ("enrollmentConfigurationAssignment-id" = String, Path,
+                    description = "{configurationId}_{groupId}")),
+                request_body(content = $assignment, content_type = "application/json"),
+                responses(
+                    (status = 200, description = "The assignment as it now is", body = $assignment),
+                    (status = "4XX", response = ErrorResponse),
+                    (status = "5XX", response = ErrorResponse),
+                )
+            )]
+            #[patch("/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments/{assignment}")]
+            pub async fn update_assignment(access: WriteAccess, store: web::Data<Store>,
+                root: ServiceRoot, key: ConfigurationKey, req: HttpRequest, body: JsonBody) -> Handled {
+                super::update_assignment(access.0, store, root, key.0, req, body).await
+            }
+
+            #[utoipa::path(
                 delete,
                 path = "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration-id}/assignments/{enrollmentConfigurationAssignment-id}",
                 tag = ENROLLMENT_TAG,
@@ -573,6 +626,7 @@ macro_rules! enrollment_configuration_routes {
                     .service(list_assignments)
                     .service(create_assignment)
                     .service(get_assignment)
+                    .service(update_assignment)
                     .service(delete_assignment);
             }
         }

@@ -6,7 +6,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::auth::{CONFIGURATION_WRITE, WRITE, claims, hs256};
+use crate::auth::{CONFIGURATION_WRITE, READ, WRITE, claims, hs256};
 use crate::control::{control, graph, guarded_app};
 use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send_as};
 
@@ -680,4 +680,127 @@ async fn each_concrete_type_is_created_on_its_roots_with_its_own_properties() {
     )
     .await;
     error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+}
+
+#[tokio::test]
+async fn an_assignment_is_patched_within_its_group_and_its_filter_checked() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let group = json!({"displayName": "Pilot", "mailNickname": "pilot", "mailEnabled": false,
+                       "securityEnabled": true});
+    let group = created(graph(&app, tenant, Method::POST, "beta/groups", Some(group)).await).await;
+    let filter = assignment_filter(&app, tenant).await;
+    let page = esp(&app, tenant, "Pilot", &[]).await;
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                        "groupId": id(&group)});
+    let path = format!("beta/{CONFIGURATIONS}/{}/assignments", id(&page));
+    let assignment = created(
+        graph(
+            &app,
+            tenant,
+            Method::POST,
+            &path,
+            Some(json!({"target": target})),
+        )
+        .await,
+    )
+    .await;
+    let item = format!("{path}/{}", id(&assignment));
+
+    // Excluded now, through a filter: what is sent changes, the rest stays.
+    let exclusion = json!({"target": {
+        "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": id(&group),
+        "deviceAndAppManagementAssignmentFilterId": filter,
+        "deviceAndAppManagementAssignmentFilterType": "exclude"}});
+    let patched = ok(graph(&app, tenant, Method::PATCH, &item, Some(exclusion)).await).await;
+    assert_eq!(patched["id"], assignment["id"]);
+    assert!(
+        patched["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/assignments/$entity")
+    );
+    assert_eq!(
+        patched["target"]["@odata.type"],
+        "#microsoft.graph.exclusionGroupAssignmentTarget"
+    );
+    assert_eq!(
+        patched["target"]["deviceAndAppManagementAssignmentFilterId"],
+        filter.as_str()
+    );
+    assert_eq!(patched["source"], "direct");
+    let sourced = json!({"source": "policySets", "sourceId": "set-1"});
+    let patched = ok(graph(&app, tenant, Method::PATCH, &item, Some(sourced)).await).await;
+    assert_eq!(patched["sourceId"], "set-1");
+    assert_eq!(
+        patched["target"]["deviceAndAppManagementAssignmentFilterType"],
+        "exclude"
+    );
+    let v1 = format!(
+        "v1.0/{CONFIGURATIONS}/{}/assignments/{}",
+        id(&page),
+        id(&assignment)
+    );
+    let read = ok(graph(&app, tenant, Method::GET, &v1, None).await).await;
+    assert_eq!(read["target"], patched["target"]);
+    assert!(read.get("source").is_none(), "beta's: {read}");
+
+    // Another group, all devices, an unknown filter or property: 400 naming it, nothing changes.
+    let other = Uuid::new_v4();
+    for (body, target) in [
+        (
+            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                              "groupId": other}}),
+            "target",
+        ),
+        (
+            json!({"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}),
+            "target",
+        ),
+        (
+            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                "groupId": id(&group), "deviceAndAppManagementAssignmentFilterId": other,
+                "deviceAndAppManagementAssignmentFilterType": "include"}}),
+            "target/deviceAndAppManagementAssignmentFilterId",
+        ),
+        (json!({"intent": "apply"}), "intent"),
+    ] {
+        let refused = graph(&app, tenant, Method::PATCH, &item, Some(body.clone())).await;
+        let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+        assert_eq!(error["error"]["details"][0]["target"], target, "{body}");
+    }
+    assert_eq!(
+        ok(graph(&app, tenant, Method::GET, &item, None).await).await,
+        patched
+    );
+
+    // Unknown assignments, other tenants and readers get Graph's answers.
+    let missing = format!("{path}/{}_{}", id(&page), Uuid::new_v4());
+    let body = json!({"source": "direct"});
+    error_of(
+        graph(&app, tenant, Method::PATCH, &missing, Some(body.clone())).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+    error_of(
+        graph(
+            &app,
+            Uuid::new_v4(),
+            Method::PATCH,
+            &item,
+            Some(body.clone()),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+    let reader = hs256(&claims(tenant, &[READ]));
+    error_of(
+        send_as(&app, &reader, Method::PATCH, &item, Some(body)).await,
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+    )
+    .await;
 }
