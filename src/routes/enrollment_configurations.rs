@@ -265,12 +265,12 @@ fn assignment_view<'a>(
     }
 }
 
-async fn list_assignments(
+/// The assignments of the tenant's configuration `id`, oldest first; 404 when it has none such.
+async fn configuration_assignments(
     tenant: Tenant,
-    store: web::Data<Store>,
-    root: ServiceRoot,
+    store: &Store,
     id: Uuid,
-) -> Handled {
+) -> Result<Vec<EnrollmentAssignment>, GraphError> {
     store.ensure_enrollment_defaults(tenant).await?;
     if store
         .get(&ENROLLMENT_CONFIGURATIONS, tenant, id)
@@ -279,7 +279,16 @@ async fn list_assignments(
     {
         return Err(configuration_not_found(id));
     }
-    let assignments = store.enrollment_assignments(tenant, &[id]).await?;
+    Ok(store.enrollment_assignments(tenant, &[id]).await?)
+}
+
+async fn list_assignments(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+) -> Handled {
+    let assignments = configuration_assignments(tenant, &store, id).await?;
     let page = EnrollmentAssignmentPage {
         context: root.metadata(&format!("{}/assignments", configuration_fragment(id))),
         value: assignments
@@ -288,6 +297,24 @@ async fn list_assignments(
             .collect(),
     };
     Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
+}
+
+async fn count_assignments(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    id: Uuid,
+    req: HttpRequest,
+) -> Handled {
+    if !req.query_string().is_empty() {
+        // A $filter left out would count what it should not: refused rather than ignored.
+        return Err(GraphError::bad_request(
+            "The $count of a configuration's assignments takes no query options.",
+        ));
+    }
+    let assignments = configuration_assignments(tenant, &store, id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain;charset=utf-8")
+        .body(assignments.len().to_string()))
 }
 
 async fn create_assignment(
@@ -547,6 +574,28 @@ macro_rules! enrollment_configuration_routes {
 
             #[utoipa::path(
                 get,
+                path = "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration-id}/assignments/$count",
+                tag = ENROLLMENT_TAG,
+                security(("bearer" = [])),
+                operation_id = concat!($prefix, "deviceManagement.deviceEnrollmentConfigurations.assignments.GetCount"),
+                summary = "Get the number of the resource",
+                description = "Every assignment of the configuration; like the list, it takes no \
+                               query options.",
+                params(ConfigurationKey),
+                responses(
+                    (status = 200, description = "The count", body = i64, content_type = "text/plain"),
+                    (status = "4XX", response = ErrorResponse),
+                    (status = "5XX", response = ErrorResponse),
+                )
+            )]
+            #[get("/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments/$count")]
+            pub async fn count_assignments(access: ReadAccess, store: web::Data<Store>,
+                key: ConfigurationKey, req: HttpRequest) -> Handled {
+                super::count_assignments(access.0, store, key.0, req).await
+            }
+
+            #[utoipa::path(
+                get,
                 path = "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration-id}/assignments/{enrollmentConfigurationAssignment-id}",
                 tag = ENROLLMENT_TAG,
                 security(("bearer" = [])),
@@ -612,7 +661,7 @@ macro_rules! enrollment_configuration_routes {
                 super::delete_assignment(access.0, store, key.0, req).await
             }
 
-            /// The configuration routes, `$count` before the item routes.
+            /// The configuration routes, each `$count` before the item route whose key would take it.
             pub fn routes(config: &mut ServiceConfig) {
                 config
                     .service(list)
@@ -625,6 +674,7 @@ macro_rules! enrollment_configuration_routes {
                     .service(assign)
                     .service(list_assignments)
                     .service(create_assignment)
+                    .service(count_assignments)
                     .service(get_assignment)
                     .service(update_assignment)
                     .service(delete_assignment);
