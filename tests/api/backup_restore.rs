@@ -6,6 +6,7 @@
 //! not travel between tenants.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value as Json, json};
@@ -392,9 +393,9 @@ async fn back_up(tenant: &Tenant<'_>) -> Backup {
     let mut groups = BTreeMap::new();
     for entity in profiles.iter().chain(&configurations) {
         for group in assigned_groups(entity) {
-            if !groups.contains_key(&group) {
-                let read = tenant.get(&format!("{GROUPS}/{group}")).await;
-                groups.insert(group, read);
+            if let Entry::Vacant(missing) = groups.entry(group) {
+                let read = tenant.get(&format!("{GROUPS}/{}", missing.key())).await;
+                missing.insert(read);
             }
         }
     }
@@ -410,9 +411,12 @@ async fn back_up(tenant: &Tenant<'_>) -> Backup {
 /// Old ids to new ones, for one kind of object.
 type Ids = BTreeMap<String, String>;
 
-/// The id of `tenant`'s object named like `entity` in `existing`, else of the one `create` makes.
+/// The object of `existing` with `entity`'s displayName and type, as IntuneManagement's import
+/// finds the object to update.
 fn named<'e>(existing: &'e [Json], entity: &Json) -> Option<&'e Json> {
-    existing.iter().find(|e| name_of(e) == name_of(entity))
+    existing
+        .iter()
+        .find(|e| name_of(e) == name_of(entity) && e["@odata.type"] == entity["@odata.type"])
 }
 
 /// An assignment's target with its ids those of the restored tenant.
@@ -428,7 +432,8 @@ fn mapped_target(target: &Json, groups: &Ids, filters: &Ids) -> Json {
 }
 
 async fn restore(backup: &Backup, tenant: &Tenant<'_>) {
-    // Groups by name (and their rule), made when missing, as IntuneManagement's migration table does.
+    // Groups by name, made from the backup's group when missing (its rule included), as
+    // IntuneManagement's migration table does.
     let mut groups = Ids::new();
     for (old, group) in &backup.groups {
         let path = format!("{GROUPS}?$filter=displayName eq '{}'", name_of(group));
@@ -445,6 +450,7 @@ async fn restore(backup: &Backup, tenant: &Tenant<'_>) {
                     "securityEnabled",
                     "groupTypes",
                     "membershipRule",
+                    "membershipRuleProcessingState",
                 ] {
                     if !group[name].is_null() {
                         body.insert(name.to_owned(), group[name].clone());
@@ -523,17 +529,12 @@ async fn restore(backup: &Backup, tenant: &Tenant<'_>) {
                 .collect();
             body["selectedMobileAppIds"] = json!(mapped);
         }
-        let same_type = |c: &&Json| c["@odata.type"] == configuration["@odata.type"];
         let there = if configuration["priority"] == 0 {
             existing
                 .iter()
-                .filter(same_type)
-                .find(|c| c["priority"] == 0)
+                .find(|c| c["@odata.type"] == configuration["@odata.type"] && c["priority"] == 0)
         } else {
-            existing
-                .iter()
-                .filter(same_type)
-                .find(|c| name_of(c) == name_of(configuration))
+            named(&existing, configuration)
         };
         let id = match there {
             Some(there) => {
