@@ -1,9 +1,9 @@
-//! Backup and restore as configuration-as-code tools run it (issue 26): IntuneBackupAndRestore and
-//! IntuneManagement read a tenant's Autopilot setup, keep each object as read, and write it into
-//! another tenant with the server's properties (`id`, `createdDateTime`, `lastModifiedDateTime`)
-//! stripped, matching existing objects by `displayName` so that a second restore changes what is
-//! there instead of adding twins, and naming groups, filters and apps by their names, since ids do
-//! not travel between tenants.
+//! Backup and restore as configuration-as-code tools run it (issue 26). IntuneBackupAndRestore
+//! reads each object and POSTs it into the other tenant as read, without the server's properties
+//! (`id`, `createdDateTime`, `lastModifiedDateTime`); IntuneManagement's update mode first looks
+//! for an object with the same `displayName` and `@odata.type` and PATCHes that one, so a second
+//! restore adds no twins, and it names groups (with their rules), filters and apps by name, since
+//! ids do not travel between tenants. The test does both and compares the tenants by content.
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
