@@ -418,6 +418,49 @@ mod tests {
     }
 
     #[test]
+    fn an_update_keeps_what_it_leaves_out_and_the_group_its_id_holds() {
+        let (configuration, group) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let target = EnrollmentTarget::Group(group);
+        let stored = EnrollmentAssignment {
+            id: enrollment_assignment_id(configuration, target),
+            configuration,
+            target,
+            filter: TargetFilter {
+                id: Some(Uuid::from_u128(3)),
+                filter_type: "include".to_owned(),
+            },
+            source: DIRECT.to_owned(),
+            source_id: Some("kept".to_owned()),
+        };
+        let changed =
+            parse_enrollment_assignment_update(br#"{"source":"policySets"}"#, &stored).unwrap();
+        assert_eq!(changed.source, "policySets");
+        assert_eq!((changed.target, &changed.filter), (target, &stored.filter));
+        assert_eq!(changed.source_id.as_deref(), Some("kept"));
+        let excluded = format!(
+            r##"{{"target":{{"@odata.type":"#microsoft.graph.exclusionGroupAssignmentTarget","groupId":"{group}"}}}}"##
+        );
+        let changed = parse_enrollment_assignment_update(excluded.as_bytes(), &stored).unwrap();
+        assert_eq!(changed.target, EnrollmentTarget::ExclusionGroup(group));
+        assert_eq!(
+            changed.filter.filter_type, "none",
+            "the target sent, filter and all"
+        );
+        assert_eq!(changed.id, stored.id);
+        for bad in [
+            r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}"##,
+            r##"{"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":"00000000-0000-0000-0000-000000000009"}}"##,
+            r##"{"sourceId":7}"##,
+            r##"{"intent":"apply"}"##,
+        ] {
+            assert!(
+                parse_enrollment_assignment_update(bad.as_bytes(), &stored).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn assign_is_bounded_and_names_the_bad_item() {
         let item =
             r##"{"target":{"@odata.type":"#microsoft.graph.allLicensedUsersAssignmentTarget"}}"##;
