@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::domain::ApiVersion;
 use crate::domain::enrollment_configuration::{
     EnrollmentAssignment, EnrollmentTarget, FILTER_TYPE, NewEnrollmentAssignment, TargetFilter,
+    enrollment_assignment_id,
 };
 use crate::domain::entity::{TEXT, TYPE_ANNOTATION};
 use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, DIRECT};
@@ -37,6 +38,51 @@ pub fn parse_new_enrollment_assignment(body: &[u8]) -> Result<NewEnrollmentAssig
         object.insert(key, json(&raw)?);
     }
     assignment_of(&object, "").map_err(GraphError::invalid_fields)
+}
+
+/// Reads a PATCH body against the stored assignment: what the body leaves out keeps its value,
+/// and the target stays within its group, as the id holds the group (an include may become an
+/// exclusion, and its filter may change).
+pub fn parse_enrollment_assignment_update(
+    body: &[u8],
+    stored: &EnrollmentAssignment,
+) -> Result<EnrollmentAssignment, GraphError> {
+    let mut object = Map::new();
+    for (key, raw) in parse_object(body)? {
+        object.insert(key, json(&raw)?);
+    }
+    // The stored values stand in for those the body leaves out, so one parser checks both.
+    let unchanged = serde_json::to_value(EnrollmentAssignmentView {
+        assignment: stored,
+        version: ApiVersion::Beta,
+        context: None,
+    })
+    .map_err(|_| GraphError::internal())?;
+    for name in ["target", "source", "sourceId"] {
+        if !object.contains_key(name) {
+            object.insert(name.to_owned(), unchanged[name].clone());
+        }
+    }
+    let changed = assignment_of(&object, "").map_err(GraphError::invalid_fields)?;
+    if enrollment_assignment_id(stored.configuration, changed.target) != stored.id {
+        return Err(GraphError::invalid_fields(vec![ErrorDetail::invalid(
+            "target",
+            format!(
+                "The target of the assignment '{}' names its group, which its id holds: a #{} of \
+                 another group is another assignment (delete this one and create that one).",
+                stored.id,
+                changed.target.type_name()
+            ),
+        )]));
+    }
+    Ok(EnrollmentAssignment {
+        id: stored.id.clone(),
+        configuration: stored.configuration,
+        target: changed.target,
+        filter: changed.filter,
+        source: changed.source,
+        source_id: changed.source_id,
+    })
 }
 
 /// Reads `assign`'s body: `enrollmentConfigurationAssignments`, a list of assignments.
@@ -366,6 +412,49 @@ mod tests {
         ] {
             assert!(
                 parse_new_enrollment_assignment(bad.as_bytes()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_update_keeps_what_it_leaves_out_and_the_group_its_id_holds() {
+        let (configuration, group) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let target = EnrollmentTarget::Group(group);
+        let stored = EnrollmentAssignment {
+            id: enrollment_assignment_id(configuration, target),
+            configuration,
+            target,
+            filter: TargetFilter {
+                id: Some(Uuid::from_u128(3)),
+                filter_type: "include".to_owned(),
+            },
+            source: DIRECT.to_owned(),
+            source_id: Some("kept".to_owned()),
+        };
+        let changed =
+            parse_enrollment_assignment_update(br#"{"source":"policySets"}"#, &stored).unwrap();
+        assert_eq!(changed.source, "policySets");
+        assert_eq!((changed.target, &changed.filter), (target, &stored.filter));
+        assert_eq!(changed.source_id.as_deref(), Some("kept"));
+        let excluded = format!(
+            r##"{{"target":{{"@odata.type":"#microsoft.graph.exclusionGroupAssignmentTarget","groupId":"{group}"}}}}"##
+        );
+        let changed = parse_enrollment_assignment_update(excluded.as_bytes(), &stored).unwrap();
+        assert_eq!(changed.target, EnrollmentTarget::ExclusionGroup(group));
+        assert_eq!(
+            changed.filter.filter_type, "none",
+            "the target sent, filter and all"
+        );
+        assert_eq!(changed.id, stored.id);
+        for bad in [
+            r##"{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}"##,
+            r##"{"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":"00000000-0000-0000-0000-000000000009"}}"##,
+            r##"{"sourceId":7}"##,
+            r##"{"intent":"apply"}"##,
+        ] {
+            assert!(
+                parse_enrollment_assignment_update(bad.as_bytes(), &stored).is_err(),
                 "{bad}"
             );
         }

@@ -18,7 +18,7 @@ use crate::domain::{ApiVersion, Tenant};
 use crate::graph::GRAPH_JSON;
 use crate::graph::enrollment_assignment::{
     EnrollmentAssignmentPage, EnrollmentAssignmentView, parse_assign,
-    parse_new_enrollment_assignment, parse_set_priority,
+    parse_enrollment_assignment_update, parse_new_enrollment_assignment, parse_set_priority,
 };
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
 use crate::graph::error::{ErrorDetail, ErrorResponse, GraphError};
@@ -265,12 +265,12 @@ fn assignment_view<'a>(
     }
 }
 
-async fn list_assignments(
+/// The assignments of the tenant's configuration `id`, oldest first; 404 when it has none such.
+async fn configuration_assignments(
     tenant: Tenant,
-    store: web::Data<Store>,
-    root: ServiceRoot,
+    store: &Store,
     id: Uuid,
-) -> Handled {
+) -> Result<Vec<EnrollmentAssignment>, GraphError> {
     store.ensure_enrollment_defaults(tenant).await?;
     if store
         .get(&ENROLLMENT_CONFIGURATIONS, tenant, id)
@@ -279,7 +279,16 @@ async fn list_assignments(
     {
         return Err(configuration_not_found(id));
     }
-    let assignments = store.enrollment_assignments(tenant, &[id]).await?;
+    Ok(store.enrollment_assignments(tenant, &[id]).await?)
+}
+
+async fn list_assignments(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+) -> Handled {
+    let assignments = configuration_assignments(tenant, &store, id).await?;
     let page = EnrollmentAssignmentPage {
         context: root.metadata(&format!("{}/assignments", configuration_fragment(id))),
         value: assignments
@@ -288,6 +297,24 @@ async fn list_assignments(
             .collect(),
     };
     Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
+}
+
+async fn count_assignments(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    id: Uuid,
+    req: HttpRequest,
+) -> Handled {
+    if !req.query_string().is_empty() {
+        // A $filter left out would count what it should not: refused rather than ignored.
+        return Err(GraphError::bad_request(
+            "The $count of a configuration's assignments takes no query options.",
+        ));
+    }
+    let assignments = configuration_assignments(tenant, &store, id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain;charset=utf-8")
+        .body(assignments.len().to_string()))
 }
 
 async fn create_assignment(
@@ -341,6 +368,34 @@ async fn get_assignment(
     let assignment = store
         .enrollment_assignment(tenant, id, key)
         .await?
+        .ok_or_else(|| assignment_not_found(key))?;
+    let context = root.metadata(&format!(
+        "{}/assignments/$entity",
+        configuration_fragment(id)
+    ));
+    Ok(HttpResponse::Ok()
+        .content_type(GRAPH_JSON)
+        .json(assignment_view(&assignment, &root, Some(&context))))
+}
+
+async fn update_assignment(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+    body: JsonBody,
+) -> Handled {
+    let key = assignment_key(&req);
+    let stored = store
+        .enrollment_assignment(tenant, id, key)
+        .await?
+        .ok_or_else(|| assignment_not_found(key))?;
+    let changed = parse_enrollment_assignment_update(&body.0, &stored)?;
+    let assignment = store
+        .update_enrollment_assignment(tenant, &changed)
+        .await?
+        .map_err(|refusal| refused(refusal, id))?
         .ok_or_else(|| assignment_not_found(key))?;
     let context = root.metadata(&format!(
         "{}/assignments/$entity",
@@ -519,6 +574,28 @@ macro_rules! enrollment_configuration_routes {
 
             #[utoipa::path(
                 get,
+                path = "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration-id}/assignments/$count",
+                tag = ENROLLMENT_TAG,
+                security(("bearer" = [])),
+                operation_id = concat!($prefix, "deviceManagement.deviceEnrollmentConfigurations.assignments.GetCount"),
+                summary = "Get the number of the resource",
+                description = "Every assignment of the configuration; like the list, it takes no \
+                               query options.",
+                params(ConfigurationKey),
+                responses(
+                    (status = 200, description = "The count", body = i64, content_type = "text/plain"),
+                    (status = "4XX", response = ErrorResponse),
+                    (status = "5XX", response = ErrorResponse),
+                )
+            )]
+            #[get("/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments/$count")]
+            pub async fn count_assignments(access: ReadAccess, store: web::Data<Store>,
+                key: ConfigurationKey, req: HttpRequest) -> Handled {
+                super::count_assignments(access.0, store, key.0, req).await
+            }
+
+            #[utoipa::path(
+                get,
                 path = "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration-id}/assignments/{enrollmentConfigurationAssignment-id}",
                 tag = ENROLLMENT_TAG,
                 security(("bearer" = [])),
@@ -536,6 +613,31 @@ macro_rules! enrollment_configuration_routes {
             pub async fn get_assignment(access: ReadAccess, store: web::Data<Store>,
                 root: ServiceRoot, key: ConfigurationKey, req: HttpRequest) -> Handled {
                 super::get_assignment(access.0, store, root, key.0, req).await
+            }
+
+            #[utoipa::path(
+                patch,
+                path = "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration-id}/assignments/{enrollmentConfigurationAssignment-id}",
+                tag = ENROLLMENT_TAG,
+                security(("bearer" = [])),
+                operation_id = concat!($prefix, "deviceManagement.deviceEnrollmentConfigurations.UpdateAssignments"),
+                summary = "Update enrollmentConfigurationAssignment",
+                description = "What the body sends changes. The target may change type within its \
+                               group (included to excluded) and its assignment filter; another \
+                               group is a 400 naming target, as the id holds the group.",
+                params(ConfigurationKey, ("enrollmentConfigurationAssignment-id" = String, Path,
+                    description = "{configurationId}_{groupId}")),
+                request_body(content = $assignment, content_type = "application/json"),
+                responses(
+                    (status = 200, description = "The assignment as it now is", body = $assignment),
+                    (status = "4XX", response = ErrorResponse),
+                    (status = "5XX", response = ErrorResponse),
+                )
+            )]
+            #[patch("/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments/{assignment}")]
+            pub async fn update_assignment(access: WriteAccess, store: web::Data<Store>,
+                root: ServiceRoot, key: ConfigurationKey, req: HttpRequest, body: JsonBody) -> Handled {
+                super::update_assignment(access.0, store, root, key.0, req, body).await
             }
 
             #[utoipa::path(
@@ -559,7 +661,7 @@ macro_rules! enrollment_configuration_routes {
                 super::delete_assignment(access.0, store, key.0, req).await
             }
 
-            /// The configuration routes, `$count` before the item routes.
+            /// The configuration routes, each `$count` before the item route whose key would take it.
             pub fn routes(config: &mut ServiceConfig) {
                 config
                     .service(list)
@@ -572,7 +674,9 @@ macro_rules! enrollment_configuration_routes {
                     .service(assign)
                     .service(list_assignments)
                     .service(create_assignment)
+                    .service(count_assignments)
                     .service(get_assignment)
+                    .service(update_assignment)
                     .service(delete_assignment);
             }
         }

@@ -73,6 +73,23 @@ async fn lock_family(
     Ok(())
 }
 
+/// The first of `filters` that is no assignment filter of the tenant. The foreign key holds the
+/// filters against a concurrent delete; this names the one missing before a write would fail on it.
+async fn missing_filter(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    filters: &[Uuid],
+) -> Result<Option<Uuid>, StoreError> {
+    let found: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM assignment_filters WHERE tenant_id = $1 AND id = ANY($2)",
+    )
+    .bind(tenant.0)
+    .bind(filters)
+    .fetch_all(connection)
+    .await?;
+    Ok(filters.iter().find(|f| !found.contains(f)).copied())
+}
+
 impl Store {
     /// Writes Intune's four defaults into the tenant unless it has them: one idempotent statement,
     /// so instances racing on a tenant's first request write them once, and a reset tenant gets
@@ -309,18 +326,9 @@ impl Store {
         if let Some(missing) = groups.iter().find(|g| !found.contains(g)) {
             return Ok(Err(EnrollmentAssignmentRefused::NoSuchGroup(*missing)));
         }
-        // The foreign key holds the filters against a concurrent delete; this names the one
-        // missing before the insert would fail on it.
         let filters: Vec<Uuid> = new.iter().filter_map(|a| a.filter.id).collect();
-        let found: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM assignment_filters WHERE tenant_id = $1 AND id = ANY($2)",
-        )
-        .bind(tenant.0)
-        .bind(&filters)
-        .fetch_all(&mut *tx)
-        .await?;
-        if let Some(missing) = filters.iter().find(|f| !found.contains(f)) {
-            return Ok(Err(EnrollmentAssignmentRefused::NoSuchFilter(*missing)));
+        if let Some(missing) = missing_filter(&mut tx, tenant, &filters).await? {
+            return Ok(Err(EnrollmentAssignmentRefused::NoSuchFilter(missing)));
         }
         if replace {
             sqlx::query(
@@ -360,6 +368,39 @@ impl Store {
         }
         tx.commit().await?;
         Ok(Ok(written))
+    }
+
+    /// Writes a changed assignment over the stored one with its id (its target's type and filter,
+    /// its source); `None` when the configuration has no assignment with that id.
+    pub async fn update_enrollment_assignment(
+        &self,
+        tenant: Tenant,
+        changed: &EnrollmentAssignment,
+    ) -> Result<Result<Option<EnrollmentAssignment>, EnrollmentAssignmentRefused>, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        let filters: Vec<Uuid> = changed.filter.id.into_iter().collect();
+        if let Some(missing) = missing_filter(&mut tx, tenant, &filters).await? {
+            return Ok(Err(EnrollmentAssignmentRefused::NoSuchFilter(missing)));
+        }
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE device_enrollment_configuration_assignments \
+             SET target_type = $4, filter_id = $5, filter_type = $6, source = $7, source_id = $8 \
+             WHERE tenant_id = $1 AND configuration_id = $2 AND id = $3 \
+             RETURNING {ASSIGNMENT_COLUMNS}"
+        )))
+        .bind(tenant.0)
+        .bind(changed.configuration)
+        .bind(&changed.id)
+        .bind(changed.target.type_name())
+        .bind(changed.filter.id)
+        .bind(&changed.filter.filter_type)
+        .bind(&changed.source)
+        .bind(&changed.source_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let updated = row.as_ref().map(enrollment_assignment).transpose()?;
+        tx.commit().await?;
+        Ok(Ok(updated))
     }
 
     /// Deletes an assignment of the tenant's configuration; false when there is none with that id.

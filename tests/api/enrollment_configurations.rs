@@ -6,7 +6,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::auth::{CONFIGURATION_WRITE, WRITE, claims, hs256};
+use crate::auth::{CONFIGURATION_WRITE, READ, WRITE, claims, hs256};
 use crate::control::{control, graph, guarded_app};
 use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send_as};
 
@@ -680,4 +680,238 @@ async fn each_concrete_type_is_created_on_its_roots_with_its_own_properties() {
     )
     .await;
     error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+}
+
+#[tokio::test]
+async fn an_assignment_is_patched_within_its_group_listed_counted_and_deleted() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let group = json!({"displayName": "Pilot", "mailNickname": "pilot", "mailEnabled": false,
+                       "securityEnabled": true});
+    let group = created(graph(&app, tenant, Method::POST, "beta/groups", Some(group)).await).await;
+    let filter = assignment_filter(&app, tenant).await;
+    let page = esp(&app, tenant, "Pilot", &[]).await;
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                        "groupId": id(&group)});
+    let path = format!("beta/{CONFIGURATIONS}/{}/assignments", id(&page));
+    let assignment = created(
+        graph(
+            &app,
+            tenant,
+            Method::POST,
+            &path,
+            Some(json!({"target": target})),
+        )
+        .await,
+    )
+    .await;
+    let item = format!("{path}/{}", id(&assignment));
+
+    // Excluded now, through a filter: what is sent changes, the rest stays.
+    let exclusion = json!({"target": {
+        "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": id(&group),
+        "deviceAndAppManagementAssignmentFilterId": filter,
+        "deviceAndAppManagementAssignmentFilterType": "exclude"}});
+    let patched = ok(graph(&app, tenant, Method::PATCH, &item, Some(exclusion)).await).await;
+    assert_eq!(patched["id"], assignment["id"]);
+    assert!(
+        patched["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/assignments/$entity")
+    );
+    assert_eq!(
+        patched["target"]["@odata.type"],
+        "#microsoft.graph.exclusionGroupAssignmentTarget"
+    );
+    assert_eq!(
+        patched["target"]["deviceAndAppManagementAssignmentFilterId"],
+        filter.as_str()
+    );
+    assert_eq!(patched["source"], "direct");
+    let sourced = json!({"source": "policySets", "sourceId": "set-1"});
+    let patched = ok(graph(&app, tenant, Method::PATCH, &item, Some(sourced)).await).await;
+    assert_eq!(patched["sourceId"], "set-1");
+    assert_eq!(
+        patched["target"]["deviceAndAppManagementAssignmentFilterType"],
+        "exclude"
+    );
+    let v1 = format!(
+        "v1.0/{CONFIGURATIONS}/{}/assignments/{}",
+        id(&page),
+        id(&assignment)
+    );
+    let read = ok(graph(&app, tenant, Method::GET, &v1, None).await).await;
+    assert_eq!(read["target"], patched["target"]);
+    assert!(read.get("source").is_none(), "beta's: {read}");
+
+    // Another group, all devices, an unknown filter or property: 400 naming it, nothing changes.
+    let other = Uuid::new_v4();
+    for (body, target) in [
+        (
+            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                              "groupId": other}}),
+            "target",
+        ),
+        (
+            json!({"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}),
+            "target",
+        ),
+        (
+            json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                "groupId": id(&group), "deviceAndAppManagementAssignmentFilterId": other,
+                "deviceAndAppManagementAssignmentFilterType": "include"}}),
+            "target/deviceAndAppManagementAssignmentFilterId",
+        ),
+        (json!({"intent": "apply"}), "intent"),
+    ] {
+        let refused = graph(&app, tenant, Method::PATCH, &item, Some(body.clone())).await;
+        let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+        assert_eq!(error["error"]["details"][0]["target"], target, "{body}");
+    }
+    assert_eq!(
+        ok(graph(&app, tenant, Method::GET, &item, None).await).await,
+        patched
+    );
+
+    // Unknown assignments, other tenants and readers get Graph's answers.
+    let missing = format!("{path}/{}_{}", id(&page), Uuid::new_v4());
+    let body = json!({"source": "direct"});
+    error_of(
+        graph(&app, tenant, Method::PATCH, &missing, Some(body.clone())).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+    error_of(
+        graph(
+            &app,
+            Uuid::new_v4(),
+            Method::PATCH,
+            &item,
+            Some(body.clone()),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+    let reader = hs256(&claims(tenant, &[READ]));
+    error_of(
+        send_as(&app, &reader, Method::PATCH, &item, Some(body)).await,
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+    )
+    .await;
+
+    // The navigation lists and counts it (a reader may), and a DELETE takes it away.
+    let all = json!({"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}});
+    created(graph(&app, tenant, Method::POST, &path, Some(all)).await).await;
+    let listed = ok(send_as(&app, &reader, Method::GET, &path, None).await).await;
+    assert!(
+        listed["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("('{}')/assignments", id(&page))),
+        "{listed}"
+    );
+    let listed = listed["value"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["id"], assignment["id"], "oldest first");
+    let count = |path: String| {
+        let reader = reader.clone();
+        let app = &app;
+        async move {
+            let response = send_as(app, &reader, Method::GET, &path, None).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            response.text().await.unwrap()
+        }
+    };
+    assert_eq!(count(format!("{path}/$count")).await, "2");
+    let filtered = format!("{path}/$count?$filter=id eq 'x'");
+    error_of(
+        graph(&app, tenant, Method::GET, &filtered, None).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+    )
+    .await;
+    body_of(
+        graph(&app, tenant, Method::DELETE, &item, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    error_of(
+        graph(&app, tenant, Method::DELETE, &item, None).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+    assert_eq!(
+        count(format!(
+            "v1.0/{CONFIGURATIONS}/{}/assignments/$count",
+            id(&page)
+        ))
+        .await,
+        "1"
+    );
+    let unknown = format!("beta/{CONFIGURATIONS}/{}/assignments", Uuid::new_v4());
+    for path in [unknown.clone(), format!("{unknown}/$count")] {
+        error_of(
+            graph(&app, tenant, Method::GET, &path, None).await,
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn configurations_and_apps_are_listed_and_counted() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    esp(&app, tenant, "Counted", &[]).await;
+    let reader = hs256(&claims(tenant, &[READ]));
+    let apps_reader = hs256(&claims(tenant, &["DeviceManagementApps.Read.All"]));
+    let text = |token: String, path: String| {
+        let app = &app;
+        async move {
+            let response = send_as(app, &token, Method::GET, &path, None).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    for root in ["v1.0", "beta"] {
+        let path = format!("{root}/{CONFIGURATIONS}/$count");
+        assert_eq!(
+            text(reader.clone(), path).await,
+            "5",
+            "four defaults and one"
+        );
+    }
+    let esps = format!(
+        "beta/{CONFIGURATIONS}/$count?$filter=deviceEnrollmentConfigurationType eq \
+         'windows10EnrollmentCompletionPageConfiguration'"
+    );
+    assert_eq!(text(reader.clone(), esps).await, "2");
+
+    let edge = mobile_app(&app, tenant, "Edge").await;
+    mobile_app(&app, tenant, "Portal").await;
+    for root in ["v1.0", "beta"] {
+        let path = format!("{root}/{MOBILE_APPS}/$count");
+        assert_eq!(text(apps_reader.clone(), path).await, "2");
+        let path = format!("{root}/{MOBILE_APPS}?$orderby=displayName&$top=1");
+        let page = ok(send_as(&app, &apps_reader, Method::GET, &path, None).await).await;
+        assert_eq!(page["value"][0]["id"], edge.as_str());
+        assert_eq!(
+            page["value"][0]["@odata.type"],
+            "#microsoft.graph.win32LobApp"
+        );
+        assert!(page["@odata.nextLink"].is_string(), "{page}");
+    }
+    // Another tenant counts none of them.
+    let theirs = hs256(&claims(Uuid::new_v4(), &["DeviceManagementApps.Read.All"]));
+    assert_eq!(
+        text(theirs, format!("beta/{MOBILE_APPS}/$count")).await,
+        "0"
+    );
 }
