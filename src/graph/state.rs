@@ -11,7 +11,7 @@ use crate::domain::directory::{GROUPS, Membership};
 use crate::domain::enrollment_configuration::{
     ENROLLMENT_CONFIGURATIONS, SELECTED_APPS, default_configuration,
 };
-use crate::domain::entity::{EntitySet, Kind, Property};
+use crate::domain::entity::{EntitySet, Kind, Property, TYPE_ANNOTATION};
 use crate::domain::mobile_app::MOBILE_APPS;
 use crate::graph::assignment_filter;
 use crate::graph::directory::membership_error;
@@ -28,6 +28,7 @@ pub fn check_document(document: &Json) -> Result<(), GraphError> {
     };
     check_selected_apps(tables)?;
     check_defaults_unassigned(tables)?;
+    check_priorities(tables)?;
     for (table, rows) in tables {
         let Some(set) = ENTITY_SETS.iter().find(|set| set.table == table) else {
             continue;
@@ -90,6 +91,44 @@ fn check_defaults_unassigned(tables: &serde_json::Map<String, Json>) -> Result<(
             return Err(GraphError::bad_request(format!(
                 "tables.{ASSIGNMENTS}[{index}]: '{}' ({}) is Intune's default and is never assigned.",
                 default.display_name, default.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Priority 0 is the defaults', each with its own type, as Graph keeps them: another
+/// configuration at 0 would outrank every page, and `setPriority` would never move it.
+fn check_priorities(tables: &serde_json::Map<String, Json>) -> Result<(), GraphError> {
+    let table = ENROLLMENT_CONFIGURATIONS.table;
+    let column = |name| {
+        ENROLLMENT_CONFIGURATIONS
+            .property(name)
+            .map_or(name, |p| p.column)
+    };
+    let rows = tables.get(table).and_then(Json::as_array);
+    for (index, row) in rows.into_iter().flatten().enumerate() {
+        let id = row
+            .get("id")
+            .and_then(Json::as_str)
+            .and_then(|id| uuid::Uuid::parse_str(id).ok());
+        let priority = row.get(column("priority")).and_then(Json::as_i64);
+        let type_name = row.get(column(TYPE_ANNOTATION)).and_then(Json::as_str);
+        let problem = match id.and_then(default_configuration) {
+            Some(default) if priority != Some(0) || type_name != Some(default.type_name) => {
+                Some(format!(
+                    "'{}' ({}) is Intune's default {}: it has priority 0 and that type.",
+                    default.display_name, default.id, default.type_name
+                ))
+            }
+            None if priority.is_none_or(|p| p < 1) => Some(
+                "a configuration that is not a default has a priority of 1 or more.".to_owned(),
+            ),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(GraphError::bad_request(format!(
+                "tables.{table}[{index}]: {problem}"
             )));
         }
     }

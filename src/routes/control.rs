@@ -252,7 +252,8 @@ async fn settle(_: ControlAccess, store: web::Data<Store>, tenant: web::Path<Str
 }
 
 /// Which Enrollment Status Page applies to a device identity: the highest-priority page assigned
-/// to a group that holds it (or to everyone) and not excluded from it, else the default. Read only.
+/// to a group that holds it (or to everyone) and not excluded from it, else the default. It
+/// changes nothing but a new tenant's defaults, which any request to the set writes.
 async fn enrollment_status_page(
     _: ControlAccess,
     store: web::Data<Store>,

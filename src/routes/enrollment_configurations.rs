@@ -55,7 +55,7 @@ impl Served for EnrollmentConfigurations {
         root: ServiceRoot,
         body: JsonBody,
     ) -> Handled {
-        let assignments = parse_new_entity(&ENROLLMENT_CONFIGURATIONS, &body.0, root.version)?;
+        let mut assignments = parse_new_entity(&ENROLLMENT_CONFIGURATIONS, &body.0, root.version)?;
         let type_name = assignments
             .iter()
             .find(|a| a.property.name == TYPE_ANNOTATION)
@@ -70,7 +70,7 @@ impl Served for EnrollmentConfigurations {
                 format!("The type '#{SINGLE_PLATFORM}' exists on the beta root only."),
             )]));
         }
-        check_selected_apps(&store, tenant, &assignments).await?;
+        check_selected_apps(&store, tenant, &mut assignments).await?;
         let entity = store
             .create_enrollment_configuration(tenant, &type_name, assignments)
             .await?;
@@ -81,16 +81,17 @@ impl Served for EnrollmentConfigurations {
 type ConfigurationKey = Key<EnrollmentConfigurations>;
 
 /// An Enrollment Status Page's `selectedMobileAppIds` name mobile apps of the tenant: a 400
-/// names the first id that is not a GUID or names no app.
+/// names the first id that is not a GUID or names no app. The ids are kept in the form the apps'
+/// own ids have, so an export, a backup tool or a delete of the app finds them by text.
 async fn check_selected_apps(
     store: &Store,
     tenant: Tenant,
-    assignments: &[PropertyValue],
+    assignments: &mut [PropertyValue],
 ) -> Result<(), GraphError> {
     let Some(Value::Texts(ids)) = assignments
-        .iter()
+        .iter_mut()
         .find(|a| a.property.name == SELECTED_APPS)
-        .map(|a| &a.value)
+        .map(|a| &mut a.value)
     else {
         return Ok(());
     };
@@ -104,7 +105,7 @@ async fn check_selected_apps(
         )));
     }
     let mut parsed = Vec::with_capacity(ids.len());
-    for id in ids {
+    for id in ids.iter() {
         parsed.push(
             Uuid::parse_str(id)
                 .map_err(|_| refuse(format!("'{id}' is not a mobileApp id (a GUID).")))?,
@@ -115,6 +116,7 @@ async fn check_selected_apps(
             "The mobileApp '{unknown}' does not exist in the tenant."
         )));
     }
+    *ids = parsed.iter().map(Uuid::to_string).collect();
     Ok(())
 }
 
@@ -182,7 +184,7 @@ async fn update(
     body: JsonBody,
 ) -> Handled {
     store.ensure_enrollment_defaults(tenant).await?;
-    let assignments = parse_entity_body(&ENROLLMENT_CONFIGURATIONS, &body.0, root.version)?;
+    let mut assignments = parse_entity_body(&ENROLLMENT_CONFIGURATIONS, &body.0, root.version)?;
     let stored = store
         .get(&ENROLLMENT_CONFIGURATIONS, tenant, id)
         .await?
@@ -190,8 +192,16 @@ async fn update(
     if let Some(concrete) = stored.derived_type() {
         check_own_properties(concrete, &assignments)?;
     }
-    check_selected_apps(&store, tenant, &assignments).await?;
-    entity_set::update_returning(&ENROLLMENT_CONFIGURATIONS, tenant, store, root, id, body).await
+    check_selected_apps(&store, tenant, &mut assignments).await?;
+    entity_set::update_parsed_returning(
+        &ENROLLMENT_CONFIGURATIONS,
+        tenant,
+        store,
+        root,
+        id,
+        assignments,
+    )
+    .await
 }
 
 async fn delete_configuration(tenant: Tenant, store: web::Data<Store>, id: Uuid) -> Handled {

@@ -75,6 +75,25 @@ async fn lock_family(
 
 /// The first of `filters` that is no assignment filter of the tenant. The foreign key holds the
 /// filters against a concurrent delete; this names the one missing before a write would fail on it.
+/// A deleted app leaves the Enrollment Status Pages that named it, in the delete's transaction, so
+/// no page names an app the tenant lacks (which a PATCH sent back or an `import-state` refuses).
+pub(super) async fn forget_mobile_app(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    app: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE device_enrollment_configurations \
+         SET selected_mobile_app_ids = array_remove(selected_mobile_app_ids, $2) \
+         WHERE tenant_id = $1 AND $2 = ANY(selected_mobile_app_ids)",
+    )
+    .bind(tenant.0)
+    .bind(app.to_string())
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
 async fn missing_filter(
     connection: &mut PgConnection,
     tenant: Tenant,

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::domain::Tenant;
 use crate::domain::entity::{Entity, EntitySet, Kind, Property, PropertyValue, ServerValue, Value};
+use crate::domain::mobile_app::MOBILE_APPS;
 use crate::domain::query::{Direction, Filter, OrderKey, Page};
 
 mod apps;
@@ -550,6 +551,9 @@ impl Store {
         let deleted = done.rows_affected() == 1;
         if deleted {
             follow_up::after_delete(&mut tx, set, tenant.0).await?;
+            if set.table == MOBILE_APPS.table {
+                enrollment::forget_mobile_app(&mut tx, tenant, id).await?;
+            }
         }
         tx.commit().await?;
         Ok(deleted)

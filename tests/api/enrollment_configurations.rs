@@ -915,3 +915,49 @@ async fn configurations_and_apps_are_listed_and_counted() {
         "0"
     );
 }
+
+/// Found in review: ids were stored as sent (an uppercase GUID stayed uppercase) and a deleted app
+/// stayed in the pages that named it, so an export could not be imported again and a page read
+/// and sent back was refused.
+#[tokio::test]
+async fn an_esp_keeps_its_apps_ids_in_their_own_form_and_loses_a_deleted_app() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let kept = mobile_app(&app, tenant, "Company Portal").await;
+    let deleted = mobile_app(&app, tenant, "Retired tool").await;
+    let page = esp(&app, tenant, "Apps", &[&kept.to_uppercase(), &deleted]).await;
+    assert_eq!(page["selectedMobileAppIds"], json!([kept, deleted]));
+
+    let token = hs256(&claims(tenant, &[APPS_WRITE]));
+    let path = format!("beta/{MOBILE_APPS}/{deleted}");
+    body_of(
+        send_as(&app, &token, Method::DELETE, &path, None).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let path = format!("beta/{CONFIGURATIONS}/{}", id(&page));
+    let read = ok(graph(&app, tenant, Method::GET, &path, None).await).await;
+    assert_eq!(read["selectedMobileAppIds"], json!([kept]));
+    // What was read goes back as it is.
+    let echo = json!({"@odata.type": ESP, "selectedMobileAppIds": read["selectedMobileAppIds"]});
+    ok(graph(&app, tenant, Method::PATCH, &path, Some(echo)).await).await;
+    // And the tenant's export imports again.
+    let exported =
+        ok(control(&app, Method::GET, &format!("tenants/{tenant}/export"), None).await).await;
+    let import = format!("tenants/{tenant}/import-state");
+    let answer = control(&app, Method::POST, &import, Some(exported.clone())).await;
+    assert!(answer.status().is_success(), "{}", answer.status());
+    // A page at the defaults' priority 0 would outrank every other: refused, as Graph never has one.
+    let mut outranking = exported;
+    for row in outranking["tables"]["device_enrollment_configurations"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if row["id"] == page["id"] {
+            row["priority"] = json!(0);
+        }
+    }
+    let refused = control(&app, Method::POST, &import, Some(outranking)).await;
+    let error = error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(error.to_string().contains("priority"), "{error}");
+}
