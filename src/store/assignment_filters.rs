@@ -1,31 +1,10 @@
-//! Assignment filters beyond the generic entity-set SQL: which of some ids name filters of a
-//! tenant, for the assignments that refer to one, and whether the tenant's filters are on.
-
-use uuid::Uuid;
+//! Assignment filters beyond the generic entity-set SQL: whether the tenant's filters are on.
 
 use super::{Store, StoreError};
 use crate::domain::Tenant;
 use crate::domain::assignment_filter::ENABLED_BY_DEFAULT;
 
 impl Store {
-    /// Those of `ids` that are assignment filters of `tenant`, in no particular order.
-    pub async fn existing_assignment_filters(
-        &self,
-        tenant: Tenant,
-        ids: &[Uuid],
-    ) -> Result<Vec<Uuid>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM assignment_filters WHERE tenant_id = $1 AND id = ANY($2)",
-        )
-        .bind(tenant.0)
-        .bind(ids)
-        .fetch_all(self.pool()?)
-        .await?)
-    }
-
     /// Whether `tenant`'s filters are on: as it last set them, else the default.
     pub async fn assignment_filters_enabled(&self, tenant: Tenant) -> Result<bool, StoreError> {
         let stored: Option<bool> =

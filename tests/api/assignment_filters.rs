@@ -3,15 +3,11 @@
 //! `getSupportedProperties` and `getPlatformSupportedProperties(platform='...')` answer as
 //! Graph's, alone and through `$batch`; `enable` and `getState` keep each tenant's filters on or
 //! off (issue 25); filters are tenant-isolated and need Graph's DeviceManagementConfiguration
-//! permissions; a deployment profile assignment still refuses a real filter; the store tells
-//! which ids name a tenant's filters.
+//! permissions; a deployment profile assignment still refuses a real filter.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
-
-use autopilot_registry::domain::Tenant;
-use autopilot_registry::store::Store;
 
 use crate::auth::{CONFIGURATION_WRITE, SECRET, WRITE, claims, hs256};
 use crate::helpers::{
@@ -348,43 +344,6 @@ async fn filters_are_tenant_isolated_and_need_configuration_permissions() {
         StatusCode::OK,
     )
     .await;
-}
-
-#[tokio::test]
-async fn the_store_tells_which_ids_are_filters_of_a_tenant() {
-    let app = spawn_app().await;
-    let filter: Uuid = created(&app, kiosk_filter()).await["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let store = Store::connect_lazy(&app.database_url, 2).unwrap();
-    // Already migrated by the service: this only lets the store know.
-    store.migrate().await.unwrap();
-    let tenant = Tenant(Uuid::nil());
-    let unknown = Uuid::new_v4();
-    assert_eq!(
-        store
-            .existing_assignment_filters(tenant, &[unknown, filter])
-            .await
-            .unwrap(),
-        vec![filter]
-    );
-    assert_eq!(
-        store
-            .existing_assignment_filters(Tenant(Uuid::new_v4()), &[filter])
-            .await
-            .unwrap(),
-        Vec::<Uuid>::new(),
-        "another tenant has no such filter"
-    );
-    assert!(
-        store
-            .existing_assignment_filters(tenant, &[])
-            .await
-            .unwrap()
-            .is_empty()
-    );
 }
 
 #[tokio::test]
