@@ -302,7 +302,8 @@ pub(super) struct DeviceToWorkOut {
 type DeviceRow = (Uuid, Vec<String>, Option<Uuid>, Option<Uuid>);
 
 /// The tenant's device identities in `scope` (every one when `None`), with the physical ids of
-/// their directory devices and the profile assigned to each directly.
+/// their directory devices (none once the device object is deleted) and the profile assigned to
+/// each directly.
 pub(super) async fn devices_to_work_out(
     connection: &mut PgConnection,
     tenant: Tenant,
@@ -310,9 +311,13 @@ pub(super) async fn devices_to_work_out(
 ) -> Result<Vec<DeviceToWorkOut>, StoreError> {
     // Two statements rather than `$2 IS NULL OR ...`, whose generic plan would scan the tenant
     // for one device.
-    const SELECT: &str = "SELECT d.id, v.device_physical_ids, d.intended_profile_id, a.profile_id \
+    // A LEFT JOIN: an identity whose device object was deleted is still worked out (no group
+    // holds it any more), so it leaves the profiles its groups gave it.
+    const SELECT: &str = "SELECT d.id, coalesce(v.device_physical_ids, '{}'), \
+         d.intended_profile_id, a.profile_id \
          FROM device_identities d \
-         JOIN directory_devices v ON v.tenant_id = d.tenant_id AND v.device_identity_id = d.id \
+         LEFT JOIN directory_devices v \
+           ON v.tenant_id = d.tenant_id AND v.device_identity_id = d.id \
          LEFT JOIN deployment_profile_device_assignments a \
            ON a.tenant_id = d.tenant_id AND a.device_identity_id = d.id \
          WHERE d.tenant_id = $1";

@@ -494,3 +494,41 @@ async fn background_work_never_takes_the_connections_requests_need() {
         status(&app, created["id"].as_str().unwrap(), "pending").await;
     }
 }
+
+/// Found in review: the recompute read identities only together with their device object, so an
+/// identity whose Entra device was deleted (offboarding) kept the profile its group had given it.
+#[tokio::test]
+async fn an_identity_whose_device_object_is_deleted_leaves_the_profile_its_group_gave_it() {
+    let app = spawn_app_with(&fresh_database().await, &["--assignment-delay", "600"]).await;
+    let kiosks = create_group(&app, "Kiosks", Some(KIOSK_RULE)).await;
+    let kiosk_profile = create_profile(&app, "Kiosk profile").await;
+    let group_target = "#microsoft.graph.groupAssignmentTarget";
+    assign(&app, &kiosk_profile, group_target, Some(&kiosks)).await;
+    let body = json!({"serialNumber": "GONE-1", "groupTag": "Kiosk"});
+    let created = body_of(
+        send(&app, Method::POST, DEVICES, Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    status(&app, &id, "pending").await;
+
+    let path = "beta/devices?$filter=displayName eq 'GONE-1'";
+    let page = body_of(send(&app, Method::GET, path, None).await, StatusCode::OK).await;
+    let object = page["value"][0]["id"].as_str().unwrap().to_owned();
+    let deleted = send(
+        &app,
+        Method::DELETE,
+        &format!("beta/devices/{object}"),
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    status(&app, &id, "notAssigned").await;
+    error_of(
+        navigation(&app, &id, "intendedDeploymentProfile").await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+}
