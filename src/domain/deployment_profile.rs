@@ -5,8 +5,8 @@
 
 use super::device_identity::DEVICE_IDENTITIES;
 use super::entity::{
-    ComplexType, DerivedType, EntitySet, EnumType, ItemSegment, Kind, Navigation, Property,
-    Segments, ServerValue, TEXT,
+    BoundAction, ComplexType, DerivedType, EntitySet, EnumType, ItemSegment, Kind, Navigation,
+    Property, Segments, ServerValue, TEXT,
 };
 
 pub static USER_TYPE: EnumType = EnumType {
@@ -174,6 +174,10 @@ pub static DEPLOYMENT_PROFILES: EntitySet = EntitySet {
         below_item: &[
             ItemSegment::Contained("assignments"),
             ItemSegment::Related("assignedDevices", &DEVICE_IDENTITIES),
+            ItemSegment::Action(BoundAction {
+                name: "assign",
+                beta_only: true,
+            }),
         ],
     },
 };
