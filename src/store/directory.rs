@@ -226,8 +226,9 @@ pub(super) async fn register_identity_devices(
     Ok(())
 }
 
-/// Brings the physical ids of the tenant's identity `identity`'s device object in step with the
-/// identity's group tag and purchase order.
+/// Brings the device object of the tenant's identity `identity` in step with the identity: its
+/// physical ids with the group tag and purchase order, its `deviceId` with the identity's
+/// `azureActiveDirectoryDeviceId` (what offboarding scripts look the device up by).
 pub(super) async fn follow_identity(
     connection: &mut sqlx::PgConnection,
     tenant: Uuid,
@@ -235,7 +236,8 @@ pub(super) async fn follow_identity(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE directory_devices v SET updated_at = now(), device_physical_ids = \
-             autopilot_physical_ids(d.id, d.group_tag, d.purchase_order_identifier) \
+             autopilot_physical_ids(d.id, d.group_tag, d.purchase_order_identifier), \
+             device_id = coalesce(nullif(d.azure_active_directory_device_id, ''), v.id::text) \
          FROM device_identities d WHERE v.tenant_id = $1 AND v.device_identity_id = $2 \
          AND d.tenant_id = $1 AND d.id = $2",
     )

@@ -15,6 +15,8 @@ use crate::domain::entity::{EntitySet, PropertyValue};
 
 /// The columns of a device identity that move it between dynamic groups.
 const GROUPING_COLUMNS: [&str; 2] = ["group_tag", "purchase_order_identifier"];
+/// The column of a device identity that its device object's `deviceId` follows.
+const ENTRA_DEVICE_ID_COLUMN: &str = "azure_active_directory_device_id";
 
 /// Wakes the listeners on `channel` when the transaction commits (at once outside one).
 pub(super) async fn notify(
@@ -101,7 +103,8 @@ pub(super) async fn after_create(
 }
 
 /// What an update of the tenant's entity `id` asks for: a device regrouped, its directory device's
-/// physical ids and its status worked out; a directory device's physical ids changed, or a group
+/// physical ids and its status worked out; a device's Entra id changed, its directory device's
+/// `deviceId`; a directory device's physical ids changed, or a group
 /// changed, its tenant's.
 pub(super) async fn after_update(
     connection: &mut PgConnection,
@@ -114,10 +117,18 @@ pub(super) async fn after_update(
             .iter()
             .any(|a| GROUPING_COLUMNS.contains(&a.property.column))
     };
+    let relinked = || {
+        assignments
+            .iter()
+            .any(|a| a.property.column == ENTRA_DEVICE_ID_COLUMN)
+    };
     match set.table {
         "device_identities" if regrouped() => {
             directory::follow_identity(connection, tenant, id).await?;
             request_recomputes(connection, &[(tenant, Some(id))]).await
+        }
+        "device_identities" if relinked() => {
+            directory::follow_identity(connection, tenant, id).await
         }
         "directory_devices"
             if assignments

@@ -1105,3 +1105,23 @@ async fn the_new_directory_paths_take_graphs_other_spellings() {
         "{body}"
     );
 }
+
+/// Found in review: the device object copied its `deviceId` from the identity once, so after the
+/// identity's `azureActiveDirectoryDeviceId` changed, an offboarding script's lookup by deviceId
+/// found nothing.
+#[tokio::test]
+async fn a_device_objects_device_id_follows_its_identitys_entra_device_id() {
+    let app = spawn_app().await;
+    let identity = app
+        .create_ok("v1.0", &json!({"serialNumber": "LINK-1"}))
+        .await;
+    let identity_id = identity["id"].as_str().unwrap();
+    let entra_id = "6f0a5c9e-2b7d-4c1e-9a3f-8d2b1e0c7a54";
+    let body = json!({"azureActiveDirectoryDeviceId": entra_id});
+    let path = format!("v1.0/{COLLECTION}/{identity_id}");
+    let patched = send(&app, Method::PATCH, &path, Some(body)).await;
+    assert!(patched.status().is_success(), "{}", patched.status());
+    let path = format!("v1.0/devices?$filter=deviceId eq '{entra_id}'");
+    let page = body_of(send(&app, Method::GET, &path, None).await, StatusCode::OK).await;
+    assert_eq!(page["value"][0]["displayName"], "LINK-1", "{page}");
+}
