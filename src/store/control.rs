@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::assignment_status::SETTLE_DEVICE;
 use super::imports::IMPORT_CHANNEL;
 use super::{Store, StoreError, directory, follow_up};
+use crate::domain::directory::DIRECTORY_DEVICES;
 use crate::domain::entity::ServerValue;
 use crate::domain::{ENTITY_SETS, Tenant};
 
@@ -241,6 +242,7 @@ impl Store {
         {
             follow_up::notify(&mut tx, IMPORT_CHANNEL).await?;
         }
+        let has_device_objects = tables.contains_key(DIRECTORY_DEVICES.table);
         for (table, columns, rows) in loads {
             let columns = columns.join(", ");
             let sql = format!(
@@ -252,6 +254,16 @@ impl Store {
                 .bind(rows)
                 .execute(&mut *tx)
                 .await?;
+            // A document written before identities had device objects of their own (or by hand)
+            // gets them as a create would give them, before the group members that name them.
+            if table == "device_identities" && !has_device_objects {
+                let identities: Vec<Uuid> =
+                    sqlx::query_scalar("SELECT id FROM device_identities WHERE tenant_id = $1")
+                        .bind(tenant.0)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                directory::register_identity_devices(&mut tx, tenant.0, &identities).await?;
+            }
         }
         tx.commit().await?;
         Ok(())

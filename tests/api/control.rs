@@ -427,6 +427,14 @@ async fn an_export_loads_back_identical_and_replaces_the_state() {
     )
     .await;
     assert_eq!(groups["value"], json!([]));
+    // A fixture written without device objects (as before identities had their own) gets them,
+    // as a create would give them (found in review).
+    let objects = body_of(
+        graph(&app, tenant, Method::GET, "v1.0/devices", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(objects["value"][0]["displayName"], "FIXTURE-1", "{objects}");
 
     // The same document loads into another tenant while the first holds its rows: an id is
     // unique within its tenant, so each tenant gets rows of its own.
