@@ -245,15 +245,30 @@ impl Store {
         devices.sort_unstable();
         devices.dedup();
         let mut tx = self.pool()?.begin().await?;
-        // KEY SHARE: neither the profile nor the devices can be deleted until these rows are in.
-        if !profile_exists(&mut tx, tenant, profile, "FOR KEY SHARE").await? {
+        // The profile is neither deleted nor assigned by another call until this one commits.
+        if !profile_exists(&mut tx, tenant, profile, "FOR NO KEY UPDATE").await? {
             return Ok(DevicesAssigned::NoSuchProfile);
         }
-        let found: HashSet<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM device_identities WHERE tenant_id = $1 AND id = ANY($2) FOR KEY SHARE",
+        // Every device whose direct assignment this call writes (those it takes, those it lets
+        // go) is locked first, in id order: two calls for different profiles that share devices
+        // then wait for each other instead of deadlocking on the assignment rows (found in review).
+        let held: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT device_identity_id FROM deployment_profile_device_assignments \
+             WHERE tenant_id = $1 AND profile_id = $2",
         )
         .bind(tenant.0)
-        .bind(&devices)
+        .bind(profile)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut touched: Vec<Uuid> = devices.iter().chain(&held).copied().collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let found: HashSet<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM device_identities WHERE tenant_id = $1 AND id = ANY($2) \
+             ORDER BY id FOR NO KEY UPDATE",
+        )
+        .bind(tenant.0)
+        .bind(&touched)
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
