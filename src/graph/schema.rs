@@ -23,8 +23,8 @@ use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{
-    AllOfBuilder, ArrayBuilder, Discriminator, KnownFormat, ObjectBuilder, OneOfBuilder, Schema,
-    SchemaFormat, SchemaType, Type,
+    AllOfBuilder, AnyOfBuilder, ArrayBuilder, Discriminator, KnownFormat, ObjectBuilder,
+    OneOfBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
@@ -110,27 +110,45 @@ fn enum_schema(enum_type: &EnumType, version: ApiVersion) -> Schema {
         .into()
 }
 
+/// A scalar's type, with null beside it where the property may be null.
+fn scalar_type(scalar: Type, nullable: bool) -> SchemaType {
+    if nullable {
+        SchemaType::from_iter([scalar, Type::Null])
+    } else {
+        SchemaType::new(scalar)
+    }
+}
+
 /// A string value as validation takes it: within `limits`, no NUL.
 fn string_schema(limits: TextLimits, nullable: bool) -> ObjectBuilder {
     debug_assert_eq!(FORBIDDEN_IN_TEXT, '\0', "NO_NUL states this character");
-    let schema_type = if nullable {
-        SchemaType::from_iter([Type::String, Type::Null])
-    } else {
-        SchemaType::new(Type::String)
-    };
     let min_length = (limits.min_chars > 0).then_some(limits.min_chars as usize);
     ObjectBuilder::new()
-        .schema_type(schema_type)
+        .schema_type(scalar_type(Type::String, nullable))
         .max_length(Some(limits.max_chars as usize))
         .min_length(min_length)
         .pattern(Some(NO_NUL))
 }
 
+/// A reference to a named schema, or null where the property may be null: generated clients
+/// otherwise refuse the null Graph sends (an enum member of no value, an absent complex value).
+fn reference_or_null(name: &str, nullable: bool) -> RefOr<Schema> {
+    if !nullable {
+        return reference(name);
+    }
+    AnyOfBuilder::new()
+        .item(reference(name))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .into()
+}
+
 fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
     match property.kind {
-        Kind::Enum(enum_type) => reference(&component(version, enum_type.name)),
+        Kind::Enum(enum_type) => {
+            reference_or_null(&component(version, enum_type.name), property.nullable)
+        }
         Kind::DateTime => ObjectBuilder::new()
-            .schema_type(Type::String)
+            .schema_type(scalar_type(Type::String, property.nullable))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
             .pattern(Some(DATE_TIME))
             .into(),
@@ -140,12 +158,12 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
             .read_only(true)
             .into(),
         Kind::Int32 => ObjectBuilder::new()
-            .schema_type(Type::Integer)
+            .schema_type(scalar_type(Type::Integer, property.nullable))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
             .read_only(!property.writable)
             .into(),
         Kind::Boolean => ObjectBuilder::new()
-            .schema_type(Type::Boolean)
+            .schema_type(scalar_type(Type::Boolean, property.nullable))
             .read_only(!property.writable)
             .into(),
         Kind::Strings(limits) => ArrayBuilder::new()
@@ -155,7 +173,9 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
             .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
             .format(Some(SchemaFormat::Custom("base64url".to_owned())))
             .into(),
-        Kind::Complex(complex) => reference(&component(version, complex.name)),
+        Kind::Complex(complex) => {
+            reference_or_null(&component(version, complex.name), property.nullable)
+        }
         Kind::String(limits) => {
             let mut schema = string_schema(limits, property.nullable);
             if let Some(description) = property.description {
