@@ -30,9 +30,13 @@ from msgraph_beta.generated.device_management.device_enrollment_configurations.i
 from msgraph_beta.generated.device_management.device_enrollment_configurations.item.set_priority.set_priority_post_request_body import (
     SetPriorityPostRequestBody,
 )
+from msgraph_beta.generated.models.device_and_app_management_assignment_filter import (
+    DeviceAndAppManagementAssignmentFilter,
+)
 from msgraph_beta.generated.models.device_and_app_management_assignment_filter_type import (
     DeviceAndAppManagementAssignmentFilterType,
 )
+from msgraph_beta.generated.models.device_platform_type import DevicePlatformType
 from msgraph_beta.generated.models.enrollment_configuration_assignment import EnrollmentConfigurationAssignment
 from msgraph_beta.generated.models.group import Group
 from msgraph_beta.generated.models.group_assignment_target import GroupAssignmentTarget
@@ -63,7 +67,7 @@ class E2E:
         self.app_id = ""
         self.group_id = ""
         self.esp_ids: list[str] = []
-        self.filter_id = str(uuid.uuid4())
+        self.filter_id = ""
 
     def configuration(self, configuration_id: str):
         return self.configurations.by_device_enrollment_configuration_id(configuration_id)
@@ -121,6 +125,15 @@ class E2E:
             Group(display_name="Kiosks", mail_nickname="kiosks", mail_enabled=False, security_enabled=True)
         )
         self.group_id = group.id
+        # An assignment names a filter of the tenant, as Intune requires.
+        assignment_filter = await self.client.device_management.assignment_filters.post(
+            DeviceAndAppManagementAssignmentFilter(
+                display_name="Corporate only",
+                platform=DevicePlatformType.Windows10AndLater,
+                rule='(device.deviceOwnership -eq "Corporate")',
+            )
+        )
+        self.filter_id = assignment_filter.id
         target = GroupAssignmentTarget(
             group_id=group.id,
             device_and_app_management_assignment_filter_id=self.filter_id,
