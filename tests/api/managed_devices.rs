@@ -21,14 +21,14 @@ const PRIVILEGED: &str = "DeviceManagementManagedDevices.PrivilegedOperations.Al
 const ACTION_DONE_WITHIN: Duration = Duration::from_millis(2600);
 
 /// One enrolled device: its identity's and its managed device's ids.
-struct Enrolled {
-    identity: Uuid,
-    device: Uuid,
+pub struct Enrolled {
+    pub identity: Uuid,
+    pub device: Uuid,
 }
 
 /// Loads `tenant`'s state: per serial number an Autopilot identity enrolled as a managed device
 /// named `name`, with an Entra device id of its own.
-async fn seed(app: &TestApp, tenant: Uuid, devices: &[(&str, &str)]) -> Vec<Enrolled> {
+pub async fn seed(app: &TestApp, tenant: Uuid, devices: &[(&str, &str)]) -> Vec<Enrolled> {
     let enrolled: Vec<Enrolled> = devices
         .iter()
         .map(|_| Enrolled {
