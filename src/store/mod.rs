@@ -81,6 +81,7 @@ impl Grouping {
     }
 }
 pub use imports::IMPORT_CHANNEL;
+pub use managed_devices::DEVICE_ACTIONS_CHANNEL;
 pub use profile_assignments::{AssignmentCreated, DevicesAssigned, ProfileDeleted};
 pub use settings::SYNC_CHANNEL;
 

@@ -344,6 +344,22 @@ async fn actions_are_pending_then_done_and_wipe_and_retire_take_effect() {
     assert_eq!(kept_now["deviceName"], "PC-3", "renamed once done");
 
     tokio::time::sleep(ACTION_DONE_WITHIN).await;
+    // The worker settled them: the identities are unlinked before anyone reads a managed device.
+    for gone in [wiped, retired] {
+        let identity = format!("v1.0/{COLLECTION}/{}", gone.identity);
+        let token = hs256(&claims(tenant, &[WRITE]));
+        let identity = body_of(
+            send_as(&app, &token, Method::GET, &identity, None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            identity["managedDeviceId"],
+            Json::Null,
+            "the identity stays, unlinked"
+        );
+        assert_eq!(identity["enrollmentState"], "notContacted");
+    }
     let done = ok(&app, tenant, &item(kept)).await;
     let results = done["deviceActionResults"].as_array().unwrap();
     assert!(
@@ -362,19 +378,6 @@ async fn actions_are_pending_then_done_and_wipe_and_retire_take_effect() {
             "ResourceNotFound",
         )
         .await;
-        let identity = format!("v1.0/{COLLECTION}/{}", gone.identity);
-        let token = hs256(&claims(tenant, &[WRITE]));
-        let identity = body_of(
-            send_as(&app, &token, Method::GET, &identity, None).await,
-            StatusCode::OK,
-        )
-        .await;
-        assert_eq!(
-            identity["managedDeviceId"],
-            Json::Null,
-            "the identity stays, unlinked"
-        );
-        assert_eq!(identity["enrollmentState"], "notContacted");
     }
     assert_eq!(
         serials(&ok(&app, tenant, &format!("v1.0/{DEVICES}")).await),
