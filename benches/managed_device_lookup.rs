@@ -79,6 +79,8 @@ async fn run() -> Result<bool, BoxError> {
     }
     println!("managed_device_lookup: {devices} managed devices in the tenant");
 
+    // reqwest is built without a TLS provider of its own (the service brings ring): install it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // One keep-alive connection, one request at a time.
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(1)
