@@ -85,10 +85,16 @@ impl Store {
         .bind(tenant.0)
         .fetch_all(&mut *tx)
         .await?;
-        let (leaving, staying): (Vec<(Uuid, bool)>, Vec<(Uuid, bool)>) =
-            due.iter().partition(|(_, leaves)| *leaves);
-        let leaving: Vec<Uuid> = leaving.into_iter().map(|(id, _)| id).collect();
-        let staying: Vec<Uuid> = staying.into_iter().map(|(id, _)| id).collect();
+        let leaving: Vec<Uuid> = due
+            .iter()
+            .filter(|(_, leaves)| *leaves)
+            .map(|d| d.0)
+            .collect();
+        let staying: Vec<Uuid> = due
+            .iter()
+            .filter(|(_, leaves)| !leaves)
+            .map(|d| d.0)
+            .collect();
         remove_managed_devices(&mut tx, tenant, &leaving).await?;
         sqlx::query(
             "UPDATE managed_devices m SET device_action_results = ( \
