@@ -196,6 +196,10 @@ impl Application {
                         tokio::spawn(workers::run(store.clone(), workers::syncs::SyncCompletion)),
                         tokio::spawn(workers::run(
                             store.clone(),
+                            workers::device_actions::DeviceActionSettling,
+                        )),
+                        tokio::spawn(workers::run(
+                            store.clone(),
                             workers::assignments::AssignmentRecompute,
                         )),
                         tokio::spawn(workers::run(

@@ -45,7 +45,7 @@ mod tests {
     /// Statements that span tenants on purpose, each whole (whitespace aside), and why: a change
     /// to one of them is a change to its exception. None of them but the throttle's sweep takes a
     /// row lock; on a distributed engine each is a multi-shard statement.
-    const CROSS_TENANT: [(&str, &str); 11] = [
+    const CROSS_TENANT: [(&str, &str); 13] = [
         (
             "SELECT tenant_id, lower(serial_number) FROM device_identities \
              WHERE lower(serial_number) = ANY($1)",
@@ -98,6 +98,17 @@ mod tests {
             "SELECT extract(epoch FROM min(sync_completes_at) - now())::float8 \
              FROM autopilot_settings WHERE sync_completes_at IS NOT NULL",
             "when the next sync of any tenant completes, for the worker's sleep",
+        ),
+        (
+            "SELECT tenant_id FROM managed_devices WHERE actions_settle_at <= now() \
+             GROUP BY tenant_id ORDER BY min(actions_settle_at) LIMIT $1",
+            "discovery: the tenants with managed devices' remote actions due",
+        ),
+        (
+            "SELECT extract(epoch FROM min(actions_settle_at) - now())::float8 \
+             FROM managed_devices WHERE actions_settle_at IS NOT NULL",
+            "when the next remote action of any tenant's managed device is due, for the worker's \
+             sleep",
         ),
         (
             "SELECT (SELECT count(*) FROM imported_device_identities WHERE pending), \

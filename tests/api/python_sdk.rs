@@ -8,8 +8,9 @@
 //! tests/e2e/python_beta_sdk_esp.py, the SDK's retry handler riding out injected 429s through
 //! tests/e2e/python_retry.py, assignment filters and the deployment profiles' renamed settings
 //! through tests/e2e/python_beta_filters.py, and a directory device read through
-//! `device.physical_ids`, grouped and offboarded through tests/e2e/python_devices.py. One test per
-//! script and way in.
+//! `device.physical_ids`, grouped and offboarded through tests/e2e/python_devices.py, and a managed
+//! device found by serial number, synced, wiped and deleted through
+//! tests/e2e/python_managed_devices.py. One test per script and way in.
 //!
 //! Needs the SDKs' virtualenv: `AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)`. Ignored under
 //! plain `cargo test`; scripts/test prepares the virtualenv and runs it. Run without the variable,
@@ -18,6 +19,7 @@
 use std::time::Duration;
 
 use crate::child::{python, required_env, run_to_success};
+use crate::control::CONTROL_TOKEN;
 use crate::helpers::{
     TempDir, fresh_database, https_app_with_registered_app, spawn_app, spawn_app_on, spawn_app_with,
 };
@@ -140,4 +142,25 @@ async fn the_official_python_sdks_read_physical_ids_and_offboard_a_directory_dev
     let mut command = python(&venv_python, "tests/e2e/python_devices.py");
     command.arg(format!("http://{}", app.address));
     run_to_success(command, TIMEOUT).await;
+}
+
+#[tokio::test]
+#[ignore = "end-to-end: needs AUTOPILOT_E2E_PYTHON from scripts/python-env (scripts/test runs it)"]
+async fn the_official_python_sdk_finds_syncs_wipes_and_deletes_a_managed_device() {
+    let venv_python = required_env(
+        "AUTOPILOT_E2E_PYTHON",
+        "AUTOPILOT_E2E_PYTHON=$(scripts/python-env | tail -n 1)",
+    );
+    let options = ["--control", "--control-token", CONTROL_TOKEN];
+    let app = spawn_app_with(&fresh_database().await, &options).await;
+    // Authentication off acts for the nil tenant; enrollment made its managed device.
+    crate::managed_devices::seed(&app, uuid::Uuid::nil(), &[("PY-MD-0001", "PY-MD-0001")]).await;
+    let mut command = python(&venv_python, "tests/e2e/python_managed_devices.py");
+    command.arg(format!("http://{}", app.address));
+    let run = run_to_success(command, TIMEOUT).await;
+    assert!(
+        run.stdout
+            .contains("python-sdk managed devices e2e: 4 passed, 0 failed"),
+        "every step ran"
+    );
 }
