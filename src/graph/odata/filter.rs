@@ -305,6 +305,7 @@ fn type_name(property: &Property) -> &'static str {
         Kind::DateTime => "Edm.DateTimeOffset",
         Kind::Int32 => "Edm.Int32",
         Kind::Boolean => "Edm.Boolean",
+        Kind::Duration => "Edm.Duration",
         Kind::Strings(_) => "Collection(Edm.String)",
         Kind::Binary => "Edm.Binary",
         Kind::Complex(complex) => complex.name,
@@ -661,7 +662,12 @@ impl<'a> Parser<'a> {
                 "eq, ne, gt, ge, lt or le",
                 "a DateTimeOffset such as 2024-01-02T03:04:05Z",
             ),
-            Kind::Int32 | Kind::Boolean | Kind::Binary | Kind::Strings(_) | Kind::Complex(_) => {
+            Kind::Int32
+            | Kind::Boolean
+            | Kind::Duration
+            | Kind::Binary
+            | Kind::Strings(_)
+            | Kind::Complex(_) => {
                 return Err(invalid(format!(
                     "'{name}' (of type '{}') cannot be used in $filter.",
                     type_name(property)
