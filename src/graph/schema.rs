@@ -29,6 +29,7 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
+use crate::domain::autopilot_event::{AUTOPILOT_EVENTS, POLICY_STATUS_DETAILS};
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::device_identity::DeviceAction;
@@ -67,6 +68,8 @@ pub const BATCH_TAG: &str = "batch";
 pub const ENROLLMENT_TAG: &str = "deviceManagement.deviceEnrollmentConfiguration";
 /// Microsoft's tag for the mobile app operations.
 pub const MOBILE_APPS_TAG: &str = "deviceAppManagement.mobileApp";
+/// Microsoft's tag for the Autopilot event operations.
+pub const AUTOPILOT_EVENTS_TAG: &str = "deviceManagement.deviceManagementAutopilotEvent";
 /// Microsoft's tag for the imported identity operations.
 pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceIdentity";
 
@@ -521,6 +524,34 @@ graph_schema!(
     page_component(ApiVersion::Beta, DEPLOYMENT_PROFILES.type_name),
     collection_schema(&DEPLOYMENT_PROFILES, ApiVersion::Beta),
     collection_dependencies(&DEPLOYMENT_PROFILES, ApiVersion::Beta)
+);
+graph_schema!(
+    /// `beta.microsoft.graph.deviceManagementAutopilotEvent` (beta only).
+    AutopilotEventBeta,
+    component(ApiVersion::Beta, AUTOPILOT_EVENTS.type_name),
+    entity_schema(&AUTOPILOT_EVENTS, ApiVersion::Beta),
+    entity_dependencies(&AUTOPILOT_EVENTS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// A page of Autopilot events (beta only).
+    AutopilotEventPageBeta,
+    page_component(ApiVersion::Beta, AUTOPILOT_EVENTS.type_name),
+    collection_schema(&AUTOPILOT_EVENTS, ApiVersion::Beta),
+    collection_dependencies(&AUTOPILOT_EVENTS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// `beta.microsoft.graph.deviceManagementAutopilotPolicyStatusDetail` (beta only).
+    PolicyStatusDetailBeta,
+    component(ApiVersion::Beta, POLICY_STATUS_DETAILS.type_name),
+    entity_schema(&POLICY_STATUS_DETAILS, ApiVersion::Beta),
+    entity_dependencies(&POLICY_STATUS_DETAILS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// A page of an Autopilot event's policy status details (beta only).
+    PolicyStatusDetailPageBeta,
+    page_component(ApiVersion::Beta, POLICY_STATUS_DETAILS.type_name),
+    collection_schema(&POLICY_STATUS_DETAILS, ApiVersion::Beta),
+    collection_dependencies(&POLICY_STATUS_DETAILS, ApiVersion::Beta)
 );
 entity_set_schemas!(
     IMPORTED_IDENTITIES,

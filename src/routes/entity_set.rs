@@ -282,11 +282,20 @@ pub async fn create_parsed(
 
 /// 201 with a new entity and its `Location`.
 pub fn created(root: &ServiceRoot, entity: &Entity) -> HttpResponse {
-    entity_response(
-        HttpResponse::Created()
-            .insert_header((header::LOCATION, root.entity_url(entity.set, entity.id()))),
+    created_at(
         root,
+        &root.entity_url(entity.set, entity.id()),
         entity.set.path,
+        entity,
+    )
+}
+
+/// 201 with a new entity found at `location`, reached through `path` (its `@odata.context`).
+pub fn created_at(root: &ServiceRoot, location: &str, path: &str, entity: &Entity) -> HttpResponse {
+    entity_response(
+        HttpResponse::Created().insert_header((header::LOCATION, location)),
+        root,
+        path,
         entity,
         None,
         &[],
@@ -315,11 +324,28 @@ pub async fn get_at(
     id: Uuid,
     req: HttpRequest,
 ) -> Result<HttpResponse, GraphError> {
+    get_within(set, path, None, tenant, store, root, id, req).await
+}
+
+/// GET of one entity of `set` that `within` narrows to (a contained one below its container),
+/// reached at `path`: 404 when the tenant has no such entity there.
+#[allow(clippy::too_many_arguments)]
+pub async fn get_within(
+    set: &'static EntitySet,
+    path: &str,
+    within: Option<Filter>,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+) -> Result<HttpResponse, GraphError> {
     let options = QueryOptions::parse(req.query_string(), set, root.version, Endpoint::Item)?;
-    let entity = store
-        .get(set, tenant, id)
-        .await?
-        .ok_or_else(|| GraphError::entity_not_found(set, &id.to_string()))?;
+    let found = match within {
+        None => store.get(set, tenant, id).await?,
+        Some(within) => store.find_within(set, tenant, within, id).await?,
+    };
+    let entity = found.ok_or_else(|| GraphError::entity_not_found(set, &id.to_string()))?;
     let expanded = expansions(
         &store,
         tenant,

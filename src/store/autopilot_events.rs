@@ -1,13 +1,13 @@
 //! Autopilot events beyond the generic entity-set SQL: the policy status details their events
-//! contain, read for several events at once (`$expand=policyStatusDetails`).
+//! contain, created below one event and read for several at once (`$expand`).
 
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use super::{Store, StoreError, entity_from_row, select_columns};
+use super::{Store, StoreError, bind_values, entity_from_row, placeholder, select_columns};
 use crate::domain::Tenant;
 use crate::domain::autopilot_event::{EVENT_OF_DETAIL, POLICY_STATUS_DETAILS};
-use crate::domain::entity::Entity;
+use crate::domain::entity::{Entity, PropertyValue, Value};
 
 impl Store {
     /// The policy status details of `events`, each with its event, in event then id order.
@@ -33,5 +33,39 @@ impl Store {
         rows.iter()
             .map(|row| Ok((row.try_get(event_position)?, entity_from_row(set, row)?)))
             .collect()
+    }
+
+    /// Adds a policy status detail to `event`; none when the tenant has no such event.
+    pub async fn create_policy_status_detail(
+        &self,
+        tenant: Tenant,
+        event: Uuid,
+        assignments: &[PropertyValue],
+    ) -> Result<Option<Entity>, StoreError> {
+        let set = &POLICY_STATUS_DETAILS;
+        let mut binds = vec![
+            Value::Guid(Uuid::new_v4()),
+            Value::Guid(tenant.0),
+            Value::Guid(event),
+        ];
+        let mut columns = vec!["id", "tenant_id", EVENT_OF_DETAIL.column];
+        let mut values = vec!["$1".to_owned(), "$2".to_owned(), "$3".to_owned()];
+        for assignment in assignments {
+            columns.push(assignment.property.column);
+            values.push(placeholder(&mut binds, &assignment.value));
+        }
+        // The event is read in the statement, so a detail never names one of another tenant.
+        let sql = format!(
+            "INSERT INTO {table} ({}) SELECT {} FROM autopilot_events \
+             WHERE tenant_id = $2 AND id = $3 RETURNING {}",
+            columns.join(", "),
+            values.join(", "),
+            select_columns(set),
+            table = set.table,
+        );
+        let row = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
+            .fetch_optional(self.pool()?)
+            .await?;
+        Ok(row.map(|row| entity_from_row(set, &row)).transpose()?)
     }
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::domain::Tenant;
 use crate::domain::entity::{Entity, EntitySet, Kind, Property, PropertyValue, ServerValue, Value};
 use crate::domain::mobile_app::MOBILE_APPS;
-use crate::domain::query::{Direction, Filter, OrderKey, Page};
+use crate::domain::query::{CompareOp, Direction, Filter, OrderKey, Page};
 
 mod apps;
 mod assignment_filters;
@@ -629,6 +629,34 @@ impl Store {
             .await?
             .try_get(0)?;
         Ok(count)
+    }
+
+    /// The tenant's entity with this id among those `within` narrows to, if there is one.
+    pub async fn find_within(
+        &self,
+        set: &'static EntitySet,
+        tenant: Tenant,
+        within: Filter,
+        id: Uuid,
+    ) -> Result<Option<Entity>, StoreError> {
+        let key = Filter::Compare {
+            property: set.key(),
+            op: CompareOp::Eq,
+            value: Value::Guid(id),
+        };
+        let filter = within.and(Some(&key));
+        let order_by = [OrderKey {
+            property: set.key(),
+            direction: Direction::Asc,
+        }];
+        let page = Page {
+            filter: Some(&filter),
+            order_by: &order_by,
+            after: None,
+            skip: 0,
+            limit: 1,
+        };
+        Ok(self.list(set, tenant, &page).await?.pop())
     }
 
     /// The tenant's entity with this id, if there is one.

@@ -3,6 +3,7 @@
 mod assignment_filters;
 mod assignment_status;
 mod auth;
+mod autopilot_events;
 mod backup_restore;
 mod bad_input;
 mod batch;
