@@ -21,6 +21,7 @@ mod extract;
 mod health;
 pub mod identity;
 mod imported_identities;
+mod managed_devices;
 pub mod middleware;
 mod mobile_apps;
 mod profile_assignments;
@@ -53,7 +54,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(batch::v1::routes)
                 .configure(directory::v1::routes)
                 .configure(enrollment_configurations::v1::routes)
-                .configure(mobile_apps::v1::routes),
+                .configure(mobile_apps::v1::routes)
+                .configure(managed_devices::v1::routes),
         )
         .service(
             scope::scope("/beta")
@@ -68,6 +70,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(assignment_filters::beta::routes)
                 .configure(enrollment_configurations::beta::routes)
                 .configure(mobile_apps::beta::routes)
-                .configure(autopilot_events::beta::routes),
+                .configure(autopilot_events::beta::routes)
+                .configure(managed_devices::beta::routes)
+                .configure(managed_devices::beta_actions::routes),
         );
 }
