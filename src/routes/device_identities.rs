@@ -27,13 +27,28 @@ use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
     self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes, found,
 };
-use crate::store::Store;
+use crate::store::{IdentityDeleted, Store};
 
 /// Device identities, for the route attributes.
 pub struct DeviceIdentities;
 
 impl Served for DeviceIdentities {
     const SET: &'static EntitySet = &DEVICE_IDENTITIES;
+
+    /// Refused while the device is enrolled: Intune's order deletes the managed device first.
+    async fn delete(tenant: Tenant, store: web::Data<Store>, id: Uuid) -> Handled {
+        match store.delete_device_identity(tenant, id).await? {
+            IdentityDeleted::Deleted => Ok(HttpResponse::NoContent().finish()),
+            IdentityDeleted::NotFound => Err(GraphError::entity_not_found(
+                &DEVICE_IDENTITIES,
+                &id.to_string(),
+            )),
+            IdentityDeleted::Enrolled(managed_device) => Err(GraphError::bad_request(format!(
+                "The windowsAutopilotDeviceIdentity '{id}' is enrolled in Intune as the managed \
+                 device '{managed_device}'; delete the managed device first."
+            ))),
+        }
+    }
 }
 
 type DeviceKey = Key<DeviceIdentities>;

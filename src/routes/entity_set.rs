@@ -42,6 +42,15 @@ pub trait Served: 'static {
         create(Self::SET, tenant, store, root, body)
     }
 
+    /// DELETE of an item: the generic delete, unless the set refuses some.
+    fn delete(
+        tenant: Tenant,
+        store: web::Data<Store>,
+        id: Uuid,
+    ) -> impl Future<Output = Result<HttpResponse, GraphError>> {
+        delete(Self::SET, tenant, store, id)
+    }
+
     /// What the tenant's state needs before any operation on the set (nothing, unless the set
     /// says): enrollment configurations write Intune's defaults.
     fn prepare(_tenant: Tenant, _store: &Store) -> impl Future<Output = Result<(), GraphError>> {
@@ -712,7 +721,7 @@ macro_rules! entity_set_routes {
         #[delete($item)]
         pub async fn delete(access: WriteAccess, store: web::Data<Store>, key: Key<$set>) -> Handled {
             <$set>::prepare(access.0, &store).await?;
-            entity_set::delete(<$set>::SET, access.0, store, key.0).await
+            <$set>::delete(access.0, store, key.0).await
         }
     };
 }

@@ -34,6 +34,7 @@ mod follow_up;
 mod grouped;
 mod imports;
 mod managed_devices;
+mod offboarding;
 mod profile_assignments;
 mod settings;
 
@@ -47,6 +48,7 @@ pub use directory::{Added, DeviceDeleted, DeviceGroups};
 pub use enrollment::EnrollmentAssignmentRefused;
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
+pub use offboarding::IdentityDeleted;
 
 /// How connections are made, shared by the pool's user and the grouped statements' tasks: a probe
 /// may find that they must do without TLS (see [`Store::probe`]).

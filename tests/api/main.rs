@@ -40,6 +40,7 @@ mod load;
 mod logging;
 mod managed_devices;
 mod migrations;
+mod offboarding;
 mod postgres_tls;
 mod profile_assignments;
 mod profile_twins;
