@@ -1772,6 +1772,57 @@ graph_schema!(
     []
 );
 
+/// What `deleteDevices` answers for each serial number.
+pub const DELETED_STATE_TYPE: &str = "microsoft.graph.deletedWindowsAutopilotDeviceState";
+
+/// The answer of `deleteDevices`: a `deletedWindowsAutopilotDeviceState` for each serial.
+fn deleted_states_response_schema() -> Schema {
+    let state = ObjectBuilder::new()
+        .title(Some(DELETED_STATE_TYPE))
+        .property("serialNumber", text())
+        .property(
+            "deviceRegistrationId",
+            text().description(Some(
+                "The id of the Autopilot device the serial named (null when none did).",
+            )),
+        )
+        .property(
+            "deletionState",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["unknown", "failed", "accepted", "error"])),
+        )
+        .property(
+            "errorMessage",
+            text().description(Some("Why the device was not deleted; null when it was.")),
+        )
+        .required("serialNumber")
+        .required("deletionState");
+    ObjectBuilder::new()
+        .property("@odata.context", text())
+        .property("value", ArrayBuilder::new().items(state))
+        .required("value")
+        .into()
+}
+
+graph_schema!(
+    /// The body of `deleteDevices` (v1.0).
+    DeleteDevicesBody,
+    component(ApiVersion::V1, "deleteDevicesRequestBody"),
+    id_list_body_schema(
+        "serialNumbers",
+        "The serial numbers of the Autopilot devices to delete."
+    ),
+    []
+);
+graph_schema!(
+    /// The answer of `deleteDevices` (v1.0).
+    DeleteDevicesResponse,
+    component(ApiVersion::V1, "deleteDevicesResponse"),
+    deleted_states_response_schema(),
+    []
+);
+
 /// The tag of the operations on directory objects of any type (`getByIds`).
 pub const DIRECTORY_OBJECTS_TAG: &str = "directoryObjects.directoryObject";
 

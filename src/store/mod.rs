@@ -48,7 +48,7 @@ pub use directory::{Added, DeviceDeleted, DeviceGroups};
 pub use enrollment::EnrollmentAssignmentRefused;
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
-pub use offboarding::IdentityDeleted;
+pub use offboarding::{IdentityDeleted, SerialDeleted};
 
 /// How connections are made, shared by the pool's user and the grouped statements' tasks: a probe
 /// may find that they must do without TLS (see [`Store::probe`]).

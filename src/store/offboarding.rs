@@ -1,5 +1,6 @@
 //! Offboarding as Intune enforces its order: an Autopilot identity whose device is still enrolled
-//! (a managed device of the tenant names it) cannot be deleted until that managed device is.
+//! (a managed device of the tenant names it) cannot be deleted until that managed device is, one
+//! by id or several by serial number (`deleteDevices`).
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -30,6 +31,49 @@ impl Store {
         let deleted = delete_unless_enrolled(&mut tx, tenant, id).await?;
         tx.commit().await?;
         Ok(deleted)
+    }
+}
+
+/// What `deleteDevices` did with one serial number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialDeleted {
+    pub serial_number: String,
+    /// The identity the serial named, if the tenant had one.
+    pub identity: Option<Uuid>,
+    pub outcome: IdentityDeleted,
+}
+
+impl Store {
+    /// Deletes the tenant's identities with these serial numbers (case-insensitive), each under
+    /// the rule of [`Store::delete_device_identity`], in one transaction: an answer per serial.
+    pub async fn delete_device_identities_by_serial(
+        &self,
+        tenant: Tenant,
+        serial_numbers: Vec<String>,
+    ) -> Result<Vec<SerialDeleted>, StoreError> {
+        let mut tx = self.pool()?.begin().await?;
+        let mut answers = Vec::with_capacity(serial_numbers.len());
+        for serial_number in serial_numbers {
+            let identity: Option<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM device_identities \
+                 WHERE tenant_id = $1 AND lower(serial_number) = lower($2)",
+            )
+            .bind(tenant.0)
+            .bind(&serial_number)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let outcome = match identity {
+                Some(id) => delete_unless_enrolled(&mut tx, tenant, id).await?,
+                None => IdentityDeleted::NotFound,
+            };
+            answers.push(SerialDeleted {
+                serial_number,
+                identity,
+                outcome,
+            });
+        }
+        tx.commit().await?;
+        Ok(answers)
     }
 }
 

@@ -165,3 +165,90 @@ async fn an_entra_device_deleted_first_leaves_the_identity_which_still_waits_for
     .await;
     deleted(&app, tenant, &identity_path).await;
 }
+
+#[tokio::test]
+async fn delete_devices_answers_a_state_per_serial_under_the_same_rules() {
+    let app = guarded_app().await;
+    let tenant = Uuid::new_v4();
+    let (enrolled_identity, managed) = enrolled(&app, tenant, "DEL-1").await;
+    let free = body_of(
+        graph(
+            &app,
+            tenant,
+            Method::POST,
+            &format!("v1.0/{COLLECTION}"),
+            Some(json!({"serialNumber": "DEL-2"})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    let path = format!("v1.0/{COLLECTION}/deleteDevices");
+    let body = json!({"serialNumbers": ["DEL-1", "del-2", "NOPE-9"]});
+    let answer = body_of(
+        graph(&app, tenant, Method::POST, &path, Some(body)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        answer["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#Collection(microsoft.graph.deletedWindowsAutopilotDeviceState)")
+    );
+    let states = answer["value"].as_array().unwrap();
+    assert_eq!(states.len(), 3);
+    assert_eq!(states[0]["serialNumber"], "DEL-1");
+    assert_eq!(states[0]["deletionState"], "failed");
+    assert_eq!(
+        states[0]["deviceRegistrationId"],
+        enrolled_identity.to_string()
+    );
+    assert!(
+        states[0]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains(&managed.to_string())
+    );
+    assert_eq!(states[1]["deletionState"], "accepted");
+    assert_eq!(states[1]["deviceRegistrationId"], free["id"]);
+    assert_eq!(states[1]["errorMessage"], Json::Null);
+    assert_eq!(states[2]["deletionState"], "failed");
+    assert_eq!(states[2]["deviceRegistrationId"], Json::Null);
+
+    let left = found(&app, tenant, &format!("v1.0/{COLLECTION}")).await;
+    let serials: Vec<&str> = left
+        .iter()
+        .map(|d| d["serialNumber"].as_str().unwrap())
+        .collect();
+    assert_eq!(serials, ["DEL-1"]);
+
+    // Once the managed device is gone, the serial is deleted too.
+    deleted(
+        &app,
+        tenant,
+        &format!("v1.0/deviceManagement/managedDevices/{managed}"),
+    )
+    .await;
+    let body = json!({"serialNumbers": ["DEL-1"]});
+    let answer = body_of(
+        graph(&app, tenant, Method::POST, &path, Some(body)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(answer["value"][0]["deletionState"], "accepted");
+
+    for bad in [
+        json!({}),
+        json!({"serialNumbers": "DEL-1"}),
+        json!({"serialNumbers": [1]}),
+    ] {
+        let refused = graph(&app, tenant, Method::POST, &path, Some(bad)).await;
+        error_of(refused, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+    let reader = hs256(&claims(tenant, &[crate::auth::READ]));
+    let body = json!({"serialNumbers": ["DEL-1"]});
+    let refused = send_as(&app, &reader, Method::POST, &path, Some(body)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
