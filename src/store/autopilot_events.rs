@@ -48,20 +48,18 @@ impl Store {
             Value::Guid(tenant.0),
             Value::Guid(event),
         ];
-        let mut columns = vec!["id", "tenant_id", EVENT_OF_DETAIL.column];
-        let mut values = vec!["$1".to_owned(), "$2".to_owned(), "$3".to_owned()];
+        let (mut columns, mut values) = (String::new(), String::new());
         for assignment in assignments {
-            columns.push(assignment.property.column);
-            values.push(placeholder(&mut binds, &assignment.value));
+            columns.push_str(&format!(", {}", assignment.property.column));
+            values.push_str(&format!(", {}", placeholder(&mut binds, &assignment.value)));
         }
         // The event is read in the statement, so a detail never names one of another tenant.
         let sql = format!(
-            "INSERT INTO {table} ({}) SELECT {} FROM autopilot_events \
-             WHERE tenant_id = $2 AND id = $3 RETURNING {}",
-            columns.join(", "),
-            values.join(", "),
+            "INSERT INTO {table} (id, tenant_id, {event}{columns}) SELECT $1, $2, $3{values} \
+             FROM autopilot_events WHERE tenant_id = $2 AND id = $3 RETURNING {}",
             select_columns(set),
             table = set.table,
+            event = EVENT_OF_DETAIL.column,
         );
         let row = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
             .fetch_optional(self.pool()?)
