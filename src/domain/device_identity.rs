@@ -154,7 +154,7 @@ pub static DEVICE_IDENTITIES: EntitySet = EntitySet {
     ],
     segments: Segments {
         singleton: false,
-        collection_actions: &[],
+        collection_actions: &["deleteDevices"],
         below_item: &[
             ItemSegment::Navigation(Navigation::DeploymentProfile),
             ItemSegment::Navigation(Navigation::IntendedDeploymentProfile),

@@ -29,6 +29,7 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
+use crate::domain::autopilot_event::{AUTOPILOT_EVENTS, POLICY_STATUS_DETAILS};
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::device_identity::DeviceAction;
@@ -68,6 +69,8 @@ pub const BATCH_TAG: &str = "batch";
 pub const ENROLLMENT_TAG: &str = "deviceManagement.deviceEnrollmentConfiguration";
 /// Microsoft's tag for the mobile app operations.
 pub const MOBILE_APPS_TAG: &str = "deviceAppManagement.mobileApp";
+/// Microsoft's tag for the Autopilot event operations.
+pub const AUTOPILOT_EVENTS_TAG: &str = "deviceManagement.deviceManagementAutopilotEvent";
 /// Microsoft's tag for the managed device operations.
 pub const MANAGED_DEVICES_TAG: &str = "deviceManagement.managedDevice";
 /// Microsoft's tag for the imported identity operations.
@@ -75,6 +78,8 @@ pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceI
 
 /// Strings never hold [`FORBIDDEN_IN_TEXT`] (U+0000, which PostgreSQL text cannot).
 const NO_NUL: &str = "^[^\\u0000]*$";
+/// What `parse_duration` accepts: ISO-8601 days, hours, minutes and seconds.
+const DURATION: &str = "^-?P([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+([.][0-9]+)?S)?)?$";
 /// What `GraphDateTime::parse` accepts: an explicit offset and at most seven fractional digits.
 const DATE_TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,7})?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
 
@@ -183,6 +188,12 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
         },
         Kind::Boolean => ObjectBuilder::new()
             .schema_type(scalar_type(Type::Boolean, property.nullable))
+            .read_only(!property.writable)
+            .into(),
+        Kind::Duration => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::Custom("duration".to_owned())))
+            .pattern(Some(DURATION))
             .read_only(!property.writable)
             .into(),
         Kind::Strings(limits) => ArrayBuilder::new()
@@ -567,6 +578,34 @@ graph_schema!(
     page_component(ApiVersion::Beta, DEPLOYMENT_PROFILES.type_name),
     collection_schema(&DEPLOYMENT_PROFILES, ApiVersion::Beta),
     collection_dependencies(&DEPLOYMENT_PROFILES, ApiVersion::Beta)
+);
+graph_schema!(
+    /// `beta.microsoft.graph.deviceManagementAutopilotEvent` (beta only).
+    AutopilotEventBeta,
+    component(ApiVersion::Beta, AUTOPILOT_EVENTS.type_name),
+    entity_schema(&AUTOPILOT_EVENTS, ApiVersion::Beta),
+    entity_dependencies(&AUTOPILOT_EVENTS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// A page of Autopilot events (beta only).
+    AutopilotEventPageBeta,
+    page_component(ApiVersion::Beta, AUTOPILOT_EVENTS.type_name),
+    collection_schema(&AUTOPILOT_EVENTS, ApiVersion::Beta),
+    collection_dependencies(&AUTOPILOT_EVENTS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// `beta.microsoft.graph.deviceManagementAutopilotPolicyStatusDetail` (beta only).
+    PolicyStatusDetailBeta,
+    component(ApiVersion::Beta, POLICY_STATUS_DETAILS.type_name),
+    entity_schema(&POLICY_STATUS_DETAILS, ApiVersion::Beta),
+    entity_dependencies(&POLICY_STATUS_DETAILS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// A page of an Autopilot event's policy status details (beta only).
+    PolicyStatusDetailPageBeta,
+    page_component(ApiVersion::Beta, POLICY_STATUS_DETAILS.type_name),
+    collection_schema(&POLICY_STATUS_DETAILS, ApiVersion::Beta),
+    collection_dependencies(&POLICY_STATUS_DETAILS, ApiVersion::Beta)
 );
 entity_set_schemas!(
     IMPORTED_IDENTITIES,
@@ -1750,6 +1789,57 @@ graph_schema!(
         "deviceIds",
         "The ids of the Autopilot device identities the profile is assigned to directly."
     ),
+    []
+);
+
+/// What `deleteDevices` answers for each serial number.
+pub const DELETED_STATE_TYPE: &str = "microsoft.graph.deletedWindowsAutopilotDeviceState";
+
+/// The answer of `deleteDevices`: a `deletedWindowsAutopilotDeviceState` for each serial.
+fn deleted_states_response_schema() -> Schema {
+    let state = ObjectBuilder::new()
+        .title(Some(DELETED_STATE_TYPE))
+        .property("serialNumber", text())
+        .property(
+            "deviceRegistrationId",
+            text().description(Some(
+                "The id of the Autopilot device the serial named (null when none did).",
+            )),
+        )
+        .property(
+            "deletionState",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["unknown", "failed", "accepted", "error"])),
+        )
+        .property(
+            "errorMessage",
+            text().description(Some("Why the device was not deleted; null when it was.")),
+        )
+        .required("serialNumber")
+        .required("deletionState");
+    ObjectBuilder::new()
+        .property("@odata.context", text())
+        .property("value", ArrayBuilder::new().items(state))
+        .required("value")
+        .into()
+}
+
+graph_schema!(
+    /// The body of `deleteDevices` (v1.0).
+    DeleteDevicesBody,
+    component(ApiVersion::V1, "deleteDevicesRequestBody"),
+    id_list_body_schema(
+        "serialNumbers",
+        "The serial numbers of the Autopilot devices to delete."
+    ),
+    []
+);
+graph_schema!(
+    /// The answer of `deleteDevices` (v1.0).
+    DeleteDevicesResponse,
+    component(ApiVersion::V1, "deleteDevicesResponse"),
+    deleted_states_response_schema(),
     []
 );
 

@@ -3,6 +3,7 @@
 //! that root (its schemas and operationId).
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde_json::{Value as Json, json};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -16,24 +17,41 @@ use crate::graph::GRAPH_JSON;
 use crate::graph::entity::EntityView;
 use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
+use crate::graph::profile_assignment::parse_id_list;
 use crate::graph::schema::{
-    AssignResourceAccountToDeviceBody, AssignUserToDeviceBody, CountParameters,
-    DEVICE_IDENTITIES_TAG, DeploymentProfileBeta, DeviceIdentityBeta, DeviceIdentityPageBeta,
-    DeviceIdentityPageV1, DeviceIdentityV1, ListParameters, UpdateDevicePropertiesBodyBeta,
-    UpdateDevicePropertiesBodyV1, create_request_example, create_response_example,
+    AssignResourceAccountToDeviceBody, AssignUserToDeviceBody, CountParameters, DELETED_STATE_TYPE,
+    DEVICE_IDENTITIES_TAG, DeleteDevicesBody, DeleteDevicesResponse, DeploymentProfileBeta,
+    DeviceIdentityBeta, DeviceIdentityPageBeta, DeviceIdentityPageV1, DeviceIdentityV1,
+    ListParameters, UpdateDevicePropertiesBodyBeta, UpdateDevicePropertiesBodyV1,
+    create_request_example, create_response_example,
 };
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
     self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes, found,
 };
-use crate::store::Store;
+use crate::store::{IdentityDeleted, SerialDeleted, Store};
 
 /// Device identities, for the route attributes.
 pub struct DeviceIdentities;
 
 impl Served for DeviceIdentities {
     const SET: &'static EntitySet = &DEVICE_IDENTITIES;
+
+    /// Refused while the device is enrolled: Intune's order deletes the managed device first.
+    async fn delete(tenant: Tenant, store: web::Data<Store>, id: Uuid) -> Handled {
+        match store.delete_device_identity(tenant, id).await? {
+            IdentityDeleted::Deleted => Ok(HttpResponse::NoContent().finish()),
+            IdentityDeleted::NotFound => Err(GraphError::entity_not_found(
+                &DEVICE_IDENTITIES,
+                &id.to_string(),
+            )),
+            IdentityDeleted::Enrolled(managed_device) => Err(GraphError::bad_request(format!(
+                "The windowsAutopilotDeviceIdentity '{id}' is enrolled in Intune as the managed \
+                 device '{managed_device}'; delete the managed device first."
+            ))),
+        }
+    }
 }
 
 type DeviceKey = Key<DeviceIdentities>;
@@ -267,12 +285,82 @@ pub mod beta_actions {
     );
 }
 
+/// The parameter of `deleteDevices`.
+const SERIAL_NUMBERS: &str = "serialNumbers";
+
+/// `deleteDevices` (v1.0): the identities with these serial numbers are deleted under the rule of
+/// a DELETE, and each serial gets its `deletedWindowsAutopilotDeviceState`: `accepted`, or
+/// `failed` with why (no such serial, or a device still enrolled), never a failed request.
+#[utoipa::path(
+    post,
+    path = "/deviceManagement/windowsAutopilotDeviceIdentities/deleteDevices",
+    tag = DEVICE_IDENTITIES_TAG,
+    security(("bearer" = [])),
+    operation_id = "deviceManagement.windowsAutopilotDeviceIdentities.deleteDevices",
+    summary = "Invoke action deleteDevices",
+    description = "Deletes the Autopilot devices with these serial numbers (case-insensitive). A \
+                   serial no device has, or whose device is still enrolled in Intune (delete its \
+                   managed device first), gets deletionState failed and an errorMessage.",
+    request_body(content = DeleteDevicesBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A state for each serial, in their order", body = DeleteDevicesResponse),
+        (status = "4XX", response = ErrorResponse),
+        (status = "5XX", response = ErrorResponse),
+    )
+)]
+#[post("/deviceManagement/windowsAutopilotDeviceIdentities/deleteDevices")]
+pub async fn delete_devices(
+    access: WriteAccess,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    body: JsonBody,
+) -> Handled {
+    let serial_numbers = parse_id_list(&body.0, SERIAL_NUMBERS)?;
+    let answers = store
+        .delete_device_identities_by_serial(access.0, serial_numbers)
+        .await?;
+    let value: Vec<Json> = answers.iter().map(deleted_state).collect();
+    Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(json!({
+        "@odata.context": root.metadata(&format!("Collection({DELETED_STATE_TYPE})")),
+        "value": value,
+    })))
+}
+
+/// A serial's `deletedWindowsAutopilotDeviceState`.
+fn deleted_state(answer: &SerialDeleted) -> Json {
+    let serial = &answer.serial_number;
+    let (state, error) = match &answer.outcome {
+        IdentityDeleted::Deleted => ("accepted", None),
+        IdentityDeleted::NotFound => (
+            "failed",
+            Some(format!(
+                "Cannot find an Autopilot device with serial number '{serial}'."
+            )),
+        ),
+        IdentityDeleted::Enrolled(managed_device) => (
+            "failed",
+            Some(format!(
+                "The Autopilot device with serial number '{serial}' is enrolled in Intune as \
+                 the managed device '{managed_device}'; delete the managed device first."
+            )),
+        ),
+    };
+    json!({
+        "@odata.type": format!("#{DELETED_STATE_TYPE}"),
+        "serialNumber": serial,
+        "deviceRegistrationId": answer.identity.map(|id| id.to_string()),
+        "deletionState": state,
+        "errorMessage": error,
+    })
+}
+
 /// The device identity routes of `/v1.0`, `$count` before the item routes whose key would take it.
 pub fn v1_routes(config: &mut ServiceConfig) {
     config
         .service(v1::list)
         .service(v1::create)
         .service(v1::count)
+        .service(delete_devices)
         .service(v1::get)
         .service(v1::update)
         .service(v1::delete)

@@ -42,6 +42,15 @@ pub trait Served: 'static {
         create(Self::SET, tenant, store, root, body)
     }
 
+    /// DELETE of an item: the generic delete, unless the set refuses some.
+    fn delete(
+        tenant: Tenant,
+        store: web::Data<Store>,
+        id: Uuid,
+    ) -> impl Future<Output = Result<HttpResponse, GraphError>> {
+        delete(Self::SET, tenant, store, id)
+    }
+
     /// What the tenant's state needs before any operation on the set (nothing, unless the set
     /// says): enrollment configurations write Intune's defaults.
     fn prepare(_tenant: Tenant, _store: &Store) -> impl Future<Output = Result<(), GraphError>> {
@@ -282,11 +291,20 @@ pub async fn create_parsed(
 
 /// 201 with a new entity and its `Location`.
 pub fn created(root: &ServiceRoot, entity: &Entity) -> HttpResponse {
-    entity_response(
-        HttpResponse::Created()
-            .insert_header((header::LOCATION, root.entity_url(entity.set, entity.id()))),
+    created_at(
         root,
+        &root.entity_url(entity.set, entity.id()),
         entity.set.path,
+        entity,
+    )
+}
+
+/// 201 with a new entity found at `location`, reached through `path` (its `@odata.context`).
+pub fn created_at(root: &ServiceRoot, location: &str, path: &str, entity: &Entity) -> HttpResponse {
+    entity_response(
+        HttpResponse::Created().insert_header((header::LOCATION, location)),
+        root,
+        path,
         entity,
         None,
         &[],
@@ -315,11 +333,28 @@ pub async fn get_at(
     id: Uuid,
     req: HttpRequest,
 ) -> Result<HttpResponse, GraphError> {
+    get_within(set, path, None, tenant, store, root, id, req).await
+}
+
+/// GET of one entity of `set` that `within` narrows to (a contained one below its container),
+/// reached at `path`: 404 when the tenant has no such entity there.
+#[allow(clippy::too_many_arguments)]
+pub async fn get_within(
+    set: &'static EntitySet,
+    path: &str,
+    within: Option<Filter>,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    req: HttpRequest,
+) -> Result<HttpResponse, GraphError> {
     let options = QueryOptions::parse(req.query_string(), set, root.version, Endpoint::Item)?;
-    let entity = store
-        .get(set, tenant, id)
-        .await?
-        .ok_or_else(|| GraphError::entity_not_found(set, &id.to_string()))?;
+    let found = match within {
+        None => store.get(set, tenant, id).await?,
+        Some(within) => store.find_within(set, tenant, within, id).await?,
+    };
+    let entity = found.ok_or_else(|| GraphError::entity_not_found(set, &id.to_string()))?;
     let expanded = expansions(
         &store,
         tenant,
@@ -410,6 +445,28 @@ async fn expansions(
                         .cloned()
                         .unwrap_or(Json::Null);
                     expanded.push((navigation.name(), profile));
+                }
+            }
+            Navigation::PolicyStatusDetails => {
+                let events: Vec<Uuid> = entities.iter().map(Entity::id).collect();
+                let details = store.policy_status_details(tenant, &events).await?;
+                for (event, expanded) in entities.iter().zip(&mut expanded) {
+                    let own: Vec<Json> = details
+                        .iter()
+                        .filter(|(of, _)| *of == event.id())
+                        .map(|(_, detail)| {
+                            let view = EntityView {
+                                entity: detail,
+                                version,
+                                select: None,
+                                context: None,
+                                typed: false,
+                                expanded: &[],
+                            };
+                            serde_json::to_value(view).unwrap_or_default()
+                        })
+                        .collect();
+                    expanded.push((navigation.name(), Json::Array(own)));
                 }
             }
             Navigation::GroupMembers => {
@@ -664,7 +721,7 @@ macro_rules! entity_set_routes {
         #[delete($item)]
         pub async fn delete(access: WriteAccess, store: web::Data<Store>, key: Key<$set>) -> Handled {
             <$set>::prepare(access.0, &store).await?;
-            entity_set::delete(<$set>::SET, access.0, store, key.0).await
+            <$set>::delete(access.0, store, key.0).await
         }
     };
 }

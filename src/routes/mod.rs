@@ -6,6 +6,7 @@
 
 pub mod app;
 mod assignment_filters;
+mod autopilot_events;
 mod batch;
 pub use batch::Batching;
 mod body;
@@ -69,6 +70,7 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(assignment_filters::beta::routes)
                 .configure(enrollment_configurations::beta::routes)
                 .configure(mobile_apps::beta::routes)
+                .configure(autopilot_events::beta::routes)
                 .configure(managed_devices::beta::routes)
                 .configure(managed_devices::beta_actions::routes),
         );

@@ -1,6 +1,8 @@
 //! PostgreSQL: the pool, the embedded migrations, and the SQL of any entity set, assembled from its
 //! table description. Nothing here knows HTTP or the wire format.
 
+use chrono::TimeDelta;
+use sqlx::postgres::types::PgInterval;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow, PgSslMode};
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the table and column names of entity-set
@@ -16,11 +18,12 @@ use uuid::Uuid;
 use crate::domain::Tenant;
 use crate::domain::entity::{Entity, EntitySet, Kind, Property, PropertyValue, ServerValue, Value};
 use crate::domain::mobile_app::MOBILE_APPS;
-use crate::domain::query::{Direction, Filter, OrderKey, Page};
+use crate::domain::query::{CompareOp, Direction, Filter, OrderKey, Page};
 
 mod apps;
 mod assignment_filters;
 mod assignment_status;
+mod autopilot_events;
 mod control;
 mod cpu;
 mod directory;
@@ -31,6 +34,7 @@ mod follow_up;
 mod grouped;
 mod imports;
 mod managed_devices;
+mod offboarding;
 mod profile_assignments;
 mod settings;
 
@@ -44,6 +48,7 @@ pub use directory::{Added, DeviceDeleted, DeviceGroups};
 pub use enrollment::EnrollmentAssignmentRefused;
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
+pub use offboarding::{IdentityDeleted, SerialDeleted};
 
 /// How connections are made, shared by the pool's user and the grouped statements' tasks: a probe
 /// may find that they must do without TLS (see [`Store::probe`]).
@@ -630,6 +635,34 @@ impl Store {
         Ok(count)
     }
 
+    /// The tenant's entity with this id among those `within` narrows to, if there is one.
+    pub async fn find_within(
+        &self,
+        set: &'static EntitySet,
+        tenant: Tenant,
+        within: Filter,
+        id: Uuid,
+    ) -> Result<Option<Entity>, StoreError> {
+        let key = Filter::Compare {
+            property: set.key(),
+            op: CompareOp::Eq,
+            value: Value::Guid(id),
+        };
+        let filter = within.and(Some(&key));
+        let order_by = [OrderKey {
+            property: set.key(),
+            direction: Direction::Asc,
+        }];
+        let page = Page {
+            filter: Some(&filter),
+            order_by: &order_by,
+            after: None,
+            skip: 0,
+            limit: 1,
+        };
+        Ok(self.list(set, tenant, &page).await?.pop())
+    }
+
     /// The tenant's entity with this id, if there is one.
     pub async fn get(
         &self,
@@ -957,11 +990,19 @@ fn bind_values<'q>(
             // Kept as JSON text: the column is text (see `Kind::Document`).
             Value::Document(document) => query.bind(document.to_string()),
             Value::Bool(b) => query.bind(b),
+            Value::Duration(d) => query.bind(d),
             Value::Texts(texts) => query.bind(texts.as_slice()),
             Value::Bytes(bytes) => query.bind(bytes.as_slice()),
         };
     }
     query
+}
+
+/// An interval as one span of time: a day is 24 hours and a month 30 days, as an Edm.Duration
+/// has no calendar (the store writes days and seconds only).
+fn interval_duration(interval: PgInterval) -> TimeDelta {
+    TimeDelta::days(i64::from(interval.months) * 30 + i64::from(interval.days))
+        + TimeDelta::microseconds(interval.microseconds)
 }
 
 pub(crate) fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<Entity, sqlx::Error> {
@@ -986,6 +1027,7 @@ pub(crate) fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<En
                     None => Value::Null,
                 },
                 Kind::Boolean => Value::Bool(row.try_get(i)?),
+                Kind::Duration => Value::Duration(interval_duration(row.try_get(i)?)),
                 Kind::Strings(_) => row
                     .try_get::<Option<Vec<String>>, _>(i)?
                     .map_or(Value::Null, Value::Texts),

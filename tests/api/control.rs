@@ -24,6 +24,7 @@ const PROFILES: &str = "beta/deviceManagement/windowsAutopilotDeploymentProfiles
 const IMPORTED: &str = "beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const MOBILE_APPS: &str = "beta/deviceAppManagement/mobileApps";
 const CONFIGURATIONS: &str = "beta/deviceManagement/deviceEnrollmentConfigurations";
+const AUTOPILOT_EVENTS: &str = "beta/deviceManagement/autopilotEvents";
 const APPS_WRITE: &str = "DeviceManagementApps.ReadWrite.All";
 const ITEM_ROUTE: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{id}";
 
@@ -243,6 +244,18 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
         StatusCode::OK,
     )
     .await;
+    // An Autopilot event with a policy status detail, as Graph's create pages make them.
+    let event = json!({"deviceSerialNumber": format!("{tag}-1"), "deploymentState": "success",
+                       "deviceSetupDuration": "PT4M"});
+    let event =
+        created(graph(app, tenant, Method::POST, AUTOPILOT_EVENTS, Some(event)).await).await;
+    let detail = json!({"displayName": format!("{tag} app"), "policyType": "application",
+                        "complianceStatus": "installed", "trackedOnEnrollmentStatus": true});
+    let path = format!(
+        "{AUTOPILOT_EVENTS}/{}/policyStatusDetails",
+        event["id"].as_str().unwrap()
+    );
+    created(graph(app, tenant, Method::POST, &path, Some(detail)).await).await;
 }
 
 pub async fn export(app: &TestApp, tenant: Uuid) -> String {

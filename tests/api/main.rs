@@ -3,6 +3,7 @@
 mod assignment_filters;
 mod assignment_status;
 mod auth;
+mod autopilot_events;
 mod backup_restore;
 mod bad_input;
 mod batch;
@@ -39,6 +40,7 @@ mod load;
 mod logging;
 mod managed_devices;
 mod migrations;
+mod offboarding;
 mod postgres_tls;
 mod profile_assignments;
 mod profile_twins;
