@@ -86,14 +86,34 @@ pub enum Selection {
     GroupTag(String),
 }
 
-/// A simulated enrollment, checked.
+/// A simulated enrollment, checked: the devices it takes and how their deployment goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enrollment {
     pub selection: Selection,
+    pub run: Run,
+}
+
+/// How the deployment of every device of one enrollment goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
     pub user_principal_name: Option<String>,
     pub outcome: Outcome,
     /// Seconds each phase takes, in [`Phase::ALL`]'s order.
     pub phase_seconds: [u32; 3],
+}
+
+impl Run {
+    /// What `--auto-enroll-after` does to a due device: a successful deployment with the usual
+    /// phase durations and no user named.
+    pub const AUTOMATIC: Run = Run {
+        user_principal_name: None,
+        outcome: Outcome::Success,
+        phase_seconds: [
+            Phase::DevicePreparation.default_seconds(),
+            Phase::DeviceSetup.default_seconds(),
+            Phase::AccountSetup.default_seconds(),
+        ],
+    };
 }
 
 /// The body of `POST /_control/tenants/{tenant}/enrollments`, as sent.
@@ -191,9 +211,11 @@ impl EnrollmentBody {
         }
         Ok(Enrollment {
             selection,
-            user_principal_name: self.user_principal_name,
-            outcome,
-            phase_seconds,
+            run: Run {
+                user_principal_name: self.user_principal_name,
+                outcome,
+                phase_seconds,
+            },
         })
     }
 }
@@ -288,6 +310,32 @@ impl Deployment {
         }
     }
 
+    /// The managed device's `deviceEnrollmentType`.
+    pub const fn device_enrollment_type(&self) -> &'static str {
+        match (self.join, self.mode) {
+            (JoinType::Hybrid, _) => "windowsAutoEnrollment",
+            (JoinType::Entra, DeploymentMode::UserDriven) => "windowsAzureADJoin",
+            (JoinType::Entra, DeploymentMode::SelfDeploying) => "windowsAzureADJoinUsingDeviceAuth",
+        }
+    }
+
+    /// The managed device's `joinType`.
+    pub const fn join_type(&self) -> &'static str {
+        match self.join {
+            JoinType::Entra => "azureADJoined",
+            JoinType::Hybrid => "hybridAzureADJoined",
+        }
+    }
+
+    /// The Entra device object's `enrollmentType` once the device enrolled.
+    pub const fn directory_enrollment_type(&self) -> &'static str {
+        match (self.join, self.mode) {
+            (JoinType::Hybrid, _) => "AutoEnrollment",
+            (JoinType::Entra, DeploymentMode::UserDriven) => "AzureDomainJoined",
+            (JoinType::Entra, DeploymentMode::SelfDeploying) => "AzureADJoinUsingDeviceAuth",
+        }
+    }
+
     /// The phases the Enrollment Status Page shows this deployment.
     pub fn has_phase(&self, phase: Phase) -> bool {
         phase != Phase::AccountSetup || self.mode == DeploymentMode::UserDriven
@@ -359,7 +407,7 @@ pub enum WalkRefused {
     NoAccountSetup,
 }
 
-impl Enrollment {
+impl Run {
     /// How the deployment `deployment` goes for one device with this enrollment's outcome, under
     /// an Enrollment Status Page whose timeout is `esp_timeout_minutes`.
     pub fn walk(
@@ -531,13 +579,12 @@ mod tests {
     fn a_request_names_its_devices_one_way_and_defaults_to_success() {
         let one = body(json!({"serialNumber": "SN-1"})).unwrap();
         assert_eq!(one.selection, Selection::SerialNumber("SN-1".into()));
-        assert_eq!(one.outcome, Outcome::Success);
-        assert_eq!(one.phase_seconds, [120, 420, 300]);
+        assert_eq!(one.run, Run::AUTOMATIC);
         let tagged =
             body(json!({"groupTag": "Kiosk", "phaseDurationsSeconds": {"deviceSetup": 5}}))
                 .unwrap();
         assert_eq!(tagged.selection, Selection::GroupTag("Kiosk".into()));
-        assert_eq!(tagged.phase_seconds, [120, 5, 300]);
+        assert_eq!(tagged.run.phase_seconds, [120, 5, 300]);
         for refused in [
             json!({}),
             json!({"serialNumber": " "}),

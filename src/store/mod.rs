@@ -26,6 +26,7 @@ mod cpu;
 mod directory;
 pub mod distribution;
 mod enrollment;
+mod enrollment_simulation;
 pub(crate) mod filter;
 mod follow_up;
 mod grouped;
@@ -41,6 +42,7 @@ pub use control::{
 };
 pub use directory::{Added, DeviceDeleted, DeviceGroups};
 pub use enrollment::EnrollmentAssignmentRefused;
+pub use enrollment_simulation::{Enrolled, EnrollmentRefused};
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
 

@@ -6,6 +6,7 @@
 //! then the work is claimed and done tenant by tenant.
 
 pub mod assignments;
+pub mod enrollments;
 pub mod imports;
 pub mod syncs;
 
