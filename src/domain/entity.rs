@@ -97,6 +97,7 @@ pub enum Kind {
     Enum(&'static EnumType),
     DateTime,
     Int32,
+    Int64,
     Boolean,
     /// Edm.Binary: base64 on the wire, bytes in the table.
     Binary,
@@ -104,6 +105,10 @@ pub enum Kind {
     Strings(TextLimits),
     /// A complex type: its members are properties with columns of their own in the entity's table.
     Complex(&'static ComplexType),
+    /// A complex value (or a collection of them, `Collection(...)`) that only the server writes,
+    /// kept whole as JSON text: the type's name for the schema and errors. Not filtered, ordered
+    /// nor written by clients.
+    Document(&'static str),
 }
 
 impl Kind {
@@ -163,8 +168,8 @@ impl Property {
         version == ApiVersion::Beta || !self.beta_only
     }
 
-    /// Only strings and binaries may be null unless the table says otherwise; only strings, enums,
-    /// GUIDs and date-times are filtered and ordered on unless it says otherwise.
+    /// Only strings, binaries and documents may be null unless the table says otherwise; only
+    /// strings, enums, GUIDs and date-times are filtered and ordered on unless it says otherwise.
     pub const fn new(name: &'static str, column: &'static str, kind: Kind) -> Property {
         let comparable = matches!(
             kind,
@@ -174,10 +179,10 @@ impl Property {
             name,
             column,
             kind,
-            nullable: matches!(kind, Kind::String(_) | Kind::Binary),
+            nullable: matches!(kind, Kind::String(_) | Kind::Binary | Kind::Document(_)),
             beta_only: false,
             required: false,
-            writable: true,
+            writable: !matches!(kind, Kind::Document(_)),
             filterable: comparable,
             orderable: comparable,
             selectable: true,
@@ -567,9 +572,12 @@ pub enum Value {
     Text(String),
     DateTime(DateTime<Utc>),
     Int32(i32),
+    Int64(i64),
     Bool(bool),
     Bytes(Vec<u8>),
     Texts(Vec<String>),
+    /// A [`Kind::Document`]'s value.
+    Document(serde_json::Value),
 }
 
 /// A stored entity: one value per column of its set, in [`EntitySet::columns`] order (a secret one

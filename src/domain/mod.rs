@@ -12,6 +12,7 @@ pub mod entity;
 pub mod filter_rule;
 pub mod import;
 pub mod imported_identity;
+pub mod managed_device;
 pub mod membership;
 pub mod mobile_app;
 pub mod profile_assignment;
@@ -23,7 +24,7 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 9] = [
+pub static ENTITY_SETS: [&EntitySet; 10] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
@@ -33,6 +34,7 @@ pub static ENTITY_SETS: [&EntitySet; 9] = [
     &assignment_filter::ASSIGNMENT_FILTERS,
     &enrollment_configuration::ENROLLMENT_CONFIGURATIONS,
     &mobile_app::MOBILE_APPS,
+    &managed_device::MANAGED_DEVICES,
 ];
 
 /// Which API root a request was made under; properties, enum members and actions differ by root.

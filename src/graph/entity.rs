@@ -401,6 +401,12 @@ fn property_value(
         Kind::Int32 => serde_json::from_str::<Option<i32>>(raw.get())
             .map_err(wrong_type)?
             .map(Value::Int32),
+        Kind::Int64 => serde_json::from_str::<Option<i64>>(raw.get())
+            .map_err(wrong_type)?
+            .map(Value::Int64),
+        Kind::Document(_) => serde_json::from_str::<Option<serde_json::Value>>(raw.get())
+            .map_err(wrong_type)?
+            .map(Value::Document),
         Kind::Boolean => serde_json::from_str::<Option<bool>>(raw.get())
             .map_err(wrong_type)?
             .map(Value::Bool),
@@ -600,6 +606,8 @@ impl Serialize for WireValue<'_> {
                 Value::Text(text) => serializer.serialize_str(text),
                 Value::DateTime(t) => GraphDateTime(*t).serialize(serializer),
                 Value::Int32(n) => serializer.serialize_i32(*n),
+                Value::Int64(n) => serializer.serialize_i64(*n),
+                Value::Document(document) => document.serialize(serializer),
                 Value::Bool(b) => serializer.serialize_bool(*b),
                 Value::Texts(texts) => texts.serialize(serializer),
                 Value::Bytes(bytes) => {

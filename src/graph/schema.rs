@@ -144,6 +144,22 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
             .read_only(!property.writable)
             .into(),
+        Kind::Int64 => ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .read_only(!property.writable)
+            .into(),
+        Kind::Document(type_name) => match type_name.strip_prefix("Collection(") {
+            Some(_) => ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::Object))
+                .description(Some(type_name))
+                .into(),
+            None => ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+                .description(Some(type_name))
+                .read_only(true)
+                .into(),
+        },
         Kind::Boolean => ObjectBuilder::new()
             .schema_type(Type::Boolean)
             .read_only(!property.writable)

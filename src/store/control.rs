@@ -24,7 +24,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 14] = [
+pub const TENANT_TABLES: [TenantTable; 15] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -79,6 +79,10 @@ pub const TENANT_TABLES: [TenantTable; 14] = [
     },
     TenantTable {
         name: "device_enrollment_configuration_assignments",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "managed_devices",
         order_by: "id",
     },
 ];

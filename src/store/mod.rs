@@ -953,6 +953,9 @@ fn bind_values<'q>(
             Value::Text(text) => query.bind(text.as_str()),
             Value::DateTime(t) => query.bind(t),
             Value::Int32(n) => query.bind(n),
+            Value::Int64(n) => query.bind(n),
+            // Kept as JSON text: the column is text (see `Kind::Document`).
+            Value::Document(document) => query.bind(document.to_string()),
             Value::Bool(b) => query.bind(b),
             Value::Texts(texts) => query.bind(texts.as_slice()),
             Value::Bytes(bytes) => query.bind(bytes.as_slice()),
@@ -974,6 +977,14 @@ pub(crate) fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<En
                     .try_get::<Option<String>, _>(i)?
                     .map_or(Value::Null, Value::Text),
                 Kind::Int32 => Value::Int32(row.try_get(i)?),
+                Kind::Int64 => Value::Int64(row.try_get(i)?),
+                Kind::Document(_) => match row.try_get::<Option<String>, _>(i)? {
+                    Some(text) => Value::Document(
+                        serde_json::from_str(&text)
+                            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+                    ),
+                    None => Value::Null,
+                },
                 Kind::Boolean => Value::Bool(row.try_get(i)?),
                 Kind::Strings(_) => row
                     .try_get::<Option<Vec<String>>, _>(i)?

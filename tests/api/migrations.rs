@@ -16,6 +16,9 @@ fn column_type(kind: Kind) -> &'static str {
         Kind::String(_) | Kind::Enum(_) => "text",
         Kind::DateTime => "timestamp with time zone",
         Kind::Int32 => "integer",
+        Kind::Int64 => "bigint",
+        // Kept as JSON text (see `Kind::Document`).
+        Kind::Document(_) => "text",
         Kind::Boolean => "boolean",
         Kind::Binary => "bytea",
         Kind::Strings(_) => "ARRAY",

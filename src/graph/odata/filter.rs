@@ -304,10 +304,12 @@ fn type_name(property: &Property) -> &'static str {
         Kind::Enum(enum_type) => enum_type.name,
         Kind::DateTime => "Edm.DateTimeOffset",
         Kind::Int32 => "Edm.Int32",
+        Kind::Int64 => "Edm.Int64",
         Kind::Boolean => "Edm.Boolean",
         Kind::Strings(_) => "Collection(Edm.String)",
         Kind::Binary => "Edm.Binary",
         Kind::Complex(complex) => complex.name,
+        Kind::Document(type_name) => type_name,
     }
 }
 
@@ -661,7 +663,13 @@ impl<'a> Parser<'a> {
                 "eq, ne, gt, ge, lt or le",
                 "a DateTimeOffset such as 2024-01-02T03:04:05Z",
             ),
-            Kind::Int32 | Kind::Boolean | Kind::Binary | Kind::Strings(_) | Kind::Complex(_) => {
+            Kind::Int32
+            | Kind::Int64
+            | Kind::Boolean
+            | Kind::Binary
+            | Kind::Strings(_)
+            | Kind::Complex(_)
+            | Kind::Document(_) => {
                 return Err(invalid(format!(
                     "'{name}' (of type '{}') cannot be used in $filter.",
                     type_name(property)
@@ -685,7 +693,7 @@ impl<'a> Parser<'a> {
             let numeric = self
                 .set
                 .columns()
-                .any(|p| matches!(p.kind, Kind::Int32 | Kind::Boolean));
+                .any(|p| matches!(p.kind, Kind::Int32 | Kind::Int64 | Kind::Boolean));
             if matches!(literal, Literal::Boolean | Literal::Number) && !numeric {
                 message.push_str(&format!(
                     " No property of '{}' is Boolean or numeric.",

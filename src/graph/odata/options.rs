@@ -392,7 +392,11 @@ fn encode_skip_token(order_by: &[OrderKey], last: &[Value]) -> String {
             Value::DateTime(t) => Json::String(t.to_rfc3339()),
             Value::Int32(n) => Json::from(*n),
             // Only the kinds `Property::new` makes orderable are in a cursor.
-            Value::Bool(_) | Value::Bytes(_) | Value::Texts(_) => Json::Null,
+            Value::Int64(_)
+            | Value::Bool(_)
+            | Value::Bytes(_)
+            | Value::Texts(_)
+            | Value::Document(_) => Json::Null,
         })
         .collect();
     let document = serde_json::json!({ "o": order_signature(order_by), "v": values });
