@@ -625,7 +625,9 @@ mod tests {
     #[test]
     fn phases_after_a_failure_are_not_attempted_and_enrollment_is_device_preparation() {
         let mut enrollment =
-            body(json!({"serialNumber": "A", "userPrincipalName": "u@contoso.com"})).unwrap();
+            body(json!({"serialNumber": "A", "userPrincipalName": "u@contoso.com"}))
+                .unwrap()
+                .run;
         let user_driven = Deployment::WITHOUT_PROFILE;
         let walk = enrollment.walk(&user_driven, 60).unwrap();
         assert!(walk.enrolled && walk.succeeded);

@@ -1,7 +1,7 @@
 //! An entity set as a table: its properties with their kinds, limits and roles, from which the wire
 //! contract derives validation, JSON, OData and the OpenAPI schema, and the store derives its SQL.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 use validator::{ValidateDoesNotContain, ValidateLength};
 
@@ -99,6 +99,8 @@ pub enum Kind {
     Int32,
     Int64,
     Boolean,
+    /// Edm.Duration: ISO-8601 (`PT1M30S`) on the wire, an interval in the table.
+    Duration,
     /// Edm.Binary: base64 on the wire, bytes in the table.
     Binary,
     /// A collection of Edm.String within `TextLimits` each: a JSON array, a text[] column.
@@ -412,6 +414,8 @@ pub enum Navigation {
     EnrollmentAssignments,
     /// A group's `members` (its first ones, as Graph expands them).
     GroupMembers,
+    /// An Autopilot event's `policyStatusDetails` (beta).
+    PolicyStatusDetails,
 }
 
 impl Navigation {
@@ -422,6 +426,7 @@ impl Navigation {
             Navigation::DeploymentProfile => "deploymentProfile",
             Navigation::IntendedDeploymentProfile => "intendedDeploymentProfile",
             Navigation::GroupMembers => "members",
+            Navigation::PolicyStatusDetails => "policyStatusDetails",
         }
     }
 
@@ -433,12 +438,13 @@ impl Navigation {
             }
             Navigation::ProfileAssignments
             | Navigation::EnrollmentAssignments
-            | Navigation::GroupMembers => None,
+            | Navigation::GroupMembers
+            | Navigation::PolicyStatusDetails => None,
         }
     }
 
-    /// Deployment profiles, and so every navigation to or from them, exist on beta only;
-    /// enrollment configurations, groups and their members are on both roots.
+    /// Deployment profiles and Autopilot events, and so every navigation to or from them, exist
+    /// on beta only; enrollment configurations, groups and their members are on both roots.
     pub fn exists_in(self, version: ApiVersion) -> bool {
         version == ApiVersion::Beta
             || matches!(
@@ -574,6 +580,7 @@ pub enum Value {
     Int32(i32),
     Int64(i64),
     Bool(bool),
+    Duration(TimeDelta),
     Bytes(Vec<u8>),
     Texts(Vec<String>),
     /// A [`Kind::Document`]'s value.
@@ -653,7 +660,10 @@ mod tests {
 
     #[test]
     fn every_twin_shares_the_column_of_one_owner_of_its_kind() {
-        for set in super::super::ENTITY_SETS {
+        for set in super::super::ENTITY_SETS
+            .iter()
+            .chain(&super::super::CONTAINED_SETS)
+        {
             let twins = set.properties.iter().flat_map(|p| match p.kind {
                 Kind::Complex(complex) => complex.properties.iter(),
                 _ => std::slice::from_ref(p).iter(),

@@ -3,6 +3,7 @@
 //! read it; it reads neither.
 
 pub mod assignment_filter;
+pub mod autopilot_event;
 pub mod deployment_profile;
 pub mod device_identity;
 pub mod directory;
@@ -24,7 +25,7 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 10] = [
+pub static ENTITY_SETS: [&EntitySet; 11] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
@@ -35,7 +36,12 @@ pub static ENTITY_SETS: [&EntitySet; 10] = [
     &enrollment_configuration::ENROLLMENT_CONFIGURATIONS,
     &mobile_app::MOBILE_APPS,
     &managed_device::MANAGED_DEVICES,
+    &autopilot_event::AUTOPILOT_EVENTS,
 ];
+
+/// Entity sets served only below an item of another set, as the navigation that contains them:
+/// they have tables and properties as every set, and no path of their own in the URL grammar.
+pub static CONTAINED_SETS: [&EntitySet; 1] = [&autopilot_event::POLICY_STATUS_DETAILS];
 
 /// Which API root a request was made under; properties, enum members and actions differ by root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

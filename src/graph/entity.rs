@@ -1,7 +1,9 @@
 //! An entity as it travels: the request body a client writes, read and validated against the
 //! entity set's table (spec section 2 for device identities), and the JSON the service answers with.
 
-use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, SubsecRound, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, SecondsFormat, SubsecRound, TimeDelta, Timelike, Utc,
+};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -410,6 +412,14 @@ fn property_value(
         Kind::Boolean => serde_json::from_str::<Option<bool>>(raw.get())
             .map_err(wrong_type)?
             .map(Value::Bool),
+        Kind::Duration => {
+            match serde_json::from_str::<Option<String>>(raw.get()).map_err(wrong_type)? {
+                Some(text) => Some(Value::Duration(
+                    parse_duration(&text).map_err(|message| ErrorDetail::invalid(name, message))?,
+                )),
+                None => None,
+            }
+        }
         Kind::Strings(limits) => {
             match serde_json::from_str::<Option<Vec<String>>>(raw.get()).map_err(wrong_type)? {
                 Some(texts) => Some(Value::Texts(
@@ -491,6 +501,97 @@ fn check_odata_type(
             "The value of the '@odata.type' annotation must be a string naming the type.",
         )),
     }
+}
+
+/// An Edm.Duration as Graph writes it (.NET's `XmlConvert` form): `P1DT2H3M4.5S`, its zero
+/// parts left out, `PT0S` for none; to the microsecond, as PostgreSQL keeps an interval.
+pub fn format_duration(duration: TimeDelta) -> String {
+    let sign = if duration < TimeDelta::zero() {
+        "-"
+    } else {
+        ""
+    };
+    let duration = duration.abs();
+    let micros = duration.num_microseconds().unwrap_or(i64::MAX);
+    let (days, rest) = (micros / 86_400_000_000, micros % 86_400_000_000);
+    let (hours, rest) = (rest / 3_600_000_000, rest % 3_600_000_000);
+    let (minutes, rest) = (rest / 60_000_000, rest % 60_000_000);
+    let (seconds, fraction) = (rest / 1_000_000, rest % 1_000_000);
+    let mut text = format!("{sign}P");
+    if days > 0 {
+        text.push_str(&format!("{days}D"));
+    }
+    if hours > 0 || minutes > 0 || seconds > 0 || fraction > 0 || days == 0 {
+        text.push('T');
+    }
+    if hours > 0 {
+        text.push_str(&format!("{hours}H"));
+    }
+    if minutes > 0 {
+        text.push_str(&format!("{minutes}M"));
+    }
+    if fraction > 0 {
+        let digits = format!("{fraction:06}");
+        text.push_str(&format!("{seconds}.{}S", digits.trim_end_matches('0')));
+    } else if seconds > 0 || (days == 0 && hours == 0 && minutes == 0) {
+        text.push_str(&format!("{seconds}S"));
+    }
+    text
+}
+
+/// Reads an Edm.Duration: ISO-8601's `[-]P[nD][T[nH][nM][n[.f]S]]`, at least one part, seconds
+/// kept to the microsecond.
+pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
+    let problem =
+        || format!("'{text}' is not a valid Edm.Duration: use ISO-8601, such as PT1M30S or P1DT2H");
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let rest = rest.strip_prefix('P').ok_or_else(problem)?;
+    let (date, time) = match rest.split_once('T') {
+        Some((date, time)) if !time.is_empty() => (date, Some(time)),
+        Some(_) => return Err(problem()),
+        None => (rest, None),
+    };
+    let mut micros: i64 = 0;
+    let mut parts = 0;
+    let mut add = |number: &str, unit_micros: i64| -> Result<(), String> {
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) {
+            return Err(problem());
+        }
+        if !fraction.is_empty() && unit_micros != 1_000_000 {
+            return Err(problem());
+        }
+        let whole: i64 = whole.parse().map_err(|_| problem())?;
+        let fraction_micros: i64 = format!("{:0<6}", &fraction[..fraction.len().min(6)])
+            .parse()
+            .map_err(|_| problem())?;
+        micros = whole
+            .checked_mul(unit_micros)
+            .and_then(|m| m.checked_add(fraction_micros))
+            .and_then(|m| micros.checked_add(m))
+            .ok_or_else(problem)?;
+        parts += 1;
+        Ok(())
+    };
+    if !date.is_empty() {
+        add(date.strip_suffix('D').ok_or_else(problem)?, 86_400_000_000)?;
+    }
+    let mut time = time.unwrap_or_default();
+    for (unit, unit_micros) in [('H', 3_600_000_000), ('M', 60_000_000), ('S', 1_000_000)] {
+        if let Some((number, after)) = time.split_once(unit) {
+            add(number, unit_micros)?;
+            time = after;
+        }
+    }
+    if !time.is_empty() || parts == 0 {
+        return Err(problem());
+    }
+    let duration = TimeDelta::microseconds(micros);
+    Ok(if negative { -duration } else { duration })
 }
 
 /// An Edm.Binary value: standard base64, or base64url as some clients send it (padding optional).
@@ -609,6 +710,7 @@ impl Serialize for WireValue<'_> {
                 Value::Int64(n) => serializer.serialize_i64(*n),
                 Value::Document(document) => document.serialize(serializer),
                 Value::Bool(b) => serializer.serialize_bool(*b),
+                Value::Duration(d) => serializer.serialize_str(&format_duration(*d)),
                 Value::Texts(texts) => texts.serialize(serializer),
                 Value::Bytes(bytes) => {
                     use base64::Engine;
@@ -632,6 +734,32 @@ impl Serialize for WireValue<'_> {
 mod tests {
     use super::*;
     use crate::domain::device_identity::DEVICE_IDENTITIES;
+
+    #[test]
+    fn durations_are_written_as_graph_writes_them_and_read_back() {
+        let cases = [
+            (TimeDelta::zero(), "PT0S"),
+            (TimeDelta::seconds(90), "PT1M30S"),
+            (TimeDelta::hours(2), "PT2H"),
+            (TimeDelta::days(1), "P1D"),
+            (TimeDelta::days(1) + TimeDelta::seconds(3_723), "P1DT1H2M3S"),
+            (TimeDelta::milliseconds(1_500), "PT1.5S"),
+            (-TimeDelta::seconds(5), "-PT5S"),
+        ];
+        for (duration, text) in cases {
+            assert_eq!(format_duration(duration), text);
+            assert_eq!(parse_duration(text), Ok(duration), "{text}");
+        }
+        assert_eq!(
+            parse_duration("PT0.0000019S"),
+            Ok(TimeDelta::microseconds(1))
+        );
+        for bad in [
+            "", "P", "PT", "T1S", "P1H", "PT1D", "PT1.5M", "PTS", "PT-1S", "1S", "PT1S2",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 
     fn parse(body: &str, version: ApiVersion) -> Result<Vec<PropertyValue>, GraphError> {
         parse_entity_body(&DEVICE_IDENTITIES, body.as_bytes(), version)

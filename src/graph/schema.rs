@@ -72,6 +72,8 @@ pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceI
 
 /// Strings never hold [`FORBIDDEN_IN_TEXT`] (U+0000, which PostgreSQL text cannot).
 const NO_NUL: &str = "^[^\\u0000]*$";
+/// What `parse_duration` accepts: ISO-8601 days, hours, minutes and seconds.
+const DURATION: &str = "^-?P([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+([.][0-9]+)?S)?)?$";
 /// What `GraphDateTime::parse` accepts: an explicit offset and at most seven fractional digits.
 const DATE_TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,7})?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
 
@@ -162,6 +164,12 @@ fn property_schema(property: &Property, version: ApiVersion) -> RefOr<Schema> {
         },
         Kind::Boolean => ObjectBuilder::new()
             .schema_type(Type::Boolean)
+            .read_only(!property.writable)
+            .into(),
+        Kind::Duration => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::Custom("duration".to_owned())))
+            .pattern(Some(DURATION))
             .read_only(!property.writable)
             .into(),
         Kind::Strings(limits) => ArrayBuilder::new()

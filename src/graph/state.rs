@@ -5,7 +5,6 @@
 
 use serde_json::Value as Json;
 
-use crate::domain::ENTITY_SETS;
 use crate::domain::assignment_filter::ASSIGNMENT_FILTERS;
 use crate::domain::directory::{GROUPS, Membership};
 use crate::domain::enrollment_configuration::{
@@ -13,6 +12,7 @@ use crate::domain::enrollment_configuration::{
 };
 use crate::domain::entity::{EntitySet, Kind, Property, TYPE_ANNOTATION};
 use crate::domain::mobile_app::MOBILE_APPS;
+use crate::domain::{CONTAINED_SETS, ENTITY_SETS};
 use crate::graph::assignment_filter;
 use crate::graph::directory::membership_error;
 use crate::graph::entity::text_problem;
@@ -30,7 +30,11 @@ pub fn check_document(document: &Json) -> Result<(), GraphError> {
     check_defaults_unassigned(tables)?;
     check_priorities(tables)?;
     for (table, rows) in tables {
-        let Some(set) = ENTITY_SETS.iter().find(|set| set.table == table) else {
+        let Some(set) = ENTITY_SETS
+            .iter()
+            .chain(&CONTAINED_SETS)
+            .find(|set| set.table == table)
+        else {
             continue;
         };
         for (index, row) in rows.as_array().into_iter().flatten().enumerate() {

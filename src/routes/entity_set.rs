@@ -412,6 +412,28 @@ async fn expansions(
                     expanded.push((navigation.name(), profile));
                 }
             }
+            Navigation::PolicyStatusDetails => {
+                let events: Vec<Uuid> = entities.iter().map(Entity::id).collect();
+                let details = store.policy_status_details(tenant, &events).await?;
+                for (event, expanded) in entities.iter().zip(&mut expanded) {
+                    let own: Vec<Json> = details
+                        .iter()
+                        .filter(|(of, _)| *of == event.id())
+                        .map(|(_, detail)| {
+                            let view = EntityView {
+                                entity: detail,
+                                version,
+                                select: None,
+                                context: None,
+                                typed: false,
+                                expanded: &[],
+                            };
+                            serde_json::to_value(view).unwrap_or_default()
+                        })
+                        .collect();
+                    expanded.push((navigation.name(), Json::Array(own)));
+                }
+            }
             Navigation::GroupMembers => {
                 for (group, expanded) in entities.iter().zip(&mut expanded) {
                     let members = super::directory::first_members(store, tenant, group).await?;

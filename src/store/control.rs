@@ -24,7 +24,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 15] = [
+pub const TENANT_TABLES: [TenantTable; 17] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -84,6 +84,14 @@ pub const TENANT_TABLES: [TenantTable; 15] = [
     TenantTable {
         name: "managed_devices",
         order_by: "id",
+    },
+    TenantTable {
+        name: "autopilot_events",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "autopilot_event_policy_status_details",
+        order_by: "autopilot_event_id, id",
     },
 ];
 

@@ -1,6 +1,8 @@
 //! PostgreSQL: the pool, the embedded migrations, and the SQL of any entity set, assembled from its
 //! table description. Nothing here knows HTTP or the wire format.
 
+use chrono::TimeDelta;
+use sqlx::postgres::types::PgInterval;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgRow, PgSslMode};
 use sqlx::query::Query;
 // Every dynamic statement here is assembled from the table and column names of entity-set
@@ -21,6 +23,7 @@ use crate::domain::query::{Direction, Filter, OrderKey, Page};
 mod apps;
 mod assignment_filters;
 mod assignment_status;
+mod autopilot_events;
 mod control;
 mod cpu;
 mod directory;
@@ -957,11 +960,19 @@ fn bind_values<'q>(
             // Kept as JSON text: the column is text (see `Kind::Document`).
             Value::Document(document) => query.bind(document.to_string()),
             Value::Bool(b) => query.bind(b),
+            Value::Duration(d) => query.bind(d),
             Value::Texts(texts) => query.bind(texts.as_slice()),
             Value::Bytes(bytes) => query.bind(bytes.as_slice()),
         };
     }
     query
+}
+
+/// An interval as one span of time: a day is 24 hours and a month 30 days, as an Edm.Duration
+/// has no calendar (the store writes days and seconds only).
+fn interval_duration(interval: PgInterval) -> TimeDelta {
+    TimeDelta::days(i64::from(interval.months) * 30 + i64::from(interval.days))
+        + TimeDelta::microseconds(interval.microseconds)
 }
 
 pub(crate) fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<Entity, sqlx::Error> {
@@ -986,6 +997,7 @@ pub(crate) fn entity_from_row(set: &'static EntitySet, row: &PgRow) -> Result<En
                     None => Value::Null,
                 },
                 Kind::Boolean => Value::Bool(row.try_get(i)?),
+                Kind::Duration => Value::Duration(interval_duration(row.try_get(i)?)),
                 Kind::Strings(_) => row
                     .try_get::<Option<Vec<String>>, _>(i)?
                     .map_or(Value::Null, Value::Texts),

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use autopilot_registry::domain::ENTITY_SETS;
 use autopilot_registry::domain::entity::{Kind, Property, TYPE_ANNOTATION};
+use autopilot_registry::domain::{CONTAINED_SETS, ENTITY_SETS};
 use autopilot_registry::store::BOOKKEEPING_COLUMNS;
 
 use crate::helpers::spawn_app;
@@ -20,6 +20,7 @@ fn column_type(kind: Kind) -> &'static str {
         // Kept as JSON text (see `Kind::Document`).
         Kind::Document(_) => "text",
         Kind::Boolean => "boolean",
+        Kind::Duration => "interval",
         Kind::Binary => "bytea",
         Kind::Strings(_) => "ARRAY",
         Kind::Complex(complex) => panic!("{} has no column of its own", complex.name),
@@ -40,7 +41,7 @@ fn quoted_strings(definition: &str) -> Vec<String> {
 async fn every_table_matches_its_migrated_columns_types_nullability_and_enum_checks() {
     let app = spawn_app().await;
     let db = app.db().await;
-    for set in ENTITY_SETS {
+    for set in ENTITY_SETS.iter().chain(&CONTAINED_SETS) {
         let columns: BTreeMap<String, (String, bool)> =
             sqlx::query_as::<_, (String, String, String)>(
                 "SELECT column_name::text, data_type::text, is_nullable::text \

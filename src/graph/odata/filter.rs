@@ -306,6 +306,7 @@ fn type_name(property: &Property) -> &'static str {
         Kind::Int32 => "Edm.Int32",
         Kind::Int64 => "Edm.Int64",
         Kind::Boolean => "Edm.Boolean",
+        Kind::Duration => "Edm.Duration",
         Kind::Strings(_) => "Collection(Edm.String)",
         Kind::Binary => "Edm.Binary",
         Kind::Complex(complex) => complex.name,
@@ -666,6 +667,7 @@ impl<'a> Parser<'a> {
             Kind::Int32
             | Kind::Int64
             | Kind::Boolean
+            | Kind::Duration
             | Kind::Binary
             | Kind::Strings(_)
             | Kind::Complex(_)

@@ -394,6 +394,7 @@ fn encode_skip_token(order_by: &[OrderKey], last: &[Value]) -> String {
             // Only the kinds `Property::new` makes orderable are in a cursor.
             Value::Int64(_)
             | Value::Bool(_)
+            | Value::Duration(_)
             | Value::Bytes(_)
             | Value::Texts(_)
             | Value::Document(_) => Json::Null,
