@@ -65,6 +65,18 @@ const APPS_READ_PERMISSIONS: [&str; 2] = [
 ];
 const APPS_WRITE_PERMISSIONS: [&str; 1] = ["DeviceManagementApps.ReadWrite.All"];
 
+/// What a caller may do with managed devices, as Graph's managedDevice pages list it: reads and
+/// writes of the records, and the remote actions (wipe, retire, syncDevice, ...), which only
+/// PrivilegedOperations allows.
+const MANAGED_DEVICES_READ_PERMISSIONS: [&str; 2] = [
+    "DeviceManagementManagedDevices.Read.All",
+    "DeviceManagementManagedDevices.ReadWrite.All",
+];
+const MANAGED_DEVICES_WRITE_PERMISSIONS: [&str; 1] =
+    ["DeviceManagementManagedDevices.ReadWrite.All"];
+const MANAGED_DEVICES_ACTION_PERMISSIONS: [&str; 1] =
+    ["DeviceManagementManagedDevices.PrivilegedOperations.All"];
+
 /// The settings of the token check.
 #[derive(Clone)]
 pub struct AuthSettings {
@@ -419,6 +431,9 @@ pub enum Need {
     WriteConfiguration,
     AppsRead,
     AppsWrite,
+    ManagedDevicesRead,
+    ManagedDevicesWrite,
+    ManagedDeviceActions,
 }
 
 impl Need {
@@ -430,6 +445,9 @@ impl Need {
             Need::WriteConfiguration => &CONFIGURATION_WRITE_PERMISSIONS,
             Need::AppsRead => &APPS_READ_PERMISSIONS,
             Need::AppsWrite => &APPS_WRITE_PERMISSIONS,
+            Need::ManagedDevicesRead => &MANAGED_DEVICES_READ_PERMISSIONS,
+            Need::ManagedDevicesWrite => &MANAGED_DEVICES_WRITE_PERMISSIONS,
+            Need::ManagedDeviceActions => &MANAGED_DEVICES_ACTION_PERMISSIONS,
         }
     }
 }
@@ -446,6 +464,12 @@ pub struct ConfigurationWriteAccess(pub Tenant);
 pub struct AppsReadAccess(pub Tenant);
 /// The tenant of a caller who may write mobile apps.
 pub struct AppsWriteAccess(pub Tenant);
+/// The tenant of a caller who may read managed devices.
+pub struct ManagedDevicesReadAccess(pub Tenant);
+/// The tenant of a caller who may update and delete managed devices.
+pub struct ManagedDevicesWriteAccess(pub Tenant);
+/// The tenant of a caller who may send remote actions to managed devices.
+pub struct ManagedDeviceActionAccess(pub Tenant);
 
 /// A caller with a valid token, whatever it may do: what `$batch` itself needs, each request in
 /// it being authorised on its own.
@@ -540,6 +564,9 @@ access_extractor!(ReadAccess, Need::Read);
 access_extractor!(WriteAccess, Need::Write);
 access_extractor!(AppsReadAccess, Need::AppsRead);
 access_extractor!(AppsWriteAccess, Need::AppsWrite);
+access_extractor!(ManagedDevicesReadAccess, Need::ManagedDevicesRead);
+access_extractor!(ManagedDevicesWriteAccess, Need::ManagedDevicesWrite);
+access_extractor!(ManagedDeviceActionAccess, Need::ManagedDeviceActions);
 
 impl FromRequest for ConfigurationReadAccess {
     type Error = GraphError;

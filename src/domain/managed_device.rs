@@ -1,7 +1,7 @@
 //! `microsoft.graph.managedDevice` as a table: a device Intune manages, here one that a simulated
 //! Windows Autopilot enrollment made. Every property of the SDK models per root (beta's own marked
 //! beta; navigations left out), with what a simulated Windows device has as the columns' defaults;
-//! the remote actions scripts call, and how long one stays pending.
+//! the remote actions scripts call, what each does to the record, and how long one stays pending.
 
 use std::time::Duration;
 
@@ -289,7 +289,7 @@ pub const ACTIONS: [BoundAction; 9] = [
     },
     BoundAction {
         name: "setDeviceName",
-        beta_only: false,
+        beta_only: true,
     },
     BoundAction {
         name: "cleanWindowsDevice",
@@ -300,6 +300,31 @@ pub const ACTIONS: [BoundAction; 9] = [
         beta_only: true,
     },
 ];
+
+/// A remote action as the device will carry it out: what it changes on the record once done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRequest {
+    pub action: &'static str,
+    /// The name `setDeviceName` gives the device.
+    pub new_device_name: Option<String>,
+    /// The device leaves Intune once the action is done: `retire`, and `wipe` unless it keeps the
+    /// enrollment (Intune's "wipe device, but keep enrollment state and associated user account").
+    pub leaves_intune: bool,
+    /// `managementState` while the action is pending (Intune's `wipePending`, `retirePending`).
+    pub pending_state: Option<&'static str>,
+}
+
+impl ActionRequest {
+    /// An action that changes nothing on the record but its `deviceActionResults`.
+    pub fn plain(action: &'static str) -> ActionRequest {
+        ActionRequest {
+            action,
+            new_device_name: None,
+            leaves_intune: false,
+            pending_state: None,
+        }
+    }
+}
 
 /// How long a remote action stays `pending` before it is `done` (and takes effect): the device
 /// would pick it up at its next check-in; a simulated one answers this fast.
@@ -578,8 +603,9 @@ pub static MANAGED_DEVICES: EntitySet = EntitySet {
     ],
     aliases: &[],
     unique: None,
-    // When the earliest pending action in deviceActionResults is done (null: none is pending).
-    internal_columns: &["actions_settle_at"],
+    // When the pending actions in deviceActionResults are done (null: none is pending), and what
+    // they will do then.
+    internal_columns: &["actions_settle_at", "pending_device_name", "leaves_intune"],
     derived: &[],
     expandable: &[],
     segments: Segments {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod import;
 pub mod json_body;
 pub mod links;
+pub mod managed_device;
 pub mod odata;
 pub mod paths;
 pub mod profile_assignment;

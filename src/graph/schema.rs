@@ -41,6 +41,7 @@ use crate::domain::entity::{
     TEXT, TYPE_ANNOTATION, TextLimits,
 };
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
+use crate::domain::managed_device::MANAGED_DEVICES;
 use crate::domain::mobile_app::MOBILE_APPS;
 use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, AssignmentTarget};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
@@ -67,6 +68,8 @@ pub const BATCH_TAG: &str = "batch";
 pub const ENROLLMENT_TAG: &str = "deviceManagement.deviceEnrollmentConfiguration";
 /// Microsoft's tag for the mobile app operations.
 pub const MOBILE_APPS_TAG: &str = "deviceAppManagement.mobileApp";
+/// Microsoft's tag for the managed device operations.
+pub const MANAGED_DEVICES_TAG: &str = "deviceManagement.managedDevice";
 /// Microsoft's tag for the imported identity operations.
 pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceIdentity";
 
@@ -415,6 +418,21 @@ fn parameters_schema(action: DeviceAction, version: ApiVersion) -> Schema {
     object.into()
 }
 
+/// The body of a managed device's remote action on a root: its parameters, each nullable.
+fn device_action_body_schema(action: &str, version: ApiVersion) -> Schema {
+    let mut object = ObjectBuilder::new();
+    for (name, boolean) in crate::graph::managed_device::parameter_names(action, version) {
+        let schema = match boolean {
+            true => {
+                ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Boolean, Type::Null]))
+            }
+            false => string_schema(TEXT, true),
+        };
+        object = object.property(name, schema);
+    }
+    object.into()
+}
+
 /// A schema component that stands for a Graph type on one root.
 macro_rules! graph_schema {
     ($(#[$doc:meta])* $marker:ident, $name:expr, $schema:expr, $dependencies:expr) => {
@@ -552,6 +570,41 @@ entity_set_schemas!(
     EnrollmentConfigurationBeta,
     EnrollmentConfigurationPageV1,
     EnrollmentConfigurationPageBeta
+);
+entity_set_schemas!(
+    MANAGED_DEVICES,
+    ManagedDeviceV1,
+    ManagedDeviceBeta,
+    ManagedDevicePageV1,
+    ManagedDevicePageBeta
+);
+graph_schema!(
+    /// The parameters of a managed device's `wipe` (v1.0).
+    WipeBodyV1,
+    "wipeRequestBody".to_owned(),
+    device_action_body_schema("wipe", ApiVersion::V1),
+    []
+);
+graph_schema!(
+    /// The parameters of a managed device's `wipe` (beta).
+    WipeBodyBeta,
+    component(ApiVersion::Beta, "wipeRequestBody"),
+    device_action_body_schema("wipe", ApiVersion::Beta),
+    []
+);
+graph_schema!(
+    /// The parameters of a managed device's `cleanWindowsDevice`.
+    CleanWindowsDeviceBody,
+    "cleanWindowsDeviceRequestBody".to_owned(),
+    device_action_body_schema("cleanWindowsDevice", ApiVersion::V1),
+    []
+);
+graph_schema!(
+    /// The parameters of a managed device's `setDeviceName` (beta only).
+    SetDeviceNameBody,
+    component(ApiVersion::Beta, "setDeviceNameRequestBody"),
+    device_action_body_schema("setDeviceName", ApiVersion::Beta),
+    []
 );
 entity_set_schemas!(
     MOBILE_APPS,

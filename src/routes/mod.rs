@@ -20,6 +20,7 @@ mod extract;
 mod health;
 pub mod identity;
 mod imported_identities;
+mod managed_devices;
 pub mod middleware;
 mod mobile_apps;
 mod profile_assignments;
@@ -52,7 +53,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(batch::v1::routes)
                 .configure(directory::v1::routes)
                 .configure(enrollment_configurations::v1::routes)
-                .configure(mobile_apps::v1::routes),
+                .configure(mobile_apps::v1::routes)
+                .configure(managed_devices::v1::routes),
         )
         .service(
             scope::scope("/beta")
@@ -66,6 +68,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(directory::beta::routes)
                 .configure(assignment_filters::beta::routes)
                 .configure(enrollment_configurations::beta::routes)
-                .configure(mobile_apps::beta::routes),
+                .configure(mobile_apps::beta::routes)
+                .configure(managed_devices::beta::routes)
+                .configure(managed_devices::beta_actions::routes),
         );
 }

@@ -34,6 +34,7 @@ pub(crate) mod filter;
 mod follow_up;
 mod grouped;
 mod imports;
+mod managed_devices;
 mod profile_assignments;
 mod settings;
 

@@ -38,6 +38,7 @@ mod lenient_bodies;
 mod list;
 mod load;
 mod logging;
+mod managed_devices;
 mod migrations;
 mod postgres_tls;
 mod profile_assignments;
