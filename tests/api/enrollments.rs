@@ -17,14 +17,15 @@ use crate::helpers::{
 use crate::imports::{HASH, import_one, processed};
 
 const DEVICES: &str = "beta/deviceManagement/windowsAutopilotDeviceIdentities";
-const MANAGED: &str = "v1.0/deviceManagement/managedDevices";
+/// Beta, where the managed device's `joinType` and `enrollmentProfileName` are.
+const MANAGED: &str = "beta/deviceManagement/managedDevices";
 const ENROLLMENTS: &str = "_control/tenants/00000000-0000-0000-0000-000000000000/enrollments";
 const ESP: &str = "beta/deviceManagement/deviceEnrollmentConfigurations";
 const ESP_TYPE: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
 
 /// The service with the control plane on, imports processed at once, and profiles that settle
-/// only on a sync unless `options` say otherwise.
-async fn enrollment_app(options: &[&str]) -> TestApp {
+/// only on a sync.
+async fn enrollment_app() -> TestApp {
     let base = [
         "--control",
         "--import-delay",
@@ -34,7 +35,7 @@ async fn enrollment_app(options: &[&str]) -> TestApp {
         "--sync-cooldown",
         "0",
     ];
-    spawn_app_with(&fresh_database().await, &[&base[..], options].concat()).await
+    spawn_app_with(&fresh_database().await, &base).await
 }
 
 async fn enroll(app: &TestApp, body: Json) -> reqwest::Response {
@@ -164,7 +165,7 @@ async fn managed_devices(app: &TestApp) -> i64 {
 
 #[tokio::test]
 async fn an_imported_device_assigned_through_a_dynamic_group_enrolls_named_from_its_template() {
-    let app = enrollment_app(&[]).await;
+    let app = enrollment_app().await;
     kiosk_profile(
         &app,
         "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
@@ -205,7 +206,7 @@ async fn an_imported_device_assigned_through_a_dynamic_group_enrolls_named_from_
     assert_eq!(managed["enrollmentProfileName"], "Kiosk profile");
     let found = get_ok(
         &app,
-        &format!("{MANAGED}?$filter=serialNumber eq '5CG-WALK-0001'"),
+        "v1.0/deviceManagement/managedDevices?$filter=serialNumber eq '5CG-WALK-0001'",
     )
     .await;
     assert_eq!(found["value"][0]["id"], managed_id.as_str());
@@ -277,7 +278,7 @@ async fn an_imported_device_assigned_through_a_dynamic_group_enrolls_named_from_
 
 #[tokio::test]
 async fn an_esp_timeout_fails_before_enrollment_and_each_phase_fails_as_intune_leaves_it() {
-    let app = enrollment_app(&[]).await;
+    let app = enrollment_app().await;
     // The default Enrollment Status Page's timeout decides how long the timeout took.
     let pages = get_ok(&app, ESP).await;
     let default_esp = pages["value"]
@@ -392,11 +393,11 @@ async fn an_esp_timeout_fails_before_enrollment_and_each_phase_fails_as_intune_l
 
 #[tokio::test]
 async fn only_autopilot_devices_enroll_and_bad_requests_are_refused_clearly() {
-    let app = enrollment_app(&[]).await;
+    let app = enrollment_app().await;
     let refused = error_of(
         enroll(&app, json!({"serialNumber": "NOT-REGISTERED"})).await,
         StatusCode::NOT_FOUND,
-        "NotFound",
+        "ResourceNotFound",
     )
     .await;
     assert!(
@@ -488,7 +489,14 @@ async fn only_autopilot_devices_enroll_and_bad_requests_are_refused_clearly() {
 
 #[tokio::test]
 async fn with_auto_enroll_after_an_assigned_device_enrolls_with_no_control_plane_call() {
-    let app = enrollment_app(&["--assignment-delay", "0.5", "--auto-enroll-after", "1"]).await;
+    let options = [
+        "--control",
+        "--assignment-delay",
+        "0.5",
+        "--auto-enroll-after",
+        "1",
+    ];
+    let app = spawn_app_with(&fresh_database().await, &options).await;
     kiosk_profile(
         &app,
         "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile",
@@ -553,7 +561,7 @@ async fn two_instances_enrolling_one_group_at_once_make_one_managed_device_each(
 
 #[tokio::test]
 async fn an_enrollment_survives_export_reset_and_import_state() {
-    let app = enrollment_app(&[]).await;
+    let app = enrollment_app().await;
     app.create_ok("v1.0", &json!({"serialNumber": "KEEP-1"}))
         .await;
     let answer = body_of(
