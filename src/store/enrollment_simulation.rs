@@ -95,6 +95,8 @@ impl Store {
         tenant: Tenant,
         enrollment: &Enrollment,
     ) -> Result<Enrolled, EnrollmentRefused> {
+        // A device wiped or retired moments ago has left Intune once its action is due.
+        self.settle_device_actions(tenant).await?;
         self.ensure_enrollment_defaults(tenant).await?;
         let mut tx = self.pool()?.begin().await?;
         let (scope, value) = match &enrollment.selection {
@@ -142,6 +144,7 @@ impl Store {
         after: Duration,
         limit: i64,
     ) -> Result<usize, StoreError> {
+        self.settle_device_actions(tenant).await?;
         self.ensure_enrollment_defaults(tenant).await?;
         let mut tx = self.pool()?.begin().await?;
         let scope = format!(

@@ -594,3 +594,45 @@ async fn an_enrollment_survives_export_reset_and_import_state() {
     let identity = get_ok(&app, &format!("{DEVICES}?$filter=serialNumber eq 'KEEP-1'")).await;
     assert_eq!(identity["value"][0]["managedDeviceId"], managed_id.as_str());
 }
+
+#[tokio::test]
+async fn a_wiped_autopilot_device_enrolls_again_as_a_new_managed_device() {
+    let app = enrollment_app().await;
+    let device = app
+        .create_ok("v1.0", &json!({"serialNumber": "WIPE-1"}))
+        .await;
+    let device = device["id"].as_str().unwrap();
+    let first = body_of(
+        enroll(&app, json!({"serialNumber": "WIPE-1"})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let first = first["managedDeviceIds"][0].as_str().unwrap().to_owned();
+    let wipe = json!({"keepEnrollmentData": false, "keepUserData": false});
+    let wiped = send(
+        &app,
+        Method::POST,
+        &format!("{MANAGED}/{first}/wipe"),
+        Some(wipe),
+    )
+    .await;
+    assert_eq!(wiped.status(), StatusCode::NO_CONTENT);
+    let pending = get_ok(&app, &format!("{MANAGED}/{first}")).await;
+    assert_eq!(pending["managementState"], "wipePending");
+
+    // Once the wipe is done the device has left Intune, and enrolls again when it is set up.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    let second = body_of(
+        enroll(&app, json!({"serialNumber": "WIPE-1"})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(second["enrolled"], 1, "{second}");
+    let second = second["managedDeviceIds"][0].as_str().unwrap();
+    assert_ne!(second, first);
+    let identity = get_ok(&app, &format!("{DEVICES}/{device}")).await;
+    assert_eq!(identity["managedDeviceId"], second);
+    assert_eq!(managed_devices(&app).await, 1);
+    assert_eq!(events(&app, "WIPE-1").await.len(), 2);
+}
