@@ -516,7 +516,7 @@ pub fn device_name(
         })
         .sum();
     let room = MAX_DEVICE_NAME_CHARS.saturating_sub(fixed);
-    let per_serial = if serials == 0 { 0 } else { room / serials };
+    let per_serial = room.checked_div(serials).unwrap_or(0);
     let kept = &serial[serial.len().saturating_sub(per_serial)..];
     let mut name: String = parts
         .iter()
