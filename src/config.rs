@@ -117,6 +117,11 @@ pub struct ServeArgs {
     /// sooner (decimals allowed).
     #[arg(long, env = "AUTOPILOT_ASSIGNMENT_DELAY", default_value = "2", value_parser = parse_seconds)]
     pub assignment_delay: Duration,
+    /// Seconds after its deployment profile is assigned (settled) that a device that never
+    /// enrolled enrolls by itself, as a simulated successful Autopilot deployment with no user
+    /// (decimals allowed). Off when unset.
+    #[arg(long, env = "AUTOPILOT_AUTO_ENROLL_AFTER", value_parser = parse_seconds)]
+    pub auto_enroll_after: Option<Duration>,
     /// Seconds after a manual Autopilot sync during which another is refused with 429 (shared by
     /// every instance on the database).
     #[arg(long, env = "AUTOPILOT_SYNC_COOLDOWN", default_value = "600", value_parser = parse_seconds)]

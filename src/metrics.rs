@@ -1,15 +1,15 @@
 //! Prometheus metrics, served at /metrics in the text format: every request by route template,
 //! method and status (a latency histogram, whose `_count` is the request count), and, read when
-//! scraped, the database pool, the grouped statements' queues and group sizes, and the import and
-//! assignment backlogs. One registry per service, so that services in one process (tests) count
+//! scraped, the database pool, the grouped statements' queues and group sizes, the import and
+//! assignment backlogs, and the simulated enrollments by outcome. One registry per service, so that services in one process (tests) count
 //! apart.
 
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::store::Store;
@@ -28,6 +28,8 @@ pub struct Metrics {
     pool_max: IntGauge,
     grouped_queued: IntGaugeVec,
     backlog: IntGaugeVec,
+    /// Every instance's enrollments, as the database counts them.
+    enrollments: IntCounterVec,
     throttle_unconsulted: IntCounter,
     /// Whether the last throttle lookup failed: a failure is logged when it starts, not at
     /// every request while the database is away.
@@ -78,6 +80,15 @@ impl Metrics {
             &["work"],
         )
         .expect("constant, valid options");
+        let enrollments = IntCounterVec::new(
+            Opts::new(
+                "autopilot_enrollments_total",
+                "Simulated enrollments, every instance's and tenant's, by outcome (success, \
+                 espTimeout, failure); a control-plane reset of a tenant takes its share away",
+            ),
+            &["outcome"],
+        )
+        .expect("constant, valid options");
         let throttle_unconsulted = IntCounter::new(
             "autopilot_throttle_unconsulted_total",
             "Requests let through unthrottled because the throttle's table could not be reached \
@@ -91,6 +102,7 @@ impl Metrics {
             Box::new(pool_max.clone()),
             Box::new(grouped_queued.clone()),
             Box::new(backlog.clone()),
+            Box::new(enrollments.clone()),
         ]
         .into_iter()
         .chain(
@@ -109,6 +121,7 @@ impl Metrics {
             pool_max,
             grouped_queued,
             backlog,
+            enrollments,
             throttle_unconsulted,
             throttle_failing: std::sync::atomic::AtomicBool::new(false),
         }
@@ -174,6 +187,23 @@ impl Metrics {
                 self.backlog.reset();
                 log::debug!("metrics: no backlog (the database took over {BACKLOG_TIMEOUT:?})");
             }
+        }
+        match tokio::time::timeout(BACKLOG_TIMEOUT, store.enrollment_counts()).await {
+            Ok(Ok(counts)) => {
+                for (outcome, total) in counts {
+                    let counter = self.enrollments.with_label_values(&[outcome.as_str()]);
+                    let total = u64::try_from(total).unwrap_or_default();
+                    // The database's total; it only falls when a tenant is reset.
+                    if total < counter.get() {
+                        counter.reset();
+                    }
+                    counter.inc_by(total - counter.get());
+                }
+            }
+            Ok(Err(error)) => log::debug!("metrics: no enrollment counts ({error})"),
+            Err(_) => log::debug!(
+                "metrics: no enrollment counts (the database took over {BACKLOG_TIMEOUT:?})"
+            ),
         }
         let mut text = Vec::new();
         TextEncoder::new()

@@ -46,6 +46,8 @@ pub struct Application {
     import_delay: Duration,
     /// How long a device waits `pending` for its profile.
     assignment_delay: Duration,
+    /// How long after its profile is assigned a device enrolls by itself, if it does.
+    auto_enroll_after: Option<Duration>,
     /// The private PostgreSQL, when no DATABASE_URL was given; stopped after the server.
     database: Option<EmbeddedPostgres>,
 }
@@ -124,6 +126,7 @@ impl Application {
             store,
             import_delay: args.import_delay,
             assignment_delay: args.assignment_delay,
+            auto_enroll_after: args.auto_enroll_after,
             database,
         })
     }
@@ -179,6 +182,7 @@ impl Application {
             store,
             import_delay,
             assignment_delay,
+            auto_enroll_after,
             database,
             ..
         } = self;
@@ -188,7 +192,7 @@ impl Application {
                 Ok(()) => {
                     log::info!("migrations applied: serving");
                     let store = store.background();
-                    let work = [
+                    let mut work = vec![
                         tokio::spawn(workers::run(
                             store.clone(),
                             workers::imports::ImportProcessing { delay: import_delay },
@@ -209,6 +213,12 @@ impl Application {
                             },
                         )),
                     ];
+                    if let Some(after) = auto_enroll_after {
+                        work.push(tokio::spawn(workers::run(
+                            store.clone(),
+                            workers::enrollments::AutoEnrollment { after },
+                        )));
+                    }
                     let served = server.await.map_err(StartupError::from);
                     work.iter().for_each(tokio::task::JoinHandle::abort);
                     served

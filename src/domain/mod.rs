@@ -8,6 +8,7 @@ pub mod deployment_profile;
 pub mod device_identity;
 pub mod directory;
 pub mod enrollment_configuration;
+pub mod enrollment_simulation;
 pub mod entity;
 pub mod filter_rule;
 pub mod import;

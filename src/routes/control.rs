@@ -25,10 +25,11 @@ use crate::control::origin::{Refusal, SameOrigin};
 use crate::domain::Tenant;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::enrollment_configuration::{ENROLLMENT_CONFIGURATIONS, default_configuration};
+use crate::domain::enrollment_simulation::{EnrollmentBody, Selection};
 use crate::domain::entity::Value;
 use crate::graph::error::GraphError;
 use crate::graph::state::check_property_text;
-use crate::store::{ImportStateError, Store};
+use crate::store::{EnrollmentRefused, ImportStateError, Store};
 
 /// The largest state document `import-state` takes.
 const MAX_STATE_BYTES: usize = 128 * 1024 * 1024;
@@ -51,6 +52,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .route(web::post().to(import_state)),
             )
             .route("/tenants/{tenant}/imports/settle", web::post().to(settle))
+            .route("/tenants/{tenant}/enrollments", web::post().to(enroll))
             .route(
                 "/tenants/{tenant}/devices/{device}/enrollmentStatusPage",
                 web::get().to(enrollment_status_page),
@@ -248,6 +250,46 @@ async fn settle(_: ControlAccess, store: web::Data<Store>, tenant: web::Path<Str
     Ok(HttpResponse::Ok().json(json!({
         "importsProcessed": settled.imports_processed,
         "devicesSettled": settled.devices_settled,
+    })))
+}
+
+/// Simulated enrollment: the devices named go through Autopilot's deployment with their
+/// effective profile and Enrollment Status Page; answers once every record is written.
+async fn enroll(
+    _: ControlAccess,
+    store: web::Data<Store>,
+    tenant: web::Path<String>,
+    body: web::Bytes,
+) -> Handled {
+    let tenant = tenant_of(&tenant)?;
+    let body: EnrollmentBody = json_body(&body)?;
+    let enrollment = body.check().map_err(GraphError::bad_request)?;
+    let enrolled = store
+        .simulate_enrollment(tenant, &enrollment)
+        .await
+        .map_err(|refused| match refused {
+            EnrollmentRefused::NoDevices => GraphError::not_found(match &enrollment.selection {
+                Selection::SerialNumber(serial) => format!(
+                    "The tenant has no windowsAutopilotDeviceIdentity with serialNumber \
+                     '{serial}': only a registered Autopilot device can enroll."
+                ),
+                Selection::GroupTag(tag) => format!(
+                    "The tenant has no windowsAutopilotDeviceIdentity with groupTag '{tag}'."
+                ),
+            }),
+            EnrollmentRefused::NoAccountSetup { serial_number } => {
+                GraphError::bad_request(format!(
+                    "The device '{serial_number}' deploys in self-deploying mode, which has no \
+                 accountSetup phase to fail in."
+                ))
+            }
+            EnrollmentRefused::Store(error) => error.into(),
+        })?;
+    Ok(HttpResponse::Ok().json(json!({
+        "enrolled": enrolled.enrolled,
+        "failed": enrolled.failed,
+        "alreadyEnrolled": enrolled.already_enrolled,
+        "managedDeviceIds": enrolled.managed_device_ids,
     })))
 }
 

@@ -97,10 +97,11 @@ pub const TENANT_TABLES: [TenantTable; 17] = [
 
 /// Tables with a `tenant_id` that hold work or counters rather than state: a reset empties them
 /// (after the state, whose deletion asks for recomputes), an export leaves them out.
-pub const TENANT_WORK_TABLES: [&str; 3] = [
+pub const TENANT_WORK_TABLES: [&str; 4] = [
     "throttle_buckets",
     "assignment_recomputes",
     "import_retries",
+    "simulated_enrollment_counts",
 ];
 
 /// Tables with a `tenant_id` that say who may call the service rather than hold its state: a reset

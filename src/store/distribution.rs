@@ -45,7 +45,30 @@ mod tests {
     /// Statements that span tenants on purpose, each whole (whitespace aside), and why: a change
     /// to one of them is a change to its exception. None of them but the throttle's sweep takes a
     /// row lock; on a distributed engine each is a multi-shard statement.
-    const CROSS_TENANT: [(&str, &str); 13] = [
+    const CROSS_TENANT: [(&str, &str); 16] = [
+        (
+            "SELECT tenant_id FROM (SELECT tenant_id, deployment_profile_assigned_date_time \
+             FROM device_identities \
+             WHERE assigned_profile_id IS NOT NULL AND enrollment_state = 'notContacted' \
+             AND deployment_profile_assigned_date_time <= now() - make_interval(secs => $1) \
+             ORDER BY deployment_profile_assigned_date_time LIMIT $2) AS due \
+             GROUP BY tenant_id ORDER BY min(deployment_profile_assigned_date_time)",
+            "discovery: the tenants with devices due for --auto-enroll-after",
+        ),
+        (
+            "SELECT extract(epoch FROM least( \
+             (SELECT min(deployment_profile_assigned_date_time) FROM device_identities \
+             WHERE assigned_profile_id IS NOT NULL AND enrollment_state = 'notContacted'), \
+             (SELECT min(assignment_pending_since) FROM device_identities \
+             WHERE assignment_pending_since IS NOT NULL)) \
+             + make_interval(secs => $1) - now())::float8",
+            "when the next device of any tenant is due for --auto-enroll-after, for the worker's sleep",
+        ),
+        (
+            "SELECT outcome, sum(total)::bigint FROM simulated_enrollment_counts \
+             GROUP BY outcome ORDER BY outcome",
+            "/metrics: every tenant's enrollments by outcome",
+        ),
         (
             "SELECT tenant_id, lower(serial_number) FROM device_identities \
              WHERE lower(serial_number) = ANY($1)",

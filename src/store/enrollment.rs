@@ -2,7 +2,7 @@
 //! priorities (the next free one on create, `setPriority`), assignments, the mobile apps an
 //! Enrollment Status Page names, and which page applies to a device.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, Row};
@@ -450,56 +450,72 @@ impl Store {
         device: Uuid,
     ) -> Result<Option<Uuid>, StoreError> {
         let mut tx = self.pool()?.begin().await?;
-        let mut devices = devices_to_work_out(&mut tx, tenant, Some(&[device])).await?;
-        let Some(device) = devices.pop() else {
-            return Ok(None);
-        };
-        let pages: Vec<(Uuid, i32)> = sqlx::query_as(
-            "SELECT id, priority FROM device_enrollment_configurations \
-             WHERE tenant_id = $1 AND odata_type = $2",
-        )
-        .bind(tenant.0)
-        .bind(ESP)
-        .fetch_all(&mut *tx)
-        .await?;
-        let ids: Vec<Uuid> = pages.iter().map(|(id, _)| *id).collect();
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
-             WHERE tenant_id = $1 AND configuration_id = ANY($2)"
-        )))
-        .bind(tenant.0)
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await?;
-        let assignments: Vec<EnrollmentAssignment> = rows
-            .iter()
-            .map(enrollment_assignment)
-            .collect::<Result<_, _>>()?;
-        let mut named: Vec<Uuid> = assignments
-            .iter()
-            .filter_map(|a| a.target.group())
-            .collect();
-        named.sort_unstable();
-        named.dedup();
-        let memberships = group_memberships(&mut tx, tenant, &named).await?;
-        let mut groups: HashSet<Uuid> = added_to(&mut tx, tenant, &named, Some(&[device.id]))
-            .await?
-            .into_iter()
-            .filter(|(group, _)| memberships.get(group) == Some(&Membership::Assigned))
-            .map(|(group, _)| group)
-            .collect();
+        let pages = applicable_enrollment_status_pages(&mut tx, tenant, &[device]).await?;
         tx.commit().await?;
-        groups.extend(DynamicGroups::new(memberships).taking(&device.physical_ids));
-        let ranked: Vec<RankedConfiguration> = pages
-            .into_iter()
-            .map(|(id, priority)| RankedConfiguration { id, priority })
-            .collect();
-        let default = default_of_family(ESP).map_or(Uuid::nil(), |d| d.id);
-        Ok(Some(applicable_page(
-            &ranked,
-            &assignments,
-            &groups,
-            default,
-        )))
+        Ok(pages.get(&device).copied())
     }
+}
+
+/// The Enrollment Status Page that applies to each of the tenant's device identities `devices`
+/// that exists: the highest-priority page assigned to a group that holds it (or to everyone) and
+/// not excluded from it, else the default.
+pub(super) async fn applicable_enrollment_status_pages(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    devices: &[Uuid],
+) -> Result<HashMap<Uuid, Uuid>, StoreError> {
+    let devices = devices_to_work_out(&mut *connection, tenant, Some(devices)).await?;
+    if devices.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let pages: Vec<(Uuid, i32)> = sqlx::query_as(
+        "SELECT id, priority FROM device_enrollment_configurations \
+         WHERE tenant_id = $1 AND odata_type = $2",
+    )
+    .bind(tenant.0)
+    .bind(ESP)
+    .fetch_all(&mut *connection)
+    .await?;
+    let ids: Vec<Uuid> = pages.iter().map(|(id, _)| *id).collect();
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
+         WHERE tenant_id = $1 AND configuration_id = ANY($2)"
+    )))
+    .bind(tenant.0)
+    .bind(&ids)
+    .fetch_all(&mut *connection)
+    .await?;
+    let assignments: Vec<EnrollmentAssignment> = rows
+        .iter()
+        .map(enrollment_assignment)
+        .collect::<Result<_, _>>()?;
+    let mut named: Vec<Uuid> = assignments
+        .iter()
+        .filter_map(|a| a.target.group())
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let memberships = group_memberships(&mut *connection, tenant, &named).await?;
+    let scope: Vec<Uuid> = devices.iter().map(|device| device.id).collect();
+    let mut added: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for (group, device) in added_to(&mut *connection, tenant, &named, Some(&scope)).await? {
+        if memberships.get(&group) == Some(&Membership::Assigned) {
+            added.entry(device).or_default().insert(group);
+        }
+    }
+    let dynamic = DynamicGroups::new(memberships);
+    let ranked: Vec<RankedConfiguration> = pages
+        .into_iter()
+        .map(|(id, priority)| RankedConfiguration { id, priority })
+        .collect();
+    let default = default_of_family(ESP).map_or(Uuid::nil(), |d| d.id);
+    Ok(devices
+        .iter()
+        .map(|device| {
+            let mut groups = added.remove(&device.id).unwrap_or_default();
+            groups.extend(dynamic.taking(&device.physical_ids));
+            let page = applicable_page(&ranked, &assignments, &groups, default);
+            (device.id, page)
+        })
+        .collect())
 }

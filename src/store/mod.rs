@@ -29,6 +29,7 @@ mod cpu;
 mod directory;
 pub mod distribution;
 mod enrollment;
+mod enrollment_simulation;
 pub(crate) mod filter;
 mod follow_up;
 mod grouped;
@@ -46,6 +47,7 @@ pub use control::{
 };
 pub use directory::{Added, DeviceDeleted, DeviceGroups};
 pub use enrollment::EnrollmentAssignmentRefused;
+pub use enrollment_simulation::{Enrolled, EnrollmentRefused};
 pub use grouped::GroupedMetrics;
 use grouped::{GroupStatement, Grouped};
 pub use offboarding::{IdentityDeleted, SerialDeleted};

@@ -7,6 +7,7 @@
 
 pub mod assignments;
 pub mod device_actions;
+pub mod enrollments;
 pub mod imports;
 pub mod syncs;
 

@@ -195,28 +195,31 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
         StatusCode::NO_CONTENT,
     )
     .await;
-    // The grouped device enrolled: its managed device, which no Graph operation creates.
-    let managed_device = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO managed_devices (id, tenant_id, serial_number, device_name) \
-         VALUES ($1, $2, $3, $3)",
+    // The grouped device enrolls, as the control plane simulates it: its managed device and its
+    // Autopilot event, which no Graph operation creates.
+    let enrolled = body_of(
+        control(
+            app,
+            Method::POST,
+            &format!("tenants/{tenant}/enrollments"),
+            Some(json!({"serialNumber": format!("{tag}-1")})),
+        )
+        .await,
+        StatusCode::OK,
     )
-    .bind(managed_device)
+    .await;
+    assert_eq!(enrolled["enrolled"], 1, "{enrolled}");
+    // A policy status detail of the event, which the simulation does not write.
+    sqlx::query(
+        "INSERT INTO autopilot_event_policy_status_details \
+             (id, tenant_id, autopilot_event_id, display_name) \
+         SELECT gen_random_uuid(), tenant_id, id, 'Company Portal' FROM autopilot_events \
+         WHERE tenant_id = $1",
+    )
     .bind(tenant)
-    .bind(format!("{tag}-1"))
     .execute(&app.db().await)
     .await
     .unwrap();
-    let path = format!(
-        "v1.0/{COLLECTION}/{}",
-        grouped["value"][0]["id"].as_str().unwrap()
-    );
-    let link = json!({"managedDeviceId": managed_device, "enrollmentState": "enrolled"});
-    body_of(
-        graph(app, tenant, Method::PATCH, &path, Some(link)).await,
-        StatusCode::NO_CONTENT,
-    )
-    .await;
     let record = json!({"serialNumber": format!("{tag}-3"), "hardwareIdentifier": "AAEC"});
     created(graph(app, tenant, Method::POST, IMPORTED, Some(record)).await).await;
     // Assignment filters take Graph's configuration permission.

@@ -21,6 +21,7 @@ mod directory;
 mod docs;
 mod embedded;
 mod enrollment_configurations;
+mod enrollments;
 mod errors;
 mod filter;
 mod fuzz;
