@@ -28,7 +28,7 @@ use crate::graph::schema::{
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
-    self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes, found,
+    self, ExpandParameters, ItemParameters, Key, Served, bound_action, entity_set_routes, found,
 };
 use crate::store::{IdentityDeleted, SerialDeleted, Store};
 
@@ -170,36 +170,15 @@ macro_rules! root_operations {
 }
 
 /// One bound action: POST `.../{id}/<name>`, 204 on success.
-/// actix's route attribute takes only a literal path (with its own `{id}`, as actix parameter names
-/// cannot hold Microsoft's `-`), hence `$route` beside `$name`.
 macro_rules! action {
     ($prefix:tt, $handler:ident, $name:literal, $route:literal, $action:ident $(, body = $body:ty)?) => {
-        #[utoipa::path(
-            post,
-            path = concat!("/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}/", $name),
-            tag = DEVICE_IDENTITIES_TAG,
-            security(("bearer" = [])),
-            operation_id = concat!($prefix, "deviceManagement.windowsAutopilotDeviceIdentities.windowsAutopilotDeviceIdentity.", $name),
-            summary = concat!("Invoke action ", $name),
-            params(DeviceKey),
-            $(request_body(content = $body, content_type = "application/json"),)?
-            responses(
-                (status = 204, description = "Success"),
-                (status = "4XX", response = ErrorResponse),
-                (status = "5XX", response = ErrorResponse),
-            )
-        )]
-        #[post($route)]
-        pub async fn $handler(
-            access: WriteAccess,
-            store: web::Data<Store>,
-            root: ServiceRoot,
-            key: DeviceKey,
-            req: HttpRequest,
-            payload: web::Payload,
-        ) -> Handled {
-            run_action(access.0, DeviceAction::$action, store, root, key.0, req, payload).await
-        }
+        bound_action!(
+            $prefix, $handler, $name, $route,
+            item: "/deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentity-id}",
+            operation: "deviceManagement.windowsAutopilotDeviceIdentities.windowsAutopilotDeviceIdentity",
+            tag: DEVICE_IDENTITIES_TAG, key: DeviceKey, access: WriteAccess,
+            run: run_action, action: DeviceAction::$action $(, body = $body)?
+        );
     };
 }
 

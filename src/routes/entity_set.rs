@@ -727,3 +727,45 @@ macro_rules! entity_set_routes {
 }
 
 pub(crate) use entity_set_routes;
+
+/// One bound action of an item: POST `<item>/<name>`, 204 once `$run` has done it. `$run` takes
+/// the tenant, `$action`, the store, the service root, the item's key, the request and its body.
+/// actix's route attribute takes only a literal path (with its own `{id}`, as actix parameter names
+/// cannot hold Microsoft's `-`), hence `$route` beside the documented `$item`.
+macro_rules! bound_action {
+    (
+        $prefix:tt, $handler:ident, $name:literal, $route:literal,
+        item: $item:literal, operation: $operation:literal, tag: $tag:expr,
+        key: $key:ty, access: $access:ty, run: $run:path, action: $action:expr
+        $(, body = $body:ty)?
+    ) => {
+        #[utoipa::path(
+            post,
+            path = concat!($item, "/", $name),
+            tag = $tag,
+            security(("bearer" = [])),
+            operation_id = concat!($prefix, $operation, ".", $name),
+            summary = concat!("Invoke action ", $name),
+            params($key),
+            $(request_body(content = $body, content_type = "application/json"),)?
+            responses(
+                (status = 204, description = "Success"),
+                (status = "4XX", response = ErrorResponse),
+                (status = "5XX", response = ErrorResponse),
+            )
+        )]
+        #[post($route)]
+        pub async fn $handler(
+            access: $access,
+            store: web::Data<Store>,
+            root: ServiceRoot,
+            key: $key,
+            req: HttpRequest,
+            payload: web::Payload,
+        ) -> Handled {
+            $run(access.0, $action, store, root, key.0, req, payload).await
+        }
+    };
+}
+
+pub(crate) use bound_action;

@@ -13,9 +13,9 @@ use crate::auth::{
     ManagedDeviceActionAccess, ManagedDevicesReadAccess as ReadAccess,
     ManagedDevicesWriteAccess as WriteAccess,
 };
+use crate::domain::Tenant;
 use crate::domain::entity::{BoundAction, EntitySet};
 use crate::domain::managed_device::{ACTION_COMPLETES_AFTER, ACTIONS, MANAGED_DEVICES};
-use crate::domain::{ApiVersion, Tenant};
 use crate::graph::error::{ErrorResponse, GraphError};
 use crate::graph::links::ServiceRoot;
 use crate::graph::managed_device::{action_request, takes_parameters};
@@ -27,7 +27,7 @@ use crate::graph::schema::{
 use crate::routes::Handled;
 use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
-    self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes, found,
+    self, ExpandParameters, ItemParameters, Key, Served, bound_action, entity_set_routes, found,
 };
 use crate::store::Store;
 
@@ -59,7 +59,7 @@ async fn send_action(
     tenant: Tenant,
     name: &str,
     store: web::Data<Store>,
-    version: ApiVersion,
+    root: ServiceRoot,
     device: Uuid,
     req: HttpRequest,
     payload: web::Payload,
@@ -70,7 +70,7 @@ async fn send_action(
     } else {
         None
     };
-    let request = action_request(action, body.as_ref().map(|b| b.0.as_ref()), version)?;
+    let request = action_request(action, body.as_ref().map(|b| b.0.as_ref()), root.version)?;
     ManagedDevices::prepare(tenant, &store).await?;
     let sent = store
         .send_device_action(tenant, device, &request, ACTION_COMPLETES_AFTER)
@@ -170,36 +170,15 @@ macro_rules! root_operations {
 }
 
 /// One remote action: POST `.../{id}/<name>`, 204 once pending.
-/// actix's route attribute takes only a literal path (with its own `{id}`, as actix parameter names
-/// cannot hold Microsoft's `-`), hence `$route` beside `$name`.
 macro_rules! action {
     ($prefix:tt, $handler:ident, $name:literal, $route:literal $(, body = $body:ty)?) => {
-        #[utoipa::path(
-            post,
-            path = concat!("/deviceManagement/managedDevices/{managedDevice-id}/", $name),
-            tag = MANAGED_DEVICES_TAG,
-            security(("bearer" = [])),
-            operation_id = concat!($prefix, "deviceManagement.managedDevices.managedDevice.", $name),
-            summary = concat!("Invoke action ", $name),
-            params(DeviceKey),
-            $(request_body(content = $body, content_type = "application/json"),)?
-            responses(
-                (status = 204, description = "Success"),
-                (status = "4XX", response = ErrorResponse),
-                (status = "5XX", response = ErrorResponse),
-            )
-        )]
-        #[post($route)]
-        pub async fn $handler(
-            access: ManagedDeviceActionAccess,
-            store: web::Data<Store>,
-            root: ServiceRoot,
-            key: DeviceKey,
-            req: HttpRequest,
-            payload: web::Payload,
-        ) -> Handled {
-            send_action(access.0, $name, store, root.version, key.0, req, payload).await
-        }
+        bound_action!(
+            $prefix, $handler, $name, $route,
+            item: "/deviceManagement/managedDevices/{managedDevice-id}",
+            operation: "deviceManagement.managedDevices.managedDevice",
+            tag: MANAGED_DEVICES_TAG, key: DeviceKey, access: ManagedDeviceActionAccess,
+            run: send_action, action: $name $(, body = $body)?
+        );
     };
 }
 
