@@ -8,7 +8,7 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use crate::auth::{READ, claims, hs256};
-use crate::control::{control, graph, guarded_app};
+use crate::control::{graph, guarded_app, import_state};
 use crate::helpers::{TestApp, body_of, error_of, send_as};
 
 const EVENTS: &str = "beta/deviceManagement/autopilotEvents";
@@ -43,13 +43,7 @@ async fn seed(app: &TestApp, tenant: Uuid) -> [String; 3] {
         "autopilot_event_policy_status_details": [detail(&ids[0], "Company Portal"),
                                                   detail(&ids[0], "Office")],
     }});
-    let path = format!("tenants/{tenant}/import-state");
-    let response = control(app, Method::POST, &path, Some(document)).await;
-    assert!(
-        response.status().is_success(),
-        "{}",
-        response.text().await.unwrap()
-    );
+    import_state(app, tenant, document).await;
     ids
 }
 

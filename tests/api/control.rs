@@ -75,6 +75,17 @@ pub async fn control(app: &TestApp, method: Method, path: &str, body: Option<Jso
     .await
 }
 
+/// Loads `document` (`{"tables": {...}}`) into the tenant through import-state, which must take it.
+pub async fn import_state(app: &TestApp, tenant: Uuid, document: Json) {
+    let path = format!("tenants/{tenant}/import-state");
+    let response = control(app, Method::POST, &path, Some(document)).await;
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+}
+
 /// The first page of the tenant's device identities.
 async fn devices_page(app: &TestApp, tenant: Uuid) -> Json {
     let page = graph(

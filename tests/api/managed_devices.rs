@@ -10,7 +10,7 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use crate::auth::{WRITE, claims, hs256};
-use crate::control::{control, guarded_app};
+use crate::control::{guarded_app, import_state};
 use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send_as};
 
 const DEVICES: &str = "deviceManagement/managedDevices";
@@ -53,13 +53,7 @@ pub async fn seed(app: &TestApp, tenant: Uuid, devices: &[(&str, &str)]) -> Vec<
         })
         .collect();
     let document = json!({"tables": {"device_identities": identities, "managed_devices": managed}});
-    let path = format!("tenants/{tenant}/import-state");
-    let response = control(app, Method::POST, &path, Some(document)).await;
-    assert!(
-        response.status().is_success(),
-        "{}",
-        response.text().await.unwrap()
-    );
+    import_state(app, tenant, document).await;
     enrolled
 }
 

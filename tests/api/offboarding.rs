@@ -7,7 +7,7 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use crate::auth::{WRITE, claims, hs256};
-use crate::control::{control, guarded_app};
+use crate::control::{guarded_app, import_state};
 use crate::helpers::{COLLECTION, TestApp, body_of, error_of, send_as};
 
 /// An offboarding tool's permissions: Autopilot's and managed devices'.
@@ -35,13 +35,7 @@ async fn enrolled(app: &TestApp, tenant: Uuid, serial: &str) -> (Uuid, Uuid) {
         "managed_devices": [{"id": managed, "serial_number": serial,
                              "device_name": format!("KIOSK-{serial}")}],
     }});
-    let path = format!("tenants/{tenant}/import-state");
-    let response = control(app, Method::POST, &path, Some(document)).await;
-    assert!(
-        response.status().is_success(),
-        "{}",
-        response.text().await.unwrap()
-    );
+    import_state(app, tenant, document).await;
     (identity, managed)
 }
 
