@@ -99,7 +99,8 @@ struct AlternativeSecurityId {
 
 /// A device create's body without `alternativeSecurityIds`, which Graph requires and keeps for its
 /// own use (its reference calls them internal): checked for their shape and bounds, then left out,
-/// since an entity set's table holds no collection of complex values.
+/// since an entity set's table holds collections of complex values only as documents the service
+/// writes itself, never as client input.
 pub fn without_alternative_security_ids(body: &[u8]) -> Result<Vec<u8>, GraphError> {
     const NAME: &str = "alternativeSecurityIds";
     let invalid =
