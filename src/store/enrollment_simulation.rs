@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{AssertSqlSafe, PgConnection};
 use uuid::Uuid;
 
@@ -469,14 +470,18 @@ async fn write_directory_devices(
     if enrolled.is_empty() {
         return Ok(());
     }
+    // The registration times are worked out here from the transaction's time: Citus refuses an
+    // UPDATE that calls a STABLE function such as now() on a column's value.
+    let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *connection)
+        .await?;
     sqlx::query(
         "UPDATE directory_devices v SET trust_type = n.trust_type, is_managed = true, \
              is_compliant = n.succeeded, display_name = n.name, enrollment_type = n.enrollment_type, \
-             operating_system_version = $6, \
-             registration_date_time = now() - make_interval(secs => n.since_joined), \
+             operating_system_version = $6, registration_date_time = n.registered, \
              approximate_last_sign_in_date_time = now(), updated_at = now() \
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::float8[], $7::bool[], $8::text[]) \
-             AS n(identity, trust_type, name, since_joined, succeeded, enrollment_type) \
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $7::bool[], $8::text[]) \
+             AS n(identity, trust_type, name, registered, succeeded, enrollment_type) \
          WHERE v.tenant_id = $1 AND v.device_identity_id = n.identity",
     )
     .bind(tenant.0)
@@ -491,7 +496,10 @@ async fn write_directory_devices(
     .bind(
         enrolled
             .iter()
-            .map(|p| f64::from(p.walk.total_seconds()) - preparation_seconds(&p.walk))
+            .map(|p| {
+                let since_joined = f64::from(p.walk.total_seconds()) - preparation_seconds(&p.walk);
+                now - TimeDelta::milliseconds((since_joined * 1000.0) as i64)
+            })
             .collect::<Vec<_>>(),
     )
     .bind(OS_VERSION)

@@ -96,6 +96,16 @@ async fn delete_unless_enrolled(
         None => Ok(IdentityDeleted::NotFound),
         Some((Some(managed_device),)) => Ok(IdentityDeleted::Enrolled(managed_device)),
         Some((None,)) => {
+            // The Entra device object stays, linked to no identity (Graph keeps it for the
+            // offboarding's last step).
+            sqlx::query(
+                "UPDATE directory_devices SET device_identity_id = NULL \
+                 WHERE tenant_id = $1 AND device_identity_id = $2",
+            )
+            .bind(tenant.0)
+            .bind(id)
+            .execute(&mut *connection)
+            .await?;
             sqlx::query("DELETE FROM device_identities WHERE tenant_id = $1 AND id = $2")
                 .bind(tenant.0)
                 .bind(id)

@@ -221,16 +221,16 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
     .await;
     assert_eq!(enrolled["enrolled"], 1, "{enrolled}");
     // A policy status detail of the event, which the simulation does not write.
-    sqlx::query(
-        "INSERT INTO autopilot_event_policy_status_details \
-             (id, tenant_id, autopilot_event_id, display_name) \
-         SELECT gen_random_uuid(), tenant_id, id, 'Company Portal' FROM autopilot_events \
-         WHERE tenant_id = $1",
+    let events = "beta/deviceManagement/autopilotEvents";
+    let event = body_of(
+        graph(app, tenant, Method::GET, events, None).await,
+        StatusCode::OK,
     )
-    .bind(tenant)
-    .execute(&app.db().await)
-    .await
-    .unwrap();
+    .await;
+    let event_id = event["value"][0]["id"].as_str().unwrap();
+    let detail = json!({"displayName": "Company Portal"});
+    let path = format!("{events}/{event_id}/policyStatusDetails");
+    created(graph(app, tenant, Method::POST, &path, Some(detail)).await).await;
     let record = json!({"serialNumber": format!("{tag}-3"), "hardwareIdentifier": "AAEC"});
     created(graph(app, tenant, Method::POST, IMPORTED, Some(record)).await).await;
     // Assignment filters take Graph's configuration permission.
