@@ -1194,6 +1194,10 @@ fn text() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
+fn nullable_text() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(scalar_type(Type::String, true))
+}
+
 fn filter_parameter() -> Parameter {
     query(
         "$filter",
@@ -1802,7 +1806,7 @@ fn deleted_states_response_schema() -> Schema {
         .property("serialNumber", text())
         .property(
             "deviceRegistrationId",
-            text().description(Some(
+            nullable_text().description(Some(
                 "The id of the Autopilot device the serial named (null when none did).",
             )),
         )
@@ -1814,7 +1818,7 @@ fn deleted_states_response_schema() -> Schema {
         )
         .property(
             "errorMessage",
-            text().description(Some("Why the device was not deleted; null when it was.")),
+            nullable_text().description(Some("Why the device was not deleted; null when it was.")),
         )
         .required("serialNumber")
         .required("deletionState");
