@@ -178,9 +178,15 @@ pub enum InstanceKind {
     /// A simple instance of an integer value within the bounds.
     Integer { min: i64, max: i64 },
     /// A simple instance of a string value of at most this many characters.
-    Text { max_chars: usize, values: TextValues },
+    Text {
+        max_chars: usize,
+        values: TextValues,
+    },
     /// A simple collection instance of string values, at most this many.
-    Collection { max_items: usize, values: TextValues },
+    Collection {
+        max_items: usize,
+        values: TextValues,
+    },
 }
 
 /// What a string value of a definition must be.
@@ -337,8 +343,10 @@ pub fn template(id: &str) -> Option<&'static Template> {
 
 /// The Graph types of a setting and its instances and values.
 pub const SETTING_TYPE: &str = "microsoft.graph.deviceManagementConfigurationSetting";
-pub const CHOICE_INSTANCE: &str = "microsoft.graph.deviceManagementConfigurationChoiceSettingInstance";
-pub const SIMPLE_INSTANCE: &str = "microsoft.graph.deviceManagementConfigurationSimpleSettingInstance";
+pub const CHOICE_INSTANCE: &str =
+    "microsoft.graph.deviceManagementConfigurationChoiceSettingInstance";
+pub const SIMPLE_INSTANCE: &str =
+    "microsoft.graph.deviceManagementConfigurationSimpleSettingInstance";
 pub const COLLECTION_INSTANCE: &str =
     "microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance";
 pub const CHOICE_VALUE: &str = "microsoft.graph.deviceManagementConfigurationChoiceSettingValue";
@@ -420,9 +428,7 @@ impl DevicePreparationSettings {
                 *slot = Some(option);
             }
             Checked::Integer(minutes) => self.timeout_minutes = Some(minutes),
-            Checked::Text(text) if id == CUSTOM_ERROR_MESSAGE.id => {
-                self.error_message = Some(text)
-            }
+            Checked::Text(text) if id == CUSTOM_ERROR_MESSAGE.id => self.error_message = Some(text),
             // The device security group setting: the group is the membership target's.
             Checked::Text(_) => {}
             Checked::Texts(texts) if id == ALLOWED_APPS.id => {
@@ -446,7 +452,10 @@ pub struct CheckedSettings {
 /// Checks a policy's `settings` (the `deviceManagementConfigurationSetting` objects of a body)
 /// against `template`: each names a definition the template allows, once, with an instance and a
 /// value of the definition's kind within its limits.
-pub fn check_settings(template: &Template, settings: &[Json]) -> Result<CheckedSettings, SettingProblem> {
+pub fn check_settings(
+    template: &Template,
+    settings: &[Json],
+) -> Result<CheckedSettings, SettingProblem> {
     if settings.len() > template.definitions.len() {
         return Err(SettingProblem::of(
             "",
@@ -461,7 +470,10 @@ pub fn check_settings(template: &Template, settings: &[Json]) -> Result<CheckedS
     let mut instances = Vec::with_capacity(settings.len());
     for setting in settings {
         let object = setting.as_object().ok_or_else(|| {
-            SettingProblem::of("", "A setting must be a deviceManagementConfigurationSetting object.")
+            SettingProblem::of(
+                "",
+                "A setting must be a deviceManagementConfigurationSetting object.",
+            )
         })?;
         let mut instance = None;
         for (key, value) in object {
@@ -479,27 +491,31 @@ pub fn check_settings(template: &Template, settings: &[Json]) -> Result<CheckedS
                 }
             }
         }
-        let instance = instance.ok_or_else(|| {
-            SettingProblem::of("", "A setting needs its 'settingInstance'.")
-        })?;
+        let instance = instance
+            .ok_or_else(|| SettingProblem::of("", "A setting needs its 'settingInstance'."))?;
         instances.push(instance.clone());
     }
     check_instances(template, &instances)
 }
 
 /// Checks stored or sent setting instances against `template` (see [`check_settings`]).
-pub fn check_instances(template: &Template, instances: &[Json]) -> Result<CheckedSettings, SettingProblem> {
+pub fn check_instances(
+    template: &Template,
+    instances: &[Json],
+) -> Result<CheckedSettings, SettingProblem> {
     let mut values = DevicePreparationSettings::default();
     let mut seen = HashSet::new();
     let mut written = Vec::with_capacity(instances.len());
     for instance in instances {
-        let object = instance.as_object().ok_or_else(|| {
-            SettingProblem::of("", "A 'settingInstance' must be an object.")
-        })?;
+        let object = instance
+            .as_object()
+            .ok_or_else(|| SettingProblem::of("", "A 'settingInstance' must be an object."))?;
         let definition_id = object
             .get("settingDefinitionId")
             .and_then(Json::as_str)
-            .ok_or_else(|| SettingProblem::of("", "A setting instance needs its 'settingDefinitionId'."))?;
+            .ok_or_else(|| {
+                SettingProblem::of("", "A setting instance needs its 'settingDefinitionId'.")
+            })?;
         let definition = template
             .definitions
             .iter()
@@ -517,7 +533,10 @@ pub fn check_instances(template: &Template, instances: &[Json]) -> Result<Checke
         if !seen.insert(definition.id) {
             return Err(SettingProblem::of(
                 definition.id,
-                format!("The setting definition '{}' is given more than once.", definition.id),
+                format!(
+                    "The setting definition '{}' is given more than once.",
+                    definition.id
+                ),
             ));
         }
         let (checked, stored) = check_instance(definition, object)?;
@@ -557,20 +576,28 @@ fn value_property(kind: &InstanceKind) -> &'static str {
 
 /// A template reference (`settingInstanceTemplateReference`, `settingValueTemplateReference`):
 /// an object of strings and booleans, or null.
-fn template_reference(definition: &str, name: &str, value: Option<&Json>) -> Result<Json, SettingProblem> {
+fn template_reference(
+    definition: &str,
+    name: &str,
+    value: Option<&Json>,
+) -> Result<Json, SettingProblem> {
     match value {
         None | Some(Json::Null) => Ok(Json::Null),
         Some(Json::Object(object))
             if object.len() <= 4
-                && object
-                    .values()
-                    .all(|v| matches!(v, Json::String(s) if s.chars().count() <= 64) || v.is_boolean() || v.is_null()) =>
+                && object.values().all(|v| {
+                    matches!(v, Json::String(s) if s.chars().count() <= 64)
+                        || v.is_boolean()
+                        || v.is_null()
+                }) =>
         {
             Ok(Json::Object(object.clone()))
         }
         Some(_) => Err(SettingProblem::of(
             definition,
-            format!("The '{name}' of the setting '{definition}' must be a template reference object."),
+            format!(
+                "The '{name}' of the setting '{definition}' must be a template reference object."
+            ),
         )),
     }
 }
@@ -582,7 +609,10 @@ fn check_instance(
 ) -> Result<(Checked, Json), SettingProblem> {
     let id = definition.id;
     let wanted = instance_type(&definition.kind);
-    if !object.get("@odata.type").is_some_and(|t| is_type(t, wanted)) {
+    if !object
+        .get("@odata.type")
+        .is_some_and(|t| is_type(t, wanted))
+    {
         return Err(SettingProblem::of(
             id,
             format!("The setting '{id}' is a '#{wanted}', which its '@odata.type' must name."),
@@ -590,7 +620,12 @@ fn check_instance(
     }
     let value_name = value_property(&definition.kind);
     for key in object.keys() {
-        if !["settingDefinitionId", "settingInstanceTemplateReference", value_name].contains(&key.as_str())
+        if ![
+            "settingDefinitionId",
+            "settingInstanceTemplateReference",
+            value_name,
+        ]
+        .contains(&key.as_str())
             && !key.contains('@')
         {
             return Err(SettingProblem::of(
@@ -599,31 +634,51 @@ fn check_instance(
             ));
         }
     }
-    let instance_reference =
-        template_reference(id, "settingInstanceTemplateReference", object.get("settingInstanceTemplateReference"))?;
+    let instance_reference = template_reference(
+        id,
+        "settingInstanceTemplateReference",
+        object.get("settingInstanceTemplateReference"),
+    )?;
     let value = object.get(value_name).ok_or_else(|| {
         SettingProblem::of(id, format!("The setting '{id}' needs its '{value_name}'."))
     })?;
     let (checked, stored_value) = match &definition.kind {
         InstanceKind::Choice(options) => {
-            let value = value_object(id, value, CHOICE_VALUE, &["value", "children", "settingValueTemplateReference"])?;
+            let value = value_object(
+                id,
+                value,
+                CHOICE_VALUE,
+                &["value", "children", "settingValueTemplateReference"],
+            )?;
             if let Some(children) = value.get("children")
                 && !matches!(children, Json::Array(list) if list.is_empty())
                 && !children.is_null()
             {
                 return Err(SettingProblem::of(
                     id,
-                    format!("The choices of '{id}' have no child settings; 'children' must be empty."),
+                    format!(
+                        "The choices of '{id}' have no child settings; 'children' must be empty."
+                    ),
                 ));
             }
-            let chosen = value.get("value").and_then(Json::as_str).unwrap_or_default();
+            let chosen = value
+                .get("value")
+                .and_then(Json::as_str)
+                .unwrap_or_default();
             let option = options.iter().position(|o| *o == chosen).ok_or_else(|| {
                 SettingProblem::of(
                     id,
-                    format!("'{chosen}' is not an option of '{id}'; its options are {}.", options.join(", ")),
+                    format!(
+                        "'{chosen}' is not an option of '{id}'; its options are {}.",
+                        options.join(", ")
+                    ),
                 )
             })?;
-            let reference = template_reference(id, "settingValueTemplateReference", value.get("settingValueTemplateReference"))?;
+            let reference = template_reference(
+                id,
+                "settingValueTemplateReference",
+                value.get("settingValueTemplateReference"),
+            )?;
             (
                 Checked::Choice(option),
                 json!({
@@ -635,15 +690,27 @@ fn check_instance(
             )
         }
         InstanceKind::Integer { min, max } => {
-            let value = value_object(id, value, INTEGER_VALUE, &["value", "settingValueTemplateReference"])?;
+            let value = value_object(
+                id,
+                value,
+                INTEGER_VALUE,
+                &["value", "settingValueTemplateReference"],
+            )?;
             let number = value
                 .get("value")
                 .and_then(Json::as_i64)
                 .filter(|n| (*min..=*max).contains(n))
                 .ok_or_else(|| {
-                    SettingProblem::of(id, format!("The value of '{id}' must be an integer from {min} to {max}."))
+                    SettingProblem::of(
+                        id,
+                        format!("The value of '{id}' must be an integer from {min} to {max}."),
+                    )
                 })?;
-            let reference = template_reference(id, "settingValueTemplateReference", value.get("settingValueTemplateReference"))?;
+            let reference = template_reference(
+                id,
+                "settingValueTemplateReference",
+                value.get("settingValueTemplateReference"),
+            )?;
             (
                 Checked::Integer(number),
                 json!({
@@ -655,7 +722,11 @@ fn check_instance(
         }
         InstanceKind::Text { max_chars, values } => {
             let text = string_value(id, value, *max_chars, *values)?;
-            let reference = template_reference(id, "settingValueTemplateReference", value.get("settingValueTemplateReference"))?;
+            let reference = template_reference(
+                id,
+                "settingValueTemplateReference",
+                value.get("settingValueTemplateReference"),
+            )?;
             (
                 Checked::Text(text.clone()),
                 json!({
@@ -667,12 +738,18 @@ fn check_instance(
         }
         InstanceKind::Collection { max_items, values } => {
             let list = value.as_array().ok_or_else(|| {
-                SettingProblem::of(id, format!("The '{value_name}' of '{id}' must be an array."))
+                SettingProblem::of(
+                    id,
+                    format!("The '{value_name}' of '{id}' must be an array."),
+                )
             })?;
             if list.len() > *max_items {
                 return Err(SettingProblem::of(
                     id,
-                    format!("'{id}' takes at most {max_items} values, not {}.", list.len()),
+                    format!(
+                        "'{id}' takes at most {max_items} values, not {}.",
+                        list.len()
+                    ),
                 ));
             }
             let mut texts = Vec::with_capacity(list.len());
@@ -680,9 +757,16 @@ fn check_instance(
             for item in list {
                 let text = string_value(id, item, 1024, *values)?;
                 if texts.contains(&text) {
-                    return Err(SettingProblem::of(id, format!("'{id}' has the value '{text}' twice.")));
+                    return Err(SettingProblem::of(
+                        id,
+                        format!("'{id}' has the value '{text}' twice."),
+                    ));
                 }
-                let reference = template_reference(id, "settingValueTemplateReference", item.get("settingValueTemplateReference"))?;
+                let reference = template_reference(
+                    id,
+                    "settingValueTemplateReference",
+                    item.get("settingValueTemplateReference"),
+                )?;
                 stored.push(json!({
                     "@odata.type": format!("#{STRING_VALUE}"),
                     "value": text,
@@ -728,11 +812,22 @@ fn value_object<'a>(
 }
 
 /// A string setting value of `id`: its text, checked for length and form.
-fn string_value(id: &str, value: &Json, max_chars: usize, values: TextValues) -> Result<String, SettingProblem> {
-    let object = value_object(id, value, STRING_VALUE, &["value", "settingValueTemplateReference"])?;
-    let text = object.get("value").and_then(Json::as_str).ok_or_else(|| {
-        SettingProblem::of(id, format!("The value of '{id}' must be a string."))
-    })?;
+fn string_value(
+    id: &str,
+    value: &Json,
+    max_chars: usize,
+    values: TextValues,
+) -> Result<String, SettingProblem> {
+    let object = value_object(
+        id,
+        value,
+        STRING_VALUE,
+        &["value", "settingValueTemplateReference"],
+    )?;
+    let text = object
+        .get("value")
+        .and_then(Json::as_str)
+        .ok_or_else(|| SettingProblem::of(id, format!("The value of '{id}' must be a string.")))?;
     if text.chars().count() > max_chars || text.contains('\0') {
         return Err(SettingProblem::of(
             id,
@@ -754,7 +849,10 @@ fn string_value(id: &str, value: &Json, max_chars: usize, values: TextValues) ->
                 "{\"id\":\"<mobileApp id>\",\"type\":\"#microsoft.graph.<app type>\"} with a Windows app type"
             }
         };
-        return Err(SettingProblem::of(id, format!("The value '{text}' of '{id}' must be {form}.")));
+        return Err(SettingProblem::of(
+            id,
+            format!("The value '{text}' of '{id}' must be {form}."),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -825,7 +923,11 @@ pub fn applicable_policy(
     assignments: &[EnrollmentAssignment],
     groups: &HashSet<Uuid>,
 ) -> Option<Uuid> {
-    let targets = |policy: Uuid| assignments.iter().filter(move |a| a.configuration == policy);
+    let targets = |policy: Uuid| {
+        assignments
+            .iter()
+            .filter(move |a| a.configuration == policy)
+    };
     let included = |policy: Uuid| {
         targets(policy).any(|a| match a.target {
             EnrollmentTarget::Group(group) => groups.contains(&group),
@@ -878,21 +980,47 @@ mod tests {
     }
 
     fn app(n: u128) -> String {
-        format!(r##"{{"id":"{}","type":"#microsoft.graph.win32LobApp"}}"##, Uuid::from_u128(n))
+        format!(
+            r##"{{"id":"{}","type":"#microsoft.graph.win32LobApp"}}"##,
+            Uuid::from_u128(n)
+        )
     }
 
     #[test]
     fn a_full_user_driven_policy_reads_as_typed_values() {
         let settings = [
-            choice("enrollment_autopilot_dpp_deploymentmode", "enrollment_autopilot_dpp_deploymentmode_0"),
-            choice("enrollment_autopilot_dpp_jointype", "enrollment_autopilot_dpp_jointype_1"),
-            choice("enrollment_autopilot_dpp_accountype", "enrollment_autopilot_dpp_accountype_0"),
-            choice("enrollment_autopilot_dpp_allowskip", "enrollment_autopilot_dpp_allowskip_1"),
+            choice(
+                "enrollment_autopilot_dpp_deploymentmode",
+                "enrollment_autopilot_dpp_deploymentmode_0",
+            ),
+            choice(
+                "enrollment_autopilot_dpp_jointype",
+                "enrollment_autopilot_dpp_jointype_1",
+            ),
+            choice(
+                "enrollment_autopilot_dpp_accountype",
+                "enrollment_autopilot_dpp_accountype_0",
+            ),
+            choice(
+                "enrollment_autopilot_dpp_allowskip",
+                "enrollment_autopilot_dpp_allowskip_1",
+            ),
             simple("enrollment_autopilot_dpp_timeout", INTEGER_VALUE, json!(60)),
-            simple("enrollment_autopilot_dpp_customerrormessage", STRING_VALUE, json!("Call IT")),
-            simple("enrollment_autopilot_dpp_devicesecuritygroupids", STRING_VALUE, json!("")),
+            simple(
+                "enrollment_autopilot_dpp_customerrormessage",
+                STRING_VALUE,
+                json!("Call IT"),
+            ),
+            simple(
+                "enrollment_autopilot_dpp_devicesecuritygroupids",
+                STRING_VALUE,
+                json!(""),
+            ),
             collection("enrollment_autopilot_dpp_allowedappids", &[app(1), app(2)]),
-            collection("enrollment_autopilot_dpp_allowedscriptids", &[Uuid::from_u128(3).to_string()]),
+            collection(
+                "enrollment_autopilot_dpp_allowedscriptids",
+                &[Uuid::from_u128(3).to_string()],
+            ),
         ];
         let checked = check_settings(&USER_DRIVEN, &settings).unwrap();
         assert_eq!(checked.instances.len(), settings.len());
@@ -917,22 +1045,79 @@ mod tests {
     fn every_refusal_names_the_setting_definition() {
         let too_many_apps: Vec<String> = (0..11).map(app).collect();
         let cases = [
-            (vec![choice("enrollment_autopilot_dpp_unknown", "x")], "enrollment_autopilot_dpp_unknown"),
-            (vec![simple("enrollment_autopilot_dpp_timeout", INTEGER_VALUE, json!(721))], "enrollment_autopilot_dpp_timeout"),
-            (vec![simple("enrollment_autopilot_dpp_timeout", STRING_VALUE, json!("60"))], "enrollment_autopilot_dpp_timeout"),
-            (vec![choice("enrollment_autopilot_dpp_timeout", "60")], "enrollment_autopilot_dpp_timeout"),
-            (vec![choice("enrollment_autopilot_dpp_jointype", "enrollment_autopilot_dpp_jointype_2")], "enrollment_autopilot_dpp_jointype"),
-            (vec![collection("enrollment_autopilot_dpp_allowedappids", &too_many_apps)], "enrollment_autopilot_dpp_allowedappids"),
-            (vec![collection("enrollment_autopilot_dpp_allowedappids", &["not json".to_owned()])], "enrollment_autopilot_dpp_allowedappids"),
-            (vec![collection("enrollment_autopilot_dpp_allowedscriptids", &["x".to_owned()])], "enrollment_autopilot_dpp_allowedscriptids"),
+            (
+                vec![choice("enrollment_autopilot_dpp_unknown", "x")],
+                "enrollment_autopilot_dpp_unknown",
+            ),
+            (
+                vec![simple(
+                    "enrollment_autopilot_dpp_timeout",
+                    INTEGER_VALUE,
+                    json!(721),
+                )],
+                "enrollment_autopilot_dpp_timeout",
+            ),
+            (
+                vec![simple(
+                    "enrollment_autopilot_dpp_timeout",
+                    STRING_VALUE,
+                    json!("60"),
+                )],
+                "enrollment_autopilot_dpp_timeout",
+            ),
+            (
+                vec![choice("enrollment_autopilot_dpp_timeout", "60")],
+                "enrollment_autopilot_dpp_timeout",
+            ),
+            (
+                vec![choice(
+                    "enrollment_autopilot_dpp_jointype",
+                    "enrollment_autopilot_dpp_jointype_2",
+                )],
+                "enrollment_autopilot_dpp_jointype",
+            ),
+            (
+                vec![collection(
+                    "enrollment_autopilot_dpp_allowedappids",
+                    &too_many_apps,
+                )],
+                "enrollment_autopilot_dpp_allowedappids",
+            ),
+            (
+                vec![collection(
+                    "enrollment_autopilot_dpp_allowedappids",
+                    &["not json".to_owned()],
+                )],
+                "enrollment_autopilot_dpp_allowedappids",
+            ),
+            (
+                vec![collection(
+                    "enrollment_autopilot_dpp_allowedscriptids",
+                    &["x".to_owned()],
+                )],
+                "enrollment_autopilot_dpp_allowedscriptids",
+            ),
             (
                 vec![
-                    choice("enrollment_autopilot_dpp_allowskip", "enrollment_autopilot_dpp_allowskip_0"),
-                    choice("enrollment_autopilot_dpp_allowskip", "enrollment_autopilot_dpp_allowskip_1"),
+                    choice(
+                        "enrollment_autopilot_dpp_allowskip",
+                        "enrollment_autopilot_dpp_allowskip_0",
+                    ),
+                    choice(
+                        "enrollment_autopilot_dpp_allowskip",
+                        "enrollment_autopilot_dpp_allowskip_1",
+                    ),
                 ],
                 "enrollment_autopilot_dpp_allowskip",
             ),
-            (vec![simple("enrollment_autopilot_dpp_customerrormessage", STRING_VALUE, json!("x".repeat(1001)))], "enrollment_autopilot_dpp_customerrormessage"),
+            (
+                vec![simple(
+                    "enrollment_autopilot_dpp_customerrormessage",
+                    STRING_VALUE,
+                    json!("x".repeat(1001)),
+                )],
+                "enrollment_autopilot_dpp_customerrormessage",
+            ),
         ];
         for (settings, definition) in cases {
             let problem = check_settings(&USER_DRIVEN, &settings).unwrap_err();
@@ -940,21 +1125,46 @@ mod tests {
             assert!(problem.message.contains(definition), "{problem:?}");
         }
         // A definition of the other template.
-        let problem = check_settings(&AUTOMATIC, &[choice("enrollment_autopilot_dpp_allowskip", "enrollment_autopilot_dpp_allowskip_0")]).unwrap_err();
+        let problem = check_settings(
+            &AUTOMATIC,
+            &[choice(
+                "enrollment_autopilot_dpp_allowskip",
+                "enrollment_autopilot_dpp_allowskip_0",
+            )],
+        )
+        .unwrap_err();
         assert_eq!(problem.definition, "enrollment_autopilot_dpp_allowskip");
         // Choices have no children.
-        let mut nested = choice("enrollment_autopilot_dpp_allowskip", "enrollment_autopilot_dpp_allowskip_0");
-        nested["settingInstance"]["choiceSettingValue"]["children"] = json!([nested["settingInstance"].clone()]);
+        let mut nested = choice(
+            "enrollment_autopilot_dpp_allowskip",
+            "enrollment_autopilot_dpp_allowskip_0",
+        );
+        nested["settingInstance"]["choiceSettingValue"]["children"] =
+            json!([nested["settingInstance"].clone()]);
         assert!(check_settings(&USER_DRIVEN, &[nested]).is_err());
     }
 
     #[test]
     fn a_membership_target_is_a_static_security_group_of_the_tenant() {
-        let group = |security_enabled, dynamic| Some(TargetGroup { security_enabled, dynamic });
+        let group = |security_enabled, dynamic| {
+            Some(TargetGroup {
+                security_enabled,
+                dynamic,
+            })
+        };
         assert_eq!(check_membership_target(group(true, false)), Ok(()));
-        assert_eq!(check_membership_target(None), Err(MembershipTargetProblem::SecurityGroupNotFound));
-        assert_eq!(check_membership_target(group(false, false)), Err(MembershipTargetProblem::NotSecurityGroup));
-        assert_eq!(check_membership_target(group(true, true)), Err(MembershipTargetProblem::NotStaticSecurityGroup));
+        assert_eq!(
+            check_membership_target(None),
+            Err(MembershipTargetProblem::SecurityGroupNotFound)
+        );
+        assert_eq!(
+            check_membership_target(group(false, false)),
+            Err(MembershipTargetProblem::NotSecurityGroup)
+        );
+        assert_eq!(
+            check_membership_target(group(true, true)),
+            Err(MembershipTargetProblem::NotStaticSecurityGroup)
+        );
     }
 
     #[test]
@@ -964,15 +1174,27 @@ mod tests {
             id: String::new(),
             configuration: id(policy),
             target,
-            filter: TargetFilter { id: None, filter_type: "none".to_owned() },
+            filter: TargetFilter {
+                id: None,
+                filter_type: "none".to_owned(),
+            },
             source: "direct".to_owned(),
             source_id: None,
         };
         let (sales, lab, blocked) = (id(10), id(11), id(12));
         let policies = [
-            RankedPolicy { id: id(1), priority: 2 },
-            RankedPolicy { id: id(2), priority: 1 },
-            RankedPolicy { id: id(3), priority: 3 },
+            RankedPolicy {
+                id: id(1),
+                priority: 2,
+            },
+            RankedPolicy {
+                id: id(2),
+                priority: 1,
+            },
+            RankedPolicy {
+                id: id(3),
+                priority: 3,
+            },
         ];
         let assignments = [
             assigned(1, EnrollmentTarget::Group(sales)),
@@ -981,13 +1203,28 @@ mod tests {
             assigned(3, EnrollmentTarget::AllDevices),
         ];
         let groups = |of: &[Uuid]| of.iter().copied().collect::<HashSet<_>>();
-        assert_eq!(applicable_policy(&policies, &assignments, &groups(&[sales])), Some(id(1)));
-        assert_eq!(applicable_policy(&policies, &assignments, &groups(&[sales, lab])), Some(id(2)));
-        assert_eq!(applicable_policy(&policies, &assignments, &groups(&[sales, lab, blocked])), Some(id(1)));
+        assert_eq!(
+            applicable_policy(&policies, &assignments, &groups(&[sales])),
+            Some(id(1))
+        );
+        assert_eq!(
+            applicable_policy(&policies, &assignments, &groups(&[sales, lab])),
+            Some(id(2))
+        );
+        assert_eq!(
+            applicable_policy(&policies, &assignments, &groups(&[sales, lab, blocked])),
+            Some(id(1))
+        );
         // All devices is no user's target.
-        assert_eq!(applicable_policy(&policies, &assignments, &groups(&[])), None);
+        assert_eq!(
+            applicable_policy(&policies, &assignments, &groups(&[])),
+            None
+        );
         let everyone = [assigned(3, EnrollmentTarget::AllLicensedUsers)];
-        assert_eq!(applicable_policy(&policies, &everyone, &groups(&[])), Some(id(3)));
+        assert_eq!(
+            applicable_policy(&policies, &everyone, &groups(&[])),
+            Some(id(3))
+        );
     }
 
     #[test]

@@ -125,7 +125,10 @@ pub fn parse_membership_target(body: &[u8]) -> Result<Uuid, GraphError> {
             }
         }
     }
-    let [target] = targets.as_ref().and_then(Json::as_array).map_or(&[][..], Vec::as_slice)
+    let [target] = targets
+        .as_ref()
+        .and_then(Json::as_array)
+        .map_or(&[][..], Vec::as_slice)
     else {
         return Err(invalid(format!(
             "'{MEMBERSHIP_TARGETS_PARAMETER}' must list one target: the static security group \
@@ -249,7 +252,10 @@ mod tests {
         assert_eq!(split.settings.map(|s| s.len()), Some(1));
         assert_eq!(split.properties, br#"{"name":"p"}"#);
         assert!(split_policy_body(br#"{"settings":{}}"#).is_err());
-        let many = format!(r#"{{"settings":[{}]}}"#, vec!["{}"; MAX_SETTINGS + 1].join(","));
+        let many = format!(
+            r#"{{"settings":[{}]}}"#,
+            vec!["{}"; MAX_SETTINGS + 1].join(",")
+        );
         assert!(split_policy_body(many.as_bytes()).is_err());
     }
 

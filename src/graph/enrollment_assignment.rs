@@ -63,7 +63,8 @@ pub fn parse_enrollment_assignment_update(
             object.insert(name.to_owned(), unchanged[name].clone());
         }
     }
-    let changed = assignment_of(&object, "", ENROLLMENT_ASSIGNMENT_TYPE).map_err(GraphError::invalid_fields)?;
+    let changed = assignment_of(&object, "", ENROLLMENT_ASSIGNMENT_TYPE)
+        .map_err(GraphError::invalid_fields)?;
     if enrollment_assignment_id(stored.configuration, changed.target) != stored.id {
         return Err(GraphError::invalid_fields(vec![ErrorDetail::invalid(
             "target",

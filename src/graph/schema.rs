@@ -841,8 +841,14 @@ fn policy_assignment_schema() -> Schema {
              adadadad-808e-44e2-905a-0b7873a8a531 for all devices.",
         ))
         .property("id", text().read_only(true))
-        .property("target", reference(&component(beta, ENROLLMENT_TARGET_TYPE)))
-        .property("source", reference(&component(beta, ASSIGNMENT_SOURCE.name)))
+        .property(
+            "target",
+            reference(&component(beta, ENROLLMENT_TARGET_TYPE)),
+        )
+        .property(
+            "source",
+            reference(&component(beta, ASSIGNMENT_SOURCE.name)),
+        )
         .property("sourceId", string_schema(TEXT, true))
         .into()
 }
@@ -887,6 +893,16 @@ graph_schema!(
     PolicyAssignmentPageBeta,
     page_component(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE),
     page_schema(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE),
+    policy_assignment_dependencies()
+);
+graph_schema!(
+    /// What a configuration policy's `assign` answers: the assignments it wrote.
+    PolicyAssignResponse,
+    component(ApiVersion::Beta, "deviceManagementConfigurationPolicy.assignResponse"),
+    ObjectBuilder::new().property(
+        "value",
+        ArrayBuilder::new().items(reference(&component(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE))),
+    ),
     policy_assignment_dependencies()
 );
 graph_schema!(
@@ -944,9 +960,10 @@ fn typed_one_of(description: &str, types: &[&str]) -> Schema {
     let mut one_of = OneOfBuilder::new().description(Some(description));
     for type_name in types {
         let name = component(ApiVersion::Beta, type_name);
-        discriminator
-            .mapping
-            .insert(format!("#{type_name}"), format!("#/components/schemas/{name}"));
+        discriminator.mapping.insert(
+            format!("#{type_name}"),
+            format!("#/components/schemas/{name}"),
+        );
         one_of = one_of.item(reference(&name));
     }
     one_of.discriminator(Some(discriminator)).into()

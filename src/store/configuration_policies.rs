@@ -48,9 +48,7 @@ pub struct AppliedPolicy {
 
 /// The value of the property named `name` (a column of the policies' table).
 fn value_of(name: &str, value: Value) -> Option<PropertyValue> {
-    let property = CONFIGURATION_POLICIES
-        .columns()
-        .find(|p| p.name == name)?;
+    let property = CONFIGURATION_POLICIES.columns().find(|p| p.name == name)?;
     Some(PropertyValue { property, value })
 }
 
@@ -61,11 +59,13 @@ async fn write_settings(
     policy: Uuid,
     instances: &[Json],
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM configuration_policy_settings WHERE tenant_id = $1 AND policy_id = $2")
-        .bind(tenant.0)
-        .bind(policy)
-        .execute(&mut *connection)
-        .await?;
+    sqlx::query(
+        "DELETE FROM configuration_policy_settings WHERE tenant_id = $1 AND policy_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(policy)
+    .execute(&mut *connection)
+    .await?;
     let ids: Vec<String> = (0..instances.len()).map(|i| i.to_string()).collect();
     let positions: Vec<i32> = (0..instances.len() as i32).collect();
     sqlx::query(
@@ -137,9 +137,8 @@ impl Store {
             let value = placeholder(&mut binds, &assignment.value);
             changes.push_str(&format!(", {} = {value}", assignment.property.column));
         }
-        let sql = format!(
-            "UPDATE configuration_policies SET {changes} WHERE tenant_id = $1 AND id = $2"
-        );
+        let sql =
+            format!("UPDATE configuration_policies SET {changes} WHERE tenant_id = $1 AND id = $2");
         let mut tx = self.pool()?.begin().await?;
         let done = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
             .execute(&mut *tx)

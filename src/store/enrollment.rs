@@ -394,7 +394,13 @@ impl Store {
         configurations: &[Uuid],
     ) -> Result<Vec<EnrollmentAssignment>, StoreError> {
         let mut connection = self.pool()?.acquire().await?;
-        read_assignments(&mut connection, &ENROLLMENT_ASSIGNMENTS, tenant, configurations).await
+        read_assignments(
+            &mut connection,
+            &ENROLLMENT_ASSIGNMENTS,
+            tenant,
+            configurations,
+        )
+        .await
     }
 
     pub async fn enrollment_assignment(
