@@ -416,13 +416,20 @@ pub enum Navigation {
     GroupMembers,
     /// An Autopilot event's `policyStatusDetails` (beta).
     PolicyStatusDetails,
+    /// A configuration policy's `settings` (beta).
+    PolicySettings,
+    /// A configuration policy's `assignments` (beta).
+    PolicyAssignments,
 }
 
 impl Navigation {
     /// The property's name on the wire.
     pub fn name(self) -> &'static str {
         match self {
-            Navigation::ProfileAssignments | Navigation::EnrollmentAssignments => "assignments",
+            Navigation::ProfileAssignments
+            | Navigation::EnrollmentAssignments
+            | Navigation::PolicyAssignments => "assignments",
+            Navigation::PolicySettings => "settings",
             Navigation::DeploymentProfile => "deploymentProfile",
             Navigation::IntendedDeploymentProfile => "intendedDeploymentProfile",
             Navigation::GroupMembers => "members",
@@ -439,12 +446,15 @@ impl Navigation {
             Navigation::ProfileAssignments
             | Navigation::EnrollmentAssignments
             | Navigation::GroupMembers
-            | Navigation::PolicyStatusDetails => None,
+            | Navigation::PolicyStatusDetails
+            | Navigation::PolicySettings
+            | Navigation::PolicyAssignments => None,
         }
     }
 
-    /// Deployment profiles and Autopilot events, and so every navigation to or from them, exist
-    /// on beta only; enrollment configurations, groups and their members are on both roots.
+    /// Deployment profiles, Autopilot events and configuration policies, and so every navigation to or
+    /// from them, exist on beta only; enrollment configurations, groups and their members are on both
+    /// roots.
     pub fn exists_in(self, version: ApiVersion) -> bool {
         version == ApiVersion::Beta
             || matches!(

@@ -37,7 +37,7 @@ pub fn parse_new_enrollment_assignment(body: &[u8]) -> Result<NewEnrollmentAssig
     for (key, raw) in parse_object(body)? {
         object.insert(key, json(&raw)?);
     }
-    assignment_of(&object, "").map_err(GraphError::invalid_fields)
+    assignment_of(&object, "", ENROLLMENT_ASSIGNMENT_TYPE).map_err(GraphError::invalid_fields)
 }
 
 /// Reads a PATCH body against the stored assignment: what the body leaves out keeps its value,
@@ -63,7 +63,8 @@ pub fn parse_enrollment_assignment_update(
             object.insert(name.to_owned(), unchanged[name].clone());
         }
     }
-    let changed = assignment_of(&object, "").map_err(GraphError::invalid_fields)?;
+    let changed = assignment_of(&object, "", ENROLLMENT_ASSIGNMENT_TYPE)
+        .map_err(GraphError::invalid_fields)?;
     if enrollment_assignment_id(stored.configuration, changed.target) != stored.id {
         return Err(GraphError::invalid_fields(vec![ErrorDetail::invalid(
             "target",
@@ -87,10 +88,21 @@ pub fn parse_enrollment_assignment_update(
 
 /// Reads `assign`'s body: `enrollmentConfigurationAssignments`, a list of assignments.
 pub fn parse_assign(body: &[u8]) -> Result<Vec<NewEnrollmentAssignment>, GraphError> {
+    parse_assign_of(body, ASSIGN_PARAMETER, ENROLLMENT_ASSIGNMENT_TYPE)
+}
+
+/// Reads the body of an `assign` whose one parameter, `parameter`, lists assignments of the type
+/// `assignment_type` (each a target, a source and a source id): at most [`MAX_ASSIGN`], every
+/// problem named by its place.
+pub fn parse_assign_of(
+    body: &[u8],
+    parameter: &str,
+    assignment_type: &str,
+) -> Result<Vec<NewEnrollmentAssignment>, GraphError> {
     let mut assignments = None;
     for (key, raw) in parse_object(body)? {
         match key.as_str() {
-            ASSIGN_PARAMETER => assignments = Some(json(&raw)?),
+            key if key == parameter => assignments = Some(json(&raw)?),
             key if key.contains('@') => {}
             key => {
                 return Err(GraphError::bad_request(format!(
@@ -104,22 +116,22 @@ pub fn parse_assign(body: &[u8]) -> Result<Vec<NewEnrollmentAssignment>, GraphEr
         Some(Json::Null) | None => Vec::new(),
         Some(_) => {
             return Err(GraphError::bad_request(format!(
-                "The parameter '{ASSIGN_PARAMETER}' must be an array of assignments."
+                "The parameter '{parameter}' must be an array of assignments."
             )));
         }
     };
     if list.len() > MAX_ASSIGN {
         return Err(GraphError::bad_request(format!(
-            "'{ASSIGN_PARAMETER}' has {} assignments; one request takes at most {MAX_ASSIGN}.",
+            "'{parameter}' has {} assignments; one request takes at most {MAX_ASSIGN}.",
             list.len()
         )));
     }
     let mut problems = Vec::new();
     let mut parsed = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {
-        let at = format!("{ASSIGN_PARAMETER}/{i}/");
+        let at = format!("{parameter}/{i}/");
         match item.as_object() {
-            Some(object) => match assignment_of(object, &at) {
+            Some(object) => match assignment_of(object, &at, assignment_type) {
                 Ok(assignment) => parsed.push(assignment),
                 Err(details) => problems.extend(details),
             },
@@ -159,10 +171,12 @@ pub fn parse_set_priority(body: &[u8]) -> Result<i32, GraphError> {
     })
 }
 
-/// One assignment from its JSON object; problems name their place after `at`.
+/// One assignment of the type `assignment_type` from its JSON object; problems name their place
+/// after `at`.
 fn assignment_of(
     object: &Map<String, Json>,
     at: &str,
+    assignment_type: &str,
 ) -> Result<NewEnrollmentAssignment, Vec<ErrorDetail>> {
     let mut problems = Vec::new();
     let mut target = None;
@@ -198,16 +212,14 @@ fn assignment_of(
                     "The value of 'sourceId' must be a string or null.".to_owned(),
                 )),
             },
-            TYPE_ANNOTATION if is_type(value, ENROLLMENT_ASSIGNMENT_TYPE) => {}
+            TYPE_ANNOTATION if is_type(value, assignment_type) => {}
             TYPE_ANNOTATION => problems.push(ErrorDetail::invalid(
                 &name,
-                format!(
-                    "The '@odata.type' of an assignment must be '#{ENROLLMENT_ASSIGNMENT_TYPE}'."
-                ),
+                format!("The '@odata.type' of an assignment must be '#{assignment_type}'."),
             )),
             "id" => {}
             key if key.contains('@') => {}
-            _ => problems.push(unknown_property(&name, ENROLLMENT_ASSIGNMENT_TYPE)),
+            _ => problems.push(unknown_property(&name, assignment_type)),
         }
     }
     match target {

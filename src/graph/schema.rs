@@ -30,6 +30,10 @@ use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::domain::autopilot_event::{AUTOPILOT_EVENTS, POLICY_STATUS_DETAILS};
+use crate::domain::configuration_policy::{
+    CHOICE_INSTANCE, CHOICE_VALUE, COLLECTION_INSTANCE, CONFIGURATION_POLICIES, INTEGER_VALUE,
+    SETTING_TYPE, SIMPLE_INSTANCE, STRING_VALUE,
+};
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::device_identity::DeviceAction;
@@ -47,6 +51,10 @@ use crate::domain::mobile_app::MOBILE_APPS;
 use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, AssignmentTarget};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::domain::{ApiVersion, ENTITY_SETS};
+use crate::graph::configuration_policy::{
+    MEMBERSHIP_TARGETS_PARAMETER, POLICY_ASSIGN_PARAMETER, POLICY_ASSIGNMENT_TYPE,
+    STATIC_SECURITY_GROUP,
+};
 use crate::graph::enrollment_assignment::{
     ASSIGN_PARAMETER, ENROLLMENT_ASSIGNMENT_TYPE, MAX_ASSIGN,
 };
@@ -73,6 +81,8 @@ pub const MOBILE_APPS_TAG: &str = "deviceAppManagement.mobileApp";
 pub const AUTOPILOT_EVENTS_TAG: &str = "deviceManagement.deviceManagementAutopilotEvent";
 /// Microsoft's tag for the managed device operations.
 pub const MANAGED_DEVICES_TAG: &str = "deviceManagement.managedDevice";
+/// Microsoft's tag for the configuration policy operations.
+pub const CONFIGURATION_POLICIES_TAG: &str = "deviceManagement.deviceManagementConfigurationPolicy";
 /// Microsoft's tag for the imported identity operations.
 pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceIdentity";
 
@@ -816,6 +826,375 @@ graph_schema!(
     SetPriorityBody,
     "setPriorityRequestBody".to_owned(),
     set_priority_body_schema(),
+    []
+);
+
+/// A configuration policy's assignment (beta): as an enrollment configuration's, with its own
+/// type.
+fn policy_assignment_schema() -> Schema {
+    let beta = ApiVersion::Beta;
+    ObjectBuilder::new()
+        .title(Some(title(beta, POLICY_ASSIGNMENT_TYPE)))
+        .description(Some(
+            "A configuration policy's assignment. The id is {policyId}_{groupId}, with \
+             acacacac-9df4-4c7d-9d50-4ef0226f57a9 for all licensed users and \
+             adadadad-808e-44e2-905a-0b7873a8a531 for all devices.",
+        ))
+        .property("id", text().read_only(true))
+        .property(
+            "target",
+            reference(&component(beta, ENROLLMENT_TARGET_TYPE)),
+        )
+        .property(
+            "source",
+            reference(&component(beta, ASSIGNMENT_SOURCE.name)),
+        )
+        .property("sourceId", string_schema(TEXT, true))
+        .into()
+}
+
+fn policy_assignment_dependencies() -> Vec<(String, RefOr<Schema>)> {
+    let mut schemas = enrollment_assignment_dependencies(ApiVersion::Beta);
+    schemas.push((
+        component(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE),
+        policy_assignment_schema().into(),
+    ));
+    schemas
+}
+
+graph_schema!(
+    /// `beta.microsoft.graph.deviceManagementConfigurationPolicy` (beta only).
+    ConfigurationPolicyBeta,
+    component(ApiVersion::Beta, CONFIGURATION_POLICIES.type_name),
+    entity_schema(&CONFIGURATION_POLICIES, ApiVersion::Beta),
+    policy_dependencies()
+);
+graph_schema!(
+    /// A page of configuration policies (beta only).
+    ConfigurationPolicyPageBeta,
+    page_component(ApiVersion::Beta, CONFIGURATION_POLICIES.type_name),
+    collection_schema(&CONFIGURATION_POLICIES, ApiVersion::Beta),
+    {
+        let mut schemas = collection_dependencies(&CONFIGURATION_POLICIES, ApiVersion::Beta);
+        schemas.extend(setting_dependencies());
+        schemas.extend(policy_assignment_dependencies());
+        schemas
+    }
+);
+graph_schema!(
+    /// A configuration policy's assignment (beta only).
+    PolicyAssignmentBeta,
+    component(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE),
+    policy_assignment_schema(),
+    policy_assignment_dependencies()
+);
+graph_schema!(
+    /// A configuration policy's assignments (beta only).
+    PolicyAssignmentPageBeta,
+    page_component(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE),
+    page_schema(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE),
+    policy_assignment_dependencies()
+);
+graph_schema!(
+    /// What a configuration policy's `assign` answers: the assignments it wrote.
+    PolicyAssignResponse,
+    component(ApiVersion::Beta, "deviceManagementConfigurationPolicy.assignResponse"),
+    ObjectBuilder::new().property(
+        "value",
+        ArrayBuilder::new().items(reference(&component(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE))),
+    ),
+    policy_assignment_dependencies()
+);
+graph_schema!(
+    /// The body of a configuration policy's `assign`.
+    PolicyAssignBody,
+    component(ApiVersion::Beta, "deviceManagementConfigurationPolicy.assignRequestBody"),
+    ObjectBuilder::new().property(
+        POLICY_ASSIGN_PARAMETER,
+        ArrayBuilder::new()
+            .items(reference(&component(ApiVersion::Beta, POLICY_ASSIGNMENT_TYPE)))
+            .max_items(Some(MAX_ASSIGN)),
+    ),
+    policy_assignment_dependencies()
+);
+
+/// The entity schema's dependencies, with what its navigations (settings, assignments) refer to.
+fn policy_dependencies() -> Vec<(String, RefOr<Schema>)> {
+    let mut schemas = entity_dependencies(&CONFIGURATION_POLICIES, ApiVersion::Beta);
+    schemas.extend(setting_dependencies());
+    schemas.extend(policy_assignment_dependencies());
+    schemas
+}
+
+/// A template reference of a setting instance or value, as the admin center writes it.
+fn template_reference_schema(name: &str, id_member: &str) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(scalar_type(Type::Object, true))
+        .title(Some(title(ApiVersion::Beta, name)))
+        .property(id_member, nullable_text())
+        .property(
+            "useTemplateDefault",
+            ObjectBuilder::new().schema_type(scalar_type(Type::Boolean, true)),
+        )
+        .into()
+}
+
+/// A typed object: `@odata.type` naming `type_name`, and `properties`.
+fn typed_object(type_name: &str) -> ObjectBuilder {
+    let annotation = format!("#{type_name}");
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .title(Some(title(ApiVersion::Beta, type_name)))
+        .property(
+            TYPE_ANNOTATION,
+            text()
+                .enum_values(Some([annotation.clone()]))
+                .default(Some(annotation.into())),
+        )
+        .required(TYPE_ANNOTATION)
+}
+
+/// `oneOf` the `types`, told apart by `@odata.type`.
+fn typed_one_of(description: &str, types: &[&str]) -> Schema {
+    let mut discriminator = Discriminator::new(TYPE_ANNOTATION);
+    let mut one_of = OneOfBuilder::new().description(Some(description));
+    for type_name in types {
+        let name = component(ApiVersion::Beta, type_name);
+        discriminator.mapping.insert(
+            format!("#{type_name}"),
+            format!("#/components/schemas/{name}"),
+        );
+        one_of = one_of.item(reference(&name));
+    }
+    one_of.discriminator(Some(discriminator)).into()
+}
+
+const SETTING_INSTANCE: &str = "microsoft.graph.deviceManagementConfigurationSettingInstance";
+const SIMPLE_VALUE: &str = "microsoft.graph.deviceManagementConfigurationSimpleSettingValue";
+const INSTANCE_TEMPLATE_REFERENCE: &str =
+    "microsoft.graph.deviceManagementConfigurationSettingInstanceTemplateReference";
+const VALUE_TEMPLATE_REFERENCE: &str =
+    "microsoft.graph.deviceManagementConfigurationSettingValueTemplateReference";
+
+/// A policy's setting: its id and its instance.
+fn setting_schema() -> Schema {
+    typed_object(SETTING_TYPE)
+        .description(Some(
+            "A setting of a policy: an instance of a setting definition of its template.",
+        ))
+        .property("id", text().read_only(true))
+        .property(
+            "settingInstance",
+            reference(&component(ApiVersion::Beta, SETTING_INSTANCE)),
+        )
+        .into()
+}
+
+/// The schemas of a policy's settings: the setting, its three instance types (`oneOf` by
+/// `@odata.type`) and their values.
+fn setting_dependencies() -> Vec<(String, RefOr<Schema>)> {
+    let beta = ApiVersion::Beta;
+    let instance = |type_name: &str, value_name: &str, value: RefOr<Schema>| {
+        typed_object(type_name)
+            .property("settingDefinitionId", text())
+            .property(
+                "settingInstanceTemplateReference",
+                reference(&component(beta, INSTANCE_TEMPLATE_REFERENCE)),
+            )
+            .property(value_name, value)
+            .required("settingDefinitionId")
+    };
+    let value_reference = || reference(&component(beta, VALUE_TEMPLATE_REFERENCE));
+    vec![
+        (component(beta, SETTING_TYPE), setting_schema().into()),
+        (
+            component(beta, SETTING_INSTANCE),
+            typed_one_of(
+                "A setting instance: a choice, a simple value or a collection of simple values.",
+                &[CHOICE_INSTANCE, SIMPLE_INSTANCE, COLLECTION_INSTANCE],
+            )
+            .into(),
+        ),
+        (
+            component(beta, CHOICE_INSTANCE),
+            instance(
+                CHOICE_INSTANCE,
+                "choiceSettingValue",
+                reference(&component(beta, CHOICE_VALUE)),
+            )
+            .into(),
+        ),
+        (
+            component(beta, SIMPLE_INSTANCE),
+            instance(
+                SIMPLE_INSTANCE,
+                "simpleSettingValue",
+                reference(&component(beta, SIMPLE_VALUE)),
+            )
+            .into(),
+        ),
+        (
+            component(beta, COLLECTION_INSTANCE),
+            instance(
+                COLLECTION_INSTANCE,
+                "simpleSettingCollectionValue",
+                ArrayBuilder::new()
+                    .items(reference(&component(beta, STRING_VALUE)))
+                    .into(),
+            )
+            .into(),
+        ),
+        (
+            component(beta, CHOICE_VALUE),
+            typed_object(CHOICE_VALUE)
+                .property("value", text().description(Some("The option's id.")))
+                .property(
+                    "children",
+                    ArrayBuilder::new()
+                        .items(reference(&component(beta, SETTING_INSTANCE)))
+                        .max_items(Some(0)),
+                )
+                .property("settingValueTemplateReference", value_reference())
+                .into(),
+        ),
+        (
+            component(beta, SIMPLE_VALUE),
+            typed_one_of(
+                "A simple setting value: an integer or a string.",
+                &[INTEGER_VALUE, STRING_VALUE],
+            )
+            .into(),
+        ),
+        (
+            component(beta, INTEGER_VALUE),
+            typed_object(INTEGER_VALUE)
+                .property(
+                    "value",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32))),
+                )
+                .property("settingValueTemplateReference", value_reference())
+                .into(),
+        ),
+        (
+            component(beta, STRING_VALUE),
+            typed_object(STRING_VALUE)
+                .property("value", string_schema(TEXT, false))
+                .property("settingValueTemplateReference", value_reference())
+                .into(),
+        ),
+        (
+            component(beta, INSTANCE_TEMPLATE_REFERENCE),
+            template_reference_schema(INSTANCE_TEMPLATE_REFERENCE, "settingInstanceTemplateId")
+                .into(),
+        ),
+        (
+            component(beta, VALUE_TEMPLATE_REFERENCE),
+            template_reference_schema(VALUE_TEMPLATE_REFERENCE, "settingValueTemplateId").into(),
+        ),
+    ]
+}
+
+graph_schema!(
+    /// A configuration policy's setting (beta only).
+    PolicySettingBeta,
+    component(ApiVersion::Beta, SETTING_TYPE),
+    setting_schema(),
+    setting_dependencies()
+);
+graph_schema!(
+    /// A configuration policy's settings (beta only).
+    PolicySettingPageBeta,
+    page_component(ApiVersion::Beta, SETTING_TYPE),
+    page_schema(ApiVersion::Beta, SETTING_TYPE),
+    setting_dependencies()
+);
+
+const MEMBERSHIP_TARGET: &str = "microsoft.graph.enrollmentTimeDeviceMembershipTarget";
+const MEMBERSHIP_RESULT: &str = "microsoft.graph.enrollmentTimeDeviceMembershipTargetResult";
+const MEMBERSHIP_STATUS: &str = "microsoft.graph.enrollmentTimeDeviceMembershipTargetStatus";
+
+fn membership_target_dependencies() -> Vec<(String, RefOr<Schema>)> {
+    let beta = ApiVersion::Beta;
+    let uuid = || text().format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+    vec![
+        (
+            component(beta, MEMBERSHIP_TARGET),
+            ObjectBuilder::new()
+                .title(Some(title(beta, MEMBERSHIP_TARGET)))
+                .property(
+                    "targetType",
+                    text().enum_values(Some([STATIC_SECURITY_GROUP])),
+                )
+                .property("targetId", uuid())
+                .required("targetType")
+                .required("targetId")
+                .into(),
+        ),
+        (
+            component(beta, MEMBERSHIP_STATUS),
+            ObjectBuilder::new()
+                .title(Some(title(beta, MEMBERSHIP_STATUS)))
+                .property("targetId", uuid())
+                .property(
+                    "targetValidationErrorCode",
+                    ObjectBuilder::new()
+                        .schema_type(scalar_type(Type::String, true))
+                        .enum_values(Some([
+                            Some("securityGroupNotFound"),
+                            Some("notSecurityGroup"),
+                            Some("notStaticSecurityGroup"),
+                            Some("firstPartyAppNotAnOwner"),
+                            Some("securityGroupNotInCallerScope"),
+                            Some("unknownFutureValue"),
+                            None,
+                        ])),
+                )
+                .into(),
+        ),
+    ]
+}
+
+graph_schema!(
+    /// The body of `setEnrollmentTimeDeviceMembershipTarget`.
+    MembershipTargetBody,
+    component(
+        ApiVersion::Beta,
+        "deviceManagementConfigurationPolicy.setEnrollmentTimeDeviceMembershipTargetRequestBody"
+    ),
+    ObjectBuilder::new()
+        .property(
+            MEMBERSHIP_TARGETS_PARAMETER,
+            ArrayBuilder::new()
+                .items(reference(&component(ApiVersion::Beta, MEMBERSHIP_TARGET)))
+                .min_items(Some(1))
+                .max_items(Some(1)),
+        )
+        .required(MEMBERSHIP_TARGETS_PARAMETER),
+    membership_target_dependencies()
+);
+graph_schema!(
+    /// What the enrollment-time membership target actions answer.
+    MembershipTargetResultBody,
+    component(ApiVersion::Beta, MEMBERSHIP_RESULT),
+    ObjectBuilder::new()
+        .title(Some(title(ApiVersion::Beta, MEMBERSHIP_RESULT)))
+        .property("validationSucceeded", ObjectBuilder::new().schema_type(Type::Boolean))
+        .property(
+            "enrollmentTimeDeviceMembershipTargetValidationStatuses",
+            ArrayBuilder::new().items(reference(&component(ApiVersion::Beta, MEMBERSHIP_STATUS))),
+        ),
+    membership_target_dependencies()
+);
+graph_schema!(
+    /// What `clearEnrollmentTimeDeviceMembershipTarget` answers.
+    ClearedBody,
+    component(
+        ApiVersion::Beta,
+        "deviceManagementConfigurationPolicy.clearEnrollmentTimeDeviceMembershipTargetResponse"
+    ),
+    ObjectBuilder::new().property("value", ObjectBuilder::new().schema_type(Type::Boolean)),
     []
 );
 

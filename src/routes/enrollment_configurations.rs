@@ -34,6 +34,7 @@ use crate::routes::body::JsonBody;
 use crate::routes::entity_set::{
     self, ExpandParameters, ItemParameters, Key, Served, entity_set_routes,
 };
+use crate::routes::store_errors::assignment_refused;
 use crate::store::{EnrollmentAssignmentRefused, Store};
 
 /// The most apps an Enrollment Status Page blocks on: Intune's portal takes up to 100.
@@ -226,26 +227,7 @@ async fn set_priority(
 }
 
 fn refused(refusal: EnrollmentAssignmentRefused, id: Uuid) -> GraphError {
-    match refusal {
-        EnrollmentAssignmentRefused::NoSuchConfiguration => configuration_not_found(id),
-        EnrollmentAssignmentRefused::NoSuchGroup(group) => {
-            GraphError::invalid_fields(vec![ErrorDetail::invalid(
-                "target/groupId",
-                format!("The group '{group}' does not exist in the tenant."),
-            )])
-        }
-        EnrollmentAssignmentRefused::NoSuchFilter(filter) => {
-            GraphError::invalid_fields(vec![ErrorDetail::invalid(
-                "target/deviceAndAppManagementAssignmentFilterId",
-                format!("The assignment filter '{filter}' does not exist in the tenant."),
-            )])
-        }
-        EnrollmentAssignmentRefused::Duplicate(assignment) => GraphError::new(
-            actix_web::http::StatusCode::CONFLICT,
-            "Conflict",
-            format!("The configuration has the assignment '{assignment}' to this target twice."),
-        ),
-    }
+    assignment_refused(refusal, configuration_not_found(id))
 }
 
 async fn assign(tenant: Tenant, store: web::Data<Store>, id: Uuid, body: JsonBody) -> Handled {

@@ -18,6 +18,7 @@ use crate::domain::profile_assignment::ProfileAssignment;
 use crate::domain::query::{Filter, Page};
 use crate::domain::{ApiVersion, Tenant};
 use crate::graph::GRAPH_JSON;
+use crate::graph::configuration_policy::SettingView;
 use crate::graph::enrollment_assignment::expanded_enrollment_assignments;
 use crate::graph::entity::{CollectionPage, EntityView, parse_entity_body, parse_new_entity};
 use crate::graph::error::GraphError;
@@ -399,11 +400,18 @@ async fn expansions(
                     expanded.push((navigation.name(), expanded_assignments(&own)));
                 }
             }
-            Navigation::EnrollmentAssignments => {
+            Navigation::EnrollmentAssignments | Navigation::PolicyAssignments => {
                 let configurations: Vec<Uuid> = entities.iter().map(Entity::id).collect();
-                let assignments = store
-                    .enrollment_assignments(tenant, &configurations)
-                    .await?;
+                let assignments = match navigation {
+                    Navigation::PolicyAssignments => {
+                        store.policy_assignments(tenant, &configurations).await?
+                    }
+                    _ => {
+                        store
+                            .enrollment_assignments(tenant, &configurations)
+                            .await?
+                    }
+                };
                 for (entity, expanded) in entities.iter().zip(&mut expanded) {
                     let own: Vec<&EnrollmentAssignment> = assignments
                         .iter()
@@ -464,6 +472,25 @@ async fn expansions(
                                 expanded: &[],
                             };
                             serde_json::to_value(view).unwrap_or_default()
+                        })
+                        .collect();
+                    expanded.push((navigation.name(), Json::Array(own)));
+                }
+            }
+            Navigation::PolicySettings => {
+                let policies: Vec<Uuid> = entities.iter().map(Entity::id).collect();
+                let settings = store.policy_settings(tenant, &policies).await?;
+                for (policy, expanded) in entities.iter().zip(&mut expanded) {
+                    let own: Vec<Json> = settings
+                        .iter()
+                        .filter(|setting| setting.policy == policy.id())
+                        .map(|setting| {
+                            serde_json::to_value(SettingView::new(
+                                &setting.id,
+                                &setting.instance,
+                                None,
+                            ))
+                            .unwrap_or_default()
                         })
                         .collect();
                     expanded.push((navigation.name(), Json::Array(own)));

@@ -10,6 +10,7 @@ mod autopilot_events;
 mod batch;
 pub use batch::Batching;
 mod body;
+mod configuration_policies;
 mod control;
 mod deployment_profiles;
 mod device_identities;
@@ -72,6 +73,7 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(mobile_apps::beta::routes)
                 .configure(autopilot_events::beta::routes)
                 .configure(managed_devices::beta::routes)
-                .configure(managed_devices::beta_actions::routes),
+                .configure(managed_devices::beta_actions::routes)
+                .configure(configuration_policies::beta::routes),
         );
 }

@@ -24,7 +24,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 17] = [
+pub const TENANT_TABLES: [TenantTable; 20] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -92,6 +92,18 @@ pub const TENANT_TABLES: [TenantTable; 17] = [
     TenantTable {
         name: "autopilot_event_policy_status_details",
         order_by: "autopilot_event_id, id",
+    },
+    TenantTable {
+        name: "configuration_policies",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "configuration_policy_settings",
+        order_by: "policy_id, position",
+    },
+    TenantTable {
+        name: "configuration_policy_assignments",
+        order_by: "id",
     },
 ];
 

@@ -109,6 +109,118 @@ async fn missing_filter(
     Ok(filters.iter().find(|f| !found.contains(f)).copied())
 }
 
+/// The tables of one kind of assignments (`{configurationId}_{groupId}`, with a target and an
+/// assignment filter): enrollment configurations' and configuration policies'.
+pub(super) struct AssignmentTable {
+    /// The assignments' table, with the columns of [`ASSIGNMENT_COLUMNS`].
+    pub assignments: &'static str,
+    /// The table of what they assign, whose `id` their `configuration_id` names.
+    pub owners: &'static str,
+}
+
+const ENROLLMENT_ASSIGNMENTS: AssignmentTable = AssignmentTable {
+    assignments: "device_enrollment_configuration_assignments",
+    owners: "device_enrollment_configurations",
+};
+
+/// Adds assignments to the tenant's `configuration` of `table` (`replace`: instead of those it
+/// has) on `connection`, in its transaction: the configuration is locked against a concurrent
+/// delete, and every group and filter a target names must be the tenant's. A refusal leaves the
+/// transaction to be rolled back.
+pub(super) async fn write_assignments(
+    connection: &mut PgConnection,
+    table: &AssignmentTable,
+    tenant: Tenant,
+    configuration: Uuid,
+    new: &[NewEnrollmentAssignment],
+    replace: bool,
+) -> Result<Result<Vec<EnrollmentAssignment>, EnrollmentAssignmentRefused>, StoreError> {
+    let exists: bool = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT EXISTS (SELECT 1 FROM {} WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE)",
+        table.owners
+    )))
+    .bind(tenant.0)
+    .bind(configuration)
+    .fetch_one(&mut *connection)
+    .await?;
+    if !exists {
+        return Ok(Err(EnrollmentAssignmentRefused::NoSuchConfiguration));
+    }
+    let groups: Vec<Uuid> = new.iter().filter_map(|a| a.target.group()).collect();
+    let found: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM directory_groups WHERE tenant_id = $1 AND id = ANY($2)")
+            .bind(tenant.0)
+            .bind(&groups)
+            .fetch_all(&mut *connection)
+            .await?;
+    if let Some(missing) = groups.iter().find(|g| !found.contains(g)) {
+        return Ok(Err(EnrollmentAssignmentRefused::NoSuchGroup(*missing)));
+    }
+    let filters: Vec<Uuid> = new.iter().filter_map(|a| a.filter.id).collect();
+    if let Some(missing) = missing_filter(&mut *connection, tenant, &filters).await? {
+        return Ok(Err(EnrollmentAssignmentRefused::NoSuchFilter(missing)));
+    }
+    if replace {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {} WHERE tenant_id = $1 AND configuration_id = $2",
+            table.assignments
+        )))
+        .bind(tenant.0)
+        .bind(configuration)
+        .execute(&mut *connection)
+        .await?;
+    }
+    let mut written = Vec::with_capacity(new.len());
+    for assignment in new {
+        let id = enrollment_assignment_id(configuration, assignment.target);
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {} (id, tenant_id, configuration_id, target_type, group_id, filter_id, \
+                 filter_type, source, source_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (tenant_id, id) DO NOTHING RETURNING {ASSIGNMENT_COLUMNS}",
+            table.assignments
+        )))
+        .bind(&id)
+        .bind(tenant.0)
+        .bind(configuration)
+        .bind(assignment.target.type_name())
+        .bind(assignment.target.group())
+        .bind(assignment.filter.id)
+        .bind(&assignment.filter.filter_type)
+        .bind(&assignment.source)
+        .bind(&assignment.source_id)
+        .fetch_optional(&mut *connection)
+        .await?;
+        match row {
+            Some(row) => written.push(enrollment_assignment(&row)?),
+            None => return Ok(Err(EnrollmentAssignmentRefused::Duplicate(id))),
+        }
+    }
+    Ok(Ok(written))
+}
+
+/// The assignments of the tenant's `configurations` in `table`, oldest first.
+pub(super) async fn read_assignments(
+    connection: &mut PgConnection,
+    table: &AssignmentTable,
+    tenant: Tenant,
+    configurations: &[Uuid],
+) -> Result<Vec<EnrollmentAssignment>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {ASSIGNMENT_COLUMNS} FROM {} \
+         WHERE tenant_id = $1 AND configuration_id = ANY($2) ORDER BY created_at, id",
+        table.assignments
+    )))
+    .bind(tenant.0)
+    .bind(configurations)
+    .fetch_all(connection)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(enrollment_assignment)
+        .collect::<Result<_, _>>()?)
+}
+
 impl Store {
     /// Writes Intune's four defaults into the tenant unless it has them: one idempotent statement,
     /// so instances racing on a tenant's first request write them once, and a reset tenant gets
@@ -281,18 +393,14 @@ impl Store {
         tenant: Tenant,
         configurations: &[Uuid],
     ) -> Result<Vec<EnrollmentAssignment>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
-             WHERE tenant_id = $1 AND configuration_id = ANY($2) ORDER BY created_at, id"
-        )))
-        .bind(tenant.0)
-        .bind(configurations)
-        .fetch_all(self.pool()?)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(enrollment_assignment)
-            .collect::<Result<_, _>>()?)
+        let mut connection = self.pool()?.acquire().await?;
+        read_assignments(
+            &mut connection,
+            &ENROLLMENT_ASSIGNMENTS,
+            tenant,
+            configurations,
+        )
+        .await
     }
 
     pub async fn enrollment_assignment(
@@ -314,7 +422,7 @@ impl Store {
     }
 
     /// Adds assignments to the tenant's configuration (`replace`: instead of those it has, as
-    /// `assign` does), all or none. The configuration is locked against a concurrent delete.
+    /// `assign` does), all or none.
     pub async fn write_enrollment_assignments(
         &self,
         tenant: Tenant,
@@ -323,70 +431,19 @@ impl Store {
         replace: bool,
     ) -> Result<Result<Vec<EnrollmentAssignment>, EnrollmentAssignmentRefused>, StoreError> {
         let mut tx = self.pool()?.begin().await?;
-        let exists: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM device_enrollment_configurations \
-             WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE)",
+        let written = write_assignments(
+            &mut tx,
+            &ENROLLMENT_ASSIGNMENTS,
+            tenant,
+            configuration,
+            new,
+            replace,
         )
-        .bind(tenant.0)
-        .bind(configuration)
-        .fetch_one(&mut *tx)
         .await?;
-        if !exists {
-            return Ok(Err(EnrollmentAssignmentRefused::NoSuchConfiguration));
+        if written.is_ok() {
+            tx.commit().await?;
         }
-        let groups: Vec<Uuid> = new.iter().filter_map(|a| a.target.group()).collect();
-        let found: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM directory_groups WHERE tenant_id = $1 AND id = ANY($2)",
-        )
-        .bind(tenant.0)
-        .bind(&groups)
-        .fetch_all(&mut *tx)
-        .await?;
-        if let Some(missing) = groups.iter().find(|g| !found.contains(g)) {
-            return Ok(Err(EnrollmentAssignmentRefused::NoSuchGroup(*missing)));
-        }
-        let filters: Vec<Uuid> = new.iter().filter_map(|a| a.filter.id).collect();
-        if let Some(missing) = missing_filter(&mut tx, tenant, &filters).await? {
-            return Ok(Err(EnrollmentAssignmentRefused::NoSuchFilter(missing)));
-        }
-        if replace {
-            sqlx::query(
-                "DELETE FROM device_enrollment_configuration_assignments \
-                 WHERE tenant_id = $1 AND configuration_id = $2",
-            )
-            .bind(tenant.0)
-            .bind(configuration)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let mut written = Vec::with_capacity(new.len());
-        for assignment in new {
-            let id = enrollment_assignment_id(configuration, assignment.target);
-            let row = sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO device_enrollment_configuration_assignments (id, tenant_id, \
-                     configuration_id, target_type, group_id, filter_id, filter_type, source, \
-                     source_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (tenant_id, id) DO NOTHING RETURNING {ASSIGNMENT_COLUMNS}"
-            )))
-            .bind(&id)
-            .bind(tenant.0)
-            .bind(configuration)
-            .bind(assignment.target.type_name())
-            .bind(assignment.target.group())
-            .bind(assignment.filter.id)
-            .bind(&assignment.filter.filter_type)
-            .bind(&assignment.source)
-            .bind(&assignment.source_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match row {
-                Some(row) => written.push(enrollment_assignment(&row)?),
-                None => return Ok(Err(EnrollmentAssignmentRefused::Duplicate(id))),
-            }
-        }
-        tx.commit().await?;
-        Ok(Ok(written))
+        Ok(written)
     }
 
     /// Writes a changed assignment over the stored one with its id (its target's type and filter,

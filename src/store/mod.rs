@@ -24,6 +24,7 @@ mod apps;
 mod assignment_filters;
 mod assignment_status;
 mod autopilot_events;
+mod configuration_policies;
 mod control;
 mod cpu;
 mod directory;
@@ -41,6 +42,7 @@ mod settings;
 
 pub use apps::AppRegistration;
 pub use assignment_status::ASSIGNMENT_CHANNEL;
+pub use configuration_policies::{AppliedPolicy, StoredSetting};
 pub use control::{
     Backlog, ImportStateError, MAX_APP_BUCKETS, Seeded, Settled, TENANT_ACCESS_TABLES,
     TENANT_TABLES, TENANT_WORK_TABLES, TenantTable, Throttled,

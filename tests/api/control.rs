@@ -185,7 +185,28 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
         "{CONFIGURATIONS}/{}/assignments",
         esp["id"].as_str().unwrap()
     );
-    created(graph(app, tenant, Method::POST, &path, Some(target)).await).await;
+    created(graph(app, tenant, Method::POST, &path, Some(target.clone())).await).await;
+    // A device preparation policy with a setting, assigned to the group (under
+    // DeviceManagementConfiguration).
+    let configuration = hs256(&claims(tenant, &[CONFIGURATION_WRITE]));
+    let policy = json!({"name": format!("{tag} device preparation"),
+        "templateReference": {"templateId": "80d33118-b7b4-40d8-b15f-81be745e053f_1"},
+        "settings": [{"settingInstance": {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+            "settingDefinitionId": "enrollment_autopilot_dpp_timeout",
+            "simpleSettingValue": {
+                "@odata.type": "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue",
+                "value": 60}}}]});
+    let policies = "beta/deviceManagement/configurationPolicies";
+    let policy =
+        created(send_as(app, &configuration, Method::POST, policies, Some(policy)).await).await;
+    let path = format!("{policies}/{}/assign", policy["id"].as_str().unwrap());
+    let assignments = json!({"assignments": [target]});
+    body_of(
+        send_as(app, &configuration, Method::POST, &path, Some(assignments)).await,
+        StatusCode::OK,
+    )
+    .await;
     // The grouped device has the profile assigned directly too.
     let grouped = body_of(
         graph(

@@ -12,6 +12,7 @@
 //! primary    = "(" expr ")" / function "(" property "," string ")" / comparison
 //! function   = "contains" / "startswith" / "endswith"
 //! comparison = property op literal / literal op property      ; op = eq ne gt ge lt le
+//!            / property "has" literal                         ; an enum property: as eq
 //! literal    = 'text' ('' is a quote) / null / DateTimeOffset / GUID / Namespace.EnumType'member'
 //! ```
 //!
@@ -544,6 +545,13 @@ impl<'a> Parser<'a> {
         let op = match op_token.kind {
             TokenKind::Word(word) => match compare_op(word) {
                 Some(op) => op,
+                // A flags enum (a configuration policy's `technologies`) holds one member here,
+                // so `has` a member is `eq` that member.
+                None if word.eq_ignore_ascii_case("has")
+                    && matches!(&left, Operand::Property(p) if matches!(p.kind, Kind::Enum(_))) =>
+                {
+                    CompareOp::Eq
+                }
                 None if ["in", "has", "add", "sub", "mul", "div", "divby", "mod"]
                     .iter()
                     .any(|other| word.eq_ignore_ascii_case(other)) =>
