@@ -4,6 +4,7 @@
 
 pub mod assignment_filter;
 pub mod autopilot_event;
+pub mod corporate_identifier;
 pub mod deployment_profile;
 pub mod device_identity;
 pub mod directory;
@@ -25,7 +26,7 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 11] = [
+pub static ENTITY_SETS: [&EntitySet; 12] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
@@ -37,6 +38,7 @@ pub static ENTITY_SETS: [&EntitySet; 11] = [
     &mobile_app::MOBILE_APPS,
     &autopilot_event::AUTOPILOT_EVENTS,
     &managed_device::MANAGED_DEVICES,
+    &corporate_identifier::CORPORATE_IDENTIFIERS,
 ];
 
 /// Entity sets served only below an item of another set, as the navigation that contains them:

@@ -24,7 +24,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 17] = [
+pub const TENANT_TABLES: [TenantTable; 18] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -92,6 +92,10 @@ pub const TENANT_TABLES: [TenantTable; 17] = [
     TenantTable {
         name: "autopilot_event_policy_status_details",
         order_by: "autopilot_event_id, id",
+    },
+    TenantTable {
+        name: "corporate_identifiers",
+        order_by: "id",
     },
 ];
 

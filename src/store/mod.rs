@@ -25,6 +25,7 @@ mod assignment_filters;
 mod assignment_status;
 mod autopilot_events;
 mod control;
+mod corporate_identifiers;
 mod cpu;
 mod directory;
 pub mod distribution;
