@@ -241,7 +241,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Why a body's identifier cannot be stored: the property at fault and what is wrong.
