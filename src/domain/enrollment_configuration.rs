@@ -536,18 +536,19 @@ pub struct NewEnrollmentAssignment {
     pub source_id: Option<String>,
 }
 
-/// An Enrollment Status Page as choosing among them needs it.
+/// An enrollment configuration as choosing among those of one family needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RankedConfiguration {
     pub id: Uuid,
     pub priority: i32,
 }
 
-/// The Enrollment Status Page that applies to a device in `groups`: of the pages whose
-/// assignments target it (its group, all devices, or all licensed users, as every enrollment is
-/// a licensed user's or a device's) and none of whose exclusions hold it, the one with the
-/// highest priority (the lowest number); else the default.
-pub fn applicable_page(
+/// The configuration of one family (Enrollment Status Pages, platform restrictions) that applies
+/// to an enrollment whose device or user is in `groups`: of the configurations whose assignments
+/// target it (its group, all devices, or all licensed users, as every enrollment is a licensed
+/// user's or a device's) and none of whose exclusions hold it, the one with the highest priority
+/// (the lowest number); else the default.
+pub fn applicable_configuration(
     pages: &[RankedConfiguration],
     assignments: &[EnrollmentAssignment],
     groups: &HashSet<Uuid>,
@@ -624,17 +625,17 @@ mod tests {
         ];
         let groups = |of: &[Uuid]| of.iter().copied().collect::<HashSet<_>>();
         assert_eq!(
-            applicable_page(&pages, &assignments, &groups(&[kiosks]), default),
+            applicable_configuration(&pages, &assignments, &groups(&[kiosks]), default),
             id(100)
         );
         // In both: priority 1 beats priority 2.
         assert_eq!(
-            applicable_page(&pages, &assignments, &groups(&[kiosks, lab]), default),
+            applicable_configuration(&pages, &assignments, &groups(&[kiosks, lab]), default),
             id(200)
         );
         // Excluded from the better one: the other still applies.
         assert_eq!(
-            applicable_page(
+            applicable_configuration(
                 &pages,
                 &assignments,
                 &groups(&[kiosks, lab, blocked]),
@@ -643,12 +644,12 @@ mod tests {
             id(100)
         );
         assert_eq!(
-            applicable_page(&pages, &assignments, &groups(&[]), default),
+            applicable_configuration(&pages, &assignments, &groups(&[]), default),
             default
         );
         let everyone = [assigned(300, EnrollmentTarget::AllDevices)];
         assert_eq!(
-            applicable_page(&pages, &everyone, &groups(&[]), default),
+            applicable_configuration(&pages, &everyone, &groups(&[]), default),
             id(300)
         );
     }
@@ -665,7 +666,7 @@ mod tests {
             ..assigned(0, EnrollmentTarget::AllDevices)
         }];
         assert_eq!(
-            applicable_page(&pages, &assignments, &HashSet::new(), default),
+            applicable_configuration(&pages, &assignments, &HashSet::new(), default),
             default
         );
     }

@@ -5,6 +5,7 @@
 pub mod assignment_filter;
 pub mod autopilot_event;
 pub mod configuration_policy;
+pub mod corporate_identifier;
 pub mod deployment_profile;
 pub mod device_identity;
 pub mod directory;
@@ -26,7 +27,7 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 12] = [
+pub static ENTITY_SETS: [&EntitySet; 13] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
@@ -39,6 +40,7 @@ pub static ENTITY_SETS: [&EntitySet; 12] = [
     &autopilot_event::AUTOPILOT_EVENTS,
     &managed_device::MANAGED_DEVICES,
     &configuration_policy::CONFIGURATION_POLICIES,
+    &corporate_identifier::CORPORATE_IDENTIFIERS,
 ];
 
 /// Entity sets served only below an item of another set, as the navigation that contains them:

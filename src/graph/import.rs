@@ -1,4 +1,7 @@
-//! The `import` action of importedWindowsAutopilotDeviceIdentities: many records in one call.
+//! The `import` action of importedWindowsAutopilotDeviceIdentities: many records in one call; and
+//! the reading of any action's body that lists records (its parameters, the array, each record).
+
+use serde_json::value::RawValue;
 
 use crate::domain::ApiVersion;
 use crate::domain::entity::PropertyValue;
@@ -20,48 +23,81 @@ pub fn parse_import_body(
     body: &[u8],
     version: ApiVersion,
 ) -> Result<Vec<Vec<PropertyValue>>, GraphError> {
-    let mut records = None;
+    let mut parameters = action_parameters(body, "import", &[IMPORT_PARAMETER])?;
+    let records = records_of(&mut parameters, IMPORT_PARAMETER, MAX_IMPORT)?;
+    parse_records(&records, IMPORT_PARAMETER, |record| {
+        parse_entity_body(&IMPORTED_IDENTITIES, record, version)
+    })
+}
+
+/// The parameters of an action's body, by name: a parameter the action does not take (`known`) is
+/// a 400 naming it; annotations are ignored.
+pub fn action_parameters(
+    body: &[u8],
+    action: &str,
+    known: &[&str],
+) -> Result<Vec<(String, Box<RawValue>)>, GraphError> {
+    let mut parameters = Vec::new();
     for (key, raw) in parse_object(body)? {
-        if key == IMPORT_PARAMETER {
-            records = Some(raw);
+        if known.contains(&key.as_str()) {
+            parameters.push((key, raw));
         } else if !key.contains('@') {
             return Err(GraphError::invalid_fields(vec![ErrorDetail::invalid(
                 &key,
                 format!(
                     "The parameter '{key}' in the request payload is not a valid parameter for the \
-                     operation 'import'."
+                     operation '{action}'."
                 ),
             )]));
         }
     }
+    Ok(parameters)
+}
+
+/// The records of the array parameter `name` (required, at most `max`), each as sent.
+pub fn records_of(
+    parameters: &mut Vec<(String, Box<RawValue>)>,
+    name: &str,
+    max: usize,
+) -> Result<Vec<Box<RawValue>>, GraphError> {
     let missing = || {
         GraphError::invalid_fields(vec![ErrorDetail::invalid(
-            IMPORT_PARAMETER,
-            format!(
-                "The parameter '{IMPORT_PARAMETER}' is required and must be an array of records."
-            ),
+            name,
+            format!("The parameter '{name}' is required and must be an array of records."),
         )])
     };
-    let array = records.ok_or_else(missing)?;
-    let records: Vec<&serde_json::value::RawValue> =
-        serde_json::from_str(array.get()).map_err(|_| missing())?;
-    if records.len() > MAX_IMPORT {
+    let position = parameters
+        .iter()
+        .position(|(key, _)| key == name)
+        .ok_or_else(missing)?;
+    let (_, array) = parameters.swap_remove(position);
+    let records: Vec<Box<RawValue>> = serde_json::from_str(array.get()).map_err(|_| missing())?;
+    if records.len() > max {
         return Err(GraphError::bad_request(format!(
-            "An import takes at most {MAX_IMPORT} records; this one has {}.",
+            "'{name}' takes at most {max} records; this one has {}.",
             records.len()
         )));
     }
+    Ok(records)
+}
+
+/// Each record read by `parse`, or every problem of every record, each naming its record:
+/// `{name}[3].{property}`.
+pub fn parse_records<T>(
+    records: &[Box<RawValue>],
+    name: &str,
+    parse: impl Fn(&[u8]) -> Result<T, GraphError>,
+) -> Result<Vec<T>, GraphError> {
     let mut parsed = Vec::with_capacity(records.len());
     let mut problems = Vec::new();
     for (i, record) in records.iter().enumerate() {
-        match parse_entity_body(&IMPORTED_IDENTITIES, record.get().as_bytes(), version) {
-            Ok(assignments) => parsed.push(assignments),
-            Err(error) if error.details.is_empty() => problems.push(ErrorDetail::invalid(
-                &format!("{IMPORT_PARAMETER}[{i}]"),
-                error.message,
-            )),
+        match parse(record.get().as_bytes()) {
+            Ok(value) => parsed.push(value),
+            Err(error) if error.details.is_empty() => {
+                problems.push(ErrorDetail::invalid(&format!("{name}[{i}]"), error.message))
+            }
             Err(error) => problems.extend(error.details.into_iter().map(|detail| ErrorDetail {
-                target: format!("{IMPORT_PARAMETER}[{i}].{}", detail.target),
+                target: format!("{name}[{i}].{}", detail.target),
                 ..detail
             })),
         }

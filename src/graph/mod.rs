@@ -5,6 +5,7 @@ pub mod actions;
 pub mod assignment_filter;
 pub mod batch;
 pub mod configuration_policy;
+pub mod corporate_identifier;
 pub mod directory;
 pub mod enrollment_assignment;
 pub mod entity;

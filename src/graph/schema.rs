@@ -34,6 +34,7 @@ use crate::domain::configuration_policy::{
     CHOICE_INSTANCE, CHOICE_VALUE, COLLECTION_INSTANCE, CONFIGURATION_POLICIES, INTEGER_VALUE,
     SETTING_TYPE, SIMPLE_INSTANCE, STRING_VALUE,
 };
+use crate::domain::corporate_identifier::{CORPORATE_IDENTIFIERS, MAX_IDENTIFIERS_PER_REQUEST};
 use crate::domain::deployment_profile::DEPLOYMENT_PROFILES;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::device_identity::DeviceAction;
@@ -55,6 +56,7 @@ use crate::graph::configuration_policy::{
     MEMBERSHIP_TARGETS_PARAMETER, POLICY_ASSIGN_PARAMETER, POLICY_ASSIGNMENT_TYPE,
     STATIC_SECURITY_GROUP,
 };
+use crate::graph::corporate_identifier::{LIST_PARAMETER, OVERWRITE_PARAMETER, RESULT_TYPE};
 use crate::graph::enrollment_assignment::{
     ASSIGN_PARAMETER, ENROLLMENT_ASSIGNMENT_TYPE, MAX_ASSIGN,
 };
@@ -85,6 +87,8 @@ pub const MANAGED_DEVICES_TAG: &str = "deviceManagement.managedDevice";
 pub const CONFIGURATION_POLICIES_TAG: &str = "deviceManagement.deviceManagementConfigurationPolicy";
 /// Microsoft's tag for the imported identity operations.
 pub const IMPORTED_TAG: &str = "deviceManagement.importedWindowsAutopilotDeviceIdentity";
+/// Microsoft's tag for the corporate identifier operations (beta).
+pub const CORPORATE_IDENTIFIERS_TAG: &str = "deviceManagement.importedDeviceIdentity";
 
 /// Strings never hold [`FORBIDDEN_IN_TEXT`] (U+0000, which PostgreSQL text cannot).
 const NO_NUL: &str = "^[^\\u0000]*$";
@@ -616,6 +620,116 @@ graph_schema!(
     page_component(ApiVersion::Beta, POLICY_STATUS_DETAILS.type_name),
     collection_schema(&POLICY_STATUS_DETAILS, ApiVersion::Beta),
     collection_dependencies(&POLICY_STATUS_DETAILS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// `beta.microsoft.graph.importedDeviceIdentity` (beta only).
+    CorporateIdentifierBeta,
+    component(ApiVersion::Beta, CORPORATE_IDENTIFIERS.type_name),
+    entity_schema(&CORPORATE_IDENTIFIERS, ApiVersion::Beta),
+    entity_dependencies(&CORPORATE_IDENTIFIERS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// A page of corporate identifiers (beta only).
+    CorporateIdentifierPageBeta,
+    page_component(ApiVersion::Beta, CORPORATE_IDENTIFIERS.type_name),
+    collection_schema(&CORPORATE_IDENTIFIERS, ApiVersion::Beta),
+    collection_dependencies(&CORPORATE_IDENTIFIERS, ApiVersion::Beta)
+);
+
+/// The body of `importDeviceIdentityList` (with the overwrite flag) or `searchExistingIdentities`.
+fn identifier_list_schema(with_overwrite: bool) -> Schema {
+    let mut object = ObjectBuilder::new()
+        .property(
+            LIST_PARAMETER,
+            ArrayBuilder::new()
+                .items(reference(&component(
+                    ApiVersion::Beta,
+                    CORPORATE_IDENTIFIERS.type_name,
+                )))
+                .max_items(Some(MAX_IDENTIFIERS_PER_REQUEST)),
+        )
+        .required(LIST_PARAMETER);
+    if with_overwrite {
+        object = object.property(
+            OVERWRITE_PARAMETER,
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::Boolean, Type::Null]))
+                .description(Some(
+                    "Replace the identifiers the tenant has (default false: they are reported \
+                     with status false).",
+                )),
+        );
+    }
+    object.into()
+}
+
+/// `beta.microsoft.graph.importedDeviceIdentityResult`: an identifier and whether the import
+/// stored it.
+fn identifier_result_schema() -> Schema {
+    AllOfBuilder::new()
+        .item(reference(&component(
+            ApiVersion::Beta,
+            CORPORATE_IDENTIFIERS.type_name,
+        )))
+        .item(
+            ObjectBuilder::new()
+                .property(
+                    TYPE_ANNOTATION,
+                    ObjectBuilder::new().schema_type(Type::String),
+                )
+                .property(
+                    "status",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Boolean)
+                        .description(Some("Whether this import stored the identifier.")),
+                ),
+        )
+        .title(Some(title(ApiVersion::Beta, RESULT_TYPE)))
+        .into()
+}
+
+/// The answer of an action that lists identifiers: `value`, of `item` schemas.
+fn identifier_answer_schema(item: &str) -> Schema {
+    ObjectBuilder::new()
+        .property(
+            "@odata.context",
+            ObjectBuilder::new().schema_type(Type::String),
+        )
+        .property("value", ArrayBuilder::new().items(reference(item)))
+        .required("value")
+        .into()
+}
+
+graph_schema!(
+    /// The body of `importDeviceIdentityList` (beta only).
+    ImportIdentifierListBody,
+    component(ApiVersion::Beta, "importDeviceIdentityListRequestBody"),
+    identifier_list_schema(true),
+    collection_dependencies(&CORPORATE_IDENTIFIERS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// The answer of `importDeviceIdentityList` (beta only).
+    ImportIdentifierListResponse,
+    component(ApiVersion::Beta, "importDeviceIdentityListResponse"),
+    identifier_answer_schema(&component(ApiVersion::Beta, RESULT_TYPE)),
+    [(
+        component(ApiVersion::Beta, RESULT_TYPE),
+        identifier_result_schema().into()
+    )]
+);
+graph_schema!(
+    /// The body of `searchExistingIdentities` (beta only).
+    SearchIdentifiersBody,
+    component(ApiVersion::Beta, "searchExistingIdentitiesRequestBody"),
+    identifier_list_schema(false),
+    collection_dependencies(&CORPORATE_IDENTIFIERS, ApiVersion::Beta)
+);
+graph_schema!(
+    /// The answer of `searchExistingIdentities` (beta only).
+    SearchIdentifiersResponse,
+    component(ApiVersion::Beta, "searchExistingIdentitiesResponse"),
+    identifier_answer_schema(&component(ApiVersion::Beta, CORPORATE_IDENTIFIERS.type_name)),
+    []
 );
 entity_set_schemas!(
     IMPORTED_IDENTITIES,

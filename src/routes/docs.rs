@@ -10,9 +10,9 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 use crate::graph::error::{ErrorResponse, ODataError};
 use crate::graph::schema::{
     ASSIGNMENT_FILTERS_TAG, AUTOPILOT_EVENTS_TAG, BATCH_TAG, CONFIGURATION_POLICIES_TAG,
-    DEVICE_IDENTITIES_TAG, DEVICES_TAG, DIRECTORY_OBJECTS_TAG, ENROLLMENT_TAG, GROUPS_TAG,
-    IMPORTED_TAG, MANAGED_DEVICES_TAG, MOBILE_APPS_TAG, PROFILES_TAG, SETTINGS_TAG,
-    add_navigation_properties, mark_pageable_operations,
+    CORPORATE_IDENTIFIERS_TAG, DEVICE_IDENTITIES_TAG, DEVICES_TAG, DIRECTORY_OBJECTS_TAG,
+    ENROLLMENT_TAG, GROUPS_TAG, IMPORTED_TAG, MANAGED_DEVICES_TAG, MOBILE_APPS_TAG, PROFILES_TAG,
+    SETTINGS_TAG, add_navigation_properties, mark_pageable_operations,
 };
 use crate::routes::health;
 
@@ -42,6 +42,7 @@ const SWAGGER_UI: &str = "/swagger-ui/";
         (name = MOBILE_APPS_TAG, description = "Mobile app records, as an Enrollment Status Page names them"),
         (name = MANAGED_DEVICES_TAG, description = "Intune managed devices: what a (simulated) enrollment makes, with the remote actions scripts call"),
         (name = AUTOPILOT_EVENTS_TAG, description = "Autopilot events (beta): one per deployment, with its phases and policy status details"),
+        (name = CORPORATE_IDENTIFIERS_TAG, description = "Corporate identifiers (beta): devices known as corporate-owned when they enroll, imported and searched in lists"),
         (name = BATCH_TAG, description = "JSON batching: up to 20 requests in one, each answered as if sent alone"),
         (name = CONFIGURATION_POLICIES_TAG, description = "Settings-catalog policies of the two Windows Autopilot device preparation templates, their assignments and enrollment-time device group (beta)"),
         (name = ASSIGNMENT_FILTERS_TAG, description = "Intune assignment filters, their rules checked against the filter grammar (beta)"),

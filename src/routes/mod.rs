@@ -8,6 +8,7 @@ pub mod app;
 mod assignment_filters;
 mod autopilot_events;
 mod batch;
+mod corporate_identifiers;
 pub use batch::Batching;
 mod body;
 mod configuration_policies;
@@ -72,6 +73,7 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(enrollment_configurations::beta::routes)
                 .configure(mobile_apps::beta::routes)
                 .configure(autopilot_events::beta::routes)
+                .configure(corporate_identifiers::beta::routes)
                 .configure(managed_devices::beta::routes)
                 .configure(managed_devices::beta_actions::routes)
                 .configure(configuration_policies::beta::routes),

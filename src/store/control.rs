@@ -24,7 +24,7 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 20] = [
+pub const TENANT_TABLES: [TenantTable; 21] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
@@ -103,6 +103,10 @@ pub const TENANT_TABLES: [TenantTable; 20] = [
     },
     TenantTable {
         name: "configuration_policy_assignments",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "corporate_identifiers",
         order_by: "id",
     },
 ];

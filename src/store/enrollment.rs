@@ -15,7 +15,7 @@ use crate::domain::directory::{DynamicGroups, Membership};
 use crate::domain::enrollment_configuration::{
     DEFAULTS, ENROLLMENT_CONFIGURATIONS, ESP, EnrollmentAssignment, EnrollmentTarget,
     NewEnrollmentAssignment, PLATFORM_RESTRICTIONS, RankedConfiguration, TargetFilter,
-    applicable_page, configuration_type, default_of_family, enrollment_assignment_id,
+    applicable_configuration, configuration_type, default_of_family, enrollment_assignment_id,
 };
 use crate::domain::entity::{Entity, PropertyValue, Value};
 
@@ -534,18 +534,7 @@ pub(super) async fn applicable_enrollment_status_pages(
     .fetch_all(&mut *connection)
     .await?;
     let ids: Vec<Uuid> = pages.iter().map(|(id, _)| *id).collect();
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
-         WHERE tenant_id = $1 AND configuration_id = ANY($2)"
-    )))
-    .bind(tenant.0)
-    .bind(&ids)
-    .fetch_all(&mut *connection)
-    .await?;
-    let assignments: Vec<EnrollmentAssignment> = rows
-        .iter()
-        .map(enrollment_assignment)
-        .collect::<Result<_, _>>()?;
+    let assignments = assignments_of(&mut *connection, tenant, &ids).await?;
     let mut named: Vec<Uuid> = assignments
         .iter()
         .filter_map(|a| a.target.group())
@@ -571,8 +560,28 @@ pub(super) async fn applicable_enrollment_status_pages(
         .map(|device| {
             let mut groups = added.remove(&device.id).unwrap_or_default();
             groups.extend(dynamic.taking(&device.physical_ids));
-            let page = applicable_page(&ranked, &assignments, &groups, default);
+            let page = applicable_configuration(&ranked, &assignments, &groups, default);
             (device.id, page)
         })
         .collect())
+}
+
+/// The assignments of the tenant's enrollment configurations `configurations`.
+pub(super) async fn assignments_of(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    configurations: &[Uuid],
+) -> Result<Vec<EnrollmentAssignment>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
+         WHERE tenant_id = $1 AND configuration_id = ANY($2)"
+    )))
+    .bind(tenant.0)
+    .bind(configurations)
+    .fetch_all(connection)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(enrollment_assignment)
+        .collect::<Result<_, _>>()?)
 }

@@ -26,6 +26,7 @@ mod assignment_status;
 mod autopilot_events;
 mod configuration_policies;
 mod control;
+mod corporate_identifiers;
 mod cpu;
 mod directory;
 pub mod distribution;

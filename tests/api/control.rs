@@ -254,6 +254,10 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
     created(graph(app, tenant, Method::POST, &path, Some(detail)).await).await;
     let record = json!({"serialNumber": format!("{tag}-3"), "hardwareIdentifier": "AAEC"});
     created(graph(app, tenant, Method::POST, IMPORTED, Some(record)).await).await;
+    let identifier = json!({"importedDeviceIdentifier": format!("Contoso,Laptop,{tag}-4"),
+                            "importedDeviceIdentityType": "manufacturerModelSerial"});
+    let path = "beta/deviceManagement/importedDeviceIdentities";
+    created(graph(app, tenant, Method::POST, path, Some(identifier)).await).await;
     // Assignment filters take Graph's configuration permission.
     let filter = json!({"displayName": format!("{tag} filter"), "platform": "windows10AndLater",
                         "rule": format!("(device.enrollmentProfileName -eq \"{tag} profile\")")});

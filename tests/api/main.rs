@@ -33,6 +33,7 @@ mod health;
 mod helpers;
 mod import_command;
 mod import_processing;
+mod imported_device_identities;
 mod imports;
 mod instances;
 mod layers;
