@@ -43,7 +43,7 @@ CREATE TABLE directory_service_principals (
     account_enabled boolean NOT NULL DEFAULT true,
     app_display_name text,
     app_id text NOT NULL CONSTRAINT directory_service_principals_app_id_not_empty CHECK (app_id <> ''),
-    app_owner_organization_id uuid,
+    app_owner_organization_id uuid NOT NULL,
     app_role_assignment_required boolean NOT NULL DEFAULT false,
     description text,
     display_name text,
