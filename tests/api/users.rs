@@ -234,13 +234,13 @@ async fn a_service_principal_is_created_by_app_id_once_and_found_by_it() {
         &format!("v1.0/servicePrincipals?$filter=appId eq '{PROVISIONING_CLIENT}'"),
     )
     .await;
-    assert_eq!(ids(&page), [id.clone()]);
+    assert_eq!(ids(&page), [id.as_str()]);
     let page = get_json(
         &app,
         "beta/servicePrincipals?$filter=displayName eq 'Intune Provisioning Client'",
     )
     .await;
-    assert_eq!(ids(&page), [id.clone()]);
+    assert_eq!(ids(&page), [id.as_str()]);
     for path in [
         format!("v1.0/servicePrincipals/{id}"),
         format!("v1.0/servicePrincipals(appId='{PROVISIONING_CLIENT}')"),
@@ -353,7 +353,7 @@ async fn a_static_group_holds_users_beside_devices_and_the_user_knows_its_groups
         &format!("{members}?$filter=startswith(userPrincipalName,'alex')"),
     )
     .await;
-    assert_eq!(ids(&filtered), [user.clone()]);
+    assert_eq!(ids(&filtered), [user.as_str()]);
     let count = send(&app, Method::GET, &format!("{members}/$count"), None).await;
     assert_eq!(count.text().await.unwrap(), "2");
     let refs = get_json(&app, &format!("{members}/$ref")).await;
@@ -377,7 +377,7 @@ async fn a_static_group_holds_users_beside_devices_and_the_user_knows_its_groups
 
     // The user's groups, and the store's answer to the same question.
     let member_of = get_json(&app, &format!("v1.0/users/{user}/memberOf")).await;
-    assert_eq!(ids(&member_of), [group.clone()]);
+    assert_eq!(ids(&member_of), [group.as_str()]);
     assert_eq!(
         member_of["value"][0]["@odata.type"],
         "#microsoft.graph.group"
@@ -561,11 +561,11 @@ async fn owners_are_users_and_service_principals_added_listed_and_removed_as_on_
     let bound = bound["id"].as_str().unwrap().to_owned();
     assert_eq!(
         ids(&get_json(&app, &format!("v1.0/groups/{bound}/owners")).await),
-        [principal.clone()]
+        [principal.as_str()]
     );
     assert_eq!(
         ids(&get_json(&app, &format!("v1.0/groups/{bound}/members")).await),
-        [user.clone()]
+        [user.as_str()]
     );
     let unknown_bind = send(
         &app,
