@@ -77,6 +77,36 @@ const MANAGED_DEVICES_WRITE_PERMISSIONS: [&str; 1] =
 const MANAGED_DEVICES_ACTION_PERMISSIONS: [&str; 1] =
     ["DeviceManagementManagedDevices.PrivilegedOperations.All"];
 
+/// What a caller may do with users, as Graph's user pages list it.
+const USERS_READ_PERMISSIONS: [&str; 4] = [
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+const USERS_WRITE_PERMISSIONS: [&str; 2] = ["User.ReadWrite.All", "Directory.ReadWrite.All"];
+
+/// What a caller may do with service principals, as Graph's servicePrincipal pages list it.
+const APPLICATIONS_READ_PERMISSIONS: [&str; 4] = [
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+const APPLICATIONS_WRITE_PERMISSIONS: [&str; 2] =
+    ["Application.ReadWrite.All", "Directory.ReadWrite.All"];
+
+/// Who may add and remove a group's members and owners: Graph's group pages (members and owners
+/// `$ref`) name GroupMember.ReadWrite.All, Group.ReadWrite.All and Directory.ReadWrite.All; the
+/// Intune permissions the group routes have always taken still do.
+const GROUP_LINKS_WRITE_PERMISSIONS: [&str; 5] = [
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementConfiguration.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
+
 /// The settings of the token check.
 #[derive(Clone)]
 pub struct AuthSettings {
@@ -434,6 +464,11 @@ pub enum Need {
     ManagedDevicesRead,
     ManagedDevicesWrite,
     ManagedDeviceActions,
+    UsersRead,
+    UsersWrite,
+    ApplicationsRead,
+    ApplicationsWrite,
+    GroupLinksWrite,
 }
 
 impl Need {
@@ -448,6 +483,11 @@ impl Need {
             Need::ManagedDevicesRead => &MANAGED_DEVICES_READ_PERMISSIONS,
             Need::ManagedDevicesWrite => &MANAGED_DEVICES_WRITE_PERMISSIONS,
             Need::ManagedDeviceActions => &MANAGED_DEVICES_ACTION_PERMISSIONS,
+            Need::UsersRead => &USERS_READ_PERMISSIONS,
+            Need::UsersWrite => &USERS_WRITE_PERMISSIONS,
+            Need::ApplicationsRead => &APPLICATIONS_READ_PERMISSIONS,
+            Need::ApplicationsWrite => &APPLICATIONS_WRITE_PERMISSIONS,
+            Need::GroupLinksWrite => &GROUP_LINKS_WRITE_PERMISSIONS,
         }
     }
 }
@@ -470,6 +510,17 @@ pub struct ManagedDevicesReadAccess(pub Tenant);
 pub struct ManagedDevicesWriteAccess(pub Tenant);
 /// The tenant of a caller who may send remote actions to managed devices.
 pub struct ManagedDeviceActionAccess(pub Tenant);
+
+/// The tenant of a caller who may read users.
+pub struct UsersReadAccess(pub Tenant);
+/// The tenant of a caller who may create, change and delete users.
+pub struct UsersWriteAccess(pub Tenant);
+/// The tenant of a caller who may read service principals.
+pub struct ApplicationsReadAccess(pub Tenant);
+/// The tenant of a caller who may create and delete service principals.
+pub struct ApplicationsWriteAccess(pub Tenant);
+/// The tenant of a caller who may add and remove groups' members and owners.
+pub struct GroupLinksWriteAccess(pub Tenant);
 
 /// A caller with a valid token, whatever it may do: what `$batch` itself needs, each request in
 /// it being authorised on its own.
@@ -567,6 +618,11 @@ access_extractor!(AppsWriteAccess, Need::AppsWrite);
 access_extractor!(ManagedDevicesReadAccess, Need::ManagedDevicesRead);
 access_extractor!(ManagedDevicesWriteAccess, Need::ManagedDevicesWrite);
 access_extractor!(ManagedDeviceActionAccess, Need::ManagedDeviceActions);
+access_extractor!(UsersReadAccess, Need::UsersRead);
+access_extractor!(UsersWriteAccess, Need::UsersWrite);
+access_extractor!(ApplicationsReadAccess, Need::ApplicationsRead);
+access_extractor!(ApplicationsWriteAccess, Need::ApplicationsWrite);
+access_extractor!(GroupLinksWriteAccess, Need::GroupLinksWrite);
 
 impl FromRequest for ConfigurationReadAccess {
     type Error = GraphError;

@@ -1,5 +1,6 @@
 //! The slice of Entra ID that profile assignment needs (workflows spec section 4): a directory
-//! `device` for every device identity, and groups of devices, static or with a membership rule.
+//! `device` for every device identity, and groups of devices, static or with a membership rule;
+//! the users added to static groups, and the owners of groups (users and service principals).
 
 use std::collections::HashMap;
 
@@ -10,6 +11,7 @@ use super::entity::{
 use uuid::Uuid;
 
 use super::membership::{MembershipRule, PhysicalIds, RuleError};
+use super::principals::{SERVICE_PRINCIPALS, USERS};
 use super::query::{CompareOp, Filter};
 
 /// A physical id is a kind (`[PurchaseOrderId]:`, the longest) before an identity's property, which
@@ -179,6 +181,98 @@ pub static GROUPS: EntitySet = EntitySet {
     },
 };
 
+/// A table that ties groups to directory objects of one kind: the members added to them, or their
+/// owners.
+#[derive(Debug)]
+pub struct GroupLink {
+    pub table: &'static str,
+    /// The column that names the object.
+    pub object_column: &'static str,
+    /// The set of the objects it ties to groups.
+    pub objects: &'static EntitySet,
+}
+
+impl PartialEq for GroupLink {
+    fn eq(&self, other: &GroupLink) -> bool {
+        self.table == other.table
+    }
+}
+
+/// Directory devices added to groups without a rule.
+pub static DEVICE_MEMBERS: GroupLink = GroupLink {
+    table: "directory_group_members",
+    object_column: "device_object_id",
+    objects: &DIRECTORY_DEVICES,
+};
+
+/// Users added to groups without a rule.
+pub static USER_MEMBERS: GroupLink = GroupLink {
+    table: "directory_group_user_members",
+    object_column: "user_id",
+    objects: &USERS,
+};
+
+/// Users who own groups.
+pub static USER_OWNERS: GroupLink = GroupLink {
+    table: "directory_group_user_owners",
+    object_column: "user_id",
+    objects: &USERS,
+};
+
+/// Service principals that own groups.
+pub static SERVICE_PRINCIPAL_OWNERS: GroupLink = GroupLink {
+    table: "directory_group_service_principal_owners",
+    object_column: "service_principal_id",
+    objects: &SERVICE_PRINCIPALS,
+};
+
+/// The links of a group's owners, one per kind of owner.
+pub const OWNER_LINKS: [&GroupLink; 2] = [&USER_OWNERS, &SERVICE_PRINCIPAL_OWNERS];
+
+/// The kinds of directory object a tenant holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Device,
+    Group,
+    User,
+    ServicePrincipal,
+}
+
+impl ObjectKind {
+    /// The entity set of the objects of this kind.
+    pub fn set(self) -> &'static EntitySet {
+        match self {
+            ObjectKind::Device => &DIRECTORY_DEVICES,
+            ObjectKind::Group => &GROUPS,
+            ObjectKind::User => &USERS,
+            ObjectKind::ServicePrincipal => &SERVICE_PRINCIPALS,
+        }
+    }
+
+    /// The link that adds an object of this kind to a group as a member: devices and users (groups
+    /// hold no groups here, and service principals only own them).
+    pub fn member_link(self) -> Option<&'static GroupLink> {
+        match self {
+            ObjectKind::Device => Some(&DEVICE_MEMBERS),
+            ObjectKind::User => Some(&USER_MEMBERS),
+            ObjectKind::Group | ObjectKind::ServicePrincipal => None,
+        }
+    }
+
+    /// The link that makes an object of this kind a group's owner: users and service principals.
+    pub fn owner_link(self) -> Option<&'static GroupLink> {
+        match self {
+            ObjectKind::User => Some(&USER_OWNERS),
+            ObjectKind::ServicePrincipal => Some(&SERVICE_PRINCIPAL_OWNERS),
+            ObjectKind::Device | ObjectKind::Group => None,
+        }
+    }
+}
+
+/// The most members and owners a group's create may bind (`members@odata.bind` and
+/// `owners@odata.bind` together), as on Graph.
+pub const MAX_BINDS_ON_CREATE: usize = 20;
+
 /// The most members `$expand=members` inlines in a group, as on Graph.
 pub const EXPANDED_MEMBERS: u32 = 20;
 
@@ -256,12 +350,21 @@ impl Membership {
     /// The members of the group with this id, as a filter on directory devices.
     pub fn members(&self, group: Uuid) -> Filter {
         match self {
-            Membership::Assigned => Filter::AddedTo(group),
+            Membership::Assigned => Filter::Linked(&DEVICE_MEMBERS, group),
             Membership::Dynamic(rule) => rule.to_filter(
                 DIRECTORY_DEVICES
                     .property(PHYSICAL_IDS_PROPERTY)
                     .expect("directory devices have physical ids"),
             ),
+        }
+    }
+
+    /// The users among the members of the group with this id, as a filter on users: those added to
+    /// it (a rule takes devices only, so a dynamic group holds no user).
+    pub fn user_members(&self, group: Uuid) -> Filter {
+        match self {
+            Membership::Assigned => Filter::Linked(&USER_MEMBERS, group),
+            Membership::Dynamic(_) => with_ids(&USERS, &[]),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod imported_identity;
 pub mod managed_device;
 pub mod membership;
 pub mod mobile_app;
+pub mod principals;
 pub mod profile_assignment;
 pub mod query;
 pub mod settings;
@@ -27,12 +28,14 @@ use uuid::Uuid;
 use entity::EntitySet;
 
 /// Every entity set the service serves.
-pub static ENTITY_SETS: [&EntitySet; 13] = [
+pub static ENTITY_SETS: [&EntitySet; 15] = [
     &device_identity::DEVICE_IDENTITIES,
     &deployment_profile::DEPLOYMENT_PROFILES,
     &imported_identity::IMPORTED_IDENTITIES,
     &directory::DIRECTORY_DEVICES,
     &directory::GROUPS,
+    &principals::USERS,
+    &principals::SERVICE_PRINCIPALS,
     &settings::AUTOPILOT_SETTINGS,
     &assignment_filter::ASSIGNMENT_FILTERS,
     &enrollment_configuration::ENROLLMENT_CONFIGURATIONS,

@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use super::directory::GroupLink;
 use super::entity::{Property, Value};
 
 /// A parsed, type-checked `$filter`.
@@ -25,8 +26,8 @@ pub enum Filter {
         property: &'static Property,
         value: String,
     },
-    /// A directory device added to the group with this id.
-    AddedTo(Uuid),
+    /// An object the link table ties to the group with this id: a member added to it, or an owner.
+    Linked(&'static GroupLink, Uuid),
     /// A device identity whose directory device passes the filter.
     DirectoryDevice(Box<Filter>),
     /// A device identity whose intended deployment profile is the one with this id.

@@ -6,6 +6,7 @@
 //! written one canonical way; [`function_parameters`] reads them back for its handler.
 
 use crate::domain::entity::{EntitySet, ItemSegment, Navigation};
+use crate::domain::principals::ALTERNATE_KEYS;
 use crate::domain::{ApiVersion, ENTITY_SETS};
 use crate::graph::error::GraphError;
 
@@ -192,7 +193,9 @@ pub fn parse(path: &str) -> Result<GraphPath, PathError> {
             (None, action) => match (action, rest.next()) {
                 (Some(action), None) => PathTarget::CollectionAction(action),
                 // Not an action of the collection: the key of an item.
-                (_, None) => PathTarget::Item(segment.to_owned()),
+                (_, None) => {
+                    PathTarget::Item(item_key(set, segment).ok_or_else(|| unknown(segment))?)
+                }
                 (_, Some(below)) => {
                     below_item(segment, below, &mut rest, segments.below_item, version)?
                 }
@@ -337,8 +340,9 @@ fn split_key(segment: &str) -> impl Iterator<Item = &str> {
         .strip_suffix(')')
         .and_then(|s| s.split_once('('))
         .filter(|(name, _)| !name.is_empty())
-        // `name(p=v)` is a function call, parsed whole.
-        .filter(|(_, inside)| !is_parameter_list(inside))
+        // `name(p=v)` is a function call, parsed whole, unless `name` is a set with an alternate
+        // key (`servicePrincipals(appId='...')`), whose item it names.
+        .filter(|(name, inside)| !is_parameter_list(inside) || alternate_key(name).is_some())
         .map(|(name, key)| {
             let key = key
                 .strip_prefix('\'')
@@ -351,6 +355,39 @@ fn split_key(segment: &str) -> impl Iterator<Item = &str> {
         Some((name, "")) => [Some(name), None].into_iter().flatten(),
         Some((name, key)) => [Some(name), Some(key)].into_iter().flatten(),
         None => [Some(segment), None].into_iter().flatten(),
+    }
+}
+
+/// The alternate key of the set whose collection path is `name` (case-insensitively), if it has one.
+fn alternate_key(name: &str) -> Option<&'static str> {
+    ALTERNATE_KEYS
+        .iter()
+        .find(|(set, _)| decode(name).eq_ignore_ascii_case(set.path))
+        .map(|(_, key)| *key)
+}
+
+/// The key of an item of `set` as the route table has it: an id as sent, or the set's alternate
+/// key written one canonical way (`appId='...'`); none for other parameters of such a set.
+fn item_key(set: &EntitySet, segment: &str) -> Option<String> {
+    let Some(key) = alternate_key(set.path).filter(|_| is_parameter_list(segment)) else {
+        return Some(segment.to_owned());
+    };
+    match function_parameters(segment).ok()?.as_slice() {
+        [(name, value)] if name.eq_ignore_ascii_case(key) => {
+            Some(canonical_parameters(&[(key.to_owned(), value.clone())]))
+        }
+        _ => None,
+    }
+}
+
+/// The value of the alternate key `key` an item key names (`appId='...'`), if it names one.
+pub fn alternate_key_value(item_key: &str, key: &str) -> Option<String> {
+    if !is_parameter_list(item_key) {
+        return None;
+    }
+    match function_parameters(item_key).ok()?.as_slice() {
+        [(name, value)] if name.eq_ignore_ascii_case(key) => Some(value.clone()),
+        _ => None,
     }
 }
 
@@ -536,6 +573,26 @@ mod tests {
             canonical(&format!("{COLLECTION}/%24COUNT")),
             format!("{COLLECTION}/$count")
         );
+    }
+
+    #[test]
+    fn an_alternate_key_names_an_item_in_one_canonical_form() {
+        assert_eq!(
+            canonical("/v1.0/servicePrincipals(appId='f1346770-5b25-470b-88bd-d5744ab7952c')"),
+            "/v1.0/servicePrincipals/appId='f1346770-5b25-470b-88bd-d5744ab7952c'"
+        );
+        assert_eq!(
+            canonical("/beta/users(userPrincipalName=%27a%40b.com%27)"),
+            "/beta/users/userPrincipalName='a%40b.com'"
+        );
+        assert_eq!(
+            alternate_key_value("userPrincipalName='a%40b.com'", "userPrincipalName").as_deref(),
+            Some("a@b.com")
+        );
+        assert_eq!(alternate_key_value("a@b.com", "userPrincipalName"), None);
+        assert!(parse("/v1.0/servicePrincipals(displayName='x')").is_err());
+        assert!(parse("/v1.0/groups(appId='x')").is_err());
+        assert!(parse("/v1.0/users(displayName='x')").is_err());
     }
 
     #[test]

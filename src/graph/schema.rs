@@ -49,6 +49,7 @@ use crate::domain::entity::{
 use crate::domain::imported_identity::IMPORTED_IDENTITIES;
 use crate::domain::managed_device::MANAGED_DEVICES;
 use crate::domain::mobile_app::MOBILE_APPS;
+use crate::domain::principals::{SERVICE_PRINCIPALS, USERS};
 use crate::domain::profile_assignment::{ASSIGNMENT_SOURCE, AssignmentTarget};
 use crate::domain::settings::AUTOPILOT_SETTINGS;
 use crate::domain::{ApiVersion, ENTITY_SETS};
@@ -73,6 +74,8 @@ pub const PROFILES_TAG: &str = "deviceManagement.windowsAutopilotDeploymentProfi
 /// Microsoft's tags for the directory operations.
 pub const DEVICES_TAG: &str = "devices.device";
 pub const GROUPS_TAG: &str = "groups.group";
+pub const USERS_TAG: &str = "users.user";
+pub const SERVICE_PRINCIPALS_TAG: &str = "servicePrincipals.servicePrincipal";
 /// The tag of `$batch`, which Microsoft's Intune document does not describe.
 pub const BATCH_TAG: &str = "batch";
 /// Microsoft's tag for the enrollment configuration operations.
@@ -572,6 +575,14 @@ entity_set_schemas!(
     DirectoryDevicePageBeta
 );
 entity_set_schemas!(GROUPS, GroupV1, GroupBeta, GroupPageV1, GroupPageBeta);
+entity_set_schemas!(USERS, UserV1, UserBeta, UserPageV1, UserPageBeta);
+entity_set_schemas!(
+    SERVICE_PRINCIPALS,
+    ServicePrincipalV1,
+    ServicePrincipalBeta,
+    ServicePrincipalPageV1,
+    ServicePrincipalPageBeta
+);
 graph_schema!(
     /// `beta.microsoft.graph.windowsAutopilotSettings` (beta only).
     AutopilotSettingsBeta,
@@ -2356,7 +2367,7 @@ fn get_by_ids_body_schema() -> Schema {
         .property(
             "types",
             ArrayBuilder::new().items(text().description(Some(
-                "A directory object type: device or group here (others find nothing).",
+                "A directory object type: device, group, user or servicePrincipal here (others find nothing).",
             ))),
         )
         .required("ids")

@@ -1,24 +1,28 @@
 //! The directory slice on both roots: `/devices` (an identity's registration creates one; an app
 //! may create, change and delete them) with the groups they are members of, and `/groups` with
-//! their members, added ones or a rule's.
+//! their members (devices and users, added ones or a rule's devices) and owners (users and service
+//! principals). The listings of several kinds of object that members and owners are live here too,
+//! for the users' and service principals' routes to share.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::{ReadAccess, WriteAccess};
+use crate::auth::{GroupLinksWriteAccess, ReadAccess, WriteAccess};
 use crate::domain::Tenant;
 use crate::domain::directory::{
-    DIRECTORY_DEVICES, EXPANDED_MEMBERS, GROUPS, MAX_IDS_PER_GET_BY_IDS, Membership,
-    groups_of_device, with_ids,
+    DIRECTORY_DEVICES, EXPANDED_MEMBERS, GROUPS, GroupLink, MAX_IDS_PER_GET_BY_IDS, Membership,
+    OWNER_LINKS, ObjectKind, groups_of_device, with_ids,
 };
-use crate::domain::entity::{Entity, EntitySet, PropertyValue};
+use crate::domain::entity::{Entity, EntitySet, PropertyValue, Value};
+use crate::domain::principals::{SERVICE_PRINCIPALS, USERS};
 use crate::domain::query::Filter;
 use crate::domain::query::{Direction, OrderKey, Page};
 use crate::graph::GRAPH_JSON;
 use crate::graph::directory::{
-    GetByIds, device_reference, member_reference_query, membership_error, parse_get_by_ids,
-    parse_member_ref, reference_id, without_alternative_security_ids,
+    GetByIds, already_linked, group_binds, member_reference_query, membership_error,
+    no_such_object, object_reference, parse_get_by_ids, parse_member_ref, reference_id,
+    unsupported_reference, without_alternative_security_ids,
 };
 use crate::graph::entity::{CollectionPage, EntityView};
 use crate::graph::entity::{parse_entity_body, parse_new_entity};
@@ -57,7 +61,8 @@ impl Served for DirectoryDevices {
     }
 }
 
-/// Groups, for the route attributes. A create is checked for a membership that fits together.
+/// Groups, for the route attributes. A create is checked for a membership that fits together, and
+/// may add the group's first members and owners (`members@odata.bind`, `owners@odata.bind`).
 pub struct Groups;
 
 impl Served for Groups {
@@ -69,9 +74,26 @@ impl Served for Groups {
         root: ServiceRoot,
         body: JsonBody,
     ) -> Handled {
-        let mut values = parse_new_entity(&GROUPS, &body.0, root.version)?;
-        membership_of(&values, None)?.complete_new_group(&mut values);
-        entity_set::create_parsed(&GROUPS, tenant, store, root, values).await
+        let binds = group_binds(&body.0)?;
+        let mut values = parse_new_entity(&GROUPS, &binds.body, root.version)?;
+        let membership = membership_of(&values, None)?;
+        membership.complete_new_group(&mut values);
+        let mut links = Vec::new();
+        for member in binds.members {
+            let kind = object_kind(&store, tenant, member).await?;
+            links.push((member_link(&membership, kind)?, member));
+        }
+        for owner in binds.owners {
+            let kind = object_kind(&store, tenant, owner).await?;
+            links.push((owner_link(kind)?, owner));
+        }
+        if links.is_empty() {
+            return entity_set::create_parsed(&GROUPS, tenant, store, root, values).await;
+        }
+        let group = store
+            .create_group_with_links(tenant, values, &links)
+            .await?;
+        Ok(entity_set::created(&root, &group))
     }
 }
 
@@ -89,6 +111,36 @@ pub(super) async fn group(store: &Store, tenant: Tenant, id: Uuid) -> Result<Ent
         .get(&GROUPS, tenant, id)
         .await?
         .ok_or_else(|| GraphError::entity_not_found(&GROUPS, &id.to_string()))
+}
+
+/// The kind of the tenant's directory object `id`, or Graph's 404 for a reference to none.
+async fn object_kind(store: &Store, tenant: Tenant, id: Uuid) -> Result<ObjectKind, GraphError> {
+    store
+        .directory_object_kind(tenant, id)
+        .await?
+        .ok_or_else(|| no_such_object(&id.to_string()))
+}
+
+/// How an object of `kind` becomes a member of a group with `membership`, or the 400 saying why it
+/// cannot: a rule decides a dynamic group's members, and only devices and users are members here.
+fn member_link(
+    membership: &Membership,
+    kind: ObjectKind,
+) -> Result<&'static GroupLink, GraphError> {
+    if let Membership::Dynamic(_) = membership {
+        return Err(GraphError::bad_request(
+            "The members of a group with DynamicMembership are decided by its membershipRule; \
+             they cannot be added.",
+        ));
+    }
+    kind.member_link()
+        .ok_or_else(|| unsupported_reference("members", "a member here is a device or a user"))
+}
+
+/// How an object of `kind` becomes a group's owner, or the 400 saying it cannot.
+fn owner_link(kind: ObjectKind) -> Result<&'static GroupLink, GraphError> {
+    kind.owner_link()
+        .ok_or_else(|| unsupported_reference("owners", "an owner is a user or a service principal"))
 }
 
 /// PATCH: the membership must still fit together with the values sent; 204 as on Graph.
@@ -110,9 +162,37 @@ async fn update(
     )
 }
 
-/// The directory devices that are members of `group`: those added to it, or those its rule takes.
-pub(super) fn members_filter(group: &Entity) -> Result<Filter, GraphError> {
-    Ok(membership_of(&[], Some(group))?.members(group.id()))
+/// The objects of one kind that a navigation lists: their set, narrowed to the navigation's.
+pub(super) struct Part {
+    pub set: &'static EntitySet,
+    pub within: Filter,
+}
+
+/// A group's members: the directory devices added to it or those its rule takes, and the users
+/// added to it.
+fn member_parts(group: &Entity) -> Result<Vec<Part>, GraphError> {
+    let membership = membership_of(&[], Some(group))?;
+    Ok(vec![
+        Part {
+            set: &DIRECTORY_DEVICES,
+            within: membership.members(group.id()),
+        },
+        Part {
+            set: &USERS,
+            within: membership.user_members(group.id()),
+        },
+    ])
+}
+
+/// A group's owners: users and service principals.
+fn owner_parts(group: Uuid) -> Vec<Part> {
+    OWNER_LINKS
+        .iter()
+        .map(|&link| Part {
+            set: link.objects,
+            within: Filter::Linked(link, group),
+        })
+        .collect()
 }
 
 /// The first members of `group` that `$expand=members` inlines, in id order.
@@ -121,12 +201,17 @@ pub(super) async fn first_members(
     tenant: Tenant,
     group: &Entity,
 ) -> Result<Vec<Entity>, GraphError> {
-    let filter = members_filter(group)?;
-    first_of(store, tenant, &DIRECTORY_DEVICES, &filter, EXPANDED_MEMBERS).await
+    let mut members = Vec::new();
+    for part in member_parts(group)? {
+        members.extend(first_of(store, tenant, part.set, &part.within, EXPANDED_MEMBERS).await?);
+    }
+    members.sort_by_key(Entity::id);
+    members.truncate(EXPANDED_MEMBERS as usize);
+    Ok(members)
 }
 
 /// The first `limit` of the tenant's entities of `set` that pass `filter`, in id order.
-async fn first_of(
+pub(super) async fn first_of(
     store: &Store,
     tenant: Tenant,
     set: &'static EntitySet,
@@ -147,9 +232,171 @@ async fn first_of(
     Ok(store.list(set, tenant, &page).await?)
 }
 
-/// GET `/groups/{id}/members`: the directory devices added to the group, or those its rule takes.
-/// The same page answers `transitiveMembers` (groups never hold groups here) and the cast
-/// `members/microsoft.graph.device` (every member is a device), each under its own URL and context.
+/// The parts whose sets the request's query options fit (a `$filter` or `$select` naming a
+/// device's property lists devices only), each with its options; the first refusal when none does.
+fn parts_with_options(
+    parts: Vec<Part>,
+    root: &ServiceRoot,
+    req: &HttpRequest,
+    endpoint: Endpoint,
+) -> Result<Vec<(Part, QueryOptions)>, GraphError> {
+    let mut fitting = Vec::new();
+    let mut refusal = None;
+    for part in parts {
+        match QueryOptions::parse(req.query_string(), part.set, root.version, endpoint) {
+            Ok(options) => fitting.push((part, options)),
+            Err(error) => {
+                refusal.get_or_insert(error);
+            }
+        }
+    }
+    match refusal {
+        Some(refusal) if fitting.is_empty() => Err(refusal),
+        _ => Ok(fitting),
+    }
+}
+
+/// A page of directory objects of several kinds (`parts`) found at `url`, in id order, each
+/// naming its type. With one kind the page is that set's, with every option it takes; across
+/// kinds, as on Graph, a page is in id order only: `$orderby` and `$skip` are refused.
+pub(super) async fn list_objects(
+    parts: Vec<Part>,
+    url: String,
+    metadata_fragment: &str,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    req: HttpRequest,
+) -> Handled {
+    let mut parts = parts_with_options(parts, &root, &req, Endpoint::List)?;
+    if parts.len() == 1 {
+        let (part, _) = parts.remove(0);
+        let collection = Collection {
+            within: Some(part.within),
+            url,
+            metadata_fragment: metadata_fragment.to_owned(),
+            typed: true,
+        };
+        return entity_set::list_of(part.set, collection, tenant, store, root, req).await;
+    }
+    let options = &parts[0].1;
+    if options.skip.is_some() || options.order_by.len() > 1 {
+        return Err(GraphError::bad_request(
+            "$orderby and $skip are not supported on a collection of directory objects of \
+             several types; pages are in id order.",
+        ));
+    }
+    let page_size = options.page_size() as usize;
+    let mut objects: Vec<(Entity, usize)> = Vec::new();
+    let mut count = options.count.then_some(0);
+    for (index, (part, options)) in parts.iter().enumerate() {
+        let filter = part.within.clone().and(options.filter.as_ref());
+        let page = Page {
+            filter: Some(&filter),
+            order_by: &options.order_by,
+            after: options.after.as_deref(),
+            skip: 0,
+            limit: options.page_size() + 1,
+        };
+        let listed = store.list(part.set, tenant, &page).await?;
+        objects.extend(listed.into_iter().map(|entity| (entity, index)));
+        if let Some(count) = count.as_mut() {
+            *count += store.count(part.set, tenant, Some(&filter)).await?;
+        }
+    }
+    objects.sort_by_key(|(entity, _)| entity.id());
+    let next_link = (objects.len() > page_size).then(|| {
+        objects.truncate(page_size);
+        let (last, _) = objects.last().expect("a full page has a last row");
+        format!(
+            "{url}?{}",
+            options.next_page_query(&[Value::Guid(last.id())])
+        )
+    });
+    let page = CollectionPage {
+        context: root.metadata(&format!("{metadata_fragment}{}", options.select_suffix())),
+        count,
+        value: objects
+            .iter()
+            .map(|(entity, index)| EntityView {
+                entity,
+                version: root.version,
+                select: parts[*index].1.select.as_deref(),
+                context: None,
+                typed: true,
+                expanded: &[],
+            })
+            .collect(),
+        next_link,
+    };
+    Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
+}
+
+/// The `$count` of directory objects of several kinds, with the request's `$filter` on each kind
+/// it fits.
+async fn count_objects(
+    parts: Vec<Part>,
+    tenant: Tenant,
+    store: &Store,
+    root: &ServiceRoot,
+    req: &HttpRequest,
+) -> Handled {
+    let mut count = 0;
+    for (part, options) in parts_with_options(parts, root, req, Endpoint::Count)? {
+        let within = part.within.and(options.filter.as_ref());
+        count += store.count(part.set, tenant, Some(&within)).await?;
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain;charset=utf-8")
+        .body(count.to_string()))
+}
+
+/// A page of references to directory objects of several kinds, as Graph answers `$ref` listings
+/// (`@odata.id` per object, with its type cast); the page is that of the objects, options and all.
+async fn references(
+    parts: Vec<Part>,
+    url: String,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    req: HttpRequest,
+) -> Handled {
+    let parsed = parts_with_options(parts, &root, &req, Endpoint::List)?;
+    if parsed.iter().any(|(_, options)| options.select.is_some()) {
+        return Err(GraphError::bad_request(
+            "$select and $expand do not apply to references.",
+        ));
+    }
+    let parts = parsed.into_iter().map(|(part, _)| part).collect();
+    let service_root = root.collection_url(&GROUPS);
+    let service_root = service_root
+        .trim_end_matches(GROUPS.path)
+        .trim_end_matches('/')
+        .to_owned();
+    let page = list_objects(parts, url, "directoryObjects", tenant, store, root, req).await?;
+    let body = actix_web::body::to_bytes(page.into_body())
+        .await
+        .map_err(|_| GraphError::internal())?;
+    let mut page: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| GraphError::internal())?;
+    if let Some(objects) = page.get_mut("value").and_then(|value| value.as_array_mut()) {
+        for object in objects.iter_mut() {
+            let id = object["id"].as_str().unwrap_or_default().to_owned();
+            let odata_type = object["@odata.type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            *object = serde_json::json!({
+                "@odata.id": object_reference(&service_root, &odata_type, &id)
+            });
+        }
+    }
+    Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
+}
+
+/// GET `/groups/{id}/members`: the directory devices added to the group or those its rule takes,
+/// and the users added to it. The same page answers `transitiveMembers` (groups never hold groups
+/// here); the cast `members/microsoft.graph.device` lists the devices only.
 async fn members(
     tenant: Tenant,
     store: web::Data<Store>,
@@ -159,18 +406,22 @@ async fn members(
     req: HttpRequest,
 ) -> Handled {
     let group = group(&store, tenant, id).await?;
-    let (navigation, metadata_fragment) = match listed {
-        MembersListed::Members => ("members", "directoryObjects"),
-        MembersListed::Transitive => ("transitiveMembers", "directoryObjects"),
-        MembersListed::AsDevices => ("members/microsoft.graph.device", "devices"),
+    let base = format!("{}/{id}", root.collection_url(&GROUPS));
+    let (navigation, metadata_fragment, parts) = match listed {
+        MembersListed::Members => ("members", "directoryObjects", member_parts(&group)?),
+        MembersListed::Transitive => (
+            "transitiveMembers",
+            "directoryObjects",
+            member_parts(&group)?,
+        ),
+        MembersListed::AsDevices => {
+            let mut parts = member_parts(&group)?;
+            parts.truncate(1);
+            ("members/microsoft.graph.device", "devices", parts)
+        }
     };
-    let collection = Collection {
-        within: Some(members_filter(&group)?),
-        url: format!("{}/{id}/{navigation}", root.collection_url(&GROUPS)),
-        metadata_fragment: metadata_fragment.to_owned(),
-        typed: true,
-    };
-    entity_set::list_of(&DIRECTORY_DEVICES, collection, tenant, store, root, req).await
+    let url = format!("{base}/{navigation}");
+    list_objects(parts, url, metadata_fragment, tenant, store, root, req).await
 }
 
 /// Which of a group's member listings a request asked for.
@@ -181,91 +432,160 @@ enum MembersListed {
     AsDevices,
 }
 
-/// POST `/groups/{id}/members/$ref`: adds a directory device to a group without a rule.
+/// POST `/groups/{id}/members/$ref`: adds a directory device or a user to a group without a rule.
 async fn add_member(tenant: Tenant, store: web::Data<Store>, id: Uuid, body: JsonBody) -> Handled {
-    let device = parse_member_ref(&body.0)?;
+    let member = parse_member_ref(&body.0)?;
     let group = group(&store, tenant, id).await?;
-    if let Membership::Dynamic(_) = membership_of(&[], Some(&group))? {
-        return Err(GraphError::bad_request(
-            "The members of a group with DynamicMembership are decided by its membershipRule; \
-             they cannot be added.",
-        ));
-    }
-    match store.add_group_member(tenant, id, device).await? {
+    let membership = membership_of(&[], Some(&group))?;
+    let link = member_link(&membership, object_kind(&store, tenant, member).await?)?;
+    linked(
+        store.add_group_link(tenant, link, id, member).await?,
+        "members",
+        member,
+    )
+}
+
+/// POST `/groups/{id}/owners/$ref`: makes a user or a service principal an owner of the group.
+async fn add_owner(tenant: Tenant, store: web::Data<Store>, id: Uuid, body: JsonBody) -> Handled {
+    let owner = parse_member_ref(&body.0)?;
+    group(&store, tenant, id).await?;
+    let link = owner_link(object_kind(&store, tenant, owner).await?)?;
+    linked(
+        store.add_group_link(tenant, link, id, owner).await?,
+        "owners",
+        owner,
+    )
+}
+
+/// 204 for a tie made, else Graph's error for `navigation`.
+fn linked(added: Added, navigation: &str, object: Uuid) -> Handled {
+    match added {
         Added::Added => Ok(HttpResponse::NoContent().finish()),
-        Added::AlreadyMember => Err(GraphError::bad_request(
-            "One or more added object references already exist for the following modified \
-             properties: 'members'.",
-        )),
-        Added::NoSuchDevice => Err(GraphError::not_found(format!(
-            "Resource '{device}' does not exist or one of its queried reference-property objects \
-             are not present."
-        ))),
+        Added::AlreadyLinked => Err(already_linked(navigation)),
+        Added::NoSuchObject => Err(no_such_object(&object.to_string())),
     }
 }
 
-/// DELETE `/groups/{id}/members/{member}/$ref`.
-async fn remove_member(
+/// Which of a group's links a `$ref` removal unties.
+#[derive(Debug, Clone, Copy)]
+enum Linked {
+    Members,
+    Owners,
+}
+
+/// DELETE `/groups/{id}/members/{member}/$ref` and `/owners/{owner}/$ref`.
+async fn remove_link(
     tenant: Tenant,
     store: web::Data<Store>,
     id: Uuid,
+    linked: Linked,
     req: HttpRequest,
 ) -> Handled {
-    let raw = req.match_info().get("member").unwrap_or_default();
-    remove_member_named(tenant, store, id, raw).await
+    let parameter = match linked {
+        Linked::Members => "member",
+        Linked::Owners => "owner",
+    };
+    let raw = req.match_info().get(parameter).unwrap_or_default();
+    remove_link_named(tenant, store, id, linked, raw).await
 }
 
-/// DELETE `/groups/{id}/members/$ref?@id=<url>`: the form the SDKs send (`$id` is accepted too).
-async fn remove_member_by_query(
+/// DELETE `/groups/{id}/members/$ref?@id=<url>` and `/owners/$ref?@id=<url>`: the form the SDKs
+/// send (`$id` is accepted too).
+async fn remove_link_by_query(
     tenant: Tenant,
     store: web::Data<Store>,
     id: Uuid,
+    linked: Linked,
     req: HttpRequest,
 ) -> Handled {
     let reference = member_reference_query(req.query_string())?;
-    remove_member_named(tenant, store, id, &reference).await
+    remove_link_named(tenant, store, id, linked, &reference).await
 }
 
-/// Removes the member `raw` (its id, or a reference URL ending in it) from the group `id`.
-async fn remove_member_named(
+/// Unties the object `raw` (its id, or a reference URL ending in it) from the group `id`.
+async fn remove_link_named(
     tenant: Tenant,
     store: web::Data<Store>,
     id: Uuid,
+    linked: Linked,
     raw: &str,
 ) -> Handled {
-    let missing = || GraphError::not_found(format!("'{raw}' is not a member of group '{id}'."));
-    let device = reference_id(raw).ok_or_else(missing)?;
+    let (links, role): (&[&'static GroupLink], &str) = match linked {
+        Linked::Members => (
+            &[
+                &crate::domain::directory::DEVICE_MEMBERS,
+                &crate::domain::directory::USER_MEMBERS,
+            ],
+            "a member",
+        ),
+        Linked::Owners => (&OWNER_LINKS, "an owner"),
+    };
+    let missing = || GraphError::not_found(format!("'{raw}' is not {role} of group '{id}'."));
+    let object = reference_id(raw).ok_or_else(missing)?;
     group(&store, tenant, id).await?;
-    if store.remove_group_member(tenant, id, device).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(missing())
+    for &link in links {
+        if store.remove_group_link(tenant, link, id, object).await? {
+            return Ok(HttpResponse::NoContent().finish());
+        }
     }
+    Err(missing())
 }
 
-/// GET `/groups/{id}/members/$count`: the number of the group's members, with the request's
-/// `$filter` on them.
-async fn count_members(
+/// GET `/groups/{id}/members/$count` and `/owners/$count`, with the request's `$filter` on them.
+async fn count_links(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    linked: Linked,
+    req: HttpRequest,
+) -> Handled {
+    let group = group(&store, tenant, id).await?;
+    let parts = match linked {
+        Linked::Members => member_parts(&group)?,
+        Linked::Owners => owner_parts(id),
+    };
+    count_objects(parts, tenant, &store, &root, &req).await
+}
+
+/// GET `/groups/{id}/owners`: the users and service principals that own the group.
+async fn owners(
     tenant: Tenant,
     store: web::Data<Store>,
     root: ServiceRoot,
     id: Uuid,
     req: HttpRequest,
 ) -> Handled {
+    group(&store, tenant, id).await?;
+    let url = format!("{}/{id}/owners", root.collection_url(&GROUPS));
+    list_objects(
+        owner_parts(id),
+        url,
+        "directoryObjects",
+        tenant,
+        store,
+        root,
+        req,
+    )
+    .await
+}
+
+/// GET `/groups/{id}/members/$ref` and `/owners/$ref`.
+async fn link_references(
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    id: Uuid,
+    linked: Linked,
+    req: HttpRequest,
+) -> Handled {
     let group = group(&store, tenant, id).await?;
-    let options = QueryOptions::parse(
-        req.query_string(),
-        &DIRECTORY_DEVICES,
-        root.version,
-        Endpoint::Count,
-    )?;
-    let within = members_filter(&group)?.and(options.filter.as_ref());
-    let count = store
-        .count(&DIRECTORY_DEVICES, tenant, Some(&within))
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain;charset=utf-8")
-        .body(count.to_string()))
+    let (parts, navigation) = match linked {
+        Linked::Members => (member_parts(&group)?, "members"),
+        Linked::Owners => (owner_parts(id), "owners"),
+    };
+    let url = format!("{}/{id}/{navigation}/$ref", root.collection_url(&GROUPS));
+    references(parts, url, tenant, store, root, req).await
 }
 
 /// The tenant's directory device, or its 404.
@@ -293,12 +613,27 @@ async fn member_of(
 ) -> Handled {
     let stored = device_or_404(&store, tenant, id).await?;
     let groups = groups_of_device(&stored.added_to, &stored.with_rules, &stored.physical_ids);
+    let url = format!(
+        "{}/{id}/{navigation}",
+        root.collection_url(&DIRECTORY_DEVICES)
+    );
+    groups_page(&groups, url, navigation, tenant, store, root, req).await
+}
+
+/// A page of the tenant's groups with these ids, found at `url` by `navigation` (a `memberOf`,
+/// or its cast to groups, a collection of groups).
+pub(super) async fn groups_page(
+    groups: &[Uuid],
+    url: String,
+    navigation: &str,
+    tenant: Tenant,
+    store: web::Data<Store>,
+    root: ServiceRoot,
+    req: HttpRequest,
+) -> Handled {
     let collection = Collection {
-        within: Some(with_ids(&GROUPS, &groups)),
-        url: format!(
-            "{}/{id}/{navigation}",
-            root.collection_url(&DIRECTORY_DEVICES)
-        ),
+        within: Some(with_ids(&GROUPS, groups)),
+        url,
         // A cast to groups is a collection of groups; the navigation, of directory objects.
         metadata_fragment: if navigation.ends_with("microsoft.graph.group") {
             "groups"
@@ -322,57 +657,8 @@ async fn delete_device(tenant: Tenant, store: web::Data<Store>, id: Uuid) -> Han
     }
 }
 
-/// GET `/groups/{id}/members/$ref`: a page of references to the group's members, as Graph
-/// answers them (`@odata.id` per member); the page is that of `members`, options and all.
-async fn member_references(
-    tenant: Tenant,
-    store: web::Data<Store>,
-    root: ServiceRoot,
-    id: Uuid,
-    req: HttpRequest,
-) -> Handled {
-    let options = QueryOptions::parse(
-        req.query_string(),
-        &DIRECTORY_DEVICES,
-        root.version,
-        Endpoint::List,
-    )?;
-    if options.select.is_some() || !options.expand.is_empty() {
-        return Err(GraphError::bad_request(
-            "$select and $expand do not apply to references.",
-        ));
-    }
-    let group = group(&store, tenant, id).await?;
-    let collection = Collection {
-        within: Some(members_filter(&group)?),
-        url: format!("{}/{id}/members/$ref", root.collection_url(&GROUPS)),
-        metadata_fragment: "directoryObjects".to_owned(),
-        typed: true,
-    };
-    let service_root = root.collection_url(&GROUPS);
-    let service_root = service_root
-        .trim_end_matches(GROUPS.path)
-        .trim_end_matches('/');
-    let service_root = service_root.to_owned();
-    let page =
-        entity_set::list_of(&DIRECTORY_DEVICES, collection, tenant, store, root, req).await?;
-    let body = actix_web::body::to_bytes(page.into_body())
-        .await
-        .map_err(|_| GraphError::internal())?;
-    let mut page: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|_| GraphError::internal())?;
-    if let Some(members) = page.get_mut("value").and_then(|value| value.as_array_mut()) {
-        for member in members.iter_mut() {
-            let id = member["id"].as_str().unwrap_or_default().to_owned();
-            *member = serde_json::json!({ "@odata.id": device_reference(&service_root, &id) });
-        }
-    }
-    Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
-}
-
 /// A group's navigation that holds nothing here, checked like any list: a group's `memberOf` and
-/// `transitiveMemberOf` (groups hold devices, never groups) and its `owners` (users and service
-/// principals, of which this directory has none).
+/// `transitiveMemberOf` (groups hold devices and users, never groups).
 async fn nothing_of_group(
     tenant: Tenant,
     store: web::Data<Store>,
@@ -391,45 +677,9 @@ async fn nothing_of_group(
     Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
 }
 
-/// GET `/groups/{id}/owners/$count`: none, as [`nothing_of_group`] says.
-async fn count_owners(tenant: Tenant, store: web::Data<Store>, id: Uuid) -> Handled {
-    group(&store, tenant, id).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain;charset=utf-8")
-        .body("0"))
-}
-
-/// POST `/groups/{id}/owners/$ref`: an owner is a user or a service principal. This directory has
-/// neither, so a device or group is the wrong kind of object (400) and any other id names none (404).
-async fn add_owner(tenant: Tenant, store: web::Data<Store>, id: Uuid, body: JsonBody) -> Handled {
-    let owner = parse_member_ref(&body.0)?;
-    group(&store, tenant, id).await?;
-    let is_device = store
-        .get(&DIRECTORY_DEVICES, tenant, owner)
-        .await?
-        .is_some();
-    if is_device || store.get(&GROUPS, tenant, owner).await?.is_some() {
-        return Err(GraphError::bad_request(
-            "Unsupported referenced-object resource identifier for link property 'owners': an \
-             owner is a user or a service principal.",
-        ));
-    }
-    Err(GraphError::not_found(format!(
-        "Resource '{owner}' does not exist or one of its queried reference-property objects are \
-         not present."
-    )))
-}
-
-/// DELETE `/groups/{id}/owners/{owner}/$ref` and `owners/$ref?@id=`: no group has an owner here.
-async fn remove_owner(tenant: Tenant, store: web::Data<Store>, id: Uuid, owner: &str) -> Handled {
-    group(&store, tenant, id).await?;
-    Err(GraphError::not_found(format!(
-        "'{owner}' is not an owner of group '{id}'."
-    )))
-}
-
-/// POST `getByIds` (on `/directoryObjects`, `/devices` or `/groups`): the devices and groups with
-/// the ids asked for, among the types the body names (else `default_types`, else both).
+/// POST `getByIds` (on `/directoryObjects`, `/devices` or `/groups`): the devices, groups, users
+/// and service principals with the ids asked for, among the types the body names (else
+/// `default_types`, else all).
 async fn get_by_ids(
     tenant: Tenant,
     store: web::Data<Store>,
@@ -442,8 +692,8 @@ async fn get_by_ids(
         request.types = default_types.map(|t| vec![t.to_owned()]);
     }
     let mut found = Vec::new();
-    for (type_name, set) in [("device", &DIRECTORY_DEVICES), ("group", &GROUPS)] {
-        found.extend(objects_with_ids(&store, tenant, set, &request, type_name).await?);
+    for set in [&DIRECTORY_DEVICES, &GROUPS, &USERS, &SERVICE_PRINCIPALS] {
+        found.extend(objects_with_ids(&store, tenant, set, &request).await?);
     }
     let page = CollectionPage {
         context: root.metadata("directoryObjects"),
@@ -464,15 +714,14 @@ async fn get_by_ids(
     Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(page))
 }
 
-/// The tenant's entities of `set` that `request` asks for, if it looks among `type_name`.
+/// The tenant's entities of `set` that `request` asks for, if it looks among that set's type.
 async fn objects_with_ids(
     store: &Store,
     tenant: Tenant,
     set: &'static EntitySet,
     request: &GetByIds,
-    type_name: &str,
 ) -> Result<Vec<Entity>, GraphError> {
-    if !request.wants(type_name) || request.ids.is_empty() {
+    if !request.wants(&set.short_name().to_ascii_lowercase()) || request.ids.is_empty() {
         return Ok(Vec::new());
     }
     let filter = with_ids(set, &request.ids);
@@ -602,7 +851,7 @@ macro_rules! root_operations {
                     tag = DEVICES_TAG,
                     security(("bearer" = [])),
                     operation_id = concat!($prefix, "devices.getByIds"),
-                    summary = "Get devices and groups by their ids",
+                    summary = "Get directory objects by their ids",
                     request_body(content = GetByIdsRequest, content_type = "application/json"),
                     responses(
                         (status = 200, description = "The objects found", body = DirectoryObjectCollection),
@@ -661,7 +910,7 @@ macro_rules! root_operations {
                     summary = "List group members",
                     params(Key<Groups>, ListParameters),
                     responses(
-                        (status = 200, description = "A page of the group's devices", body = $device_page),
+                        (status = 200, description = "A page of the group's members: devices and users", body = $device_page),
                         (status = "4XX", response = ErrorResponse),
                         (status = "5XX", response = ErrorResponse),
                     )
@@ -680,7 +929,7 @@ macro_rules! root_operations {
                     summary = "List group transitive members",
                     params(Key<Groups>, ListParameters),
                     responses(
-                        (status = 200, description = "A page of the group's devices (groups hold no groups here)", body = $device_page),
+                        (status = 200, description = "A page of the group's members: devices and users (groups hold no groups here)", body = $device_page),
                         (status = "4XX", response = ErrorResponse),
                         (status = "5XX", response = ErrorResponse),
                     )
@@ -725,7 +974,7 @@ macro_rules! root_operations {
                     )
                 )]
                 #[post("/groups/{id}/members/$ref")]
-                pub async fn add_member(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, body: JsonBody) -> Handled {
+                pub async fn add_member(access: GroupLinksWriteAccess, store: web::Data<Store>, key: Key<Groups>, body: JsonBody) -> Handled {
                     super::super::add_member(access.0, store, key.0, body).await
                 }
 
@@ -744,8 +993,8 @@ macro_rules! root_operations {
                     )
                 )]
                 #[delete("/groups/{id}/members/{member}/$ref")]
-                pub async fn remove_member(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    super::super::remove_member(access.0, store, key.0, req).await
+                pub async fn remove_member(access: GroupLinksWriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::remove_link(access.0, store, key.0, Linked::Members, req).await
                 }
 
                 #[utoipa::path(
@@ -763,8 +1012,8 @@ macro_rules! root_operations {
                     )
                 )]
                 #[delete("/groups/{id}/members/$ref")]
-                pub async fn remove_member_by_query(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    super::super::remove_member_by_query(access.0, store, key.0, req).await
+                pub async fn remove_member_by_query(access: GroupLinksWriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::remove_link_by_query(access.0, store, key.0, Linked::Members, req).await
                 }
 
                 #[utoipa::path(
@@ -783,7 +1032,7 @@ macro_rules! root_operations {
                 )]
                 #[get("/groups/{id}/members/$count")]
                 pub async fn count_members(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    super::super::count_members(access.0, store, root, key.0, req).await
+                    super::super::count_links(access.0, store, root, key.0, Linked::Members, req).await
                 }
 
                 #[utoipa::path(
@@ -795,7 +1044,7 @@ macro_rules! root_operations {
                     summary = "List group memberships",
                     params(Key<Groups>, ListParameters),
                     responses(
-                        (status = 200, description = "None: groups hold devices, never groups", body = $group_page),
+                        (status = 200, description = "None: groups hold devices and users, never groups", body = $group_page),
                         (status = "4XX", response = ErrorResponse),
                         (status = "5XX", response = ErrorResponse),
                     )
@@ -814,7 +1063,7 @@ macro_rules! root_operations {
                     summary = "List group transitive memberOf",
                     params(Key<Groups>, ListParameters),
                     responses(
-                        (status = 200, description = "None: groups hold devices, never groups", body = $group_page),
+                        (status = 200, description = "None: groups hold devices and users, never groups", body = $group_page),
                         (status = "4XX", response = ErrorResponse),
                         (status = "5XX", response = ErrorResponse),
                     )
@@ -833,14 +1082,14 @@ macro_rules! root_operations {
                     summary = "List group owners",
                     params(Key<Groups>, ListParameters),
                     responses(
-                        (status = 200, description = "None: owners are users and service principals, which this directory does not hold", body = $group_page),
+                        (status = 200, description = "A page of the group's owners: users and service principals", body = $group_page),
                         (status = "4XX", response = ErrorResponse),
                         (status = "5XX", response = ErrorResponse),
                     )
                 )]
                 #[get("/groups/{id}/owners")]
                 pub async fn owners(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    super::super::nothing_of_group(access.0, store, root, key.0, req).await
+                    super::super::owners(access.0, store, root, key.0, req).await
                 }
 
                 #[utoipa::path(
@@ -859,7 +1108,7 @@ macro_rules! root_operations {
                 )]
                 #[get("/groups/{id}/members/$ref")]
                 pub async fn member_references(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    super::super::member_references(access.0, store, root, key.0, req).await
+                    super::super::link_references(access.0, store, root, key.0, Linked::Members, req).await
                 }
 
                 #[utoipa::path(
@@ -871,14 +1120,14 @@ macro_rules! root_operations {
                     summary = "List group owners",
                     params(Key<Groups>, ListParameters),
                     responses(
-                        (status = 200, description = "None: owners are users and service principals, which this directory does not hold", body = ReferencePage),
+                        (status = 200, description = "A page of references to the group's owners", body = ReferencePage),
                         (status = "4XX", response = ErrorResponse),
                         (status = "5XX", response = ErrorResponse),
                     )
                 )]
                 #[get("/groups/{id}/owners/$ref")]
                 pub async fn owner_references(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    super::super::nothing_of_group(access.0, store, root, key.0, req).await
+                    super::super::link_references(access.0, store, root, key.0, Linked::Owners, req).await
                 }
 
                 #[utoipa::path(
@@ -896,8 +1145,8 @@ macro_rules! root_operations {
                     )
                 )]
                 #[get("/groups/{id}/owners/$count")]
-                pub async fn count_owners(access: ReadAccess, store: web::Data<Store>, key: Key<Groups>) -> Handled {
-                    super::super::count_owners(access.0, store, key.0).await
+                pub async fn count_owners(access: ReadAccess, store: web::Data<Store>, root: ServiceRoot, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::count_links(access.0, store, root, key.0, Linked::Owners, req).await
                 }
 
                 #[utoipa::path(
@@ -916,7 +1165,7 @@ macro_rules! root_operations {
                     )
                 )]
                 #[post("/groups/{id}/owners/$ref")]
-                pub async fn add_owner(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, body: JsonBody) -> Handled {
+                pub async fn add_owner(access: GroupLinksWriteAccess, store: web::Data<Store>, key: Key<Groups>, body: JsonBody) -> Handled {
                     super::super::add_owner(access.0, store, key.0, body).await
                 }
 
@@ -935,9 +1184,8 @@ macro_rules! root_operations {
                     )
                 )]
                 #[delete("/groups/{id}/owners/$ref")]
-                pub async fn remove_owner_by_query(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    let owner = member_reference_query(req.query_string())?;
-                    super::super::remove_owner(access.0, store, key.0, &owner).await
+                pub async fn remove_owner_by_query(access: GroupLinksWriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::remove_link_by_query(access.0, store, key.0, Linked::Owners, req).await
                 }
 
                 #[utoipa::path(
@@ -955,9 +1203,8 @@ macro_rules! root_operations {
                     )
                 )]
                 #[delete("/groups/{id}/owners/{owner}/$ref")]
-                pub async fn remove_owner(access: WriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
-                    let owner = req.match_info().get("owner").unwrap_or_default().to_owned();
-                    super::super::remove_owner(access.0, store, key.0, &owner).await
+                pub async fn remove_owner(access: GroupLinksWriteAccess, store: web::Data<Store>, key: Key<Groups>, req: HttpRequest) -> Handled {
+                    super::super::remove_link(access.0, store, key.0, Linked::Owners, req).await
                 }
 
                 #[utoipa::path(
@@ -966,7 +1213,7 @@ macro_rules! root_operations {
                     tag = GROUPS_TAG,
                     security(("bearer" = [])),
                     operation_id = concat!($prefix, "groups.getByIds"),
-                    summary = "Get devices and groups by their ids",
+                    summary = "Get directory objects by their ids",
                     request_body(content = GetByIdsRequest, content_type = "application/json"),
                     responses(
                         (status = 200, description = "The objects found", body = DirectoryObjectCollection),

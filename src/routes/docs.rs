@@ -12,7 +12,8 @@ use crate::graph::schema::{
     ASSIGNMENT_FILTERS_TAG, AUTOPILOT_EVENTS_TAG, BATCH_TAG, CONFIGURATION_POLICIES_TAG,
     CORPORATE_IDENTIFIERS_TAG, DEVICE_IDENTITIES_TAG, DEVICES_TAG, DIRECTORY_OBJECTS_TAG,
     ENROLLMENT_TAG, GROUPS_TAG, IMPORTED_TAG, MANAGED_DEVICES_TAG, MOBILE_APPS_TAG, PROFILES_TAG,
-    SETTINGS_TAG, add_navigation_properties, mark_pageable_operations,
+    SERVICE_PRINCIPALS_TAG, SETTINGS_TAG, USERS_TAG, add_navigation_properties,
+    mark_pageable_operations,
 };
 use crate::routes::health;
 
@@ -36,8 +37,10 @@ const SWAGGER_UI: &str = "/swagger-ui/";
         (name = PROFILES_TAG, description = "Windows Autopilot deployment profiles (beta)"),
         (name = SETTINGS_TAG, description = "Windows Autopilot settings and sync (beta)"),
         (name = DEVICES_TAG, description = "Entra ID devices: one for every device identity's registration, and those apps create"),
-        (name = GROUPS_TAG, description = "Entra ID groups of devices, with members added or decided by a rule"),
-        (name = DIRECTORY_OBJECTS_TAG, description = "Entra ID directory objects of any type: devices and groups here"),
+        (name = GROUPS_TAG, description = "Entra ID groups of devices and users, with members added or decided by a rule, and their owners"),
+        (name = USERS_TAG, description = "Entra ID users, whom policies target through the groups that hold them"),
+        (name = SERVICE_PRINCIPALS_TAG, description = "Entra ID service principals: applications' identities in the tenant, which may own groups"),
+        (name = DIRECTORY_OBJECTS_TAG, description = "Entra ID directory objects of any type: devices, groups, users and service principals here"),
         (name = ENROLLMENT_TAG, description = "Enrollment configurations: the Enrollment Status Page, device limits, platform restrictions, Windows Hello for Business"),
         (name = MOBILE_APPS_TAG, description = "Mobile app records, as an Enrollment Status Page names them"),
         (name = MANAGED_DEVICES_TAG, description = "Intune managed devices: what a (simulated) enrollment makes, with the remote actions scripts call"),

@@ -26,6 +26,7 @@ mod imported_identities;
 mod managed_devices;
 pub mod middleware;
 mod mobile_apps;
+mod principals;
 mod profile_assignments;
 mod settings;
 pub use settings::SyncCooldown;
@@ -55,6 +56,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(imported_identities::v1::routes)
                 .configure(batch::v1::routes)
                 .configure(directory::v1::routes)
+                .configure(principals::users::v1::routes)
+                .configure(principals::service_principals::v1::routes)
                 .configure(enrollment_configurations::v1::routes)
                 .configure(mobile_apps::v1::routes)
                 .configure(managed_devices::v1::routes),
@@ -69,6 +72,8 @@ pub fn register(config: &mut ServiceConfig) {
                 .configure(profile_assignments::routes)
                 .configure(batch::beta::routes)
                 .configure(directory::beta::routes)
+                .configure(principals::users::beta::routes)
+                .configure(principals::service_principals::beta::routes)
                 .configure(assignment_filters::beta::routes)
                 .configure(enrollment_configurations::beta::routes)
                 .configure(mobile_apps::beta::routes)

@@ -24,10 +24,30 @@ pub struct TenantTable {
 
 /// Every table of tenant state, parents before the rows that refer to them: loaded in this order,
 /// deleted in the reverse.
-pub const TENANT_TABLES: [TenantTable; 21] = [
+pub const TENANT_TABLES: [TenantTable; 26] = [
     TenantTable {
         name: "directory_groups",
         order_by: "id",
+    },
+    TenantTable {
+        name: "directory_users",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "directory_service_principals",
+        order_by: "id",
+    },
+    TenantTable {
+        name: "directory_group_user_members",
+        order_by: "group_id, user_id",
+    },
+    TenantTable {
+        name: "directory_group_user_owners",
+        order_by: "group_id, user_id",
+    },
+    TenantTable {
+        name: "directory_group_service_principal_owners",
+        order_by: "group_id, service_principal_id",
     },
     TenantTable {
         name: "device_identities",

@@ -66,12 +66,12 @@ pub fn condition(filter: &Filter, binds: &mut Vec<Value>) -> String {
             let p = push_bind(binds, Value::Text(pattern));
             format!("{} ILIKE {p}", property.column)
         }
-        Filter::AddedTo(group) => {
+        Filter::Linked(link, group) => {
             let p = push_bind(binds, Value::Guid(*group));
             // Matched on the tenant too: an id is unique within its tenant only.
             format!(
-                "(tenant_id, id) IN (SELECT tenant_id, device_object_id FROM directory_group_members \
-                                     WHERE group_id = {p})"
+                "(tenant_id, id) IN (SELECT tenant_id, {} FROM {} WHERE group_id = {p})",
+                link.object_column, link.table
             )
         }
         Filter::DirectoryDevice(filter) => format!(

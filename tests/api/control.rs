@@ -154,6 +154,47 @@ pub async fn populate(app: &TestApp, tenant: Uuid, tag: &str) {
         StatusCode::NO_CONTENT,
     )
     .await;
+    // A user in the group, and the group's owners: the user and a service principal.
+    let directory = hs256(&claims(
+        tenant,
+        &[
+            "User.ReadWrite.All",
+            "Application.ReadWrite.All",
+            "Group.ReadWrite.All",
+        ],
+    ));
+    let user = json!({"accountEnabled": true, "displayName": tag, "mailNickname": tag,
+                      "userPrincipalName": format!("{tag}@contoso.example"),
+                      "passwordProfile": {"password": "P4ssw0rd-of-the-test"}});
+    let user =
+        created(send_as(app, &directory, Method::POST, "v1.0/users", Some(user)).await).await;
+    let principal = json!({"appId": "f1346770-5b25-470b-88bd-d5744ab7952c"});
+    let principal = created(
+        send_as(
+            app,
+            &directory,
+            Method::POST,
+            "v1.0/servicePrincipals",
+            Some(principal),
+        )
+        .await,
+    )
+    .await;
+    let group_path = format!("v1.0/groups/{}", group["id"].as_str().unwrap());
+    for (navigation, object) in [
+        ("members", &user),
+        ("owners", &user),
+        ("owners", &principal),
+    ] {
+        let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}",
+                                                     object["id"].as_str().unwrap())});
+        let path = format!("{group_path}/{navigation}/$ref");
+        body_of(
+            send_as(app, &directory, Method::POST, &path, Some(reference)).await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    }
     let profile = created(
         graph(
             app,

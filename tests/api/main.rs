@@ -57,3 +57,4 @@ mod tenant_keys;
 mod tls;
 mod token_endpoint;
 mod update;
+mod users;
