@@ -10,6 +10,7 @@ mod autopilot_events;
 mod batch;
 pub use batch::Batching;
 mod body;
+mod console;
 mod control;
 mod deployment_profiles;
 mod device_identities;
@@ -36,6 +37,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
+pub use console::configure as configure_console;
 pub use control::configure as configure_side_doors;
 
 type Handled = Result<HttpResponse, GraphError>;

@@ -11,6 +11,7 @@ mod browser;
 mod child;
 mod citus;
 mod compression;
+mod console;
 // The testcontainers Image this crate offers its consumers exists with that feature only.
 #[cfg(feature = "testcontainers")]
 mod consumer;
