@@ -46,8 +46,10 @@ pub async fn staged_device(app: &TestApp) -> String {
             app,
             Method::POST,
             PROFILES,
-            Some(json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
-                        "displayName": "Kiosk profile"})),
+            Some(
+                json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+                        "displayName": "Kiosk profile"}),
+            ),
         )
         .await,
         StatusCode::CREATED,
@@ -75,7 +77,10 @@ pub async fn staged_device(app: &TestApp) -> String {
     )
     .await;
     let record = processed(app, "beta", record["id"].as_str().unwrap()).await;
-    assert_eq!(record["state"]["deviceImportStatus"], "complete", "{record}");
+    assert_eq!(
+        record["state"]["deviceImportStatus"], "complete",
+        "{record}"
+    );
     let settled = send(
         app,
         Method::POST,
@@ -128,9 +133,15 @@ fn session_cookie(response: &reqwest::Response) -> String {
 /// The CSRF token of the forms of a page.
 fn csrf_of(html: &str) -> String {
     let marker = r#"name="csrf" value=""#;
-    let start = html.find(marker).expect("the page has a form with a CSRF token") + marker.len();
+    let start = html
+        .find(marker)
+        .expect("the page has a form with a CSRF token")
+        + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
+
+/// A form's fields.
+type Form<'a> = &'a [(&'a str, &'a str)];
 
 /// POSTs a console form with this cookie and Origin.
 async fn post(
@@ -138,7 +149,7 @@ async fn post(
     path: &str,
     cookie: &str,
     origin: Option<&str>,
-    form: &[(&str, &str)],
+    form: Form<'_>,
 ) -> reqwest::Response {
     let mut request = browser()
         .post(app.url(path))
@@ -175,8 +186,19 @@ async fn the_console_is_off_unless_asked_for() {
 async fn the_console_needs_the_control_token_where_the_control_plane_does() {
     let database = fresh_database().await;
     let without_token = [
-        vec!["--console", "--auth", "jwt", "--jwt-secret", "a-secret-of-at-least-32-bytes-long!!"],
-        vec!["--console", "--bind", "0.0.0.0:0", "--allow-anonymous-remote"],
+        vec![
+            "--console",
+            "--auth",
+            "jwt",
+            "--jwt-secret",
+            "a-secret-of-at-least-32-bytes-long!!",
+        ],
+        vec![
+            "--console",
+            "--bind",
+            "0.0.0.0:0",
+            "--allow-anonymous-remote",
+        ],
     ];
     for options in without_token {
         let refused = Application::build(&serve_args(&database, &options))
@@ -241,7 +263,7 @@ async fn a_cross_site_post_is_refused() {
     assert_eq!(status, StatusCode::OK);
     let csrf = csrf_of(&confirm);
     let ours = origin(&app);
-    let refused: [(Option<&str>, &[(&str, &str)]); 5] = [
+    let refused: [(Option<&str>, Form); 5] = [
         (Some("http://attacker.example"), &[("csrf", &csrf)]),
         (Some("null"), &[("csrf", &csrf)]),
         (None, &[("csrf", &csrf)]),
@@ -250,24 +272,54 @@ async fn a_cross_site_post_is_refused() {
     ];
     for (from, form) in refused {
         let response = post(&app, &sync, &cookie, from, form).await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{from:?} {form:?}");
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{from:?} {form:?}"
+        );
         let body = response.text().await.unwrap();
         assert!(body.contains("<html"), "an HTML page: {body}");
     }
     let settings = "beta/deviceManagement/windowsAutopilotSettings";
-    let untouched: Json = body_of(send(&app, Method::GET, settings, None).await, StatusCode::OK).await;
-    assert_eq!(untouched["lastManualSyncTriggerDateTime"], "0001-01-01T00:00:00Z", "{untouched}");
+    let untouched: Json = body_of(
+        send(&app, Method::GET, settings, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        untouched["lastManualSyncTriggerDateTime"], "0001-01-01T00:00:00Z",
+        "{untouched}"
+    );
     // Another session's token is refused too.
     let other = sign_in(&app).await;
     let (_, others_page) = page(&app, &sync, Some(&other)).await;
-    let response = post(&app, &sync, &cookie, Some(&ours), &[("csrf", &csrf_of(&others_page))]).await;
+    let response = post(
+        &app,
+        &sync,
+        &cookie,
+        Some(&ours),
+        &[("csrf", &csrf_of(&others_page))],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     let response = post(&app, &sync, &cookie, Some(&ours), &[("csrf", &csrf)]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert!(response.headers()[LOCATION].to_str().unwrap().ends_with("notice=sync-started"));
-    let synced: Json = body_of(send(&app, Method::GET, settings, None).await, StatusCode::OK).await;
-    assert_ne!(synced["lastManualSyncTriggerDateTime"], "0001-01-01T00:00:00Z", "{synced}");
+    assert!(
+        response.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("notice=sync-started")
+    );
+    let synced: Json = body_of(
+        send(&app, Method::GET, settings, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_ne!(
+        synced["lastManualSyncTriggerDateTime"], "0001-01-01T00:00:00Z",
+        "{synced}"
+    );
 }
 
 #[tokio::test]
@@ -283,13 +335,26 @@ async fn every_page_shows_the_staged_tenant() {
     assert_eq!(first.status(), StatusCode::OK);
     let cookie = session_cookie(&first);
     let overview = first.text().await.unwrap();
-    for shown in ["Devices by enrollment state", "notContacted", "Kiosk profile", "Autopilot sync"] {
+    for shown in [
+        "Devices by enrollment state",
+        "notContacted",
+        "Kiosk profile",
+        "Autopilot sync",
+    ] {
         assert!(overview.contains(shown), "{shown}: {overview}");
     }
     // The only tenant with data: the picker leads to it.
-    let picker = browser().get(app.url("console/")).header(COOKIE, &cookie).send().await.unwrap();
+    let picker = browser()
+        .get(app.url("console/"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(picker.status(), StatusCode::SEE_OTHER);
-    assert_eq!(picker.headers()[LOCATION], format!("/console/tenants/{TENANT}/"));
+    assert_eq!(
+        picker.headers()[LOCATION],
+        format!("/console/tenants/{TENANT}/")
+    );
 
     let base = format!("console/tenants/{TENANT}");
     let (profile, group) = {
@@ -299,9 +364,17 @@ async fn every_page_shows_the_staged_tenant() {
             let start = html.find(marker).expect(marker) + marker.len();
             html[start..].split('"').next().unwrap().to_owned()
         };
-        (id_after(&profiles, "href=\"profiles/"), id_after(&groups, "href=\"groups/"))
+        (
+            id_after(&profiles, "href=\"profiles/"),
+            id_after(&groups, "href=\"groups/"),
+        )
     };
-    let (_, esps) = page(&app, &format!("{base}/enrollment-configurations"), Some(&cookie)).await;
+    let (_, esps) = page(
+        &app,
+        &format!("{base}/enrollment-configurations"),
+        Some(&cookie),
+    )
+    .await;
     let marker = "href=\"enrollment-configurations/";
     let esp = esps[esps.find(marker).expect("a configuration") + marker.len()..]
         .split('"')
@@ -310,17 +383,44 @@ async fn every_page_shows_the_staged_tenant() {
         .to_owned();
     let pages: [(String, &[&str]); 10] = [
         (format!("{base}/devices"), &[SERIAL, "1 devices match"]),
-        (format!("{base}/devices?q=console-00&state=notContacted&tag=Kiosk&sort=displayName&order=desc"), &[SERIAL]),
-        (format!("{base}/devices/{device}"), &[
-            "Kiosk profile", "chosen: the oldest assignment", "its rule takes it", "Kiosks",
-            "All users and all devices", "The device has not enrolled",
-        ]),
+        (
+            format!(
+                "{base}/devices?q=console-00&state=notContacted&tag=Kiosk&sort=displayName&order=desc"
+            ),
+            &[SERIAL],
+        ),
+        (
+            format!("{base}/devices/{device}"),
+            &[
+                "Kiosk profile",
+                "chosen: the oldest assignment",
+                "its rule takes it",
+                "Kiosks",
+                "All users and all devices",
+                "The device has not enrolled",
+            ],
+        ),
         (format!("{base}/imports"), &["complete: 1"]),
-        (format!("{base}/profiles/{profile}"), &["group Kiosks", "1 devices targeted"]),
-        (format!("{base}/groups/{group}"), &["deployment profile Kiosk profile", "[OrderID]:Kiosk"]),
-        (format!("{base}/enrollment-configurations"), &["All users and all devices"]),
-        (format!("{base}/enrollment-configurations/{esp}"), &["Properties"]),
-        (format!("{base}/traffic"), &["Fault rules", "windowsAutopilotDeviceIdentities"]),
+        (
+            format!("{base}/profiles/{profile}"),
+            &["group Kiosks", "1 devices targeted"],
+        ),
+        (
+            format!("{base}/groups/{group}"),
+            &["deployment profile Kiosk profile", "[OrderID]:Kiosk"],
+        ),
+        (
+            format!("{base}/enrollment-configurations"),
+            &["All users and all devices"],
+        ),
+        (
+            format!("{base}/enrollment-configurations/{esp}"),
+            &["Properties"],
+        ),
+        (
+            format!("{base}/traffic"),
+            &["Fault rules", "windowsAutopilotDeviceIdentities"],
+        ),
         (format!("{base}/reset"), &["Reset the tenant"]),
     ];
     for (path, shown) in pages {
@@ -331,8 +431,16 @@ async fn every_page_shows_the_staged_tenant() {
         }
     }
     // A search that matches nothing, and a device or tenant that is not there.
-    let (_, none) = page(&app, &format!("{base}/devices?q=nothing-like-it"), Some(&cookie)).await;
-    assert!(none.contains("0 devices match") && !none.contains(SERIAL), "{none}");
+    let (_, none) = page(
+        &app,
+        &format!("{base}/devices?q=nothing-like-it"),
+        Some(&cookie),
+    )
+    .await;
+    assert!(
+        none.contains("0 devices match") && !none.contains(SERIAL),
+        "{none}"
+    );
     for missing in [
         format!("{base}/devices/{}", uuid::Uuid::new_v4()),
         format!("{base}/devices/not-a-guid"),
@@ -345,9 +453,18 @@ async fn every_page_shows_the_staged_tenant() {
     let (status, _) = page(&app, &format!("{base}/devices?after=zz"), Some(&cookie)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // The assets: htmx for a year, the stylesheet.
-    let htmx = browser().get(app.url("console/assets/htmx-2.0.11.min.js")).send().await.unwrap();
+    let htmx = browser()
+        .get(app.url("console/assets/htmx-2.0.11.min.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(htmx.status(), StatusCode::OK);
-    assert!(htmx.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(
+        htmx.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
     let (status, _) = page(&app, "console/assets/console.css", None).await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -373,11 +490,18 @@ async fn the_devices_list_pages_through_the_tenant() {
                 .skip(1)
                 .map(|rest| format!("PAGE-{}", rest.split('<').next().unwrap())),
         );
-        let Some(start) = body.find("rel=\"next\"").and_then(|end| body[..end].rfind("href=\"")) else {
+        let Some(start) = body
+            .find("rel=\"next\"")
+            .and_then(|end| body[..end].rfind("href=\""))
+        else {
             break;
         };
         // The page writes `&` as HTML does.
-        let next = body[start + 6..].split('"').next().unwrap().replace("&#38;", "&");
+        let next = body[start + 6..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&#38;", "&");
         path = next.trim_start_matches('/').to_owned();
     }
     let mut sorted = seen.clone();
@@ -392,7 +516,11 @@ async fn a_simulated_enrollment_and_a_reset_go_through_their_forms() {
     let app = console_app(&[]).await;
     let device = staged_device(&app).await;
     let base = format!("console/tenants/{TENANT}");
-    let first = browser().get(app.url(&format!("{base}/devices/{device}/enroll"))).send().await.unwrap();
+    let first = browser()
+        .get(app.url(&format!("{base}/devices/{device}/enroll")))
+        .send()
+        .await
+        .unwrap();
     let cookie = session_cookie(&first);
     let csrf = csrf_of(&first.text().await.unwrap());
     let ours = origin(&app);
@@ -401,17 +529,38 @@ async fn a_simulated_enrollment_and_a_reset_go_through_their_forms() {
         &format!("{base}/devices/{device}/enroll"),
         &cookie,
         Some(&ours),
-        &[("csrf", &csrf), ("outcome", "success"), ("phase", ""), ("user_principal_name", "ada@example.com")],
+        &[
+            ("csrf", &csrf),
+            ("outcome", "success"),
+            ("phase", ""),
+            ("user_principal_name", "ada@example.com"),
+        ],
     )
     .await;
     assert_eq!(enrolled.status(), StatusCode::SEE_OTHER);
-    let (status, body) = page(&app, &format!("{base}/devices/{device}?enrolled=1"), Some(&cookie)).await;
+    let (status, body) = page(
+        &app,
+        &format!("{base}/devices/{device}?enrolled=1"),
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    for shown in ["The simulated enrollment ran", "<strong>success</strong>", "device setup", "enrolled"] {
+    for shown in [
+        "The simulated enrollment ran",
+        "<strong>success</strong>",
+        "device setup",
+        "enrolled",
+    ] {
         assert!(body.contains(shown), "{shown}: {body}");
     }
     let managed: Json = body_of(
-        send(&app, Method::GET, "beta/deviceManagement/managedDevices", None).await,
+        send(
+            &app,
+            Method::GET,
+            "beta/deviceManagement/managedDevices",
+            None,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -427,7 +576,14 @@ async fn a_simulated_enrollment_and_a_reset_go_through_their_forms() {
     .await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 
-    let reset = post(&app, &format!("{base}/reset"), &cookie, Some(&ours), &[("csrf", &csrf)]).await;
+    let reset = post(
+        &app,
+        &format!("{base}/reset"),
+        &cookie,
+        Some(&ours),
+        &[("csrf", &csrf)],
+    )
+    .await;
     assert_eq!(reset.status(), StatusCode::SEE_OTHER);
     let (_, list) = page(&app, &format!("{base}/devices"), Some(&cookie)).await;
     assert!(list.contains("0 devices match"), "{list}");

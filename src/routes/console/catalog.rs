@@ -208,7 +208,15 @@ async fn group_names(
         return Ok(BTreeMap::new());
     }
     let filter = with_ids(&GROUPS, ids);
-    let groups = first(store, &GROUPS, tenant, Some(&filter), "displayName", MAX_LISTED).await?;
+    let groups = first(
+        store,
+        &GROUPS,
+        tenant,
+        Some(&filter),
+        "displayName",
+        MAX_LISTED,
+    )
+    .await?;
     Ok(groups
         .iter()
         .map(|g| (g.id(), text(g, "displayName")))
@@ -216,12 +224,20 @@ async fn group_names(
 }
 
 /// A group target, linked to its page.
-fn group_target(tenant: Tenant, names: &BTreeMap<Uuid, String>, group: Uuid, how: &str) -> AssignmentRow {
+fn group_target(
+    tenant: Tenant,
+    names: &BTreeMap<Uuid, String>,
+    group: Uuid,
+    how: &str,
+) -> AssignmentRow {
     AssignmentRow {
         link: Some(format!("{}/groups/{group}", base(tenant))),
         target: format!(
             "{how} {}",
-            names.get(&group).cloned().unwrap_or_else(|| group.to_string())
+            names
+                .get(&group)
+                .cloned()
+                .unwrap_or_else(|| group.to_string())
         ),
         about: String::new(),
     }
@@ -250,8 +266,15 @@ pub async fn profiles(
     ConsoleTenant(tenant): ConsoleTenant,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, Failure> {
-    let profiles =
-        first(&store, &DEPLOYMENT_PROFILES, tenant, None, "displayName", MAX_LISTED).await?;
+    let profiles = first(
+        &store,
+        &DEPLOYMENT_PROFILES,
+        tenant,
+        None,
+        "displayName",
+        MAX_LISTED,
+    )
+    .await?;
     let ids: Vec<Uuid> = profiles.iter().map(Entity::id).collect();
     let (assignments, targeted) = tokio::try_join!(
         async { Ok::<_, Failure>(store.profile_assignments(tenant, &ids).await?) },
@@ -283,7 +306,11 @@ pub async fn profiles(
 }
 
 /// How many device identities each of these profiles targets.
-async fn targeted_counts(store: &Store, tenant: Tenant, profiles: &[Uuid]) -> Result<Vec<i64>, Failure> {
+async fn targeted_counts(
+    store: &Store,
+    tenant: Tenant,
+    profiles: &[Uuid],
+) -> Result<Vec<i64>, Failure> {
     Ok(
         futures_util::future::try_join_all(profiles.iter().map(|profile| {
             let filter = Filter::IntendedProfile(*profile);
@@ -299,9 +326,19 @@ pub async fn profile(
     store: web::Data<Store>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Failure> {
-    let profile = entity(&store, &DEPLOYMENT_PROFILES, tenant, &path.1, "deployment profile").await?;
+    let profile = entity(
+        &store,
+        &DEPLOYMENT_PROFILES,
+        tenant,
+        &path.1,
+        "deployment profile",
+    )
+    .await?;
     let assignments = store.profile_assignments(tenant, &[profile.id()]).await?;
-    let groups: Vec<Uuid> = assignments.iter().filter_map(|a| a.target.group()).collect();
+    let groups: Vec<Uuid> = assignments
+        .iter()
+        .filter_map(|a| a.target.group())
+        .collect();
     let profile_ids = [profile.id()];
     let (names, targeted) = tokio::try_join!(
         group_names(&store, tenant, &groups),
@@ -366,8 +403,22 @@ pub async fn group(
     let group = entity(&store, &GROUPS, tenant, &path.1, "group").await?;
     let members = members_filter(&group)?;
     let (members, profiles, configurations) = tokio::try_join!(
-        first(&store, &DIRECTORY_DEVICES, tenant, Some(&members), "displayName", MAX_MEMBERS),
-        first(&store, &DEPLOYMENT_PROFILES, tenant, None, "displayName", MAX_LISTED),
+        first(
+            &store,
+            &DIRECTORY_DEVICES,
+            tenant,
+            Some(&members),
+            "displayName",
+            MAX_MEMBERS
+        ),
+        first(
+            &store,
+            &DEPLOYMENT_PROFILES,
+            tenant,
+            None,
+            "displayName",
+            MAX_LISTED
+        ),
         configurations(&store, tenant),
     )?;
     let profile_ids: Vec<Uuid> = profiles.iter().map(Entity::id).collect();
@@ -437,7 +488,15 @@ pub async fn group(
 /// The tenant's enrollment configurations (Intune's defaults written first), by priority.
 async fn configurations(store: &Store, tenant: Tenant) -> Result<Vec<Entity>, Failure> {
     store.ensure_enrollment_defaults(tenant).await?;
-    first(store, &ENROLLMENT_CONFIGURATIONS, tenant, None, "priority", MAX_LISTED).await
+    first(
+        store,
+        &ENROLLMENT_CONFIGURATIONS,
+        tenant,
+        None,
+        "priority",
+        MAX_LISTED,
+    )
+    .await
 }
 
 pub async fn enrollment_configurations(
@@ -482,7 +541,10 @@ pub async fn enrollment_configuration(
     let assignments = store
         .enrollment_assignments(tenant, &[configuration.id()])
         .await?;
-    let groups: Vec<Uuid> = assignments.iter().filter_map(|a| a.target.group()).collect();
+    let groups: Vec<Uuid> = assignments
+        .iter()
+        .filter_map(|a| a.target.group())
+        .collect();
     let names = group_names(&store, tenant, &groups).await?;
     let rows = assignments
         .iter()

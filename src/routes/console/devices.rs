@@ -97,7 +97,9 @@ impl DeviceQuery {
         }
         if let Some(state) = given(&self.state)? {
             if !enrollment_states().any(|member| member == state) {
-                return Err(Failure::not_found(format!("No enrollment state '{state}'.")));
+                return Err(Failure::not_found(format!(
+                    "No enrollment state '{state}'."
+                )));
             }
             conditions.push(Filter::Compare {
                 property: property(&DEVICE_IDENTITIES, "enrollmentState"),
@@ -106,7 +108,10 @@ impl DeviceQuery {
             });
         }
         if let Some(profile) = given(&self.profile)? {
-            conditions.push(Filter::IntendedProfile(id_of(profile, "deployment profile")?));
+            conditions.push(Filter::IntendedProfile(id_of(
+                profile,
+                "deployment profile",
+            )?));
         }
         if let Some(tag) = given(&self.tag)? {
             conditions.push(Filter::Compare {
@@ -136,7 +141,12 @@ impl DeviceQuery {
     fn options(&self) -> Result<QueryOptions, Failure> {
         let direction = if self.descending() { "desc" } else { "asc" };
         let mut query = format!("$orderby={}%20{direction}&$top={PAGE_SIZE}", self.sort());
-        if let Some(after) = given(&self.after)? {
+        if let Some(after) = self
+            .after
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
             if after.len() > MAX_CURSOR_CHARS || !after.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(Failure::Page {
                     status: actix_web::http::StatusCode::BAD_REQUEST,
@@ -145,12 +155,8 @@ impl DeviceQuery {
             }
             query.push_str(&format!("&$skiptoken={after}"));
         }
-        let mut options = QueryOptions::parse(
-            &query,
-            &DEVICE_IDENTITIES,
-            ApiVersion::Beta,
-            Endpoint::List,
-        )?;
+        let mut options =
+            QueryOptions::parse(&query, &DEVICE_IDENTITIES, ApiVersion::Beta, Endpoint::List)?;
         options.filter = self.filter()?;
         Ok(options)
     }
@@ -250,11 +256,24 @@ pub async fn list(
                     .await?,
             )
         },
-        first(&store, &DEPLOYMENT_PROFILES, tenant, None, "displayName", MAX_CHOICES),
+        first(
+            &store,
+            &DEPLOYMENT_PROFILES,
+            tenant,
+            None,
+            "displayName",
+            MAX_CHOICES
+        ),
         async {
             Ok::<_, Failure>(
                 store
-                    .count_by(&DEVICE_IDENTITIES, tenant, &[tag_property], None, MAX_CHOICES)
+                    .count_by(
+                        &DEVICE_IDENTITIES,
+                        tenant,
+                        &[tag_property],
+                        None,
+                        MAX_CHOICES,
+                    )
                     .await?,
             )
         },
@@ -271,13 +290,17 @@ pub async fn list(
             last_contacted: text(device, "lastContactedDateTime"),
         })
         .collect();
-    let next = cursor.map(|cursor: Vec<Value>| query.link(tenant, Some(&options.skip_token(&cursor))));
+    let next =
+        cursor.map(|cursor: Vec<Value>| query.link(tenant, Some(&options.skip_token(&cursor))));
     let first_page = query
         .after
         .as_deref()
         .filter(|a| !a.is_empty())
         .map(|_| query.link(tenant, None));
-    let mut tags: Vec<String> = tags.into_iter().filter_map(|(v, _)| v.into_iter().next().flatten()).collect();
+    let mut tags: Vec<String> = tags
+        .into_iter()
+        .filter_map(|(v, _)| v.into_iter().next().flatten())
+        .collect();
     tags.sort();
     console.page(&DeviceList {
         chrome: console.chrome(Some(tenant), "devices"),
@@ -383,7 +406,9 @@ async fn only(
     tenant: Tenant,
     filter: Filter,
 ) -> Result<Option<Entity>, Failure> {
-    Ok(first(store, set, tenant, Some(&filter), "id", 1).await?.pop())
+    Ok(first(store, set, tenant, Some(&filter), "id", 1)
+        .await?
+        .pop())
 }
 
 pub async fn device(
@@ -403,10 +428,17 @@ pub async fn device(
         value: Value::Text(serial_number.clone()),
     };
     let (entra, managed, intended, assigned, direct, profiles, esp, events) = tokio::try_join!(
-        only(&store, &DIRECTORY_DEVICES, tenant, Filter::RegisteredFor(id)),
+        only(
+            &store,
+            &DIRECTORY_DEVICES,
+            tenant,
+            Filter::RegisteredFor(id)
+        ),
         async {
             match managed_id {
-                Some(managed) => Ok::<_, Failure>(store.get(&MANAGED_DEVICES, tenant, managed).await?),
+                Some(managed) => {
+                    Ok::<_, Failure>(store.get(&MANAGED_DEVICES, tenant, managed).await?)
+                }
                 None => Ok(None),
             }
         },
@@ -427,9 +459,23 @@ pub async fn device(
             )
         },
         async { Ok::<_, Failure>(store.direct_profile(tenant, id).await?) },
-        first(&store, &DEPLOYMENT_PROFILES, tenant, None, "displayName", MAX_PROFILES),
+        first(
+            &store,
+            &DEPLOYMENT_PROFILES,
+            tenant,
+            None,
+            "displayName",
+            MAX_PROFILES
+        ),
         enrollment_status_page(&store, tenant, id),
-        latest(&store, &AUTOPILOT_EVENTS, tenant, &events_filter, "eventDateTime", MAX_SHOWN),
+        latest(
+            &store,
+            &AUTOPILOT_EVENTS,
+            tenant,
+            &events_filter,
+            "eventDateTime",
+            MAX_SHOWN
+        ),
     )?;
     // The groups: those it was added to, those whose rule takes it.
     let stored = match &entra {
@@ -443,7 +489,15 @@ pub async fn device(
         true => Vec::new(),
         false => {
             let filter = with_ids(&GROUPS, &group_ids);
-            first(&store, &GROUPS, tenant, Some(&filter), "displayName", MAX_SHOWN).await?
+            first(
+                &store,
+                &GROUPS,
+                tenant,
+                Some(&filter),
+                "displayName",
+                MAX_SHOWN,
+            )
+            .await?
         }
     };
     let groups = group_entities
@@ -533,7 +587,10 @@ async fn enrollment_status_page(
     device: Uuid,
 ) -> Result<Option<(String, String, String)>, Failure> {
     store.ensure_enrollment_defaults(tenant).await?;
-    let Some(page) = store.applicable_enrollment_status_page(tenant, device).await? else {
+    let Some(page) = store
+        .applicable_enrollment_status_page(tenant, device)
+        .await?
+    else {
         return Ok(None);
     };
     let Some(entity) = store.get(&ENROLLMENT_CONFIGURATIONS, tenant, page).await? else {
@@ -594,7 +651,10 @@ fn enrollment_row(event: &Entity) -> EnrollmentRow {
         outcome: text(event, "deploymentState"),
         total: text(event, "deploymentTotalDuration"),
         profile: text(event, "windowsAutopilotDeploymentProfileDisplayName"),
-        esp: text(event, "windows10EnrollmentCompletionPageConfigurationDisplayName"),
+        esp: text(
+            event,
+            "windows10EnrollmentCompletionPageConfigurationDisplayName",
+        ),
         failure: text(event, "enrollmentFailureDetails"),
         phases,
     }
@@ -647,15 +707,20 @@ pub async fn enroll(
     if let Some(phase) = form.phase.as_deref().filter(|p| !p.is_empty()) {
         body["phase"] = phase.into();
     }
-    if let Some(upn) = form.user_principal_name.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    if let Some(upn) = form
+        .user_principal_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
         body["userPrincipalName"] = upn.into();
     }
     let bad = |message: String| Failure::Page {
         status: actix_web::http::StatusCode::BAD_REQUEST,
         message,
     };
-    let body: EnrollmentBody =
-        serde_json::from_value(body).map_err(|error| bad(format!("The form is not valid: {error}.")))?;
+    let body: EnrollmentBody = serde_json::from_value(body)
+        .map_err(|error| bad(format!("The form is not valid: {error}.")))?;
     let enrollment = body.check().map_err(bad)?;
     store
         .simulate_enrollment(tenant, &enrollment)
@@ -667,4 +732,3 @@ pub async fn enroll(
         identity.id()
     )))
 }
-

@@ -70,7 +70,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .route("/reset", web::post().to(overview::reset))
                     .route("/devices", web::get().to(devices::list))
                     .route("/devices/{device}", web::get().to(devices::device))
-                    .route("/devices/{device}/enroll", web::get().to(devices::confirm_enroll))
+                    .route(
+                        "/devices/{device}/enroll",
+                        web::get().to(devices::confirm_enroll),
+                    )
                     .route("/devices/{device}/enroll", web::post().to(devices::enroll))
                     .route("/imports", web::get().to(catalog::imports))
                     .route("/profiles", web::get().to(catalog::profiles))
@@ -174,7 +177,10 @@ impl Console {
     fn redirect(&self, location: &str) -> HttpResponse {
         let mut response = see_other(location);
         if let Some(cookie) = &self.new_cookie {
-            set_cookie(&mut response, &session_cookie_header(cookie, self.https, false));
+            set_cookie(
+                &mut response,
+                &session_cookie_header(cookie, self.https, false),
+            );
         }
         response
     }
@@ -194,7 +200,10 @@ impl Console {
         let html = template.render().map_err(render_failure)?;
         let mut response = html_response(StatusCode::OK, html);
         if let Some(cookie) = &self.new_cookie {
-            set_cookie(&mut response, &session_cookie_header(cookie, self.https, false));
+            set_cookie(
+                &mut response,
+                &session_cookie_header(cookie, self.https, false),
+            );
         }
         Ok(response)
     }
@@ -258,7 +267,15 @@ async fn latest(
     order: &str,
     limit: u32,
 ) -> Result<Vec<Entity>, Failure> {
-    listed(store, set, tenant, Some(filter), (order, Direction::Desc), limit).await
+    listed(
+        store,
+        set,
+        tenant,
+        Some(filter),
+        (order, Direction::Desc),
+        limit,
+    )
+    .await
 }
 
 async fn listed(
@@ -381,11 +398,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
         let form = web::Form::<WithCsrf<T>>::from_request(req, payload);
         Box::pin(async move {
             let console = console?;
-            let web::Form(WithCsrf { csrf, form }) = form.await.map_err(|error| {
-                Failure::Page {
-                    status: StatusCode::BAD_REQUEST,
-                    message: format!("The form is not valid: {error}."),
-                }
+            let web::Form(WithCsrf { csrf, form }) = form.await.map_err(|error| Failure::Page {
+                status: StatusCode::BAD_REQUEST,
+                message: format!("The form is not valid: {error}."),
             })?;
             if !console.key.csrf_matches(&console.session, &csrf) {
                 return Err(Failure::forbidden(
@@ -417,7 +432,8 @@ impl FromRequest for ConsoleTenant {
 
 /// An id in a console path: an entity that cannot exist is not found, like any other.
 fn id_of(raw: &str, what: &str) -> Result<Uuid, Failure> {
-    Uuid::parse_str(raw).map_err(|_| Failure::not_found(format!("The tenant has no {what} '{raw}'.")))
+    Uuid::parse_str(raw)
+        .map_err(|_| Failure::not_found(format!("The tenant has no {what} '{raw}'.")))
 }
 
 /// Why a console request failed, answered as an HTML page (or, without a session, as the way to

@@ -89,7 +89,13 @@ pub async fn overview(
 ) -> Result<HttpResponse, Failure> {
     let (devices, by_state, by_assignment, imports, enrollments, settings) = tokio::try_join!(
         async { Ok::<_, Failure>(store.count(&DEVICE_IDENTITIES, tenant, None).await?) },
-        chart(&store, tenant, "Devices by enrollment state", &DEVICE_IDENTITIES, "enrollmentState"),
+        chart(
+            &store,
+            tenant,
+            "Devices by enrollment state",
+            &DEVICE_IDENTITIES,
+            "enrollmentState"
+        ),
         chart(
             &store,
             tenant,
@@ -97,12 +103,31 @@ pub async fn overview(
             &DEVICE_IDENTITIES,
             "deploymentProfileAssignmentStatus",
         ),
-        chart(&store, tenant, "Imported records by state", &IMPORTED_IDENTITIES, "deviceImportStatus"),
-        chart(&store, tenant, "Enrollments by outcome", &AUTOPILOT_EVENTS, "deploymentState"),
+        chart(
+            &store,
+            tenant,
+            "Imported records by state",
+            &IMPORTED_IDENTITIES,
+            "deviceImportStatus"
+        ),
+        chart(
+            &store,
+            tenant,
+            "Enrollments by outcome",
+            &AUTOPILOT_EVENTS,
+            "deploymentState"
+        ),
         async { Ok::<_, Failure>(store.settings(tenant).await?) },
     )?;
-    let profiles = first(&store, &DEPLOYMENT_PROFILES, tenant, None, "displayName", MAX_PROFILES)
-        .await?;
+    let profiles = first(
+        &store,
+        &DEPLOYMENT_PROFILES,
+        tenant,
+        None,
+        "displayName",
+        MAX_PROFILES,
+    )
+    .await?;
     let targeted = futures_util::future::try_join_all(profiles.iter().map(|profile| {
         let filter = Filter::IntendedProfile(profile.id());
         let store = store.clone();
@@ -127,7 +152,11 @@ pub async fn overview(
         Some(Value::DateTime(at)) => next_sync(at, cooldown.0),
         _ => "now".to_owned(),
     };
-    let notice = query.notice.as_deref().and_then(notice_text).map(str::to_owned);
+    let notice = query
+        .notice
+        .as_deref()
+        .and_then(notice_text)
+        .map(str::to_owned);
     console.page(&Overview {
         chrome: console.chrome(Some(tenant), "overview"),
         notice,
@@ -232,5 +261,7 @@ pub async fn reset(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, Failure> {
     store.reset_tenant(tenant).await?;
-    Ok(posted.console.redirect(&format!("{ROOT}/tenants/{}/", tenant.0)))
+    Ok(posted
+        .console
+        .redirect(&format!("{ROOT}/tenants/{}/", tenant.0)))
 }

@@ -45,7 +45,10 @@ impl SessionKey {
     pub fn issue(&self, now: i64) -> (Session, String) {
         let nonce = Uuid::new_v4().simple().to_string();
         let expires = (now + LIFETIME_SECONDS).to_string();
-        let signature = hex(&self.mac("session", &[&nonce, &expires]).finalize().into_bytes());
+        let signature = hex(&self
+            .mac("session", &[&nonce, &expires])
+            .finalize()
+            .into_bytes());
         let cookie = format!("{nonce}.{expires}.{signature}");
         (Session { nonce }, cookie)
     }
@@ -89,7 +92,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Lower-case hex of at most 64 bytes.
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || text.len() > 128 {
+    if !text.len().is_multiple_of(2) || text.len() > 128 {
         return None;
     }
     (0..text.len())

@@ -95,9 +95,7 @@ pub async fn sign_in(req: HttpRequest, form: web::Form<Token>) -> Result<HttpRes
 }
 
 /// Ends the session: its cookie is cleared.
-pub async fn sign_out(
-    posted: Posted<NoFields>,
-) -> Result<HttpResponse, Failure> {
+pub async fn sign_out(posted: Posted<NoFields>) -> Result<HttpResponse, Failure> {
     let mut response = see_other(&format!("{ROOT}/login"));
     set_cookie(
         &mut response,
@@ -105,4 +103,3 @@ pub async fn sign_out(
     );
     Ok(response)
 }
-

@@ -98,7 +98,10 @@ fn live_of(traffic: &Traffic, tenant: Tenant) -> Live {
             answer: match (rule.status, rule.latency_ms) {
                 (Some(status), 0) => format!("{status} {}", rule.code.unwrap_or_default()),
                 (Some(status), latency) => {
-                    format!("{status} {} after {latency} ms", rule.code.unwrap_or_default())
+                    format!(
+                        "{status} {} after {latency} ms",
+                        rule.code.unwrap_or_default()
+                    )
                 }
                 (None, latency) => format!("{latency} ms of latency"),
             },

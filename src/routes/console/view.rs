@@ -105,10 +105,18 @@ mod tests {
 
     #[test]
     fn bars_scale_to_the_largest_count() {
-        let shown = bars([("a".to_owned(), 50), ("b".to_owned(), 100), ("c".to_owned(), 0)]);
+        let shown = bars([
+            ("a".to_owned(), 50),
+            ("b".to_owned(), 100),
+            ("c".to_owned(), 0),
+        ]);
         let percents: Vec<u32> = shown.iter().map(|bar| bar.percent).collect();
         assert_eq!(percents, [50, 100, 0]);
-        assert!(bars([("none".to_owned(), 0)]).iter().all(|bar| bar.percent == 0));
+        assert!(
+            bars([("none".to_owned(), 0)])
+                .iter()
+                .all(|bar| bar.percent == 0)
+        );
         assert_eq!(percent_of(1, 3), 33);
         assert_eq!(percent_of(5, 0), 0);
     }
