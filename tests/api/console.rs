@@ -38,8 +38,9 @@ fn origin(app: &TestApp) -> String {
 }
 
 /// The tenant's device imported with group tag Kiosk, in the dynamic group of Kiosks, targeted by
-/// the Kiosk profile and synced: what the README's tour leaves behind. Its id.
-pub async fn staged_device(app: &TestApp) -> String {
+/// the Kiosk profile and settled (through the control plane, with `control_token` when it takes
+/// one): what the README's tour leaves behind. Its id.
+pub async fn staged_device(app: &TestApp, control_token: Option<&str>) -> String {
     let group = create_group(app, "Kiosks", Some(KIOSK_RULE)).await;
     let profile = body_of(
         send(
@@ -81,13 +82,13 @@ pub async fn staged_device(app: &TestApp) -> String {
         record["state"]["deviceImportStatus"], "complete",
         "{record}"
     );
-    let settled = send(
-        app,
-        Method::POST,
-        &format!("_control/tenants/{TENANT}/imports/settle"),
-        None,
-    )
-    .await;
+    let mut settle = app
+        .client
+        .post(app.url(&format!("_control/tenants/{TENANT}/imports/settle")));
+    if let Some(token) = control_token {
+        settle = settle.bearer_auth(token);
+    }
+    let settled = settle.send().await.unwrap();
     assert_eq!(settled.status(), StatusCode::OK);
     let devices: Json = body_of(
         send(
@@ -325,7 +326,7 @@ async fn a_cross_site_post_is_refused() {
 #[tokio::test]
 async fn every_page_shows_the_staged_tenant() {
     let app = console_app(&[]).await;
-    let device = staged_device(&app).await;
+    let device = staged_device(&app, None).await;
     // Without a control token (loopback, --auth none), a first visit gets its session.
     let first = browser()
         .get(app.url(&format!("console/tenants/{TENANT}/")))
@@ -514,7 +515,7 @@ async fn the_devices_list_pages_through_the_tenant() {
 #[tokio::test]
 async fn a_simulated_enrollment_and_a_reset_go_through_their_forms() {
     let app = console_app(&[]).await;
-    let device = staged_device(&app).await;
+    let device = staged_device(&app, None).await;
     let base = format!("console/tenants/{TENANT}");
     let first = browser()
         .get(app.url(&format!("{base}/devices/{device}/enroll")))

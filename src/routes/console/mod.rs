@@ -98,8 +98,9 @@ async fn to_root(_: Console) -> HttpResponse {
     see_other(&format!("{ROOT}/"))
 }
 
-/// The console's stylesheet and htmx.
-async fn asset(_: Console, name: web::Path<String>) -> Result<HttpResponse, Failure> {
+/// The console's stylesheet and htmx: public files, which the sign-in page needs too.
+async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, Failure> {
+    door(&req)?;
     let (body, content_type, cache): (&'static [u8], _, _) = match name.as_str() {
         HTMX_PATH => (
             HTMX,
@@ -346,7 +347,7 @@ fn html_response(status: StatusCode, html: String) -> HttpResponse {
         .insert_header((header::REFERRER_POLICY, "same-origin"))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ))
         .body(html)
