@@ -146,6 +146,10 @@ pub struct ControlArgs {
     /// unverified and on any address but loopback.
     #[arg(long, env = "AUTOPILOT_CONTROL_TOKEN", hide_env_values = true)]
     pub control_token: Option<String>,
+    /// Serve the web console under /console/: the tenant's devices, imports, profiles, groups,
+    /// enrollments and traffic as HTML pages, guarded as /_control/ is (the control token).
+    #[arg(long, env = "AUTOPILOT_CONSOLE")]
+    pub console: bool,
 }
 
 /// `--throttle N/SECONDS`: at most `requests` in any `period`.
@@ -387,10 +391,12 @@ impl fmt::Debug for ControlArgs {
         let ControlArgs {
             control,
             control_token,
+            console,
         } = self;
         f.debug_struct("ControlArgs")
             .field("control", control)
             .field("control_token", &control_token.as_ref().map(|_| Redacted))
+            .field("console", console)
             .finish()
     }
 }

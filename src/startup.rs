@@ -311,9 +311,9 @@ pub fn auth_settings(args: &ServeArgs) -> Result<AuthSettings, StartupError> {
     })
 }
 
-/// The control plane `serve` runs with: off unless asked for; a token of at least
+/// The control plane and web console `serve` runs with: off unless asked for; a token of at least
 /// [`MIN_TOKEN_CHARS`] when one is given, and one required where anyone but this machine's users
-/// could reach it or where Graph requests need verified tokens.
+/// could reach either or where Graph requests need verified tokens.
 pub fn control_plane(args: &ServeArgs) -> Result<ControlPlane, StartupError> {
     let control = &args.control;
     let token = control.control_token.clone().filter(|t| !t.is_empty());
@@ -327,7 +327,7 @@ pub fn control_plane(args: &ServeArgs) -> Result<ControlPlane, StartupError> {
         )
         .into());
     }
-    if control.control && token.is_none() {
+    if (control.control || control.console) && token.is_none() {
         let why = if !args.bind.ip().is_loopback() {
             Some(format!("{} is not a loopback address", args.bind))
         } else {
@@ -338,10 +338,13 @@ pub fn control_plane(args: &ServeArgs) -> Result<ControlPlane, StartupError> {
             }
         };
         if let Some(why) = why {
+            let door = match control.control {
+                true => "the control plane (--control)",
+                false => "the web console (--console)",
+            };
             return Err(format!(
-                "refusing to serve the control plane (--control) without a token: {why}, and \
-                 /_control/ can reset or rewrite any tenant. Set AUTOPILOT_CONTROL_TOKEN \
-                 (--control-token)."
+                "refusing to serve {door} without a token: {why}, and it can reset or rewrite \
+                 any tenant. Set AUTOPILOT_CONTROL_TOKEN (--control-token)."
             )
             .into());
         }
@@ -349,6 +352,7 @@ pub fn control_plane(args: &ServeArgs) -> Result<ControlPlane, StartupError> {
     let origin = SameOrigin::new(args.bind, args.public_url.as_deref(), token.is_none());
     Ok(ControlPlane {
         enabled: control.control,
+        console: control.console,
         token,
         origin,
     })

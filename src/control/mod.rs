@@ -1,5 +1,6 @@
-//! The test control plane's state in the process: who may use it, the injected faults and the
-//! request journal. Its routes are in `routes::control`; tenant state (reset, seed, export,
+//! The test control plane's state in the process: who may use it (and the web console, which the
+//! same token guards), the injected faults and the request journal. Its routes are in
+//! `routes::control`, the console's in `routes::console`; tenant state (reset, seed, export,
 //! import, settle) and the throttle's buckets live in PostgreSQL (`store::control`).
 //!
 //! Faults and the journal are this instance's: a test that configures faults configures the
@@ -10,10 +11,12 @@ pub mod faults;
 pub mod journal;
 pub mod origin;
 
-/// Whether `/_control/` is served, and the bearer token it needs.
+/// Whether `/_control/` and the web console are served, and the token they need.
 #[derive(Clone)]
 pub struct ControlPlane {
     pub enabled: bool,
+    /// Whether `/console/` is served; it takes the same token, entered once in its sign-in form.
+    pub console: bool,
     pub token: Option<String>,
     /// The checks against other web pages that every caller passes, token or not.
     pub origin: origin::SameOrigin,
@@ -38,6 +41,7 @@ impl std::fmt::Debug for ControlPlane {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ControlPlane")
             .field("enabled", &self.enabled)
+            .field("console", &self.console)
             .field("origin", &self.origin)
             .field(
                 "token",
@@ -62,12 +66,14 @@ mod tests {
         let any = "127.0.0.1:0".parse().unwrap();
         let open = ControlPlane {
             enabled: true,
+            console: false,
             token: None,
             origin: origin::SameOrigin::new(any, None, true),
         };
         assert!(open.admits(None));
         let guarded = ControlPlane {
             enabled: true,
+            console: false,
             token: Some("control-token-0123456789".to_owned()),
             origin: origin::SameOrigin::new(any, None, false),
         };

@@ -1,6 +1,7 @@
-//! Who may call a door that a web page in the user's browser could reach (the control plane, and
-//! the web console to come): the checks that stop a cross-site request and DNS rebinding. Pure
-//! logic on header values; `routes::control::browser_guard` applies it to a request.
+//! Who may call a door that a web page in the user's browser could reach (the control plane and
+//! the web console): the checks that stop a cross-site request and DNS rebinding. Pure logic on
+//! header values; `routes::control::browser_guard` applies it to a request. The console's forms
+//! are not JSON: it applies [`SameOrigin::check_addressed`] and a CSRF token instead of the body rule.
 //!
 //! * A body is read only when sent as `application/json`: a page can post `text/plain` or a form
 //!   to any address without asking, but JSON needs a CORS preflight, which this service never grants.
@@ -57,6 +58,12 @@ impl SameOrigin {
         if has_body && !content_type.is_some_and(is_json) {
             return Err(Refusal::NotJson(content_type.map(str::to_owned)));
         }
+        self.check_addressed(host, origin)
+    }
+
+    /// Checks that a request is addressed to this service (`Host`) and, when it says which page
+    /// sent it (`Origin`), that the page is this service's own.
+    pub fn check_addressed(&self, host: Option<&str>, origin: Option<&str>) -> Result<(), Refusal> {
         if self.check_host && !host.is_some_and(|host| self.names_us(host)) {
             return Err(Refusal::Host(host.unwrap_or_default().to_owned()));
         }

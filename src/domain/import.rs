@@ -55,6 +55,36 @@ pub const ASSIGNED_TO_OTHER_TENANT: ImportOutcome = ImportOutcome::Error {
     name: "ZtdDeviceAssignedToOtherTenant",
 };
 
+/// What an import error code means and what to do about it, for people reading the records; none
+/// for a code processing never writes.
+pub fn error_explanation(code: i32) -> Option<&'static str> {
+    let explained = [
+        (
+            MISSING_SERIAL_AND_PRODUCT_KEY,
+            "The row has no serial number (a device identity is keyed by it): add the \
+             Device Serial Number.",
+        ),
+        (
+            INVALID_HARDWARE_HASH,
+            "The row has no hardware hash: collect it again with Get-WindowsAutopilotInfo.",
+        ),
+        (
+            ALREADY_ASSIGNED,
+            "This tenant already has a device with that serial number: delete it first to \
+             register the device again.",
+        ),
+        (
+            ASSIGNED_TO_OTHER_TENANT,
+            "Another tenant has registered that serial number: it must deregister the device \
+             first.",
+        ),
+    ];
+    explained
+        .into_iter()
+        .find(|(outcome, _)| outcome.error_code_and_name().0 == code)
+        .map(|(_, explanation)| explanation)
+}
+
 /// The record as processing sees it.
 pub struct ImportRecord<'a> {
     pub serial_number: Option<&'a str>,
@@ -96,6 +126,19 @@ mod tests {
             product_key: key,
             hardware_identifier: hash,
         }
+    }
+
+    #[test]
+    fn every_error_processing_writes_is_explained() {
+        for outcome in [
+            MISSING_SERIAL_AND_PRODUCT_KEY,
+            INVALID_HARDWARE_HASH,
+            ALREADY_ASSIGNED,
+            ASSIGNED_TO_OTHER_TENANT,
+        ] {
+            assert!(error_explanation(outcome.error_code_and_name().0).is_some());
+        }
+        assert_eq!(error_explanation(0), None);
     }
 
     #[test]

@@ -145,6 +145,69 @@ pub fn effective_profiles(
     effective
 }
 
+/// What one assignment does for one device identity, as [`effective_profiles`] decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// It includes the device, and its profile is the device's.
+    Chosen,
+    /// It includes the device, but an exclusion of the same profile takes the device out.
+    Excluded,
+    /// It includes the device, but a direct assignment or an older assignment came first.
+    Outranked,
+    /// An exclusion group that holds the device.
+    Excludes,
+}
+
+/// Why a device identity is targeted with the profile it is: the profile assigned to it directly,
+/// and each assignment that concerns it (oldest first) with what it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileReason {
+    pub profile: Option<Uuid>,
+    pub direct: Option<Uuid>,
+    pub assignments: Vec<(ProfileAssignment, Verdict)>,
+}
+
+/// The reason [`effective_profiles`] gives one device identity its profile, from the tenant's
+/// `assignments` (oldest first), the profile assigned to it `direct`ly and the `groups` that hold
+/// it.
+pub fn profile_reason(
+    assignments: &[ProfileAssignment],
+    direct: Option<Uuid>,
+    groups: &HashSet<Uuid>,
+) -> ProfileReason {
+    let excluded = |profile: Uuid| {
+        assignments.iter().any(|a| {
+            a.profile == profile
+                && matches!(a.target, AssignmentTarget::ExclusionGroup(group) if groups.contains(&group))
+        })
+    };
+    let mut profile = direct;
+    let mut concerning = Vec::new();
+    for assignment in assignments {
+        let verdict = match assignment.target {
+            AssignmentTarget::ExclusionGroup(group) if groups.contains(&group) => Verdict::Excludes,
+            AssignmentTarget::ExclusionGroup(_) => continue,
+            AssignmentTarget::Group(group) if !groups.contains(&group) => continue,
+            AssignmentTarget::Group(_) | AssignmentTarget::AllDevices => {
+                if profile.is_some() {
+                    Verdict::Outranked
+                } else if excluded(assignment.profile) {
+                    Verdict::Excluded
+                } else {
+                    profile = Some(assignment.profile);
+                    Verdict::Chosen
+                }
+            }
+        };
+        concerning.push((assignment.clone(), verdict));
+    }
+    ProfileReason {
+        profile,
+        direct,
+        assignments: concerning,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +260,46 @@ mod tests {
         assert_eq!(effective[&b], Uuid::from_u128(400));
         assert_eq!(effective[&c], Uuid::from_u128(200));
         assert_eq!(effective[&d], Uuid::from_u128(300));
+    }
+
+    #[test]
+    fn a_devices_reason_names_the_profile_effective_profiles_gives_it() {
+        let (kiosks, lab, blocked) = (group(10), group(11), group(12));
+        let (a, b, c, d) = (group(1), group(2), group(3), group(4));
+        let members = HashMap::from([
+            (kiosks, HashSet::from([a, b])),
+            (lab, HashSet::from([b, c])),
+            (blocked, HashSet::from([a])),
+        ]);
+        let assignments = [
+            assigned(100, AssignmentTarget::Group(kiosks)),
+            assigned(100, AssignmentTarget::ExclusionGroup(blocked)),
+            assigned(200, AssignmentTarget::Group(lab)),
+            assigned(300, AssignmentTarget::AllDevices),
+        ];
+        let direct = HashMap::from([(d, Uuid::from_u128(400))]);
+        let effective = effective_profiles(&assignments, &direct, &members, &[a, b, c, d]);
+        for device in [a, b, c, d] {
+            let groups: HashSet<Uuid> = members
+                .iter()
+                .filter(|(_, held)| held.contains(&device))
+                .map(|(group, _)| *group)
+                .collect();
+            let reason = profile_reason(&assignments, direct.get(&device).copied(), &groups);
+            assert_eq!(reason.profile, effective.get(&device).copied(), "{device}");
+        }
+        let groups = HashSet::from([kiosks, blocked]);
+        let verdicts: Vec<Verdict> = profile_reason(&assignments, None, &groups)
+            .assignments
+            .into_iter()
+            .map(|(_, verdict)| verdict)
+            .collect();
+        assert_eq!(
+            verdicts,
+            [Verdict::Excluded, Verdict::Excludes, Verdict::Chosen]
+        );
+        let direct = profile_reason(&assignments, Some(Uuid::from_u128(400)), &groups);
+        assert_eq!(direct.assignments[2].1, Verdict::Outranked);
     }
 
     #[test]

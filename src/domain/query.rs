@@ -32,6 +32,8 @@ pub enum Filter {
     DirectoryDevice(Box<Filter>),
     /// A device identity whose intended deployment profile is the one with this id.
     IntendedProfile(Uuid),
+    /// The directory device registered for the device identity with this id.
+    RegisteredFor(Uuid),
     /// Some member of a string collection passes `test` against `value` (case-insensitive).
     Any {
         property: &'static Property,

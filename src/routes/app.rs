@@ -56,6 +56,7 @@ pub fn graph_app(
         // Beside the Graph roots and outside the OpenAPI document: Entra's protocol, not Graph's.
         .configure(routes::identity::configure)
         .configure(routes::configure_side_doors)
+        .configure(routes::configure_console)
         .default_service(web::to(|req: HttpRequest| async move {
             Err::<actix_web::HttpResponse, _>(paths::unrouted(req.method().as_str(), req.path()))
         }))

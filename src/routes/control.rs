@@ -108,31 +108,47 @@ impl FromRequest for ControlAccess {
 /// Applies the checks against other web pages ([`SameOrigin`]) to a request: every door a browser
 /// could be made to call passes it before it reads anything.
 pub(crate) fn browser_guard(req: &HttpRequest, policy: &SameOrigin) -> Result<(), GraphError> {
-    let header = |name: HeaderName| {
-        let mut values = req.headers().get_all(name);
-        // Two of a header are as good as a forged one.
-        match (values.next(), values.next()) {
-            (Some(value), None) => Some(value.to_str().unwrap_or("\u{fffd}")),
-            _ => None,
-        }
-    };
     let has_body = req.headers().contains_key(TRANSFER_ENCODING)
-        || header(CONTENT_LENGTH).is_some_and(|length| length.trim() != "0");
-    let forbidden = |message: String| GraphError::new(StatusCode::FORBIDDEN, "Forbidden", message);
-    // HTTP/2 names the host in the URI's authority instead.
-    let host = header(HOST).or_else(|| req.uri().authority().map(|a| a.as_str()));
+        || single_header(req, CONTENT_LENGTH).is_some_and(|length| length.trim() != "0");
     policy
-        .check(host, header(ORIGIN), header(CONTENT_TYPE), has_body)
-        .map_err(|refusal| match refusal {
-            Refusal::NotJson(received) => GraphError::unsupported_media_type(received.as_deref()),
-            Refusal::Host(host) => forbidden(format!(
-                "The control plane answers requests addressed to this service (its bind address, \
-                 a loopback name or --public-url's host), not to '{host}'."
-            )),
-            Refusal::Origin(origin) => forbidden(format!(
-                "The control plane does not answer pages of another origin ('{origin}')."
-            )),
-        })
+        .check(
+            request_host(req),
+            single_header(req, ORIGIN),
+            single_header(req, CONTENT_TYPE),
+            has_body,
+        )
+        .map_err(refused)
+}
+
+/// The one value of a header; none when it is missing or repeated (two of a header are as good
+/// as a forged one).
+pub(crate) fn single_header(req: &HttpRequest, name: HeaderName) -> Option<&str> {
+    let mut values = req.headers().get_all(name);
+    match (values.next(), values.next()) {
+        (Some(value), None) => Some(value.to_str().unwrap_or("\u{fffd}")),
+        _ => None,
+    }
+}
+
+/// The host a request is addressed to: `Host`, or the URI's authority in HTTP/2.
+pub(crate) fn request_host(req: &HttpRequest) -> Option<&str> {
+    single_header(req, HOST).or_else(|| req.uri().authority().map(|a| a.as_str()))
+}
+
+/// A refusal of [`SameOrigin`] as the error that answers it.
+pub(crate) fn refused(refusal: Refusal) -> GraphError {
+    let forbidden = |message: String| GraphError::new(StatusCode::FORBIDDEN, "Forbidden", message);
+    match refusal {
+        Refusal::NotJson(received) => GraphError::unsupported_media_type(received.as_deref()),
+        Refusal::Host(host) => forbidden(format!(
+            "The control plane and the console answer requests addressed to this service (its \
+             bind address, a loopback name or --public-url's host), not to '{host}'."
+        )),
+        Refusal::Origin(origin) => forbidden(format!(
+            "The control plane and the console do not answer pages of another origin \
+             ('{origin}')."
+        )),
+    }
 }
 
 /// The tenant a path names.
@@ -267,30 +283,33 @@ async fn enroll(
     let enrolled = store
         .simulate_enrollment(tenant, &enrollment)
         .await
-        .map_err(|refused| match refused {
-            EnrollmentRefused::NoDevices => GraphError::not_found(match &enrollment.selection {
-                Selection::SerialNumber(serial) => format!(
-                    "The tenant has no windowsAutopilotDeviceIdentity with serialNumber \
-                     '{serial}': only a registered Autopilot device can enroll."
-                ),
-                Selection::GroupTag(tag) => format!(
-                    "The tenant has no windowsAutopilotDeviceIdentity with groupTag '{tag}'."
-                ),
-            }),
-            EnrollmentRefused::NoAccountSetup { serial_number } => {
-                GraphError::bad_request(format!(
-                    "The device '{serial_number}' deploys in self-deploying mode, which has no \
-                 accountSetup phase to fail in."
-                ))
-            }
-            EnrollmentRefused::Store(error) => error.into(),
-        })?;
+        .map_err(|refused| enrollment_refused(refused, &enrollment.selection))?;
     Ok(HttpResponse::Ok().json(json!({
         "enrolled": enrolled.enrolled,
         "failed": enrolled.failed,
         "alreadyEnrolled": enrolled.already_enrolled,
         "managedDeviceIds": enrolled.managed_device_ids,
     })))
+}
+
+/// Why a simulated enrollment of `selection` was refused, as the error that answers it.
+pub(crate) fn enrollment_refused(refused: EnrollmentRefused, selection: &Selection) -> GraphError {
+    match refused {
+        EnrollmentRefused::NoDevices => GraphError::not_found(match selection {
+            Selection::SerialNumber(serial) => format!(
+                "The tenant has no windowsAutopilotDeviceIdentity with serialNumber '{serial}': \
+                 only a registered Autopilot device can enroll."
+            ),
+            Selection::GroupTag(tag) => {
+                format!("The tenant has no windowsAutopilotDeviceIdentity with groupTag '{tag}'.")
+            }
+        }),
+        EnrollmentRefused::NoAccountSetup { serial_number } => GraphError::bad_request(format!(
+            "The device '{serial_number}' deploys in self-deploying mode, which has no \
+             accountSetup phase to fail in."
+        )),
+        EnrollmentRefused::Store(error) => error.into(),
+    }
 }
 
 /// Which Enrollment Status Page applies to a device identity: the highest-priority page assigned

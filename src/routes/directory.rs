@@ -175,13 +175,18 @@ fn member_parts(group: &Entity) -> Result<Vec<Part>, GraphError> {
     Ok(vec![
         Part {
             set: &DIRECTORY_DEVICES,
-            within: membership.members(group.id()),
+            within: device_members_filter(group)?,
         },
         Part {
             set: &USERS,
             within: membership.user_members(group.id()),
         },
     ])
+}
+
+/// The directory devices among a group's members: those added to it or those its rule takes.
+pub(super) fn device_members_filter(group: &Entity) -> Result<Filter, GraphError> {
+    Ok(membership_of(&[], Some(group))?.members(group.id()))
 }
 
 /// A group's owners: users and service principals.

@@ -13,7 +13,7 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
 use crate::domain::enrollment_configuration::EnrollmentAssignment;
-use crate::domain::entity::{Entity, EntitySet, Navigation, PropertyValue};
+use crate::domain::entity::{Entity, EntitySet, Navigation, PropertyValue, Value};
 use crate::domain::profile_assignment::ProfileAssignment;
 use crate::domain::query::{Filter, Page};
 use crate::domain::{ApiVersion, Tenant};
@@ -27,7 +27,7 @@ use crate::graph::odata::options::{Endpoint, QueryOptions};
 use crate::graph::profile_assignment::expanded_assignments;
 use crate::graph::schema::{expand_parameter, item_parameters, key_parameter};
 use crate::routes::body::JsonBody;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// An entity set served under the roots, as a type the route attributes can name.
 pub trait Served: 'static {
@@ -177,19 +177,6 @@ pub async fn list_of(
     if let Some(within) = collection.within {
         options.filter = Some(within.and(options.filter.as_ref()));
     }
-    let page_size = options.page_size() as usize;
-    let page = Page {
-        filter: options.filter.as_ref(),
-        order_by: &options.order_by,
-        after: options.after.as_deref(),
-        skip: if options.after.is_some() {
-            0
-        } else {
-            options.skip.unwrap_or(0)
-        },
-        // One row more than the page tells whether there is a next one.
-        limit: options.page_size() + 1,
-    };
     let count = async {
         match options.count {
             true => store
@@ -199,19 +186,10 @@ pub async fn list_of(
             false => Ok(None),
         }
     };
-    let (mut entities, count) =
-        futures_util::future::try_join(store.list(set, tenant, &page), count).await?;
-
-    let next_link = (entities.len() > page_size).then(|| {
-        entities.truncate(page_size);
-        let last = entities.last().expect("a full page has a last row");
-        let cursor: Vec<_> = options
-            .order_by
-            .iter()
-            .map(|key| last.get(key.property).clone())
-            .collect();
-        format!("{}?{}", collection.url, options.next_page_query(&cursor))
-    });
+    let ((entities, cursor), count) =
+        futures_util::future::try_join(page_of(&store, set, tenant, &options), count).await?;
+    let next_link =
+        cursor.map(|cursor| format!("{}?{}", collection.url, options.next_page_query(&cursor)));
     let expanded = expansions(&store, tenant, root.version, &entities, &options.expand).await?;
     let body = CollectionPage {
         context: root.metadata(&format!(
@@ -235,6 +213,40 @@ pub async fn list_of(
         next_link,
     };
     Ok(HttpResponse::Ok().content_type(GRAPH_JSON).json(body))
+}
+
+/// The page of the tenant's entities of `set` that `options` asks for and, when more follow, the
+/// cursor after its last (the values of its sort keys): keyset paging, one row more than the page
+/// telling whether there is a next one.
+pub async fn page_of(
+    store: &Store,
+    set: &'static EntitySet,
+    tenant: Tenant,
+    options: &QueryOptions,
+) -> Result<(Vec<Entity>, Option<Vec<Value>>), StoreError> {
+    let page_size = options.page_size() as usize;
+    let page = Page {
+        filter: options.filter.as_ref(),
+        order_by: &options.order_by,
+        after: options.after.as_deref(),
+        skip: if options.after.is_some() {
+            0
+        } else {
+            options.skip.unwrap_or(0)
+        },
+        limit: options.page_size() + 1,
+    };
+    let mut entities = store.list(set, tenant, &page).await?;
+    let cursor = (entities.len() > page_size).then(|| {
+        entities.truncate(page_size);
+        let last = entities.last().expect("a full page has a last row");
+        options
+            .order_by
+            .iter()
+            .map(|key| last.get(key.property).clone())
+            .collect()
+    });
+    Ok((entities, cursor))
 }
 
 pub async fn count(

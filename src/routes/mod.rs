@@ -12,6 +12,7 @@ mod corporate_identifiers;
 pub use batch::Batching;
 mod body;
 mod configuration_policies;
+mod console;
 mod control;
 mod deployment_profiles;
 mod device_identities;
@@ -39,6 +40,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::ApiVersion;
 use crate::graph::error::GraphError;
+pub use console::configure as configure_console;
 pub use control::configure as configure_side_doors;
 
 type Handled = Result<HttpResponse, GraphError>;

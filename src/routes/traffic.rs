@@ -66,7 +66,9 @@ pub async fn observe(
             Utc::now(),
             req.path().to_owned(),
             req.query_string().to_owned(),
-            req.path().starts_with("/_control/") || req.path() == "/metrics",
+            req.path().starts_with("/_control/")
+                || req.path() == "/metrics"
+                || req.path().starts_with("/console"),
         )
     });
     if is_graph_root(req.path()) {

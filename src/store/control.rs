@@ -222,6 +222,22 @@ impl From<sqlx::Error> for ImportStateError {
 }
 
 impl Store {
+    /// The tenants that hold devices, imports, profiles or groups, at most `limit`, in id order:
+    /// the web console's tenant picker.
+    pub async fn tenants_with_data(&self, limit: i64) -> Result<Vec<Tenant>, StoreError> {
+        let tenants: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT tenant_id FROM (SELECT DISTINCT tenant_id FROM device_identities \
+             UNION SELECT DISTINCT tenant_id FROM imported_device_identities \
+             UNION SELECT DISTINCT tenant_id FROM deployment_profiles \
+             UNION SELECT DISTINCT tenant_id FROM directory_groups) AS holding \
+             ORDER BY tenant_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool()?)
+        .await?;
+        Ok(tenants.into_iter().map(Tenant).collect())
+    }
+
     /// Deletes every row of the tenant, state and work, in one transaction.
     pub async fn reset_tenant(&self, tenant: Tenant) -> Result<(), StoreError> {
         let mut tx = self.pool()?.begin().await?;

@@ -45,7 +45,7 @@ mod tests {
     /// Statements that span tenants on purpose, each whole (whitespace aside), and why: a change
     /// to one of them is a change to its exception. None of them but the throttle's sweep takes a
     /// row lock; on a distributed engine each is a multi-shard statement.
-    const CROSS_TENANT: [(&str, &str); 16] = [
+    const CROSS_TENANT: [(&str, &str); 17] = [
         (
             "SELECT tenant_id FROM (SELECT tenant_id, deployment_profile_assigned_date_time \
              FROM device_identities \
@@ -143,6 +143,14 @@ mod tests {
             "DELETE FROM throttle_buckets WHERE theoretical_arrival < $1",
             "the throttle's sweep: a bucket full again holds nothing, in any tenant; it locks \
              only the rows it deletes",
+        ),
+        (
+            "SELECT tenant_id FROM (SELECT DISTINCT tenant_id FROM device_identities \
+             UNION SELECT DISTINCT tenant_id FROM imported_device_identities \
+             UNION SELECT DISTINCT tenant_id FROM deployment_profiles \
+             UNION SELECT DISTINCT tenant_id FROM directory_groups) AS holding \
+             ORDER BY tenant_id LIMIT $1",
+            "the web console's tenant picker: the tenants that hold data",
         ),
     ];
 

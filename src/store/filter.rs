@@ -78,6 +78,10 @@ pub fn condition(filter: &Filter, binds: &mut Vec<Value>) -> String {
             "(tenant_id, directory_object_id) IN (SELECT tenant_id, id FROM directory_devices WHERE {})",
             condition(filter, binds)
         ),
+        Filter::RegisteredFor(identity) => {
+            let p = push_bind(binds, Value::Guid(*identity));
+            format!("device_identity_id = {p}")
+        }
         Filter::IntendedProfile(profile) => {
             let p = push_bind(binds, Value::Guid(*profile));
             format!("intended_profile_id = {p}")

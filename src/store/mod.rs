@@ -640,6 +640,49 @@ impl Store {
         Ok(count)
     }
 
+    /// How many of the tenant's entities that pass `filter` share each combination of values of
+    /// `properties` (as text; `None` for null), most common first, at most `limit` combinations.
+    pub async fn count_by(
+        &self,
+        set: &'static EntitySet,
+        tenant: Tenant,
+        properties: &[&'static Property],
+        filter: Option<&Filter>,
+        limit: u32,
+    ) -> Result<Vec<(Vec<Option<String>>, i64)>, StoreError> {
+        let columns: Vec<String> = properties
+            .iter()
+            .map(|property| format!("{}::text", property.column))
+            .collect();
+        let positions: Vec<String> = (1..=properties.len()).map(|i| i.to_string()).collect();
+        let mut binds = vec![Value::Guid(tenant.0)];
+        let mut sql = format!(
+            "SELECT {}, count(*) FROM {} WHERE tenant_id = $1",
+            columns.join(", "),
+            set.table
+        );
+        if let Some(filter) = filter {
+            sql.push_str(" AND ");
+            sql.push_str(&filter::condition(filter, &mut binds));
+        }
+        // Integers and column positions, not user text: safe to write into the statement.
+        sql.push_str(&format!(
+            " GROUP BY {positions} ORDER BY count(*) DESC, {positions} LIMIT {limit}",
+            positions = positions.join(", ")
+        ));
+        let rows = bind_values(sqlx::query(AssertSqlSafe(sql)), &binds)
+            .fetch_all(self.pool()?)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let values = (0..properties.len())
+                    .map(|i| row.try_get::<Option<String>, _>(i))
+                    .collect::<Result<_, _>>()?;
+                Ok((values, row.try_get(properties.len())?))
+            })
+            .collect()
+    }
+
     /// The tenant's entity with this id among those `within` narrows to, if there is one.
     pub async fn find_within(
         &self,

@@ -192,6 +192,22 @@ impl Store {
         Ok(updated == 1)
     }
 
+    /// The profile assigned to the tenant's device identity `device` directly, if any.
+    pub async fn direct_profile(
+        &self,
+        tenant: Tenant,
+        device: Uuid,
+    ) -> Result<Option<Uuid>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT profile_id FROM deployment_profile_device_assignments \
+             WHERE tenant_id = $1 AND device_identity_id = $2",
+        )
+        .bind(tenant.0)
+        .bind(device)
+        .fetch_optional(self.pool()?)
+        .await?)
+    }
+
     /// Which of `profiles` the tenant has.
     pub async fn deployment_profiles_among(
         &self,

@@ -12,6 +12,7 @@ mod child;
 mod citus;
 mod compression;
 mod configuration_policies;
+mod console;
 // The testcontainers Image this crate offers its consumers exists with that feature only.
 #[cfg(feature = "testcontainers")]
 mod consumer;

@@ -197,10 +197,15 @@ impl QueryOptions {
 
     /// The query string of the next page: every option as sent, and the cursor after `last`.
     pub fn next_page_query(&self, last: &[Value]) -> String {
-        let token = encode_skip_token(&self.order_by, last);
+        let token = self.skip_token(last);
         let mut pieces = self.raw.clone();
         pieces.push(format!("$skiptoken={token}"));
         pieces.join("&")
+    }
+
+    /// The `$skiptoken` of the page after the row whose sort-key values are `last`.
+    pub fn skip_token(&self, last: &[Value]) -> String {
+        encode_skip_token(&self.order_by, last)
     }
 
     /// `(a,b)` for `@odata.context` when `$select` is given.
