@@ -25,7 +25,7 @@ use crate::control::origin::{Refusal, SameOrigin};
 use crate::domain::Tenant;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::enrollment_configuration::{ENROLLMENT_CONFIGURATIONS, default_configuration};
-use crate::domain::enrollment_simulation::{EnrollmentBody, Selection};
+use crate::domain::enrollment_simulation::{EnrollmentBody, NamedDevice, Selection};
 use crate::domain::entity::Value;
 use crate::graph::error::GraphError;
 use crate::graph::state::check_property_text;
@@ -269,7 +269,11 @@ async fn enroll(
         .await
         .map_err(|refused| match refused {
             EnrollmentRefused::NoDevices => GraphError::not_found(match &enrollment.selection {
-                Selection::SerialNumber(serial) => format!(
+                Selection::SerialNumber(serial)
+                | Selection::Device(NamedDevice {
+                    serial_number: serial,
+                    ..
+                }) => format!(
                     "The tenant has no windowsAutopilotDeviceIdentity with serialNumber \
                      '{serial}': only a registered Autopilot device can enroll."
                 ),
@@ -283,14 +287,27 @@ async fn enroll(
                  accountSetup phase to fail in."
                 ))
             }
+            EnrollmentRefused::UnknownUser(upn) => GraphError::bad_request(format!(
+                "The tenant has no user with userPrincipalName '{upn}': a device that is no \
+                 Autopilot device enrolls for a user of the tenant, whose groups decide the \
+                 device preparation policy and the enrollment restriction that apply."
+            )),
             EnrollmentRefused::Store(error) => error.into(),
         })?;
-    Ok(HttpResponse::Ok().json(json!({
+    let mut answer = json!({
         "enrolled": enrolled.enrolled,
         "failed": enrolled.failed,
         "alreadyEnrolled": enrolled.already_enrolled,
         "managedDeviceIds": enrolled.managed_device_ids,
-    })))
+    });
+    // A device that is no Autopilot identity: which policy drove it, or why Intune refused it.
+    if let Some(policy) = enrolled.device_preparation_policy {
+        answer["devicePreparationPolicyId"] = json!(policy);
+    }
+    if let Some(refusal) = enrolled.refusal {
+        answer["enrollmentRefusal"] = json!(refusal);
+    }
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// Which Enrollment Status Page applies to a device identity: the highest-priority page assigned
