@@ -170,6 +170,9 @@ impl EnrollmentBody {
     /// The enrollment the body asks for, or why it is not one.
     pub fn check(self) -> Result<Enrollment, String> {
         let selection = match (self.serial_number, self.group_tag) {
+            (_, Some(_)) if self.manufacturer.is_some() || self.model.is_some() => {
+                return Err("Name the devices by groupTag or by their hardware, not both.".into());
+            }
             (serial, None) if self.manufacturer.is_some() || self.model.is_some() => {
                 let (Some(manufacturer), Some(model), Some(serial)) =
                     (&self.manufacturer, &self.model, &serial)
@@ -200,9 +203,6 @@ impl EnrollmentBody {
             }
             (Some(serial), None) if !serial.trim().is_empty() => Selection::SerialNumber(serial),
             (None, Some(tag)) if !tag.trim().is_empty() => Selection::GroupTag(tag),
-            (_, Some(_)) if self.manufacturer.is_some() || self.model.is_some() => {
-                return Err("Name the devices by groupTag or by their hardware, not both.".into());
-            }
             (Some(_), Some(_)) => {
                 return Err("Name the devices by serialNumber or by groupTag, not both.".into());
             }
@@ -723,6 +723,80 @@ mod tests {
         // Unknown fields and phases are refused by the shape itself.
         assert!(body(json!({"serialNumber": "A", "serial": "B"})).is_err());
         assert!(body(json!({"serialNumber": "A", "outcome": "failure", "phase": "oobe"})).is_err());
+    }
+
+    #[test]
+    fn a_device_named_by_its_hardware_needs_all_three_parts_and_its_user() {
+        let named = body(json!({"manufacturer": " Contoso ", "model": "Laptop 7",
+                                "serialNumber": "CORP-1", "userPrincipalName": "ada@contoso.com"}))
+        .unwrap();
+        let Selection::Device(device) = &named.selection else {
+            panic!("{named:?}");
+        };
+        assert_eq!(device.manufacturer, "Contoso");
+        assert_eq!(
+            device.identifier().text(),
+            "Contoso,Laptop 7,CORP-1",
+            "the corporate identifier that names it"
+        );
+        for refused in [
+            json!({"manufacturer": "C", "serialNumber": "S", "userPrincipalName": "a@b.c"}),
+            json!({"manufacturer": "C", "model": "M", "userPrincipalName": "a@b.c"}),
+            json!({"manufacturer": "C", "model": "M", "serialNumber": "S"}),
+            json!({"manufacturer": "C", "model": "M", "serialNumber": "S.1",
+                   "userPrincipalName": "a@b.c"}),
+            json!({"manufacturer": "C", "model": "M", "groupTag": "T",
+                   "userPrincipalName": "a@b.c"}),
+        ] {
+            assert!(body(refused.clone()).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_device_preparation_policy_joins_entra_and_says_its_message_on_failure() {
+        use crate::domain::configuration_policy::{AUTOMATIC, USER_DRIVEN};
+        let settings = DevicePreparationSettings {
+            error_message: Some(" Call the help desk. ".into()),
+            ..DevicePreparationSettings::default()
+        };
+        let user_driven = Deployment::of_device_preparation(&USER_DRIVEN, &settings);
+        assert_eq!(user_driven.mode, DeploymentMode::UserDriven);
+        assert_eq!(user_driven.join, JoinType::Entra);
+        assert_eq!(user_driven.enrollment_type(false), "unknown");
+        let self_deploying = DevicePreparationSettings {
+            deployment_type: Some(1),
+            ..settings.clone()
+        };
+        for deployment in [
+            Deployment::of_device_preparation(&USER_DRIVEN, &self_deploying),
+            Deployment::of_device_preparation(&AUTOMATIC, &DevicePreparationSettings::default()),
+        ] {
+            assert_eq!(deployment.mode, DeploymentMode::SelfDeploying);
+            assert_eq!(
+                deployment.enrollment_type(false),
+                "azureADJoinedUsingDeviceAuthWithoutAutopilotProfile"
+            );
+        }
+        let mut run = body(json!({"serialNumber": "A", "outcome": "espTimeout"}))
+            .unwrap()
+            .run;
+        let walk = run.walk(&user_driven, 30).unwrap();
+        assert_eq!(
+            walk.failure_details.as_deref(),
+            Some(
+                "The Enrollment Status Page timed out after 30 minutes in devicePreparation \
+                 (0x800705b4). Call the help desk."
+            )
+        );
+        run.outcome = Outcome::Success;
+        assert_eq!(run.walk(&user_driven, 30).unwrap().failure_details, None);
+        let refused = Walk::refused("Enrollment restriction not met".into());
+        assert!(!refused.enrolled && !refused.succeeded);
+        assert_eq!(
+            refused.phase(Phase::DevicePreparation).state,
+            PhaseState::Failure
+        );
+        assert_eq!(refused.total_seconds(), 0);
     }
 
     #[test]
