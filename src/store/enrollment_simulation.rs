@@ -285,25 +285,6 @@ impl Store {
             .and_then(|minutes| u32::try_from(minutes).ok())
             .filter(|&minutes| minutes > 0)
             .unwrap_or(DEFAULT_ESP_TIMEOUT_MINUTES);
-        let refusal = gate.as_ref().err().map(|refusal| refusal.details());
-        let (walk, outcome, ownership) = match gate {
-            Err(refusal) => (
-                Walk::refused(refusal.details()),
-                Outcome::Failure(Phase::DevicePreparation),
-                None,
-            ),
-            Ok(ownership) => {
-                let walk =
-                    run.walk(&deployment, timeout)
-                        .map_err(|WalkRefused::NoAccountSetup| {
-                            EnrollmentRefused::NoAccountSetup {
-                                serial_number: device.serial_number.clone(),
-                            }
-                        })?;
-                (walk, run.outcome, Some(ownership))
-            }
-        };
-
         let mut tx = self.pool()?.begin().await?;
         // The device has no row to lock yet: one enrollment of a serial number at a time.
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || lower($2), 0))")
@@ -326,6 +307,24 @@ impl Store {
                 ..Enrolled::default()
             });
         }
+        let refusal = gate.as_ref().err().map(|refusal| refusal.details());
+        let (walk, outcome, ownership) = match gate {
+            Err(refusal) => (
+                Walk::refused(refusal.details()),
+                Outcome::Failure(Phase::DevicePreparation),
+                None,
+            ),
+            Ok(ownership) => {
+                let walk =
+                    run.walk(&deployment, timeout)
+                        .map_err(|WalkRefused::NoAccountSetup| {
+                            EnrollmentRefused::NoAccountSetup {
+                                serial_number: device.serial_number.clone(),
+                            }
+                        })?;
+                (walk, run.outcome, Some(ownership))
+            }
+        };
         let entra_device = Uuid::new_v4();
         let mut random = || Uuid::new_v4().as_u64_pair().0;
         let name = device_name(None, &device.serial_number, &mut random);

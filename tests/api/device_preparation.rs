@@ -4,7 +4,8 @@
 //! identifier, to the simulated enrollment of that device for that user (it joins the device
 //! group, is a managed device, and its Autopilot event names the policy); an unknown personal
 //! device refused where personal devices are blocked; an Autopilot device sent the same way
-//! takes its profile's path; and the automatic template's walk, without account setup.
+//! takes its profile's path; and the automatic template's walk, without account setup, kept across
+//! export, reset and import-state.
 
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value as Json, json};
@@ -15,7 +16,7 @@ use crate::configuration_policies::{
     POLICIES, automatic, configure, create, directory, group, id, ok, owned_device_group,
     provisioning_client, user_driven,
 };
-use crate::control::{control, guarded_app};
+use crate::control::{control, export, guarded_app, import_state};
 use crate::helpers::{TestApp, body_of, error_of, send_as};
 use crate::imported_device_identities::{block_personal_devices, import, windows};
 
@@ -362,4 +363,15 @@ async fn the_automatic_template_deploys_without_account_setup_and_a_timeout_show
     );
     let members = get(&app, tenant, &format!("v1.0/groups/{devices}/members")).await;
     assert_eq!(members["value"].as_array().unwrap().len(), 1);
+
+    // The device object, its membership and its managed device are tenant state: export, reset
+    // and import-state carry them.
+    let state = export(&app, tenant).await;
+    let reset = control(&app, Method::POST, &format!("tenants/{tenant}/reset"), None).await;
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    import_state(&app, tenant, serde_json::from_str(&state).unwrap()).await;
+    let members = get(&app, tenant, &format!("v1.0/groups/{devices}/members")).await;
+    assert_eq!(members["value"].as_array().unwrap().len(), 1);
+    let again = ok(enroll(&app, tenant, device("CPC-1", "grace@contoso.example")).await).await;
+    assert_eq!(again["alreadyEnrolled"], 1, "{again}");
 }
