@@ -873,6 +873,9 @@ fn app_reference(text: &str) -> Option<AllowedApp> {
 pub struct TargetGroup {
     pub security_enabled: bool,
     pub dynamic: bool,
+    /// Whether the Intune Provisioning Client's service principal owns it: Intune adds devices
+    /// to the group as that first-party application.
+    pub owned_by_provisioning_client: bool,
 }
 
 /// Why a group cannot be the enrollment-time device group: Graph's
@@ -882,6 +885,7 @@ pub enum MembershipTargetProblem {
     SecurityGroupNotFound,
     NotSecurityGroup,
     NotStaticSecurityGroup,
+    FirstPartyAppNotAnOwner,
 }
 
 impl MembershipTargetProblem {
@@ -890,13 +894,14 @@ impl MembershipTargetProblem {
             MembershipTargetProblem::SecurityGroupNotFound => "securityGroupNotFound",
             MembershipTargetProblem::NotSecurityGroup => "notSecurityGroup",
             MembershipTargetProblem::NotStaticSecurityGroup => "notStaticSecurityGroup",
+            MembershipTargetProblem::FirstPartyAppNotAnOwner => "firstPartyAppNotAnOwner",
         }
     }
 }
 
 /// The one place that decides whether a group may be a policy's enrollment-time device group: a
 /// group of the tenant (`None`: there is none with the id), security-enabled, whose members are
-/// added (not decided by a rule).
+/// added (not decided by a rule), owned by the Intune Provisioning Client.
 pub fn check_membership_target(group: Option<TargetGroup>) -> Result<(), MembershipTargetProblem> {
     let group = group.ok_or(MembershipTargetProblem::SecurityGroupNotFound)?;
     if !group.security_enabled {
@@ -904,6 +909,9 @@ pub fn check_membership_target(group: Option<TargetGroup>) -> Result<(), Members
     }
     if group.dynamic {
         return Err(MembershipTargetProblem::NotStaticSecurityGroup);
+    }
+    if !group.owned_by_provisioning_client {
+        return Err(MembershipTargetProblem::FirstPartyAppNotAnOwner);
     }
     Ok(())
 }
@@ -1145,11 +1153,12 @@ mod tests {
     }
 
     #[test]
-    fn a_membership_target_is_a_static_security_group_of_the_tenant() {
+    fn a_membership_target_is_a_static_security_group_the_provisioning_client_owns() {
         let group = |security_enabled, dynamic| {
             Some(TargetGroup {
                 security_enabled,
                 dynamic,
+                owned_by_provisioning_client: true,
             })
         };
         assert_eq!(check_membership_target(group(true, false)), Ok(()));
@@ -1164,6 +1173,14 @@ mod tests {
         assert_eq!(
             check_membership_target(group(true, true)),
             Err(MembershipTargetProblem::NotStaticSecurityGroup)
+        );
+        let unowned = TargetGroup {
+            owned_by_provisioning_client: false,
+            ..group(true, false).unwrap()
+        };
+        assert_eq!(
+            check_membership_target(Some(unowned)),
+            Err(MembershipTargetProblem::FirstPartyAppNotAnOwner)
         );
     }
 

@@ -1,11 +1,15 @@
 //! Simulated enrollment: what Windows Autopilot does to a registered device when it goes through
-//! the out-of-box experience, since no device ever enrolls here. The request the control plane
-//! takes (which devices, which user, what goes wrong and where, how long each phase takes), the
-//! deployment a device's effective profile gives it (user-driven or self-deploying, Entra or hybrid
-//! join, its name) and the phases its Enrollment Status Page tracks, each with a status and a
-//! duration. The store writes what this decides.
+//! the out-of-box experience, and what Windows Autopilot device preparation does to any other
+//! Windows device a user signs in to, since no device ever enrolls here. The request the control
+//! plane takes (which devices, which user, what goes wrong and where, how long each phase takes),
+//! the deployment a device's effective profile or device preparation policy gives it (user-driven
+//! or self-deploying, Entra or hybrid join, its name) and the phases it goes through, each with a
+//! status and a duration. The store writes what this decides.
 
 use serde::Deserialize;
+
+use super::configuration_policy::{AUTOMATIC, DevicePreparationSettings, Template};
+use super::corporate_identifier::CorporateIdentifier;
 
 /// The most characters of a Windows computer name (NetBIOS), which Intune's name template rules
 /// hold a template's result to.
@@ -84,6 +88,30 @@ pub enum Selection {
     SerialNumber(String),
     /// Every Autopilot identity with this group tag.
     GroupTag(String),
+    /// A Windows device named by its hardware, with the user who signs in: the Autopilot identity
+    /// with its serial number when there is one (the profile wins, as on Windows), else the device
+    /// preparation policy of the user's groups drives it.
+    Device(NamedDevice),
+}
+
+/// A Windows device named by manufacturer, model and serial number, checked as a
+/// manufacturerModelSerial corporate identifier is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedDevice {
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+}
+
+impl NamedDevice {
+    /// The manufacturerModelSerial corporate identifier that names it.
+    pub fn identifier(&self) -> CorporateIdentifier {
+        CorporateIdentifier::ManufacturerModelSerial {
+            manufacturer: self.manufacturer.clone(),
+            model: self.model.clone(),
+            serial_number: self.serial_number.clone(),
+        }
+    }
 }
 
 /// A simulated enrollment, checked: the devices it takes and how their deployment goes.
@@ -121,6 +149,8 @@ impl Run {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EnrollmentBody {
     serial_number: Option<String>,
+    manufacturer: Option<String>,
+    model: Option<String>,
     group_tag: Option<String>,
     user_principal_name: Option<String>,
     outcome: Option<String>,
@@ -140,6 +170,37 @@ impl EnrollmentBody {
     /// The enrollment the body asks for, or why it is not one.
     pub fn check(self) -> Result<Enrollment, String> {
         let selection = match (self.serial_number, self.group_tag) {
+            (_, Some(_)) if self.manufacturer.is_some() || self.model.is_some() => {
+                return Err("Name the devices by groupTag or by their hardware, not both.".into());
+            }
+            (serial, None) if self.manufacturer.is_some() || self.model.is_some() => {
+                let (Some(manufacturer), Some(model), Some(serial)) =
+                    (&self.manufacturer, &self.model, &serial)
+                else {
+                    return Err("A device that is named by its hardware needs all of \
+                                manufacturer, model and serialNumber."
+                        .into());
+                };
+                if self.user_principal_name.is_none() {
+                    return Err(
+                        "A device named by manufacturer, model and serialNumber needs \
+                                the userPrincipalName of the user who signs in to it."
+                            .into(),
+                    );
+                }
+                match CorporateIdentifier::of_windows_device(manufacturer, model, serial)? {
+                    CorporateIdentifier::ManufacturerModelSerial {
+                        manufacturer,
+                        model,
+                        serial_number,
+                    } => Selection::Device(NamedDevice {
+                        manufacturer,
+                        model,
+                        serial_number,
+                    }),
+                    _ => unreachable!("a Windows device's identifier is manufacturerModelSerial"),
+                }
+            }
             (Some(serial), None) if !serial.trim().is_empty() => Selection::SerialNumber(serial),
             (None, Some(tag)) if !tag.trim().is_empty() => Selection::GroupTag(tag),
             (Some(_), Some(_)) => {
@@ -255,6 +316,9 @@ pub struct Deployment {
     pub join: JoinType,
     /// The profile's `deviceNameTemplate`, when it applies one.
     pub name_template: Option<String>,
+    /// The device preparation policy's custom error message, which the user sees when the
+    /// deployment fails or times out.
+    pub error_message: Option<String>,
 }
 
 impl Deployment {
@@ -265,6 +329,7 @@ impl Deployment {
         mode: DeploymentMode::UserDriven,
         join: JoinType::Entra,
         name_template: None,
+        error_message: None,
     };
 
     /// The deployment of a profile of concrete type `odata_type`, with `deviceUsageType`
@@ -292,13 +357,44 @@ impl Deployment {
             mode,
             join,
             name_template,
+            error_message: None,
+        }
+    }
+
+    /// The deployment of a device preparation policy of `template` with `settings`: it joins
+    /// Entra ID only (device preparation joins nothing else), self-deploying for the automatic
+    /// template or a self-deploying deployment type, else user-driven; Windows names the device
+    /// (a policy has no name template); the policy's custom error message goes with a failure.
+    pub fn of_device_preparation(
+        template: &Template,
+        settings: &DevicePreparationSettings,
+    ) -> Deployment {
+        let mode = if template.id == AUTOMATIC.id || settings.deployment_type == Some(1) {
+            DeploymentMode::SelfDeploying
+        } else {
+            DeploymentMode::UserDriven
+        };
+        Deployment {
+            mode,
+            join: JoinType::Entra,
+            name_template: None,
+            error_message: settings
+                .error_message
+                .as_deref()
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned),
         }
     }
 
     /// The event's `enrollmentType` (`windowsAutopilotEnrollmentType`): how the device joined and
-    /// whether an Autopilot profile drove it.
+    /// whether an Autopilot profile drove it. The type has no member for a user-driven join
+    /// without a profile (Windows' own setup, or device preparation): `unknown`.
     pub fn enrollment_type(&self, with_profile: bool) -> &'static str {
         match (with_profile, self.join, self.mode) {
+            (false, JoinType::Entra, DeploymentMode::SelfDeploying) => {
+                "azureADJoinedUsingDeviceAuthWithoutAutopilotProfile"
+            }
             (false, _, _) => "unknown",
             (true, JoinType::Hybrid, _) => "offlineDomainJoined",
             (true, JoinType::Entra, DeploymentMode::UserDriven) => {
@@ -398,6 +494,28 @@ impl Walk {
     pub fn phase(&self, phase: Phase) -> PhaseRun {
         self.phases[phase as usize]
     }
+
+    /// A deployment Intune refuses as the device enrolls (an enrollment restriction): device
+    /// preparation fails at once for `details`, nothing after it is attempted, and the device is
+    /// not enrolled.
+    pub fn refused(details: String) -> Walk {
+        let phases = Phase::ALL.map(|phase| PhaseRun {
+            phase,
+            state: if phase == Phase::DevicePreparation {
+                PhaseState::Failure
+            } else {
+                PhaseState::NotAttempted
+            },
+            seconds: 0,
+        });
+        Walk {
+            phases,
+            enrolled: false,
+            succeeded: false,
+            user_principal_name: None,
+            failure_details: Some(details),
+        }
+    }
 }
 
 /// Why a device cannot go through the enrollment asked for.
@@ -452,7 +570,11 @@ impl Run {
                  devicePreparation (0x800705b4)."
             )),
             Outcome::Failure(phase) => Some(format!("{} failed (0x81036502).", phase.name())),
-        };
+        }
+        .map(|details| match &deployment.error_message {
+            Some(message) => format!("{details} {message}"),
+            None => details,
+        });
         Ok(Walk {
             phases,
             enrolled,
@@ -601,6 +723,80 @@ mod tests {
         // Unknown fields and phases are refused by the shape itself.
         assert!(body(json!({"serialNumber": "A", "serial": "B"})).is_err());
         assert!(body(json!({"serialNumber": "A", "outcome": "failure", "phase": "oobe"})).is_err());
+    }
+
+    #[test]
+    fn a_device_named_by_its_hardware_needs_all_three_parts_and_its_user() {
+        let named = body(json!({"manufacturer": " Contoso ", "model": "Laptop 7",
+                                "serialNumber": "CORP-1", "userPrincipalName": "ada@contoso.com"}))
+        .unwrap();
+        let Selection::Device(device) = &named.selection else {
+            panic!("{named:?}");
+        };
+        assert_eq!(device.manufacturer, "Contoso");
+        assert_eq!(
+            device.identifier().text(),
+            "Contoso,Laptop 7,CORP-1",
+            "the corporate identifier that names it"
+        );
+        for refused in [
+            json!({"manufacturer": "C", "serialNumber": "S", "userPrincipalName": "a@b.c"}),
+            json!({"manufacturer": "C", "model": "M", "userPrincipalName": "a@b.c"}),
+            json!({"manufacturer": "C", "model": "M", "serialNumber": "S"}),
+            json!({"manufacturer": "C", "model": "M", "serialNumber": "S.1",
+                   "userPrincipalName": "a@b.c"}),
+            json!({"manufacturer": "C", "model": "M", "groupTag": "T",
+                   "userPrincipalName": "a@b.c"}),
+        ] {
+            assert!(body(refused.clone()).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_device_preparation_policy_joins_entra_and_says_its_message_on_failure() {
+        use crate::domain::configuration_policy::{AUTOMATIC, USER_DRIVEN};
+        let settings = DevicePreparationSettings {
+            error_message: Some(" Call the help desk. ".into()),
+            ..DevicePreparationSettings::default()
+        };
+        let user_driven = Deployment::of_device_preparation(&USER_DRIVEN, &settings);
+        assert_eq!(user_driven.mode, DeploymentMode::UserDriven);
+        assert_eq!(user_driven.join, JoinType::Entra);
+        assert_eq!(user_driven.enrollment_type(false), "unknown");
+        let self_deploying = DevicePreparationSettings {
+            deployment_type: Some(1),
+            ..settings.clone()
+        };
+        for deployment in [
+            Deployment::of_device_preparation(&USER_DRIVEN, &self_deploying),
+            Deployment::of_device_preparation(&AUTOMATIC, &DevicePreparationSettings::default()),
+        ] {
+            assert_eq!(deployment.mode, DeploymentMode::SelfDeploying);
+            assert_eq!(
+                deployment.enrollment_type(false),
+                "azureADJoinedUsingDeviceAuthWithoutAutopilotProfile"
+            );
+        }
+        let mut run = body(json!({"serialNumber": "A", "outcome": "espTimeout"}))
+            .unwrap()
+            .run;
+        let walk = run.walk(&user_driven, 30).unwrap();
+        assert_eq!(
+            walk.failure_details.as_deref(),
+            Some(
+                "The Enrollment Status Page timed out after 30 minutes in devicePreparation \
+                 (0x800705b4). Call the help desk."
+            )
+        );
+        run.outcome = Outcome::Success;
+        assert_eq!(run.walk(&user_driven, 30).unwrap().failure_details, None);
+        let refused = Walk::refused("Enrollment restriction not met".into());
+        assert!(!refused.enrolled && !refused.succeeded);
+        assert_eq!(
+            refused.phase(Phase::DevicePreparation).state,
+            PhaseState::Failure
+        );
+        assert_eq!(refused.total_seconds(), 0);
     }
 
     #[test]

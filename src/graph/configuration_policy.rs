@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::configuration_policy::{MembershipTargetProblem, SETTING_TYPE, SettingProblem};
 use crate::domain::enrollment_configuration::NewEnrollmentAssignment;
+use crate::domain::principals::INTUNE_PROVISIONING_CLIENT;
 use crate::graph::enrollment_assignment::parse_assign_of;
 use crate::graph::entity::parse_object;
 use crate::graph::error::{ErrorDetail, GraphError};
@@ -162,12 +163,17 @@ pub fn parse_membership_target(body: &[u8]) -> Result<Uuid, GraphError> {
 /// A group refused as the enrollment-time device group: 400 with Graph's validation error code.
 pub fn membership_target_refused(group: Uuid, problem: MembershipTargetProblem) -> GraphError {
     let why = match problem {
-        MembershipTargetProblem::SecurityGroupNotFound => "the tenant has no such group",
-        MembershipTargetProblem::NotSecurityGroup => "the group is not security-enabled",
+        MembershipTargetProblem::SecurityGroupNotFound => "the tenant has no such group".to_owned(),
+        MembershipTargetProblem::NotSecurityGroup => "the group is not security-enabled".to_owned(),
         MembershipTargetProblem::NotStaticSecurityGroup => {
             "the group's members are decided by a dynamic membership rule; devices join only \
              a static (assigned) group"
+                .to_owned()
         }
+        MembershipTargetProblem::FirstPartyAppNotAnOwner => format!(
+            "the Intune Provisioning Client (appId {INTUNE_PROVISIONING_CLIENT}) is not among \
+             its owners; add that application's service principal to the group's owners"
+        ),
     };
     GraphError::invalid_fields(vec![ErrorDetail::invalid(
         MEMBERSHIP_TARGETS_PARAMETER,

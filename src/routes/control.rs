@@ -25,7 +25,7 @@ use crate::control::origin::{Refusal, SameOrigin};
 use crate::domain::Tenant;
 use crate::domain::device_identity::DEVICE_IDENTITIES;
 use crate::domain::enrollment_configuration::{ENROLLMENT_CONFIGURATIONS, default_configuration};
-use crate::domain::enrollment_simulation::{EnrollmentBody, Selection};
+use crate::domain::enrollment_simulation::{EnrollmentBody, NamedDevice, Selection};
 use crate::domain::entity::Value;
 use crate::graph::error::GraphError;
 use crate::graph::state::check_property_text;
@@ -284,19 +284,31 @@ async fn enroll(
         .simulate_enrollment(tenant, &enrollment)
         .await
         .map_err(|refused| enrollment_refused(refused, &enrollment.selection))?;
-    Ok(HttpResponse::Ok().json(json!({
+    let mut answer = json!({
         "enrolled": enrolled.enrolled,
         "failed": enrolled.failed,
         "alreadyEnrolled": enrolled.already_enrolled,
         "managedDeviceIds": enrolled.managed_device_ids,
-    })))
+    });
+    // A device that is no Autopilot identity: which policy drove it, or why Intune refused it.
+    if let Some(policy) = enrolled.device_preparation_policy {
+        answer["devicePreparationPolicyId"] = json!(policy);
+    }
+    if let Some(refusal) = enrolled.refusal {
+        answer["enrollmentRefusal"] = json!(refusal);
+    }
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// Why a simulated enrollment of `selection` was refused, as the error that answers it.
 pub(crate) fn enrollment_refused(refused: EnrollmentRefused, selection: &Selection) -> GraphError {
     match refused {
         EnrollmentRefused::NoDevices => GraphError::not_found(match selection {
-            Selection::SerialNumber(serial) => format!(
+            Selection::SerialNumber(serial)
+            | Selection::Device(NamedDevice {
+                serial_number: serial,
+                ..
+            }) => format!(
                 "The tenant has no windowsAutopilotDeviceIdentity with serialNumber '{serial}': \
                  only a registered Autopilot device can enroll."
             ),
@@ -307,6 +319,11 @@ pub(crate) fn enrollment_refused(refused: EnrollmentRefused, selection: &Selecti
         EnrollmentRefused::NoAccountSetup { serial_number } => GraphError::bad_request(format!(
             "The device '{serial_number}' deploys in self-deploying mode, which has no \
              accountSetup phase to fail in."
+        )),
+        EnrollmentRefused::UnknownUser(upn) => GraphError::bad_request(format!(
+            "The tenant has no user with userPrincipalName '{upn}': a device that is no \
+             Autopilot device enrolls for a user of the tenant, whose groups decide the \
+             device preparation policy and the enrollment restriction that apply."
         )),
         EnrollmentRefused::Store(error) => error.into(),
     }

@@ -20,6 +20,7 @@ use crate::domain::configuration_policy::{
 use crate::domain::directory::DYNAMIC_MEMBERSHIP;
 use crate::domain::enrollment_configuration::{EnrollmentAssignment, NewEnrollmentAssignment};
 use crate::domain::entity::{Entity, PropertyValue, Value};
+use crate::domain::principals::INTUNE_PROVISIONING_CLIENT;
 use crate::store::EnrollmentAssignmentRefused;
 
 const POLICY_ASSIGNMENTS: AssignmentTable = AssignmentTable {
@@ -212,8 +213,8 @@ impl Store {
         read_assignments(&mut connection, &POLICY_ASSIGNMENTS, tenant, policies).await
     }
 
-    /// What the tenant's group `group` is, as an enrollment-time device group needs it; `None`
-    /// when the tenant has no such group.
+    /// What the tenant's group `group` is, as an enrollment-time device group needs it (its owner
+    /// asked of the directory); `None` when the tenant has no such group.
     pub async fn membership_target_group(
         &self,
         tenant: Tenant,
@@ -227,11 +228,18 @@ impl Store {
         .bind(group)
         .fetch_optional(self.pool()?)
         .await?;
-        Ok(row.map(|(security_enabled, types)| TargetGroup {
+        let Some((security_enabled, types)) = row else {
+            return Ok(None);
+        };
+        let owned_by_provisioning_client = self
+            .group_owned_by_app(tenant, group, INTUNE_PROVISIONING_CLIENT)
+            .await?;
+        Ok(Some(TargetGroup {
             security_enabled,
             dynamic: types
                 .iter()
                 .any(|t| t.eq_ignore_ascii_case(DYNAMIC_MEMBERSHIP)),
+            owned_by_provisioning_client,
         }))
     }
 

@@ -162,17 +162,8 @@ impl Store {
         enrollment: IdentifierEnrollment,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE corporate_identifiers SET enrollment_state = $3, \
-             last_contacted_date_time = $4, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant.0)
-        .bind(id)
-        .bind(enrollment.state())
-        .bind(at)
-        .execute(self.pool()?)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut connection = self.pool()?.acquire().await?;
+        Ok(record_identifier_enrollment(&mut connection, tenant, id, enrollment, at).await?)
     }
 
     /// Whether the Windows device `device` (a manufacturerModelSerial identifier) may enroll in
@@ -247,6 +238,27 @@ impl Store {
             .or(identifier.map(CorporateEvidence::CorporateIdentifier));
         Ok(may_windows_device_enroll(restriction, evidence))
     }
+}
+
+/// [`Store::record_corporate_identifier_enrollment`] in the caller's transaction.
+pub(super) async fn record_identifier_enrollment(
+    connection: &mut sqlx::PgConnection,
+    tenant: Tenant,
+    id: Uuid,
+    enrollment: IdentifierEnrollment,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE corporate_identifiers SET enrollment_state = $3, \
+         last_contacted_date_time = $4, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .bind(enrollment.state())
+    .bind(at)
+    .execute(connection)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The values of the property named `name` of each identifier, null where one does not send it.

@@ -2,21 +2,27 @@
 //! concurrent request, or another instance's auto-enrollment, cannot enroll one twice), their
 //! effective profiles and applicable Enrollment Status Pages, and what the walk writes: the
 //! identity, its Entra device object, a managed device, an Autopilot event and the count by
-//! outcome, all in one transaction. The devices due for `--auto-enroll-after` are found and
+//! outcome, all in one transaction. A device that is no Autopilot identity goes through the
+//! enrollment gate and the device preparation policy of its user's groups, and the same writers
+//! record it, with the Entra device object it creates, the enrollment-time device group it joins
+//! and its corporate identifier's state. The devices due for `--auto-enroll-after` are found and
 //! claimed here too.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{AssertSqlSafe, PgConnection};
 use uuid::Uuid;
 
+use super::corporate_identifiers::record_identifier_enrollment;
 use super::enrollment::applicable_enrollment_status_pages;
 use super::{Store, StoreError};
 use crate::domain::Tenant;
+use crate::domain::corporate_identifier::{CorporateEvidence, IdentifierEnrollment, Ownership};
 use crate::domain::enrollment_simulation::{
-    Deployment, Enrollment, Phase, Run, Selection, Walk, WalkRefused, device_name,
+    Deployment, Enrollment, NamedDevice, Outcome, Phase, Run, Selection, Walk, WalkRefused,
+    device_name,
 };
 
 /// The timeout of an Enrollment Status Page that names none, Intune's default.
@@ -35,6 +41,11 @@ pub struct Enrolled {
     pub already_enrolled: u64,
     /// The managed devices of the devices taken, enrolled now or before, in identity order.
     pub managed_device_ids: Vec<Uuid>,
+    /// The device preparation policy that drove a device that is no Autopilot identity.
+    pub device_preparation_policy: Option<Uuid>,
+    /// Why Intune refused a device that is no Autopilot identity (its enrollment restriction),
+    /// as the failed deployment's event says it.
+    pub refusal: Option<String>,
 }
 
 /// Why an enrollment was refused, before anything was written.
@@ -46,6 +57,8 @@ pub enum EnrollmentRefused {
     NoAccountSetup {
         serial_number: String,
     },
+    /// The tenant has no user with the user principal name a device preparation walk names.
+    UnknownUser(String),
     Store(StoreError),
 }
 
@@ -66,6 +79,10 @@ impl From<sqlx::Error> for EnrollmentRefused {
 struct Candidate {
     id: Uuid,
     serial_number: String,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    directory_device: Option<Uuid>,
+    entra_device_id: Option<String>,
     already_managed: Option<String>,
     profile_type: Option<String>,
     usage_type: Option<String>,
@@ -74,12 +91,14 @@ struct Candidate {
 }
 
 /// The identities an enrollment takes, locked; `{scope}` is the condition on `d`.
-const CANDIDATES: &str = "SELECT d.id, d.serial_number, \
+const CANDIDATES: &str = "SELECT d.id, d.serial_number, d.manufacturer, d.model, \
+         v.id AS directory_device, v.device_id AS entra_device_id, \
          nullif(d.managed_device_id, '') AS already_managed, \
          p.odata_type AS profile_type, p.oobe_setting_device_usage_type AS usage_type, \
          p.device_name_template AS name_template, p.display_name AS profile_name \
      FROM device_identities d \
      LEFT JOIN deployment_profiles p ON p.tenant_id = d.tenant_id AND p.id = d.assigned_profile_id \
+     LEFT JOIN directory_devices v ON v.tenant_id = d.tenant_id AND v.device_identity_id = d.id \
      WHERE d.tenant_id = $1 AND {scope} \
      ORDER BY d.id FOR UPDATE OF d";
 
@@ -102,6 +121,9 @@ impl Store {
         let mut tx = self.pool()?.begin().await?;
         let (scope, value) = match &enrollment.selection {
             Selection::SerialNumber(serial) => ("lower(d.serial_number) = lower($2)", serial),
+            Selection::Device(device) => {
+                ("lower(d.serial_number) = lower($2)", &device.serial_number)
+            }
             Selection::GroupTag(tag) => ("coalesce(d.group_tag, '') = $2", tag),
         };
         let candidates: Vec<Candidate> =
@@ -111,7 +133,15 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
         if candidates.is_empty() {
-            return Err(EnrollmentRefused::NoDevices);
+            return match &enrollment.selection {
+                // No Autopilot identity: device preparation's path.
+                Selection::Device(device) => {
+                    drop(tx);
+                    self.enroll_through_policy(tenant, device, &enrollment.run)
+                        .await
+                }
+                _ => Err(EnrollmentRefused::NoDevices),
+            };
         }
         let enrolled = enroll(&mut tx, tenant, &enrollment.run, candidates).await?;
         tx.commit().await?;
@@ -208,17 +238,185 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Enrolls `device`, which is no Autopilot identity of the tenant, for the run's user, as
+    /// Windows Autopilot device preparation does: the enrollment gate of the user's groups decides
+    /// whether it may enroll (a refusal is a failed deployment), the device preparation policy of
+    /// those groups drives the walk (Windows' own setup when none applies), and a device that
+    /// enrolls gets an Entra device object, joins the policy's enrollment-time device group and
+    /// marks its corporate identifier. A device that already is a managed device is left alone.
+    async fn enroll_through_policy(
+        &self,
+        tenant: Tenant,
+        device: &NamedDevice,
+        run: &Run,
+    ) -> Result<Enrolled, EnrollmentRefused> {
+        let upn = run.user_principal_name.clone().unwrap_or_default();
+        let user: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM directory_users \
+             WHERE tenant_id = $1 AND lower(user_principal_name) = lower($2)",
+        )
+        .bind(tenant.0)
+        .bind(&upn)
+        .fetch_optional(self.pool()?)
+        .await?;
+        let Some(user) = user else {
+            return Err(EnrollmentRefused::UnknownUser(upn));
+        };
+        let groups = self.groups_holding_user(tenant, user).await?;
+        let gate = self
+            .may_windows_device_enroll(
+                tenant,
+                &device.identifier(),
+                &groups.iter().copied().collect::<HashSet<_>>(),
+            )
+            .await?;
+        let policy = self
+            .applicable_device_preparation_policy(tenant, &groups)
+            .await?;
+        let deployment = policy
+            .as_ref()
+            .map_or(Deployment::WITHOUT_PROFILE, |policy| {
+                Deployment::of_device_preparation(policy.template, &policy.settings)
+            });
+        let timeout = policy
+            .as_ref()
+            .and_then(|policy| policy.settings.timeout_minutes)
+            .and_then(|minutes| u32::try_from(minutes).ok())
+            .filter(|&minutes| minutes > 0)
+            .unwrap_or(DEFAULT_ESP_TIMEOUT_MINUTES);
+        let mut tx = self.pool()?.begin().await?;
+        // The device has no row to lock yet: one enrollment of a serial number at a time.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || lower($2), 0))")
+            .bind(tenant.0)
+            .bind(&device.serial_number)
+            .execute(&mut *tx)
+            .await?;
+        let managed: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM managed_devices \
+             WHERE tenant_id = $1 AND lower(serial_number) = lower($2) ORDER BY id LIMIT 1",
+        )
+        .bind(tenant.0)
+        .bind(&device.serial_number)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(managed) = managed {
+            return Ok(Enrolled {
+                already_enrolled: 1,
+                managed_device_ids: vec![managed],
+                ..Enrolled::default()
+            });
+        }
+        let refusal = gate.as_ref().err().map(|refusal| refusal.details());
+        let (walk, outcome, ownership) = match gate {
+            Err(refusal) => (
+                Walk::refused(refusal.details()),
+                Outcome::Failure(Phase::DevicePreparation),
+                None,
+            ),
+            Ok(ownership) => {
+                let walk =
+                    run.walk(&deployment, timeout)
+                        .map_err(|WalkRefused::NoAccountSetup| {
+                            EnrollmentRefused::NoAccountSetup {
+                                serial_number: device.serial_number.clone(),
+                            }
+                        })?;
+                (walk, run.outcome, Some(ownership))
+            }
+        };
+        let entra_device = Uuid::new_v4();
+        let mut random = || Uuid::new_v4().as_u64_pair().0;
+        let name = device_name(None, &device.serial_number, &mut random);
+        let joined = walk.enrolled.then(|| JoinedDevice {
+            physical_ids: entra_join_physical_ids(user, &mut random),
+            group: policy.as_ref().and_then(|policy| policy.device_group),
+        });
+        let policy_id = policy.as_ref().map(|policy| policy.id);
+        let corporate_identifier = match ownership {
+            Some(Ownership::Corporate(CorporateEvidence::CorporateIdentifier(id))) => Some(id),
+            _ => None,
+        };
+        let plan = Planned {
+            identity: None,
+            directory_device: walk.enrolled.then_some(entra_device),
+            entra_device_id: if walk.enrolled {
+                entra_device.to_string()
+            } else {
+                String::new()
+            },
+            serial_number: device.serial_number.clone(),
+            manufacturer: Some(device.manufacturer.clone()),
+            model: Some(device.model.clone()),
+            personal: matches!(ownership, Some(Ownership::Personal)),
+            name,
+            with_profile: false,
+            profile_name: policy.map(|policy| policy.name),
+            esp: None,
+            managed_device: walk.enrolled.then(Uuid::new_v4),
+            deployment,
+            outcome,
+            walk,
+            joined,
+            corporate_identifier,
+        };
+        let mut answer = record(&mut tx, tenant, vec![plan], &HashMap::new()).await?;
+        tx.commit().await?;
+        answer.device_preparation_policy = policy_id;
+        answer.refusal = refusal;
+        Ok(answer)
+    }
+}
+
+/// The physical ids Windows registers for a device it joins to Entra ID outside Autopilot (no
+/// `[ZTDID]`, no `[OrderID]`): its hardware id and its device group id, each also with the id of
+/// the user who joined it. The ids are 16 random digits.
+fn entra_join_physical_ids(user: Uuid, random: &mut impl FnMut() -> u64) -> Vec<String> {
+    let mut digits = || format!("{:016}", random() % 10_000_000_000_000_000);
+    let (hardware, group) = (digits(), digits());
+    vec![
+        format!("[USER-GID]:{user}:{group}"),
+        format!("[GID]:g:{group}"),
+        format!("[USER-HWID]:{user}:{hardware}"),
+        format!("[HWID]:h:{hardware}"),
+    ]
+}
+
+/// What device preparation's Entra join makes of a device that enrolls: its new device object's
+/// physical ids and the enrollment-time device group it joins, when the policy names one.
+struct JoinedDevice {
+    physical_ids: Vec<String>,
+    group: Option<Uuid>,
+}
+
 /// One device's walk and what it writes.
 struct Planned {
-    identity: Uuid,
+    /// Its Autopilot identity; none for a device that device preparation enrolls.
+    identity: Option<Uuid>,
+    /// Its Entra device object: its identity's (unless a client deleted it), or the one device
+    /// preparation's join creates.
+    directory_device: Option<Uuid>,
+    /// That object's `deviceId`, the managed device's `azureADDeviceId`; empty without one.
+    entra_device_id: String,
     serial_number: String,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    /// Enrolled as a personal device (blocked personal devices let no such device through).
+    personal: bool,
     name: String,
     deployment: Deployment,
     with_profile: bool,
+    /// The Autopilot profile's name, or the device preparation policy's.
     profile_name: Option<String>,
     esp: Option<Uuid>,
     walk: Walk,
+    /// How the deployment ended, as enrollments are counted.
+    outcome: Outcome,
     managed_device: Option<Uuid>,
+    /// Device preparation's join; none for an identity, whose device object exists.
+    joined: Option<JoinedDevice>,
+    /// The corporate identifier that names the device, whose state the enrollment writes.
+    corporate_identifier: Option<Uuid>,
 }
 
 /// Walks `candidates` (locked by the caller's transaction) through `run` and writes the
@@ -230,19 +428,19 @@ async fn enroll(
     run: &Run,
     candidates: Vec<Candidate>,
 ) -> Result<Enrolled, EnrollmentRefused> {
-    let mut answer = Enrolled::default();
+    let mut already = Enrolled::default();
     let mut to_walk = Vec::new();
     for candidate in candidates {
         match candidate.already_managed.as_deref().map(Uuid::parse_str) {
             Some(Ok(managed)) if !managed.is_nil() => {
-                answer.already_enrolled += 1;
-                answer.managed_device_ids.push(managed);
+                already.already_enrolled += 1;
+                already.managed_device_ids.push(managed);
             }
             _ => to_walk.push(candidate),
         }
     }
     if to_walk.is_empty() {
-        return Ok(answer);
+        return Ok(already);
     }
     let ids: Vec<Uuid> = to_walk.iter().map(|c| c.id).collect();
     let pages = applicable_enrollment_status_pages(&mut *connection, tenant, &ids).await?;
@@ -296,31 +494,64 @@ async fn enroll(
         );
         let managed_device = walk.enrolled.then(Uuid::new_v4);
         planned.push(Planned {
-            identity: candidate.id,
+            identity: Some(candidate.id),
+            directory_device: candidate.directory_device,
+            entra_device_id: candidate.entra_device_id.unwrap_or_default(),
             serial_number: candidate.serial_number,
+            manufacturer: candidate.manufacturer,
+            model: candidate.model,
+            personal: false,
             name,
             deployment,
             with_profile: candidate.profile_type.is_some(),
             profile_name: candidate.profile_name,
             esp,
             walk,
+            outcome: run.outcome,
             managed_device,
+            joined: None,
+            corporate_identifier: None,
         });
     }
+    let walked = record(connection, tenant, planned, &esp_pages).await?;
+    already.enrolled = walked.enrolled;
+    already.failed = walked.failed;
+    already.managed_device_ids.extend(walked.managed_device_ids);
+    Ok(already)
+}
+
+/// Writes what the walks of `planned` did, an identity's or device preparation's alike: managed
+/// devices, identities, Entra device objects (and the groups device preparation joins them to),
+/// corporate identifiers, Autopilot events and the counts by outcome.
+async fn record(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    planned: Vec<Planned>,
+    esp_pages: &HashMap<Uuid, (Option<String>, u32)>,
+) -> Result<Enrolled, EnrollmentRefused> {
     write_managed_devices(&mut *connection, tenant, &planned).await?;
     write_identities(&mut *connection, tenant, &planned).await?;
+    write_joined_devices(&mut *connection, tenant, &planned).await?;
     write_directory_devices(&mut *connection, tenant, &planned).await?;
-    write_events(&mut *connection, tenant, &planned, &esp_pages).await?;
-    sqlx::query(
-        "INSERT INTO simulated_enrollment_counts (tenant_id, outcome, total) VALUES ($1, $2, $3) \
-         ON CONFLICT (tenant_id, outcome) \
-         DO UPDATE SET total = simulated_enrollment_counts.total + excluded.total",
-    )
-    .bind(tenant.0)
-    .bind(run.outcome.label())
-    .bind(planned.len() as i64)
-    .execute(&mut *connection)
-    .await?;
+    write_corporate_identifiers(&mut *connection, tenant, &planned).await?;
+    write_events(&mut *connection, tenant, &planned, esp_pages).await?;
+    let mut counts: HashMap<&'static str, i64> = HashMap::new();
+    for plan in &planned {
+        *counts.entry(plan.outcome.label()).or_default() += 1;
+    }
+    for (outcome, total) in counts {
+        sqlx::query(
+            "INSERT INTO simulated_enrollment_counts (tenant_id, outcome, total) \
+             VALUES ($1, $2, $3) ON CONFLICT (tenant_id, outcome) \
+             DO UPDATE SET total = simulated_enrollment_counts.total + excluded.total",
+        )
+        .bind(tenant.0)
+        .bind(outcome)
+        .bind(total)
+        .execute(&mut *connection)
+        .await?;
+    }
+    let mut answer = Enrolled::default();
     for plan in &planned {
         if let Some(managed) = plan.managed_device {
             answer.enrolled += 1;
@@ -339,9 +570,9 @@ fn preparation_seconds(walk: &Walk) -> f64 {
     f64::from(walk.phase(Phase::DevicePreparation).seconds)
 }
 
-/// The managed devices of the devices that enrolled, named from their template, with the
-/// identity's hardware and the Entra device id of its device object. A device whose identity
-/// names no manufacturer or model gets the simulation's (the managed device table's defaults).
+/// The managed devices of the devices that enrolled, named from their template, with their
+/// hardware and the Entra device id of their device object. A device whose identity names no
+/// manufacturer or model gets the simulation's (the managed device table's defaults).
 async fn write_managed_devices(
     connection: &mut PgConnection,
     tenant: Tenant,
@@ -356,7 +587,6 @@ async fn write_managed_devices(
     }
     let column = |f: &dyn Fn(&Planned) -> String| enrolled.iter().map(|p| f(p)).collect::<Vec<_>>();
     let ids: Vec<Uuid> = enrolled.iter().filter_map(|p| p.managed_device).collect();
-    let identities: Vec<Uuid> = enrolled.iter().map(|p| p.identity).collect();
     let since_enrolled: Vec<f64> = enrolled
         .iter()
         .map(|p| f64::from(p.walk.total_seconds()) - preparation_seconds(&p.walk))
@@ -366,22 +596,22 @@ async fn write_managed_devices(
              azure_ad_device_id, user_principal_name, email_address, \
              enrolled_by_user_principal_name, manufacturer, model, join_type, \
              device_enrollment_type, enrollment_profile_name, managed_device_name, \
-             enrolled_date_time, last_sync_date_time, os_version, compliance_state) \
-         SELECT $1, n.id, n.name, d.serial_number, coalesce(v.device_id, ''), n.upn, n.upn, n.upn, \
-             coalesce(nullif(d.manufacturer, ''), 'Microsoft Corporation'), \
-             coalesce(nullif(d.model, ''), 'Virtual Machine'), n.join_type, n.enrollment_type, \
+             enrolled_date_time, last_sync_date_time, os_version, compliance_state, \
+             managed_device_owner_type, owner_type) \
+         SELECT $1, n.id, n.name, n.serial, n.entra_device_id, n.upn, n.upn, n.upn, \
+             coalesce(nullif(n.manufacturer, ''), 'Microsoft Corporation'), \
+             coalesce(nullif(n.model, ''), 'Virtual Machine'), n.join_type, n.enrollment_type, \
              n.profile_name, n.managed_name, now() - make_interval(secs => n.since_enrolled), \
-             now(), $12, CASE WHEN n.succeeded THEN 'compliant' ELSE 'noncompliant' END \
-         FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], \
-                     $8::text[], $9::text[], $10::float8[], $11::bool[]) \
-             AS n(id, identity, name, upn, join_type, enrollment_type, profile_name, \
-                  managed_name, since_enrolled, succeeded) \
-         JOIN device_identities d ON d.tenant_id = $1 AND d.id = n.identity \
-         LEFT JOIN directory_devices v ON v.tenant_id = $1 AND v.device_identity_id = n.identity",
+             now(), $12, CASE WHEN n.succeeded THEN 'compliant' ELSE 'noncompliant' END, \
+             n.owner, n.owner \
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+                     $8::text[], $9::float8[], $10::bool[], $11::text[], $13::text[], \
+                     $14::text[], $15::text[], $16::text[]) \
+             AS n(id, name, upn, join_type, enrollment_type, profile_name, managed_name, \
+                  since_enrolled, succeeded, serial, entra_device_id, manufacturer, model, owner)",
     )
     .bind(tenant.0)
     .bind(&ids)
-    .bind(&identities)
     .bind(column(&|p| p.name.clone()))
     .bind(column(&|p| {
         p.walk.user_principal_name.clone().unwrap_or_default()
@@ -399,7 +629,14 @@ async fn write_managed_devices(
             .map(|p| p.walk.succeeded)
             .collect::<Vec<_>>(),
     )
+    .bind(column(&|p| p.serial_number.clone()))
     .bind(OS_VERSION)
+    .bind(column(&|p| p.entra_device_id.clone()))
+    .bind(column(&|p| p.manufacturer.clone().unwrap_or_default()))
+    .bind(column(&|p| p.model.clone().unwrap_or_default()))
+    .bind(column(&|p| {
+        if p.personal { "personal" } else { "company" }.to_owned()
+    }))
     .execute(connection)
     .await?;
     Ok(())
@@ -425,6 +662,10 @@ async fn write_identities(
     tenant: Tenant,
     planned: &[Planned],
 ) -> Result<(), sqlx::Error> {
+    let planned: Vec<&Planned> = planned.iter().filter(|p| p.identity.is_some()).collect();
+    if planned.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE device_identities d SET enrollment_state = n.state, \
              managed_device_id = coalesce(n.managed::text, d.managed_device_id), \
@@ -434,7 +675,12 @@ async fn write_identities(
          WHERE d.tenant_id = $1 AND d.id = n.id",
     )
     .bind(tenant.0)
-    .bind(planned.iter().map(|p| p.identity).collect::<Vec<_>>())
+    .bind(
+        planned
+            .iter()
+            .filter_map(|p| p.identity)
+            .collect::<Vec<_>>(),
+    )
     .bind(
         planned
             .iter()
@@ -466,7 +712,10 @@ async fn write_directory_devices(
     tenant: Tenant,
     planned: &[Planned],
 ) -> Result<(), sqlx::Error> {
-    let enrolled: Vec<&Planned> = planned.iter().filter(|p| p.walk.enrolled).collect();
+    let enrolled: Vec<&Planned> = planned
+        .iter()
+        .filter(|p| p.walk.enrolled && p.directory_device.is_some())
+        .collect();
     if enrolled.is_empty() {
         return Ok(());
     }
@@ -481,11 +730,16 @@ async fn write_directory_devices(
              operating_system_version = $6, registration_date_time = n.registered, \
              approximate_last_sign_in_date_time = now(), updated_at = now() \
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $7::bool[], $8::text[]) \
-             AS n(identity, trust_type, name, registered, succeeded, enrollment_type) \
-         WHERE v.tenant_id = $1 AND v.device_identity_id = n.identity",
+             AS n(id, trust_type, name, registered, succeeded, enrollment_type) \
+         WHERE v.tenant_id = $1 AND v.id = n.id",
     )
     .bind(tenant.0)
-    .bind(enrolled.iter().map(|p| p.identity).collect::<Vec<_>>())
+    .bind(
+        enrolled
+            .iter()
+            .filter_map(|p| p.directory_device)
+            .collect::<Vec<_>>(),
+    )
     .bind(
         enrolled
             .iter()
@@ -512,6 +766,71 @@ async fn write_directory_devices(
     )
     .execute(connection)
     .await?;
+    Ok(())
+}
+
+/// The Entra device objects device preparation's join creates (the shared update then makes them
+/// joined and managed), and the enrollment-time device group each joins, as Intune adds it there
+/// when the device enrolls (a group deleted since the policy named it is joined by none).
+async fn write_joined_devices(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    planned: &[Planned],
+) -> Result<(), sqlx::Error> {
+    for plan in planned {
+        let (Some(joined), Some(device)) = (&plan.joined, plan.directory_device) else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO directory_devices (tenant_id, id, device_id, device_ownership, \
+                 display_name, manufacturer, model, device_physical_ids, profile_type) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'RegisteredDevice')",
+        )
+        .bind(tenant.0)
+        .bind(device)
+        .bind(&plan.entra_device_id)
+        .bind(if plan.personal { "Personal" } else { "Company" })
+        .bind(&plan.name)
+        .bind(&plan.manufacturer)
+        .bind(&plan.model)
+        .bind(&joined.physical_ids)
+        .execute(&mut *connection)
+        .await?;
+        if let Some(group) = joined.group {
+            sqlx::query(
+                "INSERT INTO directory_group_members (tenant_id, group_id, device_object_id) \
+                 SELECT tenant_id, id, $3 FROM directory_groups WHERE tenant_id = $1 AND id = $2 \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant.0)
+            .bind(group)
+            .bind(device)
+            .execute(&mut *connection)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The corporate identifiers of the devices walked: `enrolled` or `failed`, in contact now.
+async fn write_corporate_identifiers(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    planned: &[Planned],
+) -> Result<(), sqlx::Error> {
+    let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *connection)
+        .await?;
+    for plan in planned {
+        if let Some(identifier) = plan.corporate_identifier {
+            let state = if plan.walk.enrolled {
+                IdentifierEnrollment::Enrolled
+            } else {
+                IdentifierEnrollment::Failed
+            };
+            record_identifier_enrollment(&mut *connection, tenant, identifier, state, now).await?;
+        }
+    }
     Ok(())
 }
 

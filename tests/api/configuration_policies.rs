@@ -1,9 +1,9 @@
 //! Configuration policies (issue 28): the two Windows Autopilot device preparation templates
 //! created with the settings the admin center and the Terraform provider post, listed with the
 //! filter clients send, read with their settings and assignments, changed by PATCH and PUT,
-//! refused setting by setting, assigned, given an enrollment-time device group (and refused a
-//! dynamic or unknown one), and the policy that applies to a user's groups; tenants and
-//! permissions.
+//! refused setting by setting, assigned, given an enrollment-time device group the Intune
+//! Provisioning Client owns (and refused a dynamic, unowned or unknown one), and the policy that
+//! applies to a user's groups; tenants and permissions.
 
 use autopilot_registry::domain::Tenant;
 use autopilot_registry::store::Store;
@@ -15,13 +15,13 @@ use crate::auth::{CONFIGURATION_WRITE, READ, claims, hs256};
 use crate::control::{graph, guarded_app};
 use crate::helpers::{TestApp, body_of, error_of, send_as};
 
-const POLICIES: &str = "beta/deviceManagement/configurationPolicies";
+pub const POLICIES: &str = "beta/deviceManagement/configurationPolicies";
 const USER_DRIVEN: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
 const AUTOMATIC: &str = "a6157a7f-aa00-42d9-ac82-7d2479f545db_1";
 const CONFIGURATION_READ: &str = "DeviceManagementConfiguration.Read.All";
 
 /// A request with DeviceManagementConfiguration.ReadWrite.All.
-async fn configure(
+pub async fn configure(
     app: &TestApp,
     tenant: Uuid,
     method: Method,
@@ -85,7 +85,7 @@ fn app_reference(n: u128) -> String {
 
 /// The user-driven policy the admin center posts (its network trace, as the Terraform provider
 /// for Microsoft 365 records it), with two apps and a script.
-fn user_driven(name: &str) -> Json {
+pub fn user_driven(name: &str) -> Json {
     json!({"name": name, "description": "",
         "settings": [
             choice("enrollment_autopilot_dpp_deploymentmode", 0, "5180aeab-886e-4589-97d4-40855c646315", "5874c2f6-bcf1-463b-a9eb-bee64e2f2d82"),
@@ -105,14 +105,14 @@ fn user_driven(name: &str) -> Json {
 }
 
 /// The automatic policy the admin center posts.
-fn automatic(name: &str) -> Json {
+pub fn automatic(name: &str) -> Json {
     json!({"name": name, "description": "",
         "settings": [collection("enrollment_autopilot_dpp_allowedappids", &[app_reference(4)], "a9dedfd6-c3b2-46d9-ae39-91fd0dcb7a20")],
         "roleScopeTagIds": ["0"], "platforms": "windows10", "technologies": "enrollment",
         "templateReference": {"templateId": AUTOMATIC}})
 }
 
-async fn create(app: &TestApp, tenant: Uuid, body: Json) -> Json {
+pub async fn create(app: &TestApp, tenant: Uuid, body: Json) -> Json {
     body_of(
         configure(app, tenant, Method::POST, POLICIES, Some(body)).await,
         StatusCode::CREATED,
@@ -120,16 +120,16 @@ async fn create(app: &TestApp, tenant: Uuid, body: Json) -> Json {
     .await
 }
 
-async fn ok(response: Response) -> Json {
+pub async fn ok(response: Response) -> Json {
     body_of(response, StatusCode::OK).await
 }
 
-fn id(entity: &Json) -> String {
+pub fn id(entity: &Json) -> String {
     entity["id"].as_str().unwrap().to_owned()
 }
 
 /// A group of `tenant`: a static security group, or a dynamic one with `rule`; its id.
-async fn group(app: &TestApp, tenant: Uuid, name: &str, rule: Option<&str>) -> String {
+pub async fn group(app: &TestApp, tenant: Uuid, name: &str, rule: Option<&str>) -> String {
     let mut body = json!({"displayName": name, "mailNickname": name, "mailEnabled": false,
                           "securityEnabled": true});
     if let Some(rule) = rule {
@@ -142,6 +142,49 @@ async fn group(app: &TestApp, tenant: Uuid, name: &str, rule: Option<&str>) -> S
     )
     .await;
     id(&created)
+}
+
+/// The tenant's service principal of the Intune Provisioning Client, created as tools create it
+/// when a tenant lacks it; its object id.
+pub async fn provisioning_client(app: &TestApp, tenant: Uuid) -> String {
+    let body = json!({"appId": "f1346770-5b25-470b-88bd-d5744ab7952c"});
+    let created = directory(
+        app,
+        tenant,
+        Method::POST,
+        "beta/servicePrincipals",
+        Some(body),
+    )
+    .await;
+    id(&body_of(created, StatusCode::CREATED).await)
+}
+
+/// A static security group of `tenant` owned by the service principal `owner`: the device group
+/// a device preparation policy may name; its id.
+pub async fn owned_device_group(app: &TestApp, tenant: Uuid, name: &str, owner: &str) -> String {
+    let group = group(app, tenant, name, None).await;
+    let reference =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{owner}")});
+    let path = format!("v1.0/groups/{group}/owners/$ref");
+    let added = directory(app, tenant, Method::POST, &path, Some(reference)).await;
+    body_of(added, StatusCode::NO_CONTENT).await;
+    group
+}
+
+/// A request with the directory's permissions: users, service principals and groups.
+pub async fn directory(
+    app: &TestApp,
+    tenant: Uuid,
+    method: Method,
+    path: &str,
+    body: Option<Json>,
+) -> Response {
+    let scopes = [
+        "User.ReadWrite.All",
+        "Application.ReadWrite.All",
+        "Group.ReadWrite.All",
+    ];
+    send_as(app, &hs256(&claims(tenant, &scopes)), method, path, body).await
 }
 
 #[tokio::test]
@@ -419,10 +462,11 @@ async fn settings_the_template_does_not_allow_are_refused_naming_their_definitio
 async fn a_policy_is_assigned_given_a_static_device_group_and_applies_to_its_users_groups() {
     let app = guarded_app().await;
     let tenant = Uuid::new_v4();
+    let provisioning = provisioning_client(&app, tenant).await;
     let (sales, others, devices) = (
         group(&app, tenant, "Sales", None).await,
         group(&app, tenant, "Others", None).await,
-        group(&app, tenant, "Autopilot devices", None).await,
+        owned_device_group(&app, tenant, "Autopilot devices", &provisioning).await,
     );
     let dynamic = group(
         &app,
@@ -514,7 +558,8 @@ async fn a_policy_is_assigned_given_a_static_device_group_and_applies_to_its_use
     .await)
     .await;
 
-    // The enrollment-time device group: a static security group of the tenant.
+    // The enrollment-time device group: a static security group of the tenant that the Intune
+    // Provisioning Client owns.
     let target = |group: &str| json!({"enrollmentTimeDeviceMembershipTargets": [{"targetType": "staticSecurityGroup", "targetId": group}]});
     let set = format!("{item}/setEnrollmentTimeDeviceMembershipTarget");
     let result =
@@ -526,6 +571,7 @@ async fn a_policy_is_assigned_given_a_static_device_group_and_applies_to_its_use
     );
     for (refused, code) in [
         (dynamic.clone(), "notStaticSecurityGroup"),
+        (others.clone(), "firstPartyAppNotAnOwner"),
         (Uuid::new_v4().to_string(), "securityGroupNotFound"),
     ] {
         let error = error_of(

@@ -24,7 +24,7 @@ const IDENTIFIERS: &str = "beta/deviceManagement/importedDeviceIdentities";
 const IMPORT: &str = "beta/deviceManagement/importedDeviceIdentities/importDeviceIdentityList";
 const SEARCH: &str = "beta/deviceManagement/importedDeviceIdentities/searchExistingIdentities";
 
-fn windows(identifier: &str) -> Json {
+pub fn windows(identifier: &str) -> Json {
     json!({"importedDeviceIdentifier": identifier, "importedDeviceIdentityType": "manufacturerModelSerial"})
 }
 
@@ -32,7 +32,7 @@ fn serial(identifier: &str) -> Json {
     json!({"importedDeviceIdentifier": identifier, "importedDeviceIdentityType": "serialNumber"})
 }
 
-async fn import(app: &TestApp, tenant: Uuid, identities: Json, overwrite: bool) -> Json {
+pub async fn import(app: &TestApp, tenant: Uuid, identities: Json, overwrite: bool) -> Json {
     let body = json!({"importedDeviceIdentities": identities,
                       "overwriteImportedDeviceIdentities": overwrite});
     body_of(
@@ -535,7 +535,7 @@ fn device(manufacturer: &str, model: &str, serial: &str) -> CorporateIdentifier 
 }
 
 /// Blocks or allows personal Windows devices in the default platform restriction.
-async fn block_personal_devices(app: &TestApp, tenant: Uuid, blocked: bool) {
+pub async fn block_personal_devices(app: &TestApp, tenant: Uuid, blocked: bool) {
     let default = format!(
         "beta/deviceManagement/deviceEnrollmentConfigurations/{}",
         DEFAULTS[2].id

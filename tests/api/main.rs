@@ -19,6 +19,7 @@ mod consumer;
 mod control;
 mod create;
 mod deployment_profiles;
+mod device_preparation;
 mod directory;
 mod docs;
 mod embedded;
