@@ -360,11 +360,11 @@ impl Membership {
     }
 
     /// The users among the members of the group with this id, as a filter on users: those added to
-    /// it (a rule takes devices only, so a dynamic group holds no user).
-    pub fn user_members(&self, group: Uuid) -> Filter {
+    /// it. None for a dynamic group: a rule takes devices only, so it holds no user.
+    pub fn user_members(&self, group: Uuid) -> Option<Filter> {
         match self {
-            Membership::Assigned => Filter::Linked(&USER_MEMBERS, group),
-            Membership::Dynamic(_) => with_ids(&USERS, &[]),
+            Membership::Assigned => Some(Filter::Linked(&USER_MEMBERS, group)),
+            Membership::Dynamic(_) => None,
         }
     }
 

@@ -169,19 +169,18 @@ pub(super) struct Part {
 }
 
 /// A group's members: the directory devices added to it or those its rule takes, and the users
-/// added to it.
+/// added to it. A dynamic group lists devices only, so its listing keeps every option of theirs.
 fn member_parts(group: &Entity) -> Result<Vec<Part>, GraphError> {
     let membership = membership_of(&[], Some(group))?;
-    Ok(vec![
-        Part {
-            set: &DIRECTORY_DEVICES,
-            within: device_members_filter(group)?,
-        },
-        Part {
-            set: &USERS,
-            within: membership.user_members(group.id()),
-        },
-    ])
+    let devices = Part {
+        set: &DIRECTORY_DEVICES,
+        within: membership.members(group.id()),
+    };
+    let users = membership.user_members(group.id()).map(|within| Part {
+        set: &USERS,
+        within,
+    });
+    Ok(std::iter::once(devices).chain(users).collect())
 }
 
 /// The directory devices among a group's members: those added to it or those its rule takes.

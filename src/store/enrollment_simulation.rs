@@ -818,6 +818,13 @@ async fn write_corporate_identifiers(
     tenant: Tenant,
     planned: &[Planned],
 ) -> Result<(), sqlx::Error> {
+    // Only device preparation names one: an Autopilot identity's walk asks nothing more.
+    if planned
+        .iter()
+        .all(|plan| plan.corporate_identifier.is_none())
+    {
+        return Ok(());
+    }
     let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
         .fetch_one(&mut *connection)
         .await?;
