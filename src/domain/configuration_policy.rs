@@ -221,35 +221,24 @@ pub const ALLOWED_APP_TYPES: [&str; 5] = [
 pub const MAX_ALLOWED_APPS: usize = 10;
 pub const MAX_ALLOWED_SCRIPTS: usize = 10;
 
-pub const DEPLOYMENT_MODE: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_deploymentmode",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_deploymentmode_0",
-        "enrollment_autopilot_dpp_deploymentmode_1",
-    ]),
-};
-pub const DEPLOYMENT_TYPE: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_deploymenttype",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_deploymenttype_0",
-        "enrollment_autopilot_dpp_deploymenttype_1",
-    ]),
-};
-pub const JOIN_TYPE: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_jointype",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_jointype_0",
-        "enrollment_autopilot_dpp_jointype_1",
-    ]),
-};
+/// A choice setting definition whose two options are its id with `_0` and `_1`, as every choice
+/// of the device preparation templates is.
+macro_rules! two_options {
+    ($id:literal) => {
+        SettingDefinition {
+            id: $id,
+            kind: InstanceKind::Choice(&[concat!($id, "_0"), concat!($id, "_1")]),
+        }
+    };
+}
+
+pub const DEPLOYMENT_MODE: SettingDefinition =
+    two_options!("enrollment_autopilot_dpp_deploymentmode");
+pub const DEPLOYMENT_TYPE: SettingDefinition =
+    two_options!("enrollment_autopilot_dpp_deploymenttype");
+pub const JOIN_TYPE: SettingDefinition = two_options!("enrollment_autopilot_dpp_jointype");
 /// Intune's own spelling (`accountype`).
-pub const ACCOUNT_TYPE: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_accountype",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_accountype_0",
-        "enrollment_autopilot_dpp_accountype_1",
-    ]),
-};
+pub const ACCOUNT_TYPE: SettingDefinition = two_options!("enrollment_autopilot_dpp_accountype");
 pub const TIMEOUT: SettingDefinition = SettingDefinition {
     id: "enrollment_autopilot_dpp_timeout",
     kind: InstanceKind::Integer { min: 15, max: 720 },
@@ -261,20 +250,9 @@ pub const CUSTOM_ERROR_MESSAGE: SettingDefinition = SettingDefinition {
         values: TextValues::Any,
     },
 };
-pub const ALLOW_SKIP: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_allowskip",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_allowskip_0",
-        "enrollment_autopilot_dpp_allowskip_1",
-    ]),
-};
-pub const ALLOW_DIAGNOSTICS: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_allowdiagnostics",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_allowdiagnostics_0",
-        "enrollment_autopilot_dpp_allowdiagnostics_1",
-    ]),
-};
+pub const ALLOW_SKIP: SettingDefinition = two_options!("enrollment_autopilot_dpp_allowskip");
+pub const ALLOW_DIAGNOSTICS: SettingDefinition =
+    two_options!("enrollment_autopilot_dpp_allowdiagnostics");
 /// Written empty by the admin center: the group is set by `setEnrollmentTimeDeviceMembershipTarget`.
 pub const DEVICE_SECURITY_GROUP: SettingDefinition = SettingDefinition {
     id: "enrollment_autopilot_dpp_devicesecuritygroupids",
