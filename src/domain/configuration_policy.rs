@@ -553,31 +553,56 @@ fn value_property(kind: &InstanceKind) -> &'static str {
 }
 
 /// A template reference (`settingInstanceTemplateReference`, `settingValueTemplateReference`):
-/// an object of strings and booleans, or null.
+/// null, or an object of the reference type's `members` (short strings and booleans), stored
+/// without annotations (an SDK's `@odata.type` among them) so that what is kept is bounded.
 fn template_reference(
     definition: &str,
     name: &str,
+    members: &[&str],
     value: Option<&Json>,
 ) -> Result<Json, SettingProblem> {
-    match value {
-        None | Some(Json::Null) => Ok(Json::Null),
-        Some(Json::Object(object))
-            if object.len() <= 4
-                && object.values().all(|v| {
-                    matches!(v, Json::String(s) if s.chars().count() <= 64)
-                        || v.is_boolean()
-                        || v.is_null()
-                }) =>
-        {
-            Ok(Json::Object(object.clone()))
-        }
-        Some(_) => Err(SettingProblem::of(
+    let refused = || {
+        SettingProblem::of(
             definition,
             format!(
-                "The '{name}' of the setting '{definition}' must be a template reference object."
+                "The '{name}' of the setting '{definition}' must be a template reference object \
+                 of {}.",
+                members.join(", ")
             ),
-        )),
+        )
+    };
+    let object = match value {
+        None | Some(Json::Null) => return Ok(Json::Null),
+        Some(Json::Object(object)) => object,
+        Some(_) => return Err(refused()),
+    };
+    let mut kept = Map::new();
+    for (key, member) in object {
+        if !members.contains(&key.as_str()) {
+            if key.contains('@') {
+                continue;
+            }
+            return Err(refused());
+        }
+        let fits = matches!(member, Json::String(s) if s.chars().count() <= 64)
+            || member.is_boolean()
+            || member.is_null();
+        if !fits {
+            return Err(refused());
+        }
+        kept.insert(key.clone(), member.clone());
     }
+    Ok(Json::Object(kept))
+}
+
+/// A setting value's `settingValueTemplateReference`, `reference` (see [`template_reference`]).
+fn value_reference(definition: &str, reference: Option<&Json>) -> Result<Json, SettingProblem> {
+    template_reference(
+        definition,
+        "settingValueTemplateReference",
+        &["settingValueTemplateId", "useTemplateDefault"],
+        reference,
+    )
 }
 
 /// One instance checked against its definition: the value, and the instance as stored.
@@ -615,6 +640,7 @@ fn check_instance(
     let instance_reference = template_reference(
         id,
         "settingInstanceTemplateReference",
+        &["settingInstanceTemplateId"],
         object.get("settingInstanceTemplateReference"),
     )?;
     let value = object.get(value_name).ok_or_else(|| {
@@ -652,11 +678,7 @@ fn check_instance(
                     ),
                 )
             })?;
-            let reference = template_reference(
-                id,
-                "settingValueTemplateReference",
-                value.get("settingValueTemplateReference"),
-            )?;
+            let reference = value_reference(id, value.get("settingValueTemplateReference"))?;
             (
                 Checked::Choice(option),
                 json!({
@@ -684,11 +706,7 @@ fn check_instance(
                         format!("The value of '{id}' must be an integer from {min} to {max}."),
                     )
                 })?;
-            let reference = template_reference(
-                id,
-                "settingValueTemplateReference",
-                value.get("settingValueTemplateReference"),
-            )?;
+            let reference = value_reference(id, value.get("settingValueTemplateReference"))?;
             (
                 Checked::Integer(number),
                 json!({
@@ -700,11 +718,7 @@ fn check_instance(
         }
         InstanceKind::Text { max_chars, values } => {
             let text = string_value(id, value, *max_chars, *values)?;
-            let reference = template_reference(
-                id,
-                "settingValueTemplateReference",
-                value.get("settingValueTemplateReference"),
-            )?;
+            let reference = value_reference(id, value.get("settingValueTemplateReference"))?;
             (
                 Checked::Text(text.clone()),
                 json!({
@@ -740,11 +754,7 @@ fn check_instance(
                         format!("'{id}' has the value '{text}' twice."),
                     ));
                 }
-                let reference = template_reference(
-                    id,
-                    "settingValueTemplateReference",
-                    item.get("settingValueTemplateReference"),
-                )?;
+                let reference = value_reference(id, item.get("settingValueTemplateReference"))?;
                 stored.push(json!({
                     "@odata.type": format!("#{STRING_VALUE}"),
                     "value": text,
