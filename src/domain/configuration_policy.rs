@@ -221,35 +221,24 @@ pub const ALLOWED_APP_TYPES: [&str; 5] = [
 pub const MAX_ALLOWED_APPS: usize = 10;
 pub const MAX_ALLOWED_SCRIPTS: usize = 10;
 
-pub const DEPLOYMENT_MODE: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_deploymentmode",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_deploymentmode_0",
-        "enrollment_autopilot_dpp_deploymentmode_1",
-    ]),
-};
-pub const DEPLOYMENT_TYPE: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_deploymenttype",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_deploymenttype_0",
-        "enrollment_autopilot_dpp_deploymenttype_1",
-    ]),
-};
-pub const JOIN_TYPE: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_jointype",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_jointype_0",
-        "enrollment_autopilot_dpp_jointype_1",
-    ]),
-};
+/// A choice setting definition whose two options are its id with `_0` and `_1`, as every choice
+/// of the device preparation templates is.
+macro_rules! two_options {
+    ($id:literal) => {
+        SettingDefinition {
+            id: $id,
+            kind: InstanceKind::Choice(&[concat!($id, "_0"), concat!($id, "_1")]),
+        }
+    };
+}
+
+pub const DEPLOYMENT_MODE: SettingDefinition =
+    two_options!("enrollment_autopilot_dpp_deploymentmode");
+pub const DEPLOYMENT_TYPE: SettingDefinition =
+    two_options!("enrollment_autopilot_dpp_deploymenttype");
+pub const JOIN_TYPE: SettingDefinition = two_options!("enrollment_autopilot_dpp_jointype");
 /// Intune's own spelling (`accountype`).
-pub const ACCOUNT_TYPE: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_accountype",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_accountype_0",
-        "enrollment_autopilot_dpp_accountype_1",
-    ]),
-};
+pub const ACCOUNT_TYPE: SettingDefinition = two_options!("enrollment_autopilot_dpp_accountype");
 pub const TIMEOUT: SettingDefinition = SettingDefinition {
     id: "enrollment_autopilot_dpp_timeout",
     kind: InstanceKind::Integer { min: 15, max: 720 },
@@ -261,20 +250,9 @@ pub const CUSTOM_ERROR_MESSAGE: SettingDefinition = SettingDefinition {
         values: TextValues::Any,
     },
 };
-pub const ALLOW_SKIP: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_allowskip",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_allowskip_0",
-        "enrollment_autopilot_dpp_allowskip_1",
-    ]),
-};
-pub const ALLOW_DIAGNOSTICS: SettingDefinition = SettingDefinition {
-    id: "enrollment_autopilot_dpp_allowdiagnostics",
-    kind: InstanceKind::Choice(&[
-        "enrollment_autopilot_dpp_allowdiagnostics_0",
-        "enrollment_autopilot_dpp_allowdiagnostics_1",
-    ]),
-};
+pub const ALLOW_SKIP: SettingDefinition = two_options!("enrollment_autopilot_dpp_allowskip");
+pub const ALLOW_DIAGNOSTICS: SettingDefinition =
+    two_options!("enrollment_autopilot_dpp_allowdiagnostics");
 /// Written empty by the admin center: the group is set by `setEnrollmentTimeDeviceMembershipTarget`.
 pub const DEVICE_SECURITY_GROUP: SettingDefinition = SettingDefinition {
     id: "enrollment_autopilot_dpp_devicesecuritygroupids",
@@ -575,31 +553,56 @@ fn value_property(kind: &InstanceKind) -> &'static str {
 }
 
 /// A template reference (`settingInstanceTemplateReference`, `settingValueTemplateReference`):
-/// an object of strings and booleans, or null.
+/// null, or an object of the reference type's `members` (short strings and booleans), stored
+/// without annotations (an SDK's `@odata.type` among them) so that what is kept is bounded.
 fn template_reference(
     definition: &str,
     name: &str,
+    members: &[&str],
     value: Option<&Json>,
 ) -> Result<Json, SettingProblem> {
-    match value {
-        None | Some(Json::Null) => Ok(Json::Null),
-        Some(Json::Object(object))
-            if object.len() <= 4
-                && object.values().all(|v| {
-                    matches!(v, Json::String(s) if s.chars().count() <= 64)
-                        || v.is_boolean()
-                        || v.is_null()
-                }) =>
-        {
-            Ok(Json::Object(object.clone()))
-        }
-        Some(_) => Err(SettingProblem::of(
+    let refused = || {
+        SettingProblem::of(
             definition,
             format!(
-                "The '{name}' of the setting '{definition}' must be a template reference object."
+                "The '{name}' of the setting '{definition}' must be a template reference object \
+                 of {}.",
+                members.join(", ")
             ),
-        )),
+        )
+    };
+    let object = match value {
+        None | Some(Json::Null) => return Ok(Json::Null),
+        Some(Json::Object(object)) => object,
+        Some(_) => return Err(refused()),
+    };
+    let mut kept = Map::new();
+    for (key, member) in object {
+        if !members.contains(&key.as_str()) {
+            if key.contains('@') {
+                continue;
+            }
+            return Err(refused());
+        }
+        let fits = matches!(member, Json::String(s) if s.chars().count() <= 64)
+            || member.is_boolean()
+            || member.is_null();
+        if !fits {
+            return Err(refused());
+        }
+        kept.insert(key.clone(), member.clone());
     }
+    Ok(Json::Object(kept))
+}
+
+/// A setting value's `settingValueTemplateReference`, `reference` (see [`template_reference`]).
+fn value_reference(definition: &str, reference: Option<&Json>) -> Result<Json, SettingProblem> {
+    template_reference(
+        definition,
+        "settingValueTemplateReference",
+        &["settingValueTemplateId", "useTemplateDefault"],
+        reference,
+    )
 }
 
 /// One instance checked against its definition: the value, and the instance as stored.
@@ -637,6 +640,7 @@ fn check_instance(
     let instance_reference = template_reference(
         id,
         "settingInstanceTemplateReference",
+        &["settingInstanceTemplateId"],
         object.get("settingInstanceTemplateReference"),
     )?;
     let value = object.get(value_name).ok_or_else(|| {
@@ -674,11 +678,7 @@ fn check_instance(
                     ),
                 )
             })?;
-            let reference = template_reference(
-                id,
-                "settingValueTemplateReference",
-                value.get("settingValueTemplateReference"),
-            )?;
+            let reference = value_reference(id, value.get("settingValueTemplateReference"))?;
             (
                 Checked::Choice(option),
                 json!({
@@ -706,11 +706,7 @@ fn check_instance(
                         format!("The value of '{id}' must be an integer from {min} to {max}."),
                     )
                 })?;
-            let reference = template_reference(
-                id,
-                "settingValueTemplateReference",
-                value.get("settingValueTemplateReference"),
-            )?;
+            let reference = value_reference(id, value.get("settingValueTemplateReference"))?;
             (
                 Checked::Integer(number),
                 json!({
@@ -722,11 +718,7 @@ fn check_instance(
         }
         InstanceKind::Text { max_chars, values } => {
             let text = string_value(id, value, *max_chars, *values)?;
-            let reference = template_reference(
-                id,
-                "settingValueTemplateReference",
-                value.get("settingValueTemplateReference"),
-            )?;
+            let reference = value_reference(id, value.get("settingValueTemplateReference"))?;
             (
                 Checked::Text(text.clone()),
                 json!({
@@ -762,11 +754,7 @@ fn check_instance(
                         format!("'{id}' has the value '{text}' twice."),
                     ));
                 }
-                let reference = template_reference(
-                    id,
-                    "settingValueTemplateReference",
-                    item.get("settingValueTemplateReference"),
-                )?;
+                let reference = value_reference(id, item.get("settingValueTemplateReference"))?;
                 stored.push(json!({
                     "@odata.type": format!("#{STRING_VALUE}"),
                     "value": text,

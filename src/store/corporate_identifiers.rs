@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use super::enrollment::assignments_of;
+use super::enrollment::{ENROLLMENT_ASSIGNMENTS, read_assignments};
 use super::{Store, StoreError, entity_from_row, select_columns};
 use crate::domain::Tenant;
 use crate::domain::corporate_identifier::{
@@ -197,7 +197,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let ids: Vec<Uuid> = restrictions.iter().map(|r| r.0).collect();
-        let assignments = assignments_of(&mut tx, tenant, &ids).await?;
+        let assignments = read_assignments(&mut tx, &ENROLLMENT_ASSIGNMENTS, tenant, &ids).await?;
         let ranked: Vec<RankedConfiguration> = restrictions
             .iter()
             .map(|&(id, priority, _, _)| RankedConfiguration { id, priority })

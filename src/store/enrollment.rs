@@ -118,7 +118,7 @@ pub(super) struct AssignmentTable {
     pub owners: &'static str,
 }
 
-const ENROLLMENT_ASSIGNMENTS: AssignmentTable = AssignmentTable {
+pub(super) const ENROLLMENT_ASSIGNMENTS: AssignmentTable = AssignmentTable {
     assignments: "device_enrollment_configuration_assignments",
     owners: "device_enrollment_configurations",
 };
@@ -534,7 +534,8 @@ pub(super) async fn applicable_enrollment_status_pages(
     .fetch_all(&mut *connection)
     .await?;
     let ids: Vec<Uuid> = pages.iter().map(|(id, _)| *id).collect();
-    let assignments = assignments_of(&mut *connection, tenant, &ids).await?;
+    let assignments =
+        read_assignments(&mut *connection, &ENROLLMENT_ASSIGNMENTS, tenant, &ids).await?;
     let mut named: Vec<Uuid> = assignments
         .iter()
         .filter_map(|a| a.target.group())
@@ -564,24 +565,4 @@ pub(super) async fn applicable_enrollment_status_pages(
             (device.id, page)
         })
         .collect())
-}
-
-/// The assignments of the tenant's enrollment configurations `configurations`.
-pub(super) async fn assignments_of(
-    connection: &mut PgConnection,
-    tenant: Tenant,
-    configurations: &[Uuid],
-) -> Result<Vec<EnrollmentAssignment>, StoreError> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {ASSIGNMENT_COLUMNS} FROM device_enrollment_configuration_assignments \
-         WHERE tenant_id = $1 AND configuration_id = ANY($2)"
-    )))
-    .bind(tenant.0)
-    .bind(configurations)
-    .fetch_all(connection)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(enrollment_assignment)
-        .collect::<Result<_, _>>()?)
 }
