@@ -99,6 +99,39 @@ pub struct ProfileAssignment {
     pub source_id: Option<String>,
 }
 
+impl ProfileAssignment {
+    /// What this assignment, one of the tenant's `assignments`, does for a device identity that
+    /// the groups `holds` says hold, given the profile it has so far (`chosen`: assigned directly
+    /// or by an older assignment); none when the assignment does not concern it. The one rule of
+    /// [`effective_profiles`] and [`profile_reason`].
+    fn verdict(
+        &self,
+        assignments: &[ProfileAssignment],
+        chosen: Option<Uuid>,
+        holds: impl Fn(Uuid) -> bool,
+    ) -> Option<Verdict> {
+        let excluded = || {
+            assignments.iter().any(|a| {
+                a.profile == self.profile
+                    && matches!(a.target, AssignmentTarget::ExclusionGroup(group) if holds(group))
+            })
+        };
+        match self.target {
+            AssignmentTarget::ExclusionGroup(group) => holds(group).then_some(Verdict::Excludes),
+            AssignmentTarget::Group(group) if !holds(group) => None,
+            AssignmentTarget::Group(_) | AssignmentTarget::AllDevices => {
+                Some(if chosen.is_some() {
+                    Verdict::Outranked
+                } else if excluded() {
+                    Verdict::Excluded
+                } else {
+                    Verdict::Chosen
+                })
+            }
+        }
+    }
+}
+
 /// An assignment a client asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAssignment {
@@ -120,12 +153,6 @@ pub fn effective_profiles(
 ) -> HashMap<Uuid, Uuid> {
     let none = HashSet::new();
     let in_group = |group: &Uuid| members.get(group).unwrap_or(&none);
-    let excluded = |profile: Uuid, device: &Uuid| {
-        assignments.iter().any(|a| {
-            a.profile == profile
-                && matches!(a.target, AssignmentTarget::ExclusionGroup(group) if in_group(&group).contains(device))
-        })
-    };
     let mut effective: HashMap<Uuid, Uuid> = devices
         .iter()
         .filter_map(|device| direct.get(device).map(|profile| (*device, *profile)))
@@ -137,7 +164,9 @@ pub fn effective_profiles(
             AssignmentTarget::ExclusionGroup(_) => continue,
         };
         for device in targeted {
-            if !effective.contains_key(device) && !excluded(assignment.profile, device) {
+            let holds = |group: Uuid| in_group(&group).contains(device);
+            let verdict = assignment.verdict(assignments, effective.get(device).copied(), holds);
+            if verdict == Some(Verdict::Chosen) {
                 effective.insert(*device, assignment.profile);
             }
         }
@@ -175,30 +204,17 @@ pub fn profile_reason(
     direct: Option<Uuid>,
     groups: &HashSet<Uuid>,
 ) -> ProfileReason {
-    let excluded = |profile: Uuid| {
-        assignments.iter().any(|a| {
-            a.profile == profile
-                && matches!(a.target, AssignmentTarget::ExclusionGroup(group) if groups.contains(&group))
-        })
-    };
     let mut profile = direct;
     let mut concerning = Vec::new();
     for assignment in assignments {
-        let verdict = match assignment.target {
-            AssignmentTarget::ExclusionGroup(group) if groups.contains(&group) => Verdict::Excludes,
-            AssignmentTarget::ExclusionGroup(_) => continue,
-            AssignmentTarget::Group(group) if !groups.contains(&group) => continue,
-            AssignmentTarget::Group(_) | AssignmentTarget::AllDevices => {
-                if profile.is_some() {
-                    Verdict::Outranked
-                } else if excluded(assignment.profile) {
-                    Verdict::Excluded
-                } else {
-                    profile = Some(assignment.profile);
-                    Verdict::Chosen
-                }
-            }
+        let Some(verdict) =
+            assignment.verdict(assignments, profile, |group| groups.contains(&group))
+        else {
+            continue;
         };
+        if verdict == Verdict::Chosen {
+            profile = Some(assignment.profile);
+        }
         concerning.push((assignment.clone(), verdict));
     }
     ProfileReason {

@@ -237,7 +237,7 @@ impl Store {
 }
 
 /// The tenant's assignments, oldest first.
-async fn tenant_assignments(
+pub(super) async fn tenant_assignments(
     connection: &mut PgConnection,
     tenant: Tenant,
 ) -> Result<Vec<ProfileAssignment>, StoreError> {

@@ -92,7 +92,9 @@ impl Grouping {
 }
 pub use imports::IMPORT_CHANNEL;
 pub use managed_devices::DEVICE_ACTIONS_CHANNEL;
-pub use profile_assignments::{AssignmentCreated, DevicesAssigned, ProfileDeleted};
+pub use profile_assignments::{
+    AssignmentCreated, DeviceProfileIds, DevicesAssigned, ProfileDeleted,
+};
 pub use settings::SYNC_CHANNEL;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();

@@ -35,6 +35,17 @@ pub enum DevicesAssigned {
     NoSuchDevices(Vec<Uuid>),
 }
 
+/// The profiles of a device identity, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeviceProfileIds {
+    /// The profile that targets it (its `intendedDeploymentProfile`).
+    pub intended: Option<Uuid>,
+    /// The profile it has (its `deploymentProfile`).
+    pub assigned: Option<Uuid>,
+    /// The profile assigned to it directly, which outranks every group assignment.
+    pub direct: Option<Uuid>,
+}
+
 /// What deleting a profile did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProfileDeleted {
@@ -192,20 +203,39 @@ impl Store {
         Ok(updated == 1)
     }
 
-    /// The profile assigned to the tenant's device identity `device` directly, if any.
-    pub async fn direct_profile(
+    /// The profiles of the tenant's device identity `device` (none when it is gone), read in one
+    /// statement: the one that targets it, the one it has, and the one assigned to it directly.
+    pub async fn device_profile_ids(
         &self,
         tenant: Tenant,
         device: Uuid,
-    ) -> Result<Option<Uuid>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT profile_id FROM deployment_profile_device_assignments \
-             WHERE tenant_id = $1 AND device_identity_id = $2",
+    ) -> Result<DeviceProfileIds, StoreError> {
+        let row: Option<(Option<Uuid>, Option<Uuid>, Option<Uuid>)> = sqlx::query_as(
+            "SELECT d.intended_profile_id, d.assigned_profile_id, a.profile_id \
+             FROM device_identities d \
+             LEFT JOIN deployment_profile_device_assignments a \
+                 ON a.tenant_id = d.tenant_id AND a.device_identity_id = d.id \
+             WHERE d.tenant_id = $1 AND d.id = $2",
         )
         .bind(tenant.0)
         .bind(device)
         .fetch_optional(self.pool()?)
-        .await?)
+        .await?;
+        let (intended, assigned, direct) = row.unwrap_or_default();
+        Ok(DeviceProfileIds {
+            intended,
+            assigned,
+            direct,
+        })
+    }
+
+    /// All of the tenant's profile assignments, oldest first.
+    pub async fn tenant_profile_assignments(
+        &self,
+        tenant: Tenant,
+    ) -> Result<Vec<ProfileAssignment>, StoreError> {
+        let mut connection = self.pool()?.acquire().await?;
+        super::assignment_status::tenant_assignments(&mut connection, tenant).await
     }
 
     /// Which of `profiles` the tenant has.

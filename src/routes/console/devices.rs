@@ -16,7 +16,7 @@ use crate::domain::device_identity::{DEVICE_IDENTITIES, ENROLLMENT_STATE};
 use crate::domain::directory::{DIRECTORY_DEVICES, GROUPS, groups_of_device, with_ids};
 use crate::domain::enrollment_configuration::{ENROLLMENT_CONFIGURATIONS, default_configuration};
 use crate::domain::enrollment_simulation::EnrollmentBody;
-use crate::domain::entity::{Entity, EntitySet, Navigation, Property, Value};
+use crate::domain::entity::{Entity, EntitySet, Property, Value};
 use crate::domain::managed_device::MANAGED_DEVICES;
 use crate::domain::profile_assignment::{
     AssignmentTarget, ProfileAssignment, Verdict, profile_reason,
@@ -36,7 +36,7 @@ const MAX_SEARCH_CHARS: usize = 100;
 const MAX_CURSOR_CHARS: usize = 2048;
 /// The most profiles and group tags the list's filters offer.
 const MAX_CHOICES: u32 = 100;
-/// The most profiles the reason for a device's profile weighs.
+/// The most profiles whose names the reason for a device's profile shows.
 const MAX_PROFILES: u32 = 1000;
 /// The most groups and enrollments a device's page shows.
 const MAX_SHOWN: u32 = 50;
@@ -427,7 +427,7 @@ pub async fn device(
         op: CompareOp::Eq,
         value: Value::Text(serial_number.clone()),
     };
-    let (entra, managed, intended, assigned, direct, profiles, esp, events) = tokio::try_join!(
+    let (entra, managed, ids, assignments, profiles, esp, events) = tokio::try_join!(
         only(
             &store,
             &DIRECTORY_DEVICES,
@@ -442,23 +442,8 @@ pub async fn device(
                 None => Ok(None),
             }
         },
-        async {
-            Ok::<_, Failure>(
-                store
-                    .device_profiles(tenant, &[id], Navigation::IntendedDeploymentProfile)
-                    .await?
-                    .remove(&id),
-            )
-        },
-        async {
-            Ok::<_, Failure>(
-                store
-                    .device_profiles(tenant, &[id], Navigation::DeploymentProfile)
-                    .await?
-                    .remove(&id),
-            )
-        },
-        async { Ok::<_, Failure>(store.direct_profile(tenant, id).await?) },
+        async { Ok::<_, Failure>(store.device_profile_ids(tenant, id).await?) },
+        async { Ok::<_, Failure>(store.tenant_profile_assignments(tenant).await?) },
         first(
             &store,
             &DEPLOYMENT_PROFILES,
@@ -516,9 +501,11 @@ pub async fn device(
             }
         })
         .collect();
-    let profile_ids: Vec<Uuid> = profiles.iter().map(Entity::id).collect();
-    let assignments = store.profile_assignments(tenant, &profile_ids).await?;
-    let reason = profile_reason(&assignments, direct, &group_ids.iter().copied().collect());
+    let reason = profile_reason(
+        &assignments,
+        ids.direct,
+        &group_ids.iter().copied().collect(),
+    );
     let name_of = |profile: Uuid| {
         profiles
             .iter()
@@ -554,9 +541,9 @@ pub async fn device(
         entra: entra.as_ref().map(fields),
         managed: managed.as_ref().map(fields),
         groups,
-        profile: intended.map(named),
-        assigned_profile: assigned.map(named),
-        direct: direct.is_some() && direct == intended,
+        profile: ids.intended.map(named),
+        assigned_profile: ids.assigned.map(named),
+        direct: ids.direct.is_some() && ids.direct == ids.intended,
         reasons,
         esp,
         enrollments,
