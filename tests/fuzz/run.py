@@ -45,7 +45,7 @@ PHASES = ["examples", "coverage", "fuzzing", "stateful"]
 SEED = 20261128
 MAX_EXAMPLES = 100
 MIN_REQUESTS = 2000
-TIME_LIMIT_SECONDS = 600
+TIME_LIMIT_SECONDS = 900
 
 
 def main() -> int:
